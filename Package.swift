@@ -1,0 +1,45 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "cnnc",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "cnnc", targets: ["cnnc"]),
+        .library(name: "CNNCCore", targets: ["CNNCCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // The system libyaml (Debian libyaml-dev), the only YAML reader.
+        .systemLibrary(
+            name: "CYAML",
+            pkgConfig: "yaml-0.1",
+            providers: [.apt(["libyaml-dev"]), .brew(["libyaml"])]
+        ),
+        // Input/output and runtime support shared by `cnnc run` and every generated inferencer.
+        // It depends on nothing but the Swift standard library and the C library, because its
+        // sources are copied verbatim into each generated package.
+        .target(name: "CNNCRuntime"),
+        // The compiler: source → YAML nodes → spec → checked network → analyses → code generation.
+        .target(
+            name: "CNNCCore",
+            dependencies: ["CYAML", "CNNCRuntime"]
+        ),
+        .executableTarget(
+            name: "cnnc",
+            dependencies: [
+                "CNNCCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "CNNCRuntimeTests", dependencies: ["CNNCRuntime"]),
+        .testTarget(name: "CNNCCoreTests", dependencies: ["CNNCCore"]),
+        .testTarget(
+            name: "CLITests",
+            dependencies: ["cnnc"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

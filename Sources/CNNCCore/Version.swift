@@ -1,0 +1,2 @@
+import CNNCRuntime
+public enum CNNCVersion { public static let string = CNNCRuntimeVersion.string }

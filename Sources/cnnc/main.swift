@@ -1,0 +1,2 @@
+import CNNCCore
+print(CNNCVersion.string)
