@@ -1,2 +1,3 @@
-import CNNCRuntime
-public enum CNNCVersion { public static let string = CNNCRuntimeVersion.string }
+public enum CNNCVersion {
+    public static let string = "0.1.0"
+}

@@ -1,0 +1,33 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Unbuffered writes to stdout and stderr, safe from any thread.
+public enum Console {
+    public static func out(_ text: String) { write(1, text) }
+    public static func error(_ text: String) { write(2, text) }
+
+    /// Whether diagnostics to stderr should be coloured: a terminal, and NO_COLOR unset.
+    public static var stderrWantsColor: Bool {
+        isatty(2) == 1 && getenv("NO_COLOR") == nil && getenv("TERM").map { String(cString: $0) } != "dumb"
+    }
+
+    public static var stderrIsTerminal: Bool { isatty(2) == 1 }
+
+    private static func write(_ descriptor: Int32, _ text: String) {
+        var text = text
+        text.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = Glibc.write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    return
+                }
+                offset += written
+            }
+        }
+    }
+}

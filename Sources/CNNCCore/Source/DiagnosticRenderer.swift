@@ -1,0 +1,80 @@
+/// Prints diagnostics as clang and swiftc do:
+///
+///     models/bad.yaml:14:18: error: message
+///         - conv: {in_channels: 3, channels: 8, kernel: 3}
+///                               ^
+public struct DiagnosticRenderer: Sendable {
+    /// Files whose lines can be quoted, by path.
+    public var files: [String: SourceFile]
+    /// ANSI colours, for a terminal.
+    public var colored: Bool
+
+    public init(files: [SourceFile], colored: Bool = false) {
+        self.files = Dictionary(files.map { ($0.path, $0) }, uniquingKeysWith: { first, _ in first })
+        self.colored = colored
+    }
+
+    public func render(_ diagnostics: [Diagnostic]) -> String {
+        diagnostics.map(render).joined()
+    }
+
+    public func render(_ diagnostic: Diagnostic) -> String {
+        var out = renderOne(severity: diagnostic.severity, message: diagnostic.message, location: diagnostic.location)
+        for note in diagnostic.notes {
+            out += renderOne(severity: .note, message: note.message, location: note.location)
+        }
+        return out
+    }
+
+    private func renderOne(severity: Diagnostic.Severity, message: String, location: SourceLocation?) -> String {
+        var out = ""
+        if let location {
+            out += style("\(location.path):\(location.start.line):\(location.start.column): ", bold: true)
+        }
+        out += style("\(severity.rawValue):", color: color(for: severity), bold: true)
+        out += style(" " + message, bold: true) + "\n"
+        if let location, let snippet = snippet(for: location) {
+            out += snippet
+        }
+        return out
+    }
+
+    /// The source line and a caret under the range (`^~~~` when it spans several columns).
+    private func snippet(for location: SourceLocation) -> String? {
+        guard let file = files[location.path], let line = file.lineText(location.start.line) else { return nil }
+        let scalars = Array(line.unicodeScalars)
+        let startColumn = max(1, location.start.column)
+        guard startColumn <= scalars.count + 1 else { return nil }
+        var marker = ""
+        // Keep tabs so the caret lines up under the same tab stops as the quoted line.
+        for scalar in scalars.prefix(startColumn - 1) {
+            marker += scalar == "\t" ? "\t" : " "
+        }
+        var width = 1
+        if location.range.end.line == location.start.line {
+            width = max(1, location.range.end.column - startColumn)
+        } else if location.range.end.line > location.start.line {
+            width = max(1, scalars.count - (startColumn - 1))
+        }
+        width = min(width, max(1, scalars.count - (startColumn - 1)))
+        marker += "^" + String(repeating: "~", count: width - 1)
+        let printable = String(String.UnicodeScalarView(scalars.map { $0.properties.generalCategory == .control && $0 != "\t" ? "\u{FFFD}" : $0 }))
+        return printable + "\n" + style(marker, color: "32", bold: true) + "\n"
+    }
+
+    private func color(for severity: Diagnostic.Severity) -> String {
+        switch severity {
+        case .error: "31"
+        case .warning: "35"
+        case .note: "36"
+        }
+    }
+
+    private func style(_ text: String, color: String? = nil, bold: Bool = false) -> String {
+        guard colored else { return text }
+        var codes: [String] = []
+        if bold { codes.append("1") }
+        if let color { codes.append(color) }
+        return "\u{1B}[\(codes.joined(separator: ";"))m" + text + "\u{1B}[0m"
+    }
+}

@@ -1,0 +1,262 @@
+/// Turns the YAML node tree of a spec file into a `NetworkSpec`, reporting every problem it finds.
+public struct SpecDecoder {
+    public struct Result: Sendable {
+        public var spec: NetworkSpec?
+        public var diagnostics: Diagnostics
+    }
+
+    public static func decode(_ root: YAMLNode, path: String) -> Result {
+        var decoder = SpecDecoder(values: ValueDecoder(path: path))
+        let spec = decoder.decodeNetwork(root)
+        let diagnostics = decoder.values.diagnostics
+        return Result(spec: diagnostics.hasErrors ? nil : spec, diagnostics: diagnostics)
+    }
+
+    var values: ValueDecoder
+
+    private var path: String { values.path }
+
+    private func location(_ node: YAMLNode) -> SourceLocation { values.location(node) }
+
+    private mutating func error(_ message: String, at node: YAMLNode, notes: [Diagnostic.Note] = []) {
+        values.error(message, at: node, notes: notes)
+    }
+
+    // MARK: The document
+
+    private mutating func decodeNetwork(_ root: YAMLNode) -> NetworkSpec? {
+        guard let entries = root.mapping else {
+            error("a spec must be a mapping with 'name', 'input' and 'layers', got \(root.kindDescription)", at: root)
+            return nil
+        }
+        var options = Options(owner: "the spec", entries: entries)
+        let nameNode = options.take("name")
+        let inputNode = options.take("input")
+        let layersNode = options.take("layers")
+        let weightsNode = options.take("weights")
+        let labelsNode = options.take("labels")
+        options.reportUnknown(into: &values)
+
+        let start = SourceLocation(path: path, range: SourceRange(at: root.range.start))
+        var name: Located<String>?
+        if let nameNode {
+            name = values.name(nameNode, "name").map { Located($0, at: location(nameNode)) }
+        } else {
+            values.diagnostics.error("the spec is missing 'name' (it names the network and its generated module)", at: start)
+        }
+        var input: InputSpec?
+        if let inputNode {
+            input = decodeInput(inputNode, key: options.keyNode("input")!)
+        } else {
+            values.diagnostics.error("the spec is missing 'input', e.g. input: {channels: 1, height: 28, width: 28}", at: start)
+        }
+        var layers: [LayerSpec] = []
+        if let layersNode {
+            layers = decodeLayers(layersNode)
+        } else {
+            values.diagnostics.error("the spec is missing 'layers', the list of layers", at: start)
+        }
+        var weightsPath: Located<String>?
+        if let weightsNode, let text = values.text(weightsNode, "weights") {
+            if text.isEmpty {
+                error("'weights' must name a file", at: weightsNode)
+            } else {
+                weightsPath = Located(text, at: location(weightsNode))
+            }
+        }
+        var labels: Located<[String]>?
+        if let labelsNode {
+            labels = decodeLabels(labelsNode)
+        }
+        guard let name, let input, let layersNode else { return nil }
+        return NetworkSpec(path: path, name: name, input: input, layers: layers,
+                           layersLocation: location(options.keyNode("layers") ?? layersNode),
+                           weightsPath: weightsPath, labels: labels)
+    }
+
+    private mutating func decodeInput(_ node: YAMLNode, key: YAMLNode) -> InputSpec? {
+        guard let entries = node.mapping else {
+            error("'input' must be a mapping such as {channels: 1, height: 28, width: 28}, got \(node.kindDescription)", at: node)
+            return nil
+        }
+        var options = Options(owner: "input", entries: entries)
+        func side(_ name: String, _ decoder: inout SpecDecoder, _ options: inout Options) -> Located<Int>? {
+            guard let value = options.take(name) else {
+                decoder.error("'input' is missing '\(name)'", at: key)
+                return nil
+            }
+            return decoder.values.integer(value, name).map { Located($0, at: decoder.location(value)) }
+        }
+        let channels = side("channels", &self, &options)
+        let height = side("height", &self, &options)
+        let width = side("width", &self, &options)
+        var preprocess: PreprocessSpec?
+        if let preprocessNode = options.take("preprocess") {
+            preprocess = decodePreprocess(preprocessNode, channels: channels?.value)
+        }
+        options.reportUnknown(into: &values)
+        guard let channels, let height, let width else { return nil }
+        return InputSpec(channels: channels, height: height, width: width, preprocess: preprocess, location: location(key))
+    }
+
+    private mutating func decodePreprocess(_ node: YAMLNode, channels: Int?) -> PreprocessSpec? {
+        guard let entries = node.mapping else {
+            error("'preprocess' must be a mapping of 'scale', 'mean' and 'std', got \(node.kindDescription)", at: node)
+            return nil
+        }
+        var options = Options(owner: "preprocess", entries: entries)
+        var result = PreprocessSpec(location: location(node))
+        var valid = true
+        if let scaleNode = options.take("scale") {
+            if let scale = values.number(scaleNode, "scale", nonZero: true) { result.scale = scale } else { valid = false }
+        }
+        for key in ["mean", "std"] {
+            guard let listNode = options.take(key) else { continue }
+            guard let list = values.numbers(listNode, key, nonZero: key == "std") else {
+                valid = false
+                continue
+            }
+            if list.count != 1, let channels, list.count != channels {
+                error("'\(key)' has \(list.count) values, but the input has \(channels) channel\(channels == 1 ? "" : "s"); give one value or one per channel",
+                      at: listNode)
+                valid = false
+            }
+            if key == "mean" { result.mean = list } else { result.std = list }
+        }
+        options.reportUnknown(into: &values)
+        return valid ? result : nil
+    }
+
+    private mutating func decodeLabels(_ node: YAMLNode) -> Located<[String]>? {
+        guard let items = node.sequence else {
+            error("'labels' must be a list of class names, got \(node.kindDescription)", at: node)
+            return nil
+        }
+        var labels: [String] = []
+        for item in items {
+            guard let scalar = item.scalar, !item.isNull else {
+                error("each label must be a string or a number, got \(item.kindDescription)", at: item)
+                continue
+            }
+            labels.append(scalar.text)
+        }
+        return Located(labels, at: location(node))
+    }
+
+    // MARK: Layers
+
+    private mutating func decodeLayers(_ node: YAMLNode) -> [LayerSpec] {
+        guard let items = node.sequence else {
+            error("'layers' must be a list of layers, got \(node.kindDescription)", at: node)
+            return []
+        }
+        guard !items.isEmpty else {
+            error("'layers' is empty; a network needs at least one layer", at: node)
+            return []
+        }
+        var layers: [LayerSpec] = []
+        for item in items {
+            guard let decoded = decodeLayerEntry(item, allowed: nil) else { continue }
+            let parentIndex = layers.count
+            layers.append(decoded.layer)
+            if var activation = decoded.activation {
+                activation.sugarParent = parentIndex
+                layers.append(activation)
+            }
+        }
+        assignNames(&layers)
+        return layers
+    }
+
+    /// A decoded entry: the layer and, from `activation:` sugar, the activation layer after it.
+    private struct DecodedEntry {
+        var layer: LayerSpec
+        var activation: LayerSpec?
+    }
+
+    /// `- relu`, `- relu:` or `- conv: {…}`. `allowed` restricts the kinds (for `activation:`).
+    private mutating func decodeLayerEntry(_ item: YAMLNode, allowed: [String]?) -> DecodedEntry? {
+        let kinds = allowed ?? LayerDecoder.keywords
+        let what = allowed == nil ? "a layer" : "an activation"
+        let kindNode: YAMLNode
+        let optionsNode: YAMLNode?
+        if let scalar = item.scalar, !item.isNull {
+            guard case .string = YAMLScalarValue(scalar) else {
+                error("\(what) must be a kind name such as '\(kinds[0])' or a mapping such as {\(kinds[0]): {…}}, got \(item.kindDescription)", at: item)
+                return nil
+            }
+            kindNode = item
+            optionsNode = nil
+        } else if let pairs = item.mapping {
+            guard pairs.count == 1 else {
+                let keys = pairs.compactMap { $0.key.scalar?.text }.map { "'\($0)'" }.joined(separator: ", ")
+                if pairs.isEmpty {
+                    error("\(what) mapping is empty; write the kind, e.g. '\(kinds[0])'", at: item)
+                } else {
+                    error("\(what) is a mapping with exactly one key, its kind; found \(pairs.count) keys (\(keys))", at: pairs[1].key,
+                          notes: [.init("indent the options under the kind, e.g. '- conv:' then '    channels: 8' on the next line, or write '- conv: {channels: 8, kernel: 3}'", at: nil)])
+                }
+                return nil
+            }
+            kindNode = pairs[0].key
+            optionsNode = pairs[0].value.isNull ? nil : pairs[0].value
+            guard kindNode.scalar.map({ if case .string = YAMLScalarValue($0) { true } else { false } }) == true else {
+                error("the key of \(what) must be its kind, such as '\(kinds[0])', got \(kindNode.kindDescription)", at: kindNode)
+                return nil
+            }
+        } else {
+            error("\(what) must be a kind name such as '\(kinds[0])' or a mapping such as {\(kinds[0]): {…}}, got \(item.kindDescription)", at: item)
+            return nil
+        }
+        let word = kindNode.scalar!.text
+        guard kinds.contains(word) else {
+            var notes: [Diagnostic.Note] = []
+            if allowed != nil, LayerDecoder.keywords.contains(word) {
+                error("'\(word)' is not an activation; 'activation' takes one of \(kinds.map { "'\($0)'" }.joined(separator: ", "))", at: kindNode)
+                return nil
+            }
+            if allowed == nil, word == "activation" {
+                notes.append(.init("write the activation itself as a layer, e.g. '- relu', or as 'activation: relu' inside a conv or dense layer", at: nil))
+            }
+            error("unknown \(allowed == nil ? "layer kind" : "activation") '\(word)'\(Suggestions.didYouMean(word, in: kinds))", at: kindNode, notes: notes)
+            return nil
+        }
+        var layerDecoder = LayerDecoder(values: values, kindNode: kindNode, kind: word)
+        let decoded = layerDecoder.decode(optionsNode)
+        values = layerDecoder.values
+        guard let decoded else { return nil }
+        var activation: LayerSpec?
+        if let activationNode = decoded.activation {
+            activation = decodeLayerEntry(activationNode, allowed: Activation.keywords)?.layer
+        }
+        let layer = LayerSpec(name: decoded.name?.value ?? "", nameLocation: decoded.name?.location,
+                              location: location(kindNode), kind: decoded.kind, sugarParent: nil)
+        return DecodedEntry(layer: layer, activation: activation)
+    }
+
+    /// Default names count every layer of a kind, named or not, so naming one never renames another.
+    private mutating func assignNames(_ layers: inout [LayerSpec]) {
+        var counters: [String: Int] = [:]
+        for index in layers.indices {
+            let keyword = layers[index].kind.keyword
+            counters[keyword, default: 0] += 1
+            if layers[index].nameLocation == nil {
+                layers[index].name = keyword + String(counters[keyword]!)
+            }
+        }
+        var firstUse: [String: Int] = [:]
+        for index in layers.indices {
+            let layer = layers[index]
+            guard let first = firstUse[layer.name] else {
+                firstUse[layer.name] = index
+                continue
+            }
+            let earlier = layers[first]
+            let how = earlier.nameLocation == nil ? "the default name of this \(earlier.kind.keyword) layer" : "first used here"
+            values.diagnostics.error(
+                "layer name '\(layer.name)' is already taken",
+                at: layer.nameLocation ?? layer.location,
+                notes: [.init("'\(layer.name)' is \(how)", at: earlier.nameLocation ?? earlier.location)])
+        }
+    }
+}

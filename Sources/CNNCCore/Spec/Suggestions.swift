@@ -1,0 +1,62 @@
+/// "Did you mean" for unknown keys and kinds.
+enum Suggestions {
+    /// Words people bring from other frameworks, mapped to ours.
+    static let synonyms: [String: String] = [
+        "conv2d": "conv", "convolution": "conv", "conv2D": "conv",
+        "linear": "dense", "fc": "dense", "fully_connected": "dense", "gemm": "dense",
+        "maxpool2d": "maxpool", "max_pool": "maxpool", "max_pool2d": "maxpool", "maxpooling2d": "maxpool",
+        "avgpool2d": "avgpool", "avg_pool": "avgpool", "avg_pool2d": "avgpool", "averagepool": "avgpool",
+        "average_pool": "avgpool", "averagepooling2d": "avgpool",
+        "globalaveragepool": "global_avgpool", "global_avg_pool": "global_avgpool", "gap": "global_avgpool",
+        "adaptive_avgpool": "global_avgpool", "globalmaxpool": "global_maxpool", "global_max_pool": "global_maxpool",
+        "batchnorm2d": "batchnorm", "batch_norm": "batchnorm", "bn": "batchnorm", "batchnormalization": "batchnorm",
+        "leakyrelu": "leaky_relu", "lrelu": "leaky_relu", "swish": "silu", "logistic": "sigmoid",
+        "out_channels": "channels", "filters": "channels", "kernel_size": "kernel", "strides": "stride",
+        "pad": "padding", "pads": "padding", "padding_type": "padding_mode", "out_features": "units",
+        "use_bias": "bias", "negative_slope": "alpha", "epsilon": "eps", "p": "rate", "dropout_rate": "rate",
+        "in_features": "in_features", "dilation_rate": "dilation", "pool_size": "kernel", "count_include_padding": "count_include_pad",
+    ]
+
+    /// The closest candidate, if any is close enough to be a likely typo.
+    static func closest(to word: String, in candidates: [String]) -> String? {
+        let lowered = word.lowercased()
+        if let mapped = synonyms[lowered] ?? synonyms[word], candidates.contains(mapped) { return mapped }
+        if let exact = candidates.first(where: { $0.lowercased() == lowered }) { return exact }
+        var best: (word: String, distance: Int)?
+        for candidate in candidates {
+            let distance = editDistance(lowered, candidate)
+            if distance < (best?.distance ?? .max) { best = (candidate, distance) }
+        }
+        guard let best else { return nil }
+        let allowed = max(1, min(word.count, best.word.count) / 3)
+        return best.distance <= allowed ? best.word : nil
+    }
+
+    /// Levenshtein distance with transpositions counted as one edit.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.unicodeScalars.prefix(256))
+        let b = Array(b.unicodeScalars.prefix(256))
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous2 = [Int](repeating: 0, count: b.count + 1)
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] {
+                    current[j] = min(current[j], previous2[j - 2] + 1)
+                }
+            }
+            (previous2, previous, current) = (previous, current, previous2)
+        }
+        return previous[b.count]
+    }
+
+    /// ` (did you mean 'x'?)` or nothing.
+    static func didYouMean(_ word: String, in candidates: [String]) -> String {
+        closest(to: word, in: candidates).map { "; did you mean '\($0)'?" } ?? ""
+    }
+}

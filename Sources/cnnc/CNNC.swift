@@ -1,0 +1,46 @@
+import ArgumentParser
+import CNNCCore
+
+/// Exit statuses: 0 success, 1 the input has errors, 2 a usage or I/O problem.
+enum ExitStatus {
+    static let inputErrors = ExitCode(1)
+    static let usageOrIO = ExitCode(2)
+}
+
+@main
+struct CNNC: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "cnnc",
+        abstract: "A compiler for declarative convolutional-network specs.",
+        discussion: """
+            cnnc reads a network written as a YAML spec, checks it with compiler-grade diagnostics, \
+            summarises its shapes, parameters, MACs and receptive fields.
+
+            Examples:
+              cnnc check models/lenet5.yaml
+              cnnc summary models/lenet5.yaml
+              cnnc summary models/seed.yaml --format json
+
+            Exit status: 0 on success, 1 when a spec has errors, 2 for a usage or I/O problem.
+            The spec language: docs/spec.md.
+            """,
+        version: CNNCVersion.string,
+        subcommands: [Check.self, Summary.self]
+    )
+
+    /// Like ArgumentParser's own `main`, but usage errors exit with 2 so scripts can tell them from
+    /// specs with errors (1).
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            if exitCode(for: error) == .validationFailure {
+                Console.error(fullMessage(for: error) + "\n")
+                Console.error("See 'cnnc --help'.\n")
+                Self.exit(withError: ExitStatus.usageOrIO)
+            }
+            Self.exit(withError: error)
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import ArgumentParser
+import CNNCCore
+
+struct Check: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Validate one or more specs.",
+        discussion: """
+            Prints one 'ok' line per valid spec and a diagnostic (file:line:col: error: …) for every \
+            problem. Exit status: 0 when every spec is valid, 1 when any has errors, 2 when a file \
+            cannot be read.
+
+            Examples:
+              cnnc check models/lenet5.yaml
+              cnnc check models/*.yaml
+            """
+    )
+
+    @Argument(help: "Spec files to check.", completion: .file(extensions: ["yaml", "yml"]))
+    var specs: [String]
+
+    func validate() throws {
+        if specs.isEmpty { throw ValidationError("give at least one spec file") }
+    }
+
+    func run() throws {
+        var anyErrors = false
+        var anyIOProblem = false
+        for path in specs {
+            do {
+                let pipeline = try SpecPipeline.run(path: path)
+                Console.error(pipeline.renderDiagnostics(colored: Console.stderrWantsColor))
+                if pipeline.diagnostics.hasErrors {
+                    anyErrors = true
+                    let count = pipeline.diagnostics.errorCount
+                    Console.error("\(path): \(count) error\(count == 1 ? "" : "s")\n")
+                } else {
+                    Console.out("\(path): ok\n")
+                }
+            } catch {
+                Console.error("cnnc: error: \(error.message)\n")
+                anyIOProblem = true
+            }
+        }
+        if anyIOProblem { throw ExitStatus.usageOrIO }
+        if anyErrors { throw ExitStatus.inputErrors }
+    }
+}

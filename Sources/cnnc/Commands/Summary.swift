@@ -1,0 +1,45 @@
+import ArgumentParser
+import CNNCCore
+
+extension SummaryRenderer.Format: ExpressibleByArgument {}
+
+struct Summary: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print a spec's per-layer shapes, parameters, MACs and receptive fields.",
+        discussion: """
+            The table lists every layer with its output shape, learnable parameters, multiply-accumulates \
+            and receptive field (size and jump in input pixels), then the totals. The JSON form carries every \
+            figure plus resolved paddings and receptive-field centres; its schema is in docs/summary-json.md.
+
+            Examples:
+              cnnc summary models/lenet5.yaml
+              cnnc summary models/seed.yaml --format json
+              cnnc summary models/cifar_vgg.yaml --format markdown > vgg.md
+            """
+    )
+
+    @Argument(help: "The spec file.", completion: .file(extensions: ["yaml", "yml"]))
+    var spec: String
+
+    @Option(help: "Output format: table, json or markdown.")
+    var format: SummaryRenderer.Format = .table
+
+    func run() throws {
+        let network = try checkedNetwork(spec)
+        Console.out(SummaryRenderer(network: network).render(format))
+    }
+}
+
+/// Runs the front end on `path`, printing its diagnostics; exits 1 on errors and 2 on I/O problems.
+func checkedNetwork(_ path: String) throws -> CheckedNetwork {
+    let pipeline: SpecPipeline
+    do {
+        pipeline = try SpecPipeline.run(path: path)
+    } catch {
+        Console.error("cnnc: error: \(error.message)\n")
+        throw ExitStatus.usageOrIO
+    }
+    Console.error(pipeline.renderDiagnostics(colored: Console.stderrWantsColor))
+    guard let network = pipeline.network else { throw ExitStatus.inputErrors }
+    return network
+}

@@ -1,2 +1,0 @@
-import CNNCCore
-print(CNNCVersion.string)
