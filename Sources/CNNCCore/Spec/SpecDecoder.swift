@@ -241,7 +241,9 @@ public struct SpecDecoder {
             let keyword = layers[index].kind.keyword
             counters[keyword, default: 0] += 1
             if layers[index].nameLocation == nil {
-                layers[index].name = keyword + String(counters[keyword]!)
+                // `relu6` + 1 would read as relu #61, so kinds ending in a digit get an underscore.
+                let separator = keyword.last!.isNumber ? "_" : ""
+                layers[index].name = keyword + separator + String(counters[keyword]!)
             }
         }
         var firstUse: [String: Int] = [:]

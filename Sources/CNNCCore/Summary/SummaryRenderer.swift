@@ -85,9 +85,9 @@ public struct SummaryRenderer: Sendable {
         let buffersNote = analysis.buffers > 0 ? " + \(analysis.buffers.grouped) batchnorm running statistics" : ""
         let lines: [(String, String)] = [
             ("Parameters", analysis.parameters.grouped),
-            ("Weight memory", "\(analysis.weightBytes.grouped) bytes (\(Self.bytes(analysis.weightBytes)), float32\(buffersNote))"),
+            ("Weight memory", "\(analysis.weightBytes.grouped) bytes (\(Self.sizeNote(analysis.weightBytes))float32\(buffersNote))"),
             ("MACs", "\(analysis.macs.grouped) per inference"),
-            ("Peak activations", "\(analysis.peakActivationBytes.grouped) bytes (\(Self.bytes(analysis.peakActivationBytes)), batch 1, largest input + output pair)"),
+            ("Peak activations", "\(analysis.peakActivationBytes.grouped) bytes (\(Self.sizeNote(analysis.peakActivationBytes))batch 1, largest input + output pair)"),
             ("Input → output", "\(network.input) → \(network.output)"),
         ]
         let width = lines.map(\.0.count).max()! + 1
@@ -103,6 +103,11 @@ public struct SummaryRenderer: Sendable {
             out.append(character)
         }
         return out
+    }
+
+    /// `5.9 KiB, ` for the totals' parentheses; nothing below 1 KiB, where it would repeat the count.
+    static func sizeNote(_ count: Int) -> String {
+        count < 1024 ? "" : bytes(count) + ", "
     }
 
     /// `5.9 KiB`, `1.2 MiB`.
