@@ -1,0 +1,117 @@
+import Foundation
+import Testing
+
+@Suite struct CheckCommandTests {
+    static let models = ((try? FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("models").path)) ?? [])
+        .filter { $0.hasSuffix(".yaml") }.sorted().map { "models/" + $0 }
+
+    static let invalidSpecs = ((try? FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("Tests/Fixtures/invalid").path)) ?? [])
+        .filter { $0.hasSuffix(".yaml") }.sorted().map { "Tests/Fixtures/invalid/" + $0 }
+
+    @Test func everyBundledModelChecksSilentlyExceptOk() throws {
+        let result = try cnnc(arguments: ["check"] + Self.models)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.isEmpty)
+        #expect(result.stdout == Self.models.map { "\($0): ok\n" }.joined())
+    }
+
+    @Test(arguments: invalidSpecs)
+    func invalidSpecFailsWithALocatedError(_ spec: String) throws {
+        let result = try cnnc("check", spec)
+        #expect(result.status == 1, "\(spec) exited \(result.status)")
+        #expect(result.stdout.isEmpty)
+        let located = result.stderr.split(separator: "\n").contains { line in
+            line.hasPrefix("\(spec):") && line.contains(": error: ") && line.split(separator: ":").count >= 4
+        }
+        #expect(located, "no file:line:col: error: line in\n\(result.stderr)")
+    }
+
+    @Test func missingFileIsAnIOErrorWithItsOwnStatus() throws {
+        let result = try cnnc("check", "models/seed.yaml", "no/such/file.yaml")
+        #expect(result.status == 2)
+        #expect(result.stdout == "models/seed.yaml: ok\n")
+        #expect(result.stderr == "cnnc: error: no/such/file.yaml: cannot read: No such file or directory\n")
+    }
+
+    @Test func directoryIsAnIOError() throws {
+        let result = try cnnc("check", "models")
+        #expect(result.status == 2)
+        #expect(result.stderr == "cnnc: error: models: is a directory, not a file\n")
+    }
+
+    @Test func usageErrorsExitWithTwo() throws {
+        let noArguments = try cnnc("check")
+        #expect(noArguments.status == 2)
+        #expect(noArguments.stderr.contains("Usage: cnnc check"))
+        let unknownFlag = try cnnc("summary", "models/seed.yaml", "--format", "xml")
+        #expect(unknownFlag.status == 2)
+        #expect(unknownFlag.stderr.contains("xml"))
+    }
+
+    @Test func mixedValidAndInvalidSpecsReportEach() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let bad = directory.appendingPathComponent("bad.yaml")
+        try "name: bad\ninput: {channels: 1, height: 4, width: 4}\nlayers: [{conv: {channels: 2, kernel: 5}}]\n".write(to: bad, atomically: true, encoding: .utf8)
+        let result = try cnnc("check", "models/seed.yaml", bad.path)
+        #expect(result.status == 1)
+        #expect(result.stdout == "models/seed.yaml: ok\n")
+        #expect(result.stderr == """
+            \(bad.path):3:39: error: 'conv1': the 5×5 kernel does not fit its input: its height 5 exceeds the padded input height 4; its width 5 exceeds the padded input width 4
+            layers: [{conv: {channels: 2, kernel: 5}}]
+                                                  ^
+            \(bad.path):2:1: note: the input is 1×4×4
+            input: {channels: 1, height: 4, width: 4}
+            ^~~~~
+            \(bad.path): 1 error
+
+            """)
+    }
+}
+
+@Suite struct SummaryCommandTests {
+    @Test func lenet5Has61706Parameters() throws {
+        let result = try cnnc("summary", "models/lenet5.yaml")
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("Parameters:       61,706\n"))
+    }
+
+    @Test func seedShowsThe1470ParameterDenseLayer() throws {
+        let result = try cnnc("summary", "models/seed.yaml")
+        let dense = result.stdout.split(separator: "\n").first { $0.contains("dense1") }
+        #expect(dense?.contains(" 1,470 ") == true, "\(result.stdout)")
+    }
+
+    @Test func jsonIsValidAndCarriesTheTotals() throws {
+        let result = try cnnc("summary", "models/lenet5.yaml", "--format", "json")
+        #expect(result.status == 0)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
+        #expect(object["schema"] as? String == "cnnc.summary/1")
+        let totals = try #require(object["totals"] as? [String: Any])
+        #expect(totals["parameters"] as? Int == 61_706)
+        #expect((object["layers"] as? [Any])?.count == 12)
+    }
+
+    @Test func summaryOfAnInvalidSpecPrintsDiagnosticsAndExitsOne() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let bad = directory.appendingPathComponent("bad.yaml")
+        try "name: bad\ninput: {channels: 1, height: 4, width: 4}\nlayers: [flatten, {dense: {units: 2, in_features: 3}}]\n"
+            .write(to: bad, atomically: true, encoding: .utf8)
+        let result = try cnnc("summary", bad.path)
+        #expect(result.status == 1)
+        #expect(result.stdout.isEmpty)
+        #expect(result.stderr.contains(": error: "))
+    }
+
+    @Test func helpShowsExamples() throws {
+        let root = try cnnc("--help")
+        #expect(root.status == 0)
+        #expect(root.stdout.contains("cnnc summary models/lenet5.yaml"))
+        for command in ["check", "summary"] {
+            let help = try cnnc(command, "--help")
+            #expect(help.status == 0)
+            #expect(help.stdout.contains("Examples:"), "\(command) --help has no example")
+        }
+    }
+}

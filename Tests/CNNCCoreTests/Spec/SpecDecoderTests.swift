@@ -1,0 +1,135 @@
+@testable import CNNCCore
+import Testing
+
+@Suite struct SpecDecoderTests {
+    func names(_ pipeline: SpecPipeline) -> [String] {
+        pipeline.spec?.layers.map(\.name) ?? []
+    }
+
+    @Test func defaultNamesCountEveryLayerOfTheirKind() {
+        let pipeline = network("conv: {name: stem, channels: 2, kernel: 3}", "relu", "conv: {channels: 2, kernel: 3}", "relu6", "relu6", "relu")
+        #expect(names(pipeline) == ["stem", "relu1", "conv2", "relu6_1", "relu6_2", "relu2"])
+    }
+
+    @Test func activationSugarAddsANamedLayerRightAfterItsParent() throws {
+        let pipeline = network("relu", "conv: {channels: 2, kernel: 3, activation: relu}", "conv: {channels: 2, kernel: 1, activation: {leaky_relu: {alpha: 0.2}}}")
+        #expect(names(pipeline) == ["relu1", "conv1", "relu2", "conv2", "leaky_relu1"])
+        let layers = try #require(pipeline.spec?.layers)
+        #expect(layers[2].sugarParent == 1)
+        guard case .activation(.leakyReLU(let alpha)) = layers[4].kind else {
+            Issue.record("expected leaky_relu")
+            return
+        }
+        #expect(alpha == 0.2)
+    }
+
+    @Test func explicitNameCollidingWithADefaultNameIsAnErrorAtTheLaterOne() throws {
+        let pipeline = network("relu", "conv: {name: relu2, channels: 1, kernel: 1}", "relu")
+        #expect(errorLines(pipeline) == ["6:5: layer name 'relu2' is already taken"])
+        let note = try #require(pipeline.diagnostics.all.first?.notes.first)
+        #expect(note.location?.start.line == 5)
+        #expect(note.message == "'relu2' is first used here")
+    }
+
+    @Test func bareAndNullLayersTakeDefaults() throws {
+        let pipeline = network("relu", "relu:", "leaky_relu", "elu:", "batchnorm", "dropout")
+        let kinds = try #require(pipeline.spec?.layers.map(\.kind))
+        guard case .activation(.leakyReLU(let alpha)) = kinds[2], case .activation(.elu(let eluAlpha)) = kinds[3],
+              case .batchNorm(let batchNorm) = kinds[4], case .dropout(let rate) = kinds[5] else {
+            Issue.record("unexpected kinds \(kinds)")
+            return
+        }
+        #expect(alpha == 0.01)
+        #expect(eluAlpha == 1.0)
+        #expect(batchNorm.eps == 1e-5)
+        #expect(rate == 0)
+    }
+
+    @Test(arguments: [
+        ("1", Padding(top: 1, bottom: 1, left: 1, right: 1)),
+        ("[1, 2]", Padding(top: 1, bottom: 1, left: 2, right: 2)),
+        ("[0, 1, 2, 3]", Padding(top: 0, bottom: 1, left: 2, right: 3)),
+        ("valid", Padding.zero),
+    ])
+    func paddingForms(_ text: String, _ expected: Padding) throws {
+        let pipeline = network("conv: {channels: 1, kernel: 3, padding: \(text)}")
+        let layer = try #require(pipeline.network?.layers.first)
+        guard case .conv(let conv) = layer.operation else { return }
+        #expect(conv.window.padding == expected)
+    }
+
+    @Test func typeAndRangeErrorsPointAtTheValue() {
+        let pipeline = compile("""
+            name: t
+            input: {channels: 1, height: 28, width: 28}
+            layers:
+              - conv: {channels: "3", kernel: 3.0, stride: 0, groups: 99999999999}
+              - dropout: {rate: 1}
+              - leaky_relu: {alpha: yes}
+            """)
+        #expect(errorLines(pipeline) == [
+            "4:22: 'channels' must be an integer, got the string \"3\"",
+            "4:35: 'kernel' must be an integer, got the number 3.0; write 3 without the fraction",
+            "4:48: 'stride' must be at least 1, got 0",
+            "4:59: 'groups' is 99999999999, more than the largest allowed, 2,147,483,647",
+            "5:21: 'rate' must be at least 0 and below 1, got 1",
+            "6:25: 'alpha' must be a number, got the string \"yes\"",
+        ])
+    }
+
+    @Test func unknownKeysAndKindsSuggestTheClosestName() {
+        let pipeline = network("conv: {channels: 1, kernal: 3}", "linear: {units: 3}", "maxpool: {kernel: 2, strides: 2}")
+        #expect(errorLines(pipeline) == [
+            "4:5: 'conv' is missing required option 'kernel'",
+            "4:25: unknown option 'kernal' for 'conv'; did you mean 'kernel'?",
+            "5:5: unknown layer kind 'linear'; did you mean 'dense'?",
+            "6:26: unknown option 'strides' for 'maxpool'; did you mean 'stride'?",
+        ])
+    }
+
+    @Test func layerMappingWithTwoKeysExplainsTheIndentation() {
+        let pipeline = compile("name: t\ninput: {channels: 1, height: 4, width: 4}\nlayers:\n  - conv:\n    channels: 3\n")
+        #expect(errorLines(pipeline) == ["5:5: a layer is a mapping with exactly one key, its kind; found 2 keys ('conv', 'channels')"])
+    }
+
+    @Test func missingTopLevelKeysAndUnknownOnes() {
+        let pipeline = compile("nme: t\ninput: {channels: 1, height: 4, width: 4}\n")
+        #expect(errorLines(pipeline) == [
+            "1:1: unknown option 'nme' for 'the spec'; did you mean 'name'?",
+            "1:1: the spec is missing 'name' (it names the network and its generated module)",
+            "1:1: the spec is missing 'layers', the list of layers",
+        ])
+    }
+
+    @Test func paddingValueNeedsConstantMode() {
+        let pipeline = network("conv: {channels: 1, kernel: 3, padding: 1, padding_mode: reflect, padding_value: 2}")
+        #expect(errorLines(pipeline) == ["4:71: 'padding_value' applies only with padding_mode: constant (here the mode is 'reflect')"])
+        let constant = network("conv: {channels: 1, kernel: 3, padding: 1, padding_mode: constant, padding_value: -1.5}")
+        guard case .conv(let conv)? = constant.network?.layers.first?.operation else {
+            Issue.record("expected a conv")
+            return
+        }
+        #expect(conv.paddingMode == .constant(-1.5))
+    }
+
+    @Test func inlineWeightsKeepTheirNestingAsShape() throws {
+        let pipeline = network("conv: {channels: 1, kernel: 2, weight: [[1, 2], [3, 4]], bias: [0.5], normalize: true}")
+        guard case .conv(let conv)? = pipeline.spec?.layers.first?.kind else {
+            Issue.record("expected a conv: \(errorLines(pipeline))")
+            return
+        }
+        #expect(conv.weight?.tensor.shape == [2, 2])
+        #expect(conv.weight?.tensor.values == [1, 2, 3, 4])
+        #expect(conv.weight?.normalize == true)
+        #expect(conv.bias.inline?.values == [0.5])
+        let ragged = network("conv: {channels: 1, kernel: 2, weight: [[1, 2], [3]]}")
+        #expect(errorLines(ragged) == ["4:53: 'weight' is not rectangular: this list has 1 entry, its first sibling 2"])
+    }
+
+    @Test func namesMayHoldAnyPrintableCharacters() {
+        let pipeline = network("relu: {name: \"features.0 \\\"q\\\" */ é\"}")
+        #expect(names(pipeline) == ["features.0 \"q\" */ é"])
+        let bad = network("relu: {name: \"a\\nb\"}")
+        #expect(errorLines(bad) == ["4:18: 'name' must not contain control characters or line breaks (found U+000A)"])
+    }
+}
