@@ -77,17 +77,7 @@ public enum FileIO {
             return RuntimeError(path: path, "\(what): \(errorText(code))")
         }
 
-        var writeFailure: Int32 = 0
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if written > 0 { offset += written; continue }
-                if written < 0 && errno == EINTR { continue }
-                writeFailure = written < 0 ? errno : EIO
-                return
-            }
-        }
+        let writeFailure = bytes.withUnsafeBytes { writeAll(fd, $0) }
         if writeFailure != 0 {
             close(fd)
             throw fail("cannot write", writeFailure)
@@ -112,6 +102,18 @@ public enum FileIO {
     public static func writeAtomically(path: String, text: String) throws(RuntimeError) {
         try writeAtomically(path: path, bytes: Array(text.utf8))
     }
+}
+
+/// Writes every byte, retrying short writes and interruptions; returns 0 or the errno of the failure.
+func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Int32 {
+    var offset = 0
+    while offset < buffer.count {
+        let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+        if written > 0 { offset += written; continue }
+        if written < 0 && errno == EINTR { continue }
+        return written < 0 ? errno : EIO
+    }
+    return 0
 }
 
 /// ("dir", "name") for "dir/name"; (".", "name") for "name"; ("/", "name") for "/name".

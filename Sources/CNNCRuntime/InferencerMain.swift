@@ -186,18 +186,11 @@ public enum InferencerMain {
     }
 }
 
-/// Writes the whole string to a file descriptor (stdout/stderr without touching C's `FILE *` globals).
+/// Writes text to stdout or stderr through the file descriptor, leaving C's `FILE *` globals alone
+/// (Swift 6 rejects them as shared mutable state). A failed write to a closed stream is ignored.
 func writeAll(_ fd: Int32, _ text: String) {
     var text = text
-    text.withUTF8 { buffer in
-        var offset = 0
-        while offset < buffer.count {
-            let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-            if written > 0 { offset += written; continue }
-            if written < 0 && errno == EINTR { continue }
-            return
-        }
-    }
+    _ = text.withUTF8 { writeAll(fd, UnsafeRawBufferPointer($0)) }
 }
 
 struct UsageError: Error {

@@ -1,20 +1,3 @@
-/// Samples ready for the network: `count` consecutive C,H,W float32 samples of `shape`.
-public struct InputBatch: Hashable, Sendable {
-    public var shape: FeatureShape
-    public var count: Int
-    public var values: [Float]
-    /// One display name per sample: the path as given for a file holding one sample, `path[i]` for
-    /// sample i of a file holding several.
-    public var names: [String]
-
-    public init(shape: FeatureShape, count: Int, values: [Float], names: [String]) {
-        self.shape = shape
-        self.count = count
-        self.values = values
-        self.names = names
-    }
-}
-
 /// The input file formats, chosen by extension, else by magic bytes.
 public enum InputFormat: String, Sendable, CaseIterable {
     case npy

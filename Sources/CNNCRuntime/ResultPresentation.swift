@@ -3,21 +3,6 @@ public enum OutputFormat: String, Sendable, CaseIterable {
     case json, npy, pgm, ppm, f32
 }
 
-/// Network outputs: `count` consecutive C,H,W samples of `shape`, one name per sample.
-public struct OutputBatch: Hashable, Sendable {
-    public var shape: FeatureShape
-    public var count: Int
-    public var values: [Float]
-    public var names: [String]
-
-    public init(shape: FeatureShape, count: Int, values: [Float], names: [String]) {
-        self.shape = shape
-        self.count = count
-        self.values = values
-        self.names = names
-    }
-}
-
 /// Where a result goes, decided before any input is read so a wrong request fails fast.
 public enum OutputDestination: Hashable, Sendable {
     /// JSON text printed on standard output.

@@ -11,15 +11,17 @@ import Darwin
 /// Runs `body` with a fresh directory made by `mkdtemp` under /tmp, removed afterwards.
 func withTemporaryDirectory<T>(_ body: (String) throws -> T) rethrows -> T {
     var template = Array("/tmp/cnnc-runtime-tests-XXXXXX".utf8CString)
-    let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-    precondition(made != nil, "mkdtemp failed")
-    let path = String(cString: template)
+    let path = template.withUnsafeMutableBufferPointer { buffer -> String in
+        guard let made = mkdtemp(buffer.baseAddress!) else { preconditionFailure("mkdtemp failed") }
+        return String(cString: made)
+    }
     defer { try? FileManager.default.removeItem(atPath: path) }
     return try body(path)
 }
 
 func writeFile(_ path: String, _ bytes: [UInt8]) {
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    let created = FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    precondition(created, "cannot create \(path)")
 }
 
 func readFile(_ path: String) -> [UInt8]? {
