@@ -1,0 +1,143 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Whole-file reads and atomic writes over plain POSIX calls.
+public enum FileIO {
+    /// Reads the whole file with as few `read` calls as possible (one for a regular file).
+    /// Works for files whose size is not known in advance too (`/proc`, pipes).
+    public static func readAll(path: String) throws(RuntimeError) -> [UInt8] {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        if fd < 0 { throw RuntimeError(path: path, "cannot open: \(errorText(errno))") }
+        defer { close(fd) }
+
+        var info = stat()
+        if fstat(fd, &info) != 0 { throw RuntimeError(path: path, "cannot stat: \(errorText(errno))") }
+        if info.st_mode & S_IFMT == S_IFDIR { throw RuntimeError(path: path, "is a directory, not a file") }
+
+        // One byte more than the reported size, so a complete read is seen to end at EOF.
+        let (sizePlusOne, tooLarge) = Int(info.st_size).addingReportingOverflow(1)
+        if tooLarge { throw RuntimeError(path: path, "is too large to read") }
+        let capacity = max(sizePlusOne, 4096)
+        var failure: Int32 = 0
+        var bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
+            count = 0
+            while count < buffer.count {
+                let got = read(fd, buffer.baseAddress! + count, buffer.count - count)
+                if got > 0 { count += got; continue }
+                if got == 0 { return }
+                if errno == EINTR { continue }
+                failure = errno
+                return
+            }
+        }
+        // The buffer filled up: the size was unknown (or the file grew); read the rest in chunks.
+        if failure == 0 && bytes.count == capacity {
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            while true {
+                let got = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+                if got > 0 { bytes.append(contentsOf: chunk[0..<got]); continue }
+                if got == 0 { break }
+                if errno == EINTR { continue }
+                failure = errno
+                break
+            }
+        }
+        if failure != 0 { throw RuntimeError(path: path, "cannot read: \(errorText(failure))") }
+        return bytes
+    }
+
+    /// Writes `bytes` to `path` atomically: a temporary file in the same directory is written in
+    /// full, synced, then renamed over `path`. On failure the temporary file is removed and any
+    /// existing file at `path` is left untouched.
+    public static func writeAtomically(path: String, bytes: [UInt8]) throws(RuntimeError) {
+        let (directory, fileName) = splitPath(path)
+        if fileName.isEmpty || fileName == "." || fileName == ".." {
+            throw RuntimeError(path: path, "is not a file name")
+        }
+
+        // Our own unique name with O_EXCL rather than mkstemp, so the file gets the usual
+        // 0666 & ~umask permissions instead of mkstemp's 0600.
+        var temporaryPath = ""
+        var fd: Int32 = -1
+        let stem = String(fileName.prefix(64))  // keeps the name under NAME_MAX
+        for attempt in 0..<100 {
+            temporaryPath = "\(directory)/.\(stem).tmp-\(getpid())-\(monotonicNanoseconds() % 1_000_000_000)-\(attempt)"
+            fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
+            if fd >= 0 || errno != EEXIST { break }
+        }
+        if fd < 0 {
+            throw RuntimeError(path: path, "cannot create a temporary file in '\(directory)': \(errorText(errno))")
+        }
+
+        func fail(_ what: String, _ code: Int32) -> RuntimeError {
+            unlink(temporaryPath)
+            return RuntimeError(path: path, "\(what): \(errorText(code))")
+        }
+
+        let writeFailure = bytes.withUnsafeBytes { writeAll(fd, $0) }
+        if writeFailure != 0 {
+            close(fd)
+            throw fail("cannot write", writeFailure)
+        }
+        if fsync(fd) != 0 {
+            let code = errno
+            close(fd)
+            throw fail("cannot sync", code)
+        }
+        if close(fd) != 0 { throw fail("cannot write", errno) }
+        if rename(temporaryPath, path) != 0 { throw fail("cannot replace", errno) }
+
+        // Make the rename itself durable; failing here loses nothing already written.
+        let directoryFD = open(directory, O_RDONLY | O_CLOEXEC)
+        if directoryFD >= 0 {
+            _ = fsync(directoryFD)
+            close(directoryFD)
+        }
+    }
+
+    /// `writeAtomically` for text, as UTF-8.
+    public static func writeAtomically(path: String, text: String) throws(RuntimeError) {
+        try writeAtomically(path: path, bytes: Array(text.utf8))
+    }
+}
+
+/// Writes every byte, retrying short writes and interruptions; returns 0 or the errno of the failure.
+func writeAll(_ fd: Int32, _ buffer: UnsafeRawBufferPointer) -> Int32 {
+    var offset = 0
+    while offset < buffer.count {
+        let written = write(fd, buffer.baseAddress! + offset, buffer.count - offset)
+        if written > 0 { offset += written; continue }
+        if written < 0 && errno == EINTR { continue }
+        return written < 0 ? errno : EIO
+    }
+    return 0
+}
+
+/// ("dir", "name") for "dir/name"; (".", "name") for "name"; ("/", "name") for "/name".
+func splitPath(_ path: String) -> (directory: String, fileName: String) {
+    guard let slash = path.lastIndex(of: "/") else { return (".", path) }
+    let directory = path[..<slash]
+    return (directory.isEmpty ? "/" : String(directory), String(path[path.index(after: slash)...]))
+}
+
+/// The last path component's extension in lower case, without the dot ("" when there is none).
+func fileExtension(_ path: String) -> String {
+    let name = splitPath(path).fileName
+    guard let dot = name.lastIndex(of: "."), dot != name.startIndex else { return "" }
+    return String(name[name.index(after: dot)...]).lowercased()
+}
+
+func errorText(_ code: Int32) -> String {
+    guard let text = strerror(code) else { return "error \(code)" }
+    return String(cString: text)
+}
+
+/// Monotonic clock in nanoseconds, for timing and for unique names.
+func monotonicNanoseconds() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
+}

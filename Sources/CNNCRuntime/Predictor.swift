@@ -1,0 +1,55 @@
+/// One network instance that maps ONE input sample to ONE output sample. An instance owns its scratch
+/// buffers, so it is used by one thread at a time; threads get instances of their own.
+public protocol Predictor: AnyObject {
+    /// Reads `inputShape.count` floats from `input`, writes `outputShape.count` floats to `output`.
+    func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>)
+}
+
+/// Runs batches through predictors, one per thread: the batch is cut into contiguous chunks, chunk k
+/// handled by predictor k. Predictors are made on first need by `makePredictor` and kept for later
+/// batches.
+///
+/// One batch at a time: `predict` must not be called concurrently on the same instance.
+public final class BatchPredictor: @unchecked Sendable {
+    public let inputCount: Int
+    public let outputCount: Int
+    public let threads: Int
+    private let makePredictor: @Sendable () -> any Predictor
+    private var predictors: [any Predictor] = []
+
+    /// `inputCount`/`outputCount`: floats per sample. `threads`: the most threads a batch uses.
+    public init(inputCount: Int, outputCount: Int, threads: Int, makePredictor: @escaping @Sendable () -> any Predictor) {
+        self.inputCount = inputCount
+        self.outputCount = outputCount
+        self.threads = max(threads, 1)
+        self.makePredictor = makePredictor
+    }
+
+    /// Predicts `count` consecutive samples from `input` into `output`.
+    public func predict(_ input: UnsafePointer<Float>, count: Int, _ output: UnsafeMutablePointer<Float>) {
+        let chunks = min(threads, count)
+        while predictors.count < chunks { predictors.append(makePredictor()) }
+        // Each chunk touches only its own predictor and its own slices of the buffers.
+        let shared = UncheckedSendable((predictors, input, output))
+        let inputCount = self.inputCount, outputCount = self.outputCount
+        parallelChunks(count, threads: chunks) { chunk, range in
+            let (predictors, input, output) = shared.value
+            let predictor = predictors[chunk]
+            for sample in range {
+                predictor.predict(input + sample * inputCount, output + sample * outputCount)
+            }
+        }
+    }
+
+    /// `predict` in the shape `RunRequest.perform` takes.
+    public var batchFunction: (UnsafePointer<Float>, Int, UnsafeMutablePointer<Float>) -> Void {
+        { input, count, output in self.predict(input, count: count, output) }
+    }
+}
+
+/// Carries a value the compiler cannot prove thread-safe across a thread boundary where the code
+/// guarantees exclusive use.
+struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}

@@ -1,0 +1,132 @@
+import CNNCRuntime
+import Foundation
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Shared counters for checking which indices the threads visit; each index is its own slot.
+final class VisitCounts: @unchecked Sendable {
+    let counts: UnsafeMutablePointer<Int>
+    let threadIDs: UnsafeMutablePointer<UInt>
+    let size: Int
+
+    init(_ size: Int) {
+        self.size = size
+        counts = .allocate(capacity: max(size, 1))
+        counts.initialize(repeating: 0, count: max(size, 1))
+        threadIDs = .allocate(capacity: max(size, 1))
+        threadIDs.initialize(repeating: 0, count: max(size, 1))
+    }
+
+    deinit {
+        counts.deallocate()
+        threadIDs.deallocate()
+    }
+
+    func visit(_ index: Int) {
+        counts[index] += 1
+        #if canImport(Darwin)
+        threadIDs[index] = UInt(bitPattern: pthread_self())
+        #else
+        threadIDs[index] = UInt(pthread_self())
+        #endif
+    }
+
+    var all: [Int] { Array(UnsafeBufferPointer(start: counts, count: size)) }
+    var distinctThreads: Int { Set(UnsafeBufferPointer(start: threadIDs, count: size)).count }
+}
+
+@Suite struct ThreadsTests {
+    @Test(arguments: [1, 2, 3, 4, 7, 16])
+    func parallelForVisitsEveryIndexExactlyOnce(threads: Int) {
+        for count in [0, 1, 2, 5, 100, 1001] {
+            let visits = VisitCounts(count)
+            parallelFor(count, threads: threads) { visits.visit($0) }
+            #expect(visits.all == [Int](repeating: 1, count: count), "count \(count), threads \(threads)")
+            if count >= threads {
+                #expect(visits.distinctThreads == threads, "count \(count), threads \(threads)")
+            }
+        }
+    }
+
+    @Test func nonPositiveThreadCountsMeanOne() {
+        let visits = VisitCounts(10)
+        parallelFor(10, threads: 0) { visits.visit($0) }
+        parallelFor(10, threads: -5) { visits.visit($0) }
+        #expect(visits.all == [Int](repeating: 2, count: 10))
+        #expect(visits.distinctThreads == 1)
+    }
+
+    @Test func chunksAreContiguousAndCoverTheRange() {
+        let lock = NSLock()
+        nonisolated(unsafe) var seen: [(chunk: Int, range: Range<Int>)] = []
+        parallelChunks(10, threads: 4) { chunk, range in
+            lock.lock()
+            seen.append((chunk, range))
+            lock.unlock()
+        }
+        let sorted = seen.sorted { $0.chunk < $1.chunk }
+        #expect(sorted.map(\.chunk) == [0, 1, 2, 3])
+        #expect(sorted.map(\.range) == [0..<2, 2..<5, 5..<7, 7..<10])
+    }
+
+    @Test func availableCoresIsPositive() {
+        #expect(availableCores() >= 1)
+        #expect(availableCores() <= max(sysconf(Int32(_SC_NPROCESSORS_ONLN)), 1))
+    }
+}
+
+/// Output k = (k + 1) · the sum of the input sample; counts how many instances exist.
+final class ScalingSumPredictor: Predictor {
+    let inputCount: Int
+    let outputCount: Int
+
+    init(inputCount: Int, outputCount: Int) {
+        self.inputCount = inputCount
+        self.outputCount = outputCount
+    }
+
+    func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
+        var sum: Float = 0
+        for index in 0..<inputCount { sum += input[index] }
+        for index in 0..<outputCount { output[index] = Float(index + 1) * sum }
+    }
+}
+
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0
+    func increment() { lock.lock(); value += 1; lock.unlock() }
+    var current: Int { lock.lock(); defer { lock.unlock() }; return value }
+}
+
+@Suite struct BatchPredictorTests {
+    @Test(arguments: [1, 2, 3, 8])
+    func batchesMatchOneByOneAndMakeOnePredictorPerThread(threads: Int) {
+        let made = Counter()
+        let batchPredictor = BatchPredictor(inputCount: 4, outputCount: 2, threads: threads) {
+            made.increment()
+            return ScalingSumPredictor(inputCount: 4, outputCount: 2)
+        }
+        let count = 13
+        let inputs = (0..<count * 4).map { Float($0 % 7) }
+        var outputs = [Float](repeating: .nan, count: count * 2)
+        for _ in 0..<3 {
+            inputs.withUnsafeBufferPointer { input in
+                outputs.withUnsafeMutableBufferPointer { output in
+                    batchPredictor.predict(input.baseAddress!, count: count, output.baseAddress!)
+                }
+            }
+        }
+        let expected = (0..<count).flatMap { sample -> [Float] in
+            let sum = inputs[sample * 4..<sample * 4 + 4].reduce(0, +)
+            return [sum, 2 * sum]
+        }
+        #expect(outputs == expected)
+        #expect(made.current == min(threads, count))
+    }
+}
