@@ -25,10 +25,10 @@ public struct SafeTensorsTensor: Equatable, Sendable {
 /// the networks cnnc compiles are small, so safety wins. `floats(_:)` converts straight from that
 /// buffer into the result array.
 ///
-/// Validation is stricter than the reference reader in two ways and looser in one: a tensor name
-/// (or any key) given twice is an error rather than "last one wins", and so is an overlap of two
-/// tensors' bytes; but bytes that no tensor covers (which the reference rejects) are accepted and
-/// listed in `uncoveredDataRanges`, since they do not make any tensor ambiguous.
+/// Validation differs from the reference reader in two ways: a tensor name (or any key) given
+/// twice is an error rather than "last one wins"; and bytes that no tensor covers, which the
+/// reference rejects, are accepted and listed in `uncoveredDataRanges`, since they make no tensor
+/// ambiguous. Overlapping tensors are an error in both.
 /// Names are compared as Swift strings, so two names that differ only in Unicode normalization
 /// count as the same name.
 public struct SafeTensorsFile: Sendable {
