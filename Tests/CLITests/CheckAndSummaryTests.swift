@@ -57,9 +57,9 @@ import Testing
         #expect(result.status == 1)
         #expect(result.stdout == "models/seed.yaml: ok\n")
         #expect(result.stderr == """
-            \(bad.path):3:39: error: 'conv1': the 5×5 kernel does not fit its input: its height 5 exceeds the padded input height 4; its width 5 exceeds the padded input width 4
+            \(bad.path):3:11: error: 'conv1': the 5×5 kernel does not fit its input: its height 5 exceeds the input height 4; its width 5 exceeds the input width 4
             layers: [{conv: {channels: 2, kernel: 5}}]
-                                                  ^
+                      ^~~~
             \(bad.path):2:1: note: the input is 1×4×4
             input: {channels: 1, height: 4, width: 4}
             ^~~~~

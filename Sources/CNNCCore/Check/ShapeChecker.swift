@@ -98,9 +98,10 @@ public struct ShapeChecker {
             if let explicit = pool.countIncludePad {
                 countIncludePad = explicit.value
             } else if !window.padding.isZero {
+                let origin = pool.padding.value == .same ? " (padding: same on its \(input.height)×\(input.width) input)" : ""
                 diagnostics.error(
-                    "'\(layer.name)' pads by \(window.padding); state count_include_pad: true or false, because frameworks disagree on whether padding counts in the average",
-                    at: layer.location)
+                    "'\(layer.name)' pads by \(window.padding)\(origin); state count_include_pad: true or false, because frameworks disagree on whether padding counts in the average",
+                    at: layer.location, notes: pool.padding.value == .same ? [producer] : [])
             }
             return (.avgPool(window, countIncludePad: countIncludePad), output)
         case .globalAvgPool:
@@ -130,10 +131,10 @@ public struct ShapeChecker {
         let outChannels = conv.outChannels.value
         if input.channels % groups != 0 || outChannels % groups != 0 {
             var parts: [String] = []
-            if input.channels % groups != 0 { parts.append("the \(input.channels) input channels") }
-            if outChannels % groups != 0 { parts.append("the \(outChannels) output channels") }
-            diagnostics.error("'\(name)' has groups: \(groups), which does not divide \(parts.joined(separator: " or "))",
-                              at: conv.groups.location, notes: [producer])
+            if input.channels % groups != 0 { parts.append("the \(input.channels.grouped) input channels") }
+            if outChannels % groups != 0 { parts.append("the \(outChannels.grouped) output channels") }
+            diagnostics.error("'\(name)' has groups: \(groups.grouped), which does not divide \(parts.joined(separator: " or "))",
+                              at: conv.groups.location, notes: input.channels % groups != 0 ? [producer] : [])
         }
         guard let (window, output) = resolveWindow(kernel: conv.kernel, stride: conv.stride.value, dilation: conv.dilation.value,
                                                    padding: conv.padding, ceilMode: false, layer: layer, input: input) else {
@@ -170,10 +171,10 @@ public struct ShapeChecker {
         let padding = window.padding
         let kernel = window.kernel
         var tooWide: [String] = []
-        if max(padding.top, padding.bottom) >= kernel.height { tooWide.append("vertical padding \(max(padding.top, padding.bottom)) ≥ kernel height \(kernel.height)") }
-        if max(padding.left, padding.right) >= kernel.width { tooWide.append("horizontal padding \(max(padding.left, padding.right)) ≥ kernel width \(kernel.width)") }
+        if max(padding.top, padding.bottom) >= kernel.height { tooWide.append("vertical padding \(max(padding.top, padding.bottom)) vs kernel height \(kernel.height)") }
+        if max(padding.left, padding.right) >= kernel.width { tooWide.append("horizontal padding \(max(padding.left, padding.right)) vs kernel width \(kernel.width)") }
         if !tooWide.isEmpty {
-            diagnostics.error("'\(layer.name)' pads by more than its window: \(tooWide.joined(separator: ", ")); each side must be smaller than the kernel",
+            diagnostics.error("'\(layer.name)' pads too much: each side must be smaller than the kernel, so no window lies wholly in padding (\(tooWide.joined(separator: ", ")))",
                               at: pool.padding.location)
         }
         return (window, FeatureShape(channels: input.channels, height: output.height, width: output.width))
@@ -228,7 +229,7 @@ public struct ShapeChecker {
                                                input: input.width, before: resolved.left, after: resolved.right))
             }
             diagnostics.error("'\(layer.name)': the \(kernel.value.height)×\(kernel.value.width) kernel does not fit its input: \(problems.joined(separator: "; "))",
-                              at: kernel.location, notes: [producer])
+                              at: layer.location, notes: [producer])
             return nil
         }
         return (window, (height, width))
@@ -236,8 +237,8 @@ public struct ShapeChecker {
 
     private func describeMisfit(axis: String, kernel: Int, extent: Int, input: Int, before: Int, after: Int) -> String {
         let dilated = extent == kernel ? "\(kernel)" : "\(extent) (dilated from \(kernel))"
-        let padded = before + after == 0 ? "\(input)" : "\(input + before + after) (\(input) + \(before) + \(after) padding)"
-        return "its \(axis) \(dilated) exceeds the padded input \(axis) \(padded)"
+        let padded = before + after == 0 ? "the input \(axis) \(input)" : "the padded input \(axis) \(input + before + after) (\(input) + \(before) + \(after) padding)"
+        return "its \(axis) \(dilated) exceeds \(padded)"
     }
 
     private mutating func checkPaddingMode(_ mode: Located<PaddingMode>, padding: Padding, layer: LayerSpec, input: FeatureShape) {
@@ -261,6 +262,6 @@ public struct ShapeChecker {
         }
         guard !problems.isEmpty else { return }
         diagnostics.error("'\(layer.name)' uses \(mode.value.keyword) padding, which must be \(limitDescription) the input side: \(problems.joined(separator: ", "))",
-                          at: mode.location, notes: [producer])
+                          at: layer.location, notes: [producer])
     }
 }

@@ -14,8 +14,28 @@ public struct DiagnosticRenderer: Sendable {
         self.colored = colored
     }
 
+    /// Like clang's `-ferror-limit`: past this many errors the rest are counted, not printed.
+    public static let errorLimit = 20
+
+    /// Longest stretch of a source line quoted around the caret.
+    static let snippetWidth = 120
+
     public func render(_ diagnostics: [Diagnostic]) -> String {
-        diagnostics.map(render).joined()
+        var out = ""
+        var errors = 0
+        for (index, diagnostic) in diagnostics.enumerated() {
+            if diagnostic.severity == .error {
+                errors += 1
+                if errors > Self.errorLimit {
+                    let remaining = diagnostics[index...].count { $0.severity == .error }
+                    out += style("error:", color: color(for: .error), bold: true)
+                    out += style(" too many errors; \(remaining) more not shown", bold: true) + "\n"
+                    break
+                }
+            }
+            out += render(diagnostic)
+        }
+        return out
     }
 
     public func render(_ diagnostic: Diagnostic) -> String {
@@ -39,24 +59,37 @@ public struct DiagnosticRenderer: Sendable {
         return out
     }
 
-    /// The source line and a caret under the range (`^~~~` when it spans several columns).
+    /// The source line and a caret under the range (`^~~~` when it spans several columns). A long
+    /// line is cut to a window around the caret; an empty line is not quoted.
     private func snippet(for location: SourceLocation) -> String? {
         guard let file = files[location.path], let line = file.lineText(location.start.line) else { return nil }
-        let scalars = Array(line.unicodeScalars)
-        let startColumn = max(1, location.start.column)
-        guard startColumn <= scalars.count + 1 else { return nil }
-        var marker = ""
-        // Keep tabs so the caret lines up under the same tab stops as the quoted line.
-        for scalar in scalars.prefix(startColumn - 1) {
-            marker += scalar == "\t" ? "\t" : " "
-        }
+        var scalars = Array(line.unicodeScalars)
+        var startColumn = max(1, location.start.column)
+        guard !scalars.isEmpty, startColumn <= scalars.count + 1 else { return nil }
         var width = 1
         if location.range.end.line == location.start.line {
             width = max(1, location.range.end.column - startColumn)
         } else if location.range.end.line > location.start.line {
             width = max(1, scalars.count - (startColumn - 1))
         }
+        if scalars.count > Self.snippetWidth {
+            let first = max(0, min(startColumn - 1 - Self.snippetWidth / 2, scalars.count - Self.snippetWidth))
+            let last = min(scalars.count, first + Self.snippetWidth)
+            let suffix: [Unicode.Scalar] = last < scalars.count ? ["…"] : []
+            scalars = Array(scalars[first..<last]) + suffix
+            if first > 0 {
+                scalars.insert("…", at: 0)
+                startColumn -= first - 1
+            } else {
+                startColumn -= first
+            }
+        }
         width = min(width, max(1, scalars.count - (startColumn - 1)))
+        var marker = ""
+        // Keep tabs so the caret lines up under the same tab stops as the quoted line.
+        for scalar in scalars.prefix(startColumn - 1) {
+            marker += scalar == "\t" ? "\t" : " "
+        }
         marker += "^" + String(repeating: "~", count: width - 1)
         let printable = String(String.UnicodeScalarView(scalars.map { $0.properties.generalCategory == .control && $0 != "\t" ? "\u{FFFD}" : $0 }))
         return printable + "\n" + style(marker, color: "32", bold: true) + "\n"

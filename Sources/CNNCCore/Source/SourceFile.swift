@@ -52,34 +52,35 @@ public struct SourceFile: Sendable {
     /// The file's bytes as read, before any validation.
     public let bytes: [UInt8]
 
+    /// Byte offset where each line starts; built once so quoting lines stays linear in the file size.
+    private let lineStarts: [Int]
+
     public init(path: String, bytes: [UInt8]) {
         self.path = path
         self.bytes = bytes
+        var starts = [0]
+        for (index, byte) in bytes.enumerated() where byte == UInt8(ascii: "\n") {
+            starts.append(index + 1)
+        }
+        lineStarts = starts
     }
 
     public init(path: String, text: String) {
         self.init(path: path, bytes: Array(text.utf8))
     }
 
-    /// The text of 1-based `line` without its line break, decoding invalid UTF-8 leniently.
+    /// Whether the file starts with a UTF-8 byte order mark, which is not part of the text.
+    public var hasByteOrderMark: Bool { bytes.starts(with: [0xEF, 0xBB, 0xBF]) }
+
+    /// The text of 1-based `line` without its line break (or byte order mark), decoding invalid UTF-8
+    /// leniently.
     public func lineText(_ line: Int) -> String? {
-        guard line >= 1 else { return nil }
-        var current = 1
-        var start = 0
-        var index = 0
-        while index < bytes.count, current < line {
-            if bytes[index] == UInt8(ascii: "\n") {
-                current += 1
-                start = index + 1
-            }
-            index += 1
-        }
-        guard current == line, start <= bytes.count else { return nil }
-        var end = start
-        while end < bytes.count, bytes[end] != UInt8(ascii: "\n"), bytes[end] != UInt8(ascii: "\r") {
-            end += 1
-        }
-        return String(decoding: bytes[start..<end], as: UTF8.self)
+        guard line >= 1, line <= lineStarts.count else { return nil }
+        var start = lineStarts[line - 1]
+        if line == 1, hasByteOrderMark { start = 3 }
+        var end = line < lineStarts.count ? lineStarts[line] - 1 : bytes.count
+        if end > start, bytes[end - 1] == UInt8(ascii: "\r") { end -= 1 }
+        return String(decoding: bytes[start..<max(start, end)], as: UTF8.self)
     }
 
     /// The position of the first byte that is not valid UTF-8, or nil when the whole file is valid.

@@ -16,6 +16,8 @@ struct LayerDecoder {
     let kind: String
     private var options: Options
     private var failed = false
+    /// Required options not given; reported once every key has been read.
+    private var missingRequired: [String] = []
 
     init(values: ValueDecoder, kindNode: YAMLNode, kind: String) {
         self.values = values
@@ -41,6 +43,9 @@ struct LayerDecoder {
         }
         let activation = kind == "conv" || kind == "dense" ? options.take("activation") : nil
         let layerKind = decodeKind()
+        for key in missingRequired where !options.isMisspelled(key) {
+            values.diagnostics.error("'\(kind)' is missing required option '\(key)'", at: kindLocation)
+        }
         options.reportUnknown(into: &values, hint: hint)
         guard let layerKind, !failed else { return nil }
         return Decoded(kind: layerKind, name: name, activation: activation)
@@ -86,7 +91,7 @@ struct LayerDecoder {
         case "silu": return .activation(.silu)
         case "softmax": return .activation(.softmax)
         case "batchnorm":
-            return number("eps", default: 1e-5, range: Double(Float.leastNormalMagnitude)...1e6).map { .batchNorm(BatchNormSpec(eps: $0)) }
+            return number("eps", default: 1e-5, range: 0...1e6, positive: true).map { .batchNorm(BatchNormSpec(eps: $0)) }
         case "dropout": return number("rate", default: 0, range: 0...1, excludingUpperBound: true).map { .dropout(rate: $0) }
         case "flatten": return .flatten
         case "dense": return decodeDense().map(LayerKind.dense)
@@ -221,7 +226,7 @@ struct LayerDecoder {
 
     private mutating func requiredInteger(_ key: String) -> Located<Int>? {
         guard let node = options.take(key) else {
-            values.diagnostics.error("'\(kind)' is missing required option '\(key)'", at: kindLocation)
+            missingRequired.append(key)
             failed = true
             return nil
         }
@@ -240,7 +245,7 @@ struct LayerDecoder {
 
     private mutating func requiredPair(_ key: String) -> Located<Pair>? {
         guard let node = options.take(key) else {
-            values.diagnostics.error("'\(kind)' is missing required option '\(key)'", at: kindLocation)
+            missingRequired.append(key)
             failed = true
             return nil
         }
@@ -266,10 +271,10 @@ struct LayerDecoder {
         return result
     }
 
-    private mutating func number(_ key: String, default value: Float,
-                                 range: ClosedRange<Double> = -1e6...1e6, excludingUpperBound: Bool = false) -> Float? {
+    private mutating func number(_ key: String, default value: Float, range: ClosedRange<Double> = -1e6...1e6,
+                                 excludingUpperBound: Bool = false, positive: Bool = false) -> Float? {
         guard let node = options.take(key) else { return value }
-        let result = values.number(node, key, range, excludingUpperBound: excludingUpperBound)
+        let result = values.number(node, key, range, excludingUpperBound: excludingUpperBound, positive: positive)
         if result == nil { failed = true }
         return result
     }
@@ -333,7 +338,9 @@ enum InlineTensorDecoder {
                          at: node)
             return
         }
-        for item in items {
+        // One error per list is enough: a list of thousands of bad numbers would otherwise flood the output.
+        let before = values.diagnostics.errorCount
+        for item in items where values.diagnostics.errorCount == before {
             collect(item, depth: depth + 1, shape: shape, what: what, into: &numbers, values: &values)
         }
     }

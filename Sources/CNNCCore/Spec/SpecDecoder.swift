@@ -36,25 +36,28 @@ public struct SpecDecoder {
         let weightsNode = options.take("weights")
         let labelsNode = options.take("labels")
         options.reportUnknown(into: &values)
+        func reportMissing(_ key: String, _ message: String, _ decoder: inout SpecDecoder) {
+            guard !options.isMisspelled(key) else { return }
+            decoder.values.diagnostics.error(message, at: SourceLocation(path: decoder.path, range: SourceRange(at: root.range.start)))
+        }
 
-        let start = SourceLocation(path: path, range: SourceRange(at: root.range.start))
         var name: Located<String>?
         if let nameNode {
             name = values.name(nameNode, "name").map { Located($0, at: location(nameNode)) }
         } else {
-            values.diagnostics.error("the spec is missing 'name' (it names the network and its generated module)", at: start)
+            reportMissing("name", "the spec is missing 'name' (it names the network and its generated module)", &self)
         }
         var input: InputSpec?
         if let inputNode {
             input = decodeInput(inputNode, key: options.keyNode("input")!)
         } else {
-            values.diagnostics.error("the spec is missing 'input', e.g. input: {channels: 1, height: 28, width: 28}", at: start)
+            reportMissing("input", "the spec is missing 'input', e.g. input: {channels: 1, height: 28, width: 28}", &self)
         }
         var layers: [LayerSpec] = []
         if let layersNode {
             layers = decodeLayers(layersNode)
         } else {
-            values.diagnostics.error("the spec is missing 'layers', the list of layers", at: start)
+            reportMissing("layers", "the spec is missing 'layers', the list of layers", &self)
         }
         var weightsPath: Located<String>?
         if let weightsNode, let text = values.text(weightsNode, "weights") {
@@ -154,28 +157,44 @@ public struct SpecDecoder {
             error("'layers' is empty; a network needs at least one layer", at: node)
             return []
         }
-        var layers: [LayerSpec] = []
+        // Entries that fail to decode keep their place in the default-name counters, so an error in
+        // one layer never renames the layers after it.
+        var entries: [NamingEntry] = []
         for item in items {
-            guard let decoded = decodeLayerEntry(item, allowed: nil) else { continue }
-            let parentIndex = layers.count
-            layers.append(decoded.layer)
-            if var activation = decoded.activation {
-                activation.sugarParent = parentIndex
-                layers.append(activation)
+            let decoded = decodeLayerEntry(item, allowed: nil)
+            entries.append(NamingEntry(keyword: decoded.keyword, layer: decoded.layer, isSugar: false))
+            if let activation = decoded.activation {
+                entries.append(NamingEntry(keyword: activation.keyword, layer: activation.layer, isSugar: true))
             }
         }
-        assignNames(&layers)
-        return layers
+        return assignNames(entries)
     }
 
-    /// A decoded entry: the layer and, from `activation:` sugar, the activation layer after it.
+    /// A decoded entry: its kind word when known, the layer unless it failed, and the entry that
+    /// `activation:` sugar adds after it.
     private struct DecodedEntry {
-        var layer: LayerSpec
-        var activation: LayerSpec?
+        var keyword: String?
+        var layer: LayerSpec?
+        var activation: ActivationEntry?
+
+        static let failed = DecodedEntry(keyword: nil, layer: nil, activation: nil)
+    }
+
+    /// One entry of the expanded layer list, as default naming sees it.
+    private struct NamingEntry {
+        var keyword: String?
+        var layer: LayerSpec?
+        /// Added by the previous entry's `activation:`.
+        var isSugar: Bool
+    }
+
+    private struct ActivationEntry {
+        var keyword: String?
+        var layer: LayerSpec?
     }
 
     /// `- relu`, `- relu:` or `- conv: {…}`. `allowed` restricts the kinds (for `activation:`).
-    private mutating func decodeLayerEntry(_ item: YAMLNode, allowed: [String]?) -> DecodedEntry? {
+    private mutating func decodeLayerEntry(_ item: YAMLNode, allowed: [String]?) -> DecodedEntry {
         let kinds = allowed ?? LayerDecoder.keywords
         let what = allowed == nil ? "a layer" : "an activation"
         let kindNode: YAMLNode
@@ -183,7 +202,7 @@ public struct SpecDecoder {
         if let scalar = item.scalar, !item.isNull {
             guard case .string = YAMLScalarValue(scalar) else {
                 error("\(what) must be a kind name such as '\(kinds[0])' or a mapping such as {\(kinds[0]): {…}}, got \(item.kindDescription)", at: item)
-                return nil
+                return .failed
             }
             kindNode = item
             optionsNode = nil
@@ -196,69 +215,117 @@ public struct SpecDecoder {
                     error("\(what) is a mapping with exactly one key, its kind; found \(pairs.count) keys (\(keys))", at: pairs[1].key,
                           notes: [.init("indent the options under the kind, e.g. '- conv:' then '    channels: 8' on the next line, or write '- conv: {channels: 8, kernel: 3}'", at: nil)])
                 }
-                return nil
+                return .failed
             }
             kindNode = pairs[0].key
             optionsNode = pairs[0].value.isNull ? nil : pairs[0].value
             guard kindNode.scalar.map({ if case .string = YAMLScalarValue($0) { true } else { false } }) == true else {
                 error("the key of \(what) must be its kind, such as '\(kinds[0])', got \(kindNode.kindDescription)", at: kindNode)
-                return nil
+                return .failed
             }
         } else {
             error("\(what) must be a kind name such as '\(kinds[0])' or a mapping such as {\(kinds[0]): {…}}, got \(item.kindDescription)", at: item)
-            return nil
+            return .failed
         }
         let word = kindNode.scalar!.text
         guard kinds.contains(word) else {
             var notes: [Diagnostic.Note] = []
             if allowed != nil, LayerDecoder.keywords.contains(word) {
                 error("'\(word)' is not an activation; 'activation' takes one of \(kinds.map { "'\($0)'" }.joined(separator: ", "))", at: kindNode)
-                return nil
+                return .failed
             }
             if allowed == nil, word == "activation" {
                 notes.append(.init("write the activation itself as a layer, e.g. '- relu', or as 'activation: relu' inside a conv or dense layer", at: nil))
             }
             error("unknown \(allowed == nil ? "layer kind" : "activation") '\(word)'\(Suggestions.didYouMean(word, in: kinds))", at: kindNode, notes: notes)
-            return nil
+            return .failed
         }
         var layerDecoder = LayerDecoder(values: values, kindNode: kindNode, kind: word)
         let decoded = layerDecoder.decode(optionsNode)
         values = layerDecoder.values
-        guard let decoded else { return nil }
-        var activation: LayerSpec?
+        guard let decoded else { return DecodedEntry(keyword: word, layer: nil, activation: nil) }
+        var activation: ActivationEntry?
         if let activationNode = decoded.activation {
-            activation = decodeLayerEntry(activationNode, allowed: Activation.keywords)?.layer
+            let entry = decodeLayerEntry(activationNode, allowed: Activation.keywords)
+            activation = ActivationEntry(keyword: entry.keyword, layer: entry.layer)
         }
         let layer = LayerSpec(name: decoded.name?.value ?? "", nameLocation: decoded.name?.location,
                               location: location(kindNode), kind: decoded.kind, sugarParent: nil)
-        return DecodedEntry(layer: layer, activation: activation)
+        return DecodedEntry(keyword: word, layer: layer, activation: activation)
     }
 
     /// Default names count every layer of a kind, named or not, so naming one never renames another.
-    private mutating func assignNames(_ layers: inout [LayerSpec]) {
+    private mutating func assignNames(_ entries: [NamingEntry]) -> [LayerSpec] {
         var counters: [String: Int] = [:]
-        for index in layers.indices {
-            let keyword = layers[index].kind.keyword
-            counters[keyword, default: 0] += 1
-            if layers[index].nameLocation == nil {
-                // `relu6` + 1 would read as relu #61, so kinds ending in a digit get an underscore.
-                let separator = keyword.last!.isNumber ? "_" : ""
-                layers[index].name = keyword + separator + String(counters[keyword]!)
+        var layers: [LayerSpec] = []
+        /// For each layer, its ordinal among layers of its kind: "the 2nd relu".
+        var ordinals: [Int] = []
+        var parentIndex = -1
+        for entry in entries {
+            var ordinal = 0
+            if let keyword = entry.keyword {
+                counters[keyword, default: 0] += 1
+                ordinal = counters[keyword]!
             }
+            guard var layer = entry.layer else { continue }
+            if layer.nameLocation == nil {
+                // `relu6` + 1 would read as relu #61, so kinds ending in a digit get an underscore.
+                let separator = layer.kind.keyword.last!.isNumber ? "_" : ""
+                layer.name = layer.kind.keyword + separator + String(ordinal)
+            }
+            if entry.isSugar {
+                layer.sugarParent = parentIndex
+            } else {
+                parentIndex = layers.count
+            }
+            layers.append(layer)
+            ordinals.append(ordinal)
         }
+        reportDuplicateNames(layers, ordinals: ordinals)
+        return layers
+    }
+
+    /// A name used twice is an error at the later use, or, when the later one is only a default name,
+    /// at the explicit name that takes it.
+    private mutating func reportDuplicateNames(_ layers: [LayerSpec], ordinals: [Int]) {
         var firstUse: [String: Int] = [:]
-        for index in layers.indices {
-            let layer = layers[index]
+        for (index, layer) in layers.enumerated() {
             guard let first = firstUse[layer.name] else {
                 firstUse[layer.name] = index
                 continue
             }
             let earlier = layers[first]
-            let how = earlier.nameLocation == nil ? "the default name of this \(earlier.kind.keyword) layer" : "first used here"
-            values.diagnostics.error(
-                "layer name '\(layer.name)' is already taken",
-                at: layer.nameLocation ?? layer.location,
-                notes: [.init("'\(layer.name)' is \(how)", at: earlier.nameLocation ?? earlier.location)])
+            func defaultNote(_ index: Int) -> String {
+                let layer = layers[index]
+                return "the \(ordinalText(ordinals[index])) '\(layer.kind.keyword)' layer is named '\(layer.name)' by default"
+            }
+            switch (earlier.nameLocation, layer.nameLocation) {
+            case (let explicit?, nil):
+                values.diagnostics.error(
+                    "layer name '\(layer.name)' is taken by default by a later layer", at: explicit,
+                    notes: [.init(defaultNote(index) + "; rename one of them", at: layer.location)])
+            case (nil, let explicit?):
+                values.diagnostics.error(
+                    "layer name '\(layer.name)' is already taken by default by an earlier layer", at: explicit,
+                    notes: [.init(defaultNote(first), at: earlier.location)])
+            default:
+                values.diagnostics.error(
+                    "layer name '\(layer.name)' is already taken", at: layer.nameLocation ?? layer.location,
+                    notes: [.init("'\(layer.name)' is first used here", at: earlier.nameLocation ?? earlier.location)])
+            }
         }
     }
+}
+
+/// `1st`, `2nd`, `3rd`, `11th`, `22nd`.
+func ordinalText(_ number: Int) -> String {
+    let suffix: String
+    switch (number % 10, number % 100) {
+    case (_, 11...13): suffix = "th"
+    case (1, _): suffix = "st"
+    case (2, _): suffix = "nd"
+    case (3, _): suffix = "rd"
+    default: suffix = "th"
+    }
+    return "\(number)\(suffix)"
 }

@@ -14,7 +14,8 @@ enum Suggestions {
         "out_channels": "channels", "filters": "channels", "kernel_size": "kernel", "strides": "stride",
         "pad": "padding", "pads": "padding", "padding_type": "padding_mode", "out_features": "units",
         "use_bias": "bias", "negative_slope": "alpha", "epsilon": "eps", "p": "rate", "dropout_rate": "rate",
-        "in_features": "in_features", "dilation_rate": "dilation", "pool_size": "kernel", "count_include_padding": "count_include_pad",
+        "reflection": "reflect", "mirror": "reflect", "symmetric": "reflect", "edge": "replicate", "nearest": "replicate",
+        "wrap": "circular", "periodic": "circular", "zero": "zeros", "const": "constant", "dilation_rate": "dilation", "pool_size": "kernel", "count_include_padding": "count_include_pad",
     ]
 
     /// The closest candidate, if any is close enough to be a likely typo.

@@ -27,10 +27,12 @@ struct ValueDecoder {
                 return nil
             }
             if value > maximum {
-                error("'\(what)' is \(scalar.text), more than the largest allowed, \(maximum.grouped)", at: node)
+                error("'\(what)' is \(value.grouped), more than the largest allowed, \(maximum.grouped)", at: node)
                 return nil
             }
             return value
+        case .integer(nil) where scalar.text.hasPrefix("-"):
+            error("'\(what)' must be at least \(minimum.grouped), got \(scalar.text)", at: node)
         case .integer(nil):
             error("'\(what)' is \(scalar.text), more than the largest allowed, \(maximum.grouped)", at: node)
         case .float(let value) where value.isFinite && value == value.rounded():
@@ -44,7 +46,7 @@ struct ValueDecoder {
 
     /// A finite number (integer or float) within `range`, as float32.
     mutating func number(_ node: YAMLNode, _ what: String, _ range: ClosedRange<Double> = -.greatestFiniteMagnitude...(.greatestFiniteMagnitude),
-                         excludingUpperBound: Bool = false, nonZero: Bool = false) -> Float? {
+                         excludingUpperBound: Bool = false, nonZero: Bool = false, positive: Bool = false) -> Float? {
         guard let scalar = node.scalar else {
             error("'\(what)' must be a number, got \(node.kindDescription)", at: node)
             return nil
@@ -58,8 +60,16 @@ struct ValueDecoder {
             error("'\(what)' must be a number, got \(node.kindDescription)", at: node)
             return nil
         }
-        guard value.isFinite, abs(value) <= Double(Float.greatestFiniteMagnitude) else {
+        guard value.isFinite else {
             error("'\(what)' must be a finite number, got \(scalar.text)", at: node)
+            return nil
+        }
+        guard abs(value) <= Double(Float.greatestFiniteMagnitude) else {
+            error("'\(what)' is \(scalar.text), outside the float32 range (±3.4e38)", at: node)
+            return nil
+        }
+        if positive, value <= 0 {
+            error("'\(what)' must be positive, got \(scalar.text)", at: node)
             return nil
         }
         let belowUpper = excludingUpperBound ? value < range.upperBound : value <= range.upperBound
@@ -241,6 +251,20 @@ struct Options {
         entries.first { $0.key.scalar?.text == key }?.key
     }
 
+    /// Names of keys nobody asked for.
+    var unknownKeys: [String] {
+        entries.compactMap { entry in
+            guard let key = entry.key.scalar, case .string(let word) = YAMLScalarValue(key), !known.contains(word) else { return nil }
+            return word
+        }
+    }
+
+    /// Whether a required key that is absent is probably there under a misspelling, which the
+    /// unknown-key error already reports with a suggestion.
+    func isMisspelled(_ key: String) -> Bool {
+        unknownKeys.contains { Suggestions.closest(to: $0, in: known) == key }
+    }
+
     /// Reports keys that are not scalars or that no one asked for.
     func reportUnknown(into decoder: inout ValueDecoder, hint: (String) -> String? = { _ in nil }) {
         for entry in entries {
@@ -251,8 +275,8 @@ struct Options {
             guard !known.contains(word) else { continue }
             var notes: [Diagnostic.Note] = []
             if let extra = hint(word) { notes.append(.init(extra, at: nil)) }
-            decoder.error("unknown option '\(word)' for '\(owner)'\(Suggestions.didYouMean(word, in: known))",
-                          at: entry.key, notes: notes)
+            let what = owner == "the spec" ? "unknown top-level key '\(word)'" : "unknown option '\(word)' for '\(owner)'"
+            decoder.error(what + Suggestions.didYouMean(word, in: known), at: entry.key, notes: notes)
         }
     }
 }

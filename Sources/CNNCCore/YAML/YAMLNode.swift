@@ -110,7 +110,12 @@ public enum YAMLScalarValue: Equatable, Sendable {
         } else if ["false", "False", "FALSE"].contains(text) {
             self = .bool(false)
         } else if let integer = Self.parseInteger(text) {
-            self = integer
+            // `!!float 4` is the float 4.0, not the integer.
+            if scalar.tag == "tag:yaml.org,2002:float", let value = Double(text) {
+                self = .float(value)
+            } else {
+                self = integer
+            }
         } else if let float = Self.parseFloat(text) {
             self = .float(float)
         } else {

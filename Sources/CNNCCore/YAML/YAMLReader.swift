@@ -6,6 +6,7 @@ import CYAML
 /// expansion beyond `maximumExpandedNodes` (the "billion laughs" document).
 public struct YAMLReader {
     public static let maximumDepth = 64
+    /// The most nodes aliases may stand for, in all.
     public static let maximumExpandedNodes = 100_000
 
     public let file: SourceFile
@@ -28,14 +29,18 @@ public struct YAMLReader {
                 at: location(SourceRange(at: position)))
             return Result(root: nil, diagnostics: diagnostics)
         }
-        var builder = TreeBuilder(reader: self)
-        let completed = file.bytes.withUnsafeBufferPointer { buffer in
+        // libyaml, told the encoding, would read a byte order mark as text; it is not part of the spec.
+        let text = file.hasByteOrderMark ? Array(file.bytes.dropFirst(3)) : file.bytes
+        var builder = TreeBuilder(reader: self, text: text)
+        let completed = text.withUnsafeBufferPointer { buffer in
             builder.run(buffer)
         }
         diagnostics.append(contentsOf: builder.diagnostics)
         guard completed, !diagnostics.hasErrors else { return Result(root: nil, diagnostics: diagnostics) }
         guard let root = builder.root else {
-            diagnostics.error("the file is empty: a spec is a YAML mapping with 'name', 'input' and 'layers'",
+            let empty = text.allSatisfy { [0x20, 0x0A, 0x0D, 0x09].contains($0) }
+            let what = empty ? "the file is empty" : "the file holds no YAML document, only comments"
+            diagnostics.error("\(what): a spec is a YAML mapping with 'name', 'input' and 'layers'",
                               at: location(SourceRange(at: SourcePosition(line: 1, column: 1))))
             return Result(root: nil, diagnostics: diagnostics)
         }
@@ -50,6 +55,8 @@ public struct YAMLReader {
 /// The event loop; a separate type so the libyaml state never escapes `read()`.
 private struct TreeBuilder {
     let reader: YAMLReader
+    /// The bytes libyaml reads: the file without its byte order mark.
+    let text: [UInt8]
     var diagnostics = Diagnostics()
     var root: YAMLNode?
     private var documentCount = 0
@@ -68,8 +75,9 @@ private struct TreeBuilder {
         var expandedSize = 1
     }
 
-    init(reader: YAMLReader) {
+    init(reader: YAMLReader, text: [UInt8]) {
         self.reader = reader
+        self.text = text
     }
 
     /// Returns false when reading stopped on an error.
@@ -130,7 +138,6 @@ private struct TreeBuilder {
                 return false
             }
             stack.append(OpenCollection(isMapping: isMapping, start: start, anchor: anchor.map { String(cString: $0) }))
-            return count(1, at: start)
         case YAML_SEQUENCE_END_EVENT, YAML_MAPPING_END_EVENT:
             guard let open = stack.popLast() else { return true }
             let range = SourceRange(start: open.start, end: end)
@@ -144,9 +151,9 @@ private struct TreeBuilder {
                                   at: reader.location(SourceRange(start: start, end: end)))
                 return false
             }
-            guard count(target.expandedSize, at: start) else { return false }
+            guard countAliasExpansion(target.expandedSize, at: start) else { return false }
             // The alias stands for the anchored node; errors inside it point at the anchored text.
-            return complete(target, anchor: nil, alreadyCounted: true)
+            return complete(target, anchor: nil)
         default:
             break
         }
@@ -154,8 +161,7 @@ private struct TreeBuilder {
     }
 
     /// Attaches a finished node to its parent, or makes it the document's root.
-    private mutating func complete(_ node: YAMLNode, anchor: String?, alreadyCounted: Bool = false) -> Bool {
-        if !alreadyCounted, node.scalar != nil, !count(1, at: node.range.start) { return false }
+    private mutating func complete(_ node: YAMLNode, anchor: String?) -> Bool {
         if let anchor { anchors[anchor] = node }
         guard var parent = stack.popLast() else {
             root = node
@@ -176,12 +182,13 @@ private struct TreeBuilder {
         return true
     }
 
-    /// Counts nodes as they would be after expanding aliases, and stops past the limit.
-    private mutating func count(_ nodes: Int, at position: SourcePosition) -> Bool {
+    /// Counts the nodes aliases stand for, and stops past the limit: written nodes cost what the file's
+    /// size costs, but aliases can multiply them without bound.
+    private mutating func countAliasExpansion(_ nodes: Int, at position: SourcePosition) -> Bool {
         expandedNodes += nodes
         guard expandedNodes > YAMLReader.maximumExpandedNodes else { return true }
         diagnostics.error(
-            "the document expands to more than \(YAMLReader.maximumExpandedNodes.grouped) nodes (through aliases?); refusing to read it",
+            "aliases in this document expand to more than \(YAMLReader.maximumExpandedNodes.grouped) nodes; refusing to read it",
             at: reader.location(SourceRange(at: position)))
         return false
     }
@@ -209,9 +216,14 @@ private struct TreeBuilder {
             problemPosition = positionOfByte(parser.problem_offset)
         } else {
             problemPosition = position(parser.problem_mark)
-            if let context = parser.context.map({ String(cString: $0) }) {
-                notes.append(.init(context, at: reader.location(SourceRange(at: position(parser.context_mark)))))
+            let contextPosition = position(parser.context_mark)
+            if let context = parser.context.map({ String(cString: $0) }), contextPosition != problemPosition {
+                notes.append(.init("\(context) that starts here", at: reader.location(SourceRange(at: contextPosition))))
             }
+        }
+        if let line = reader.file.lineText(problemPosition.line),
+           line.unicodeScalars.dropFirst(problemPosition.column - 1).first == "\t" {
+            notes.append(.init("YAML does not allow tabs for indentation; indent with spaces", at: nil))
         }
         diagnostics.error("YAML syntax error: \(problem)", at: reader.location(SourceRange(at: problemPosition)),
                           notes: notes)
@@ -224,7 +236,7 @@ private struct TreeBuilder {
     private func positionOfByte(_ offset: Int) -> SourcePosition {
         var line = 1
         var column = 1
-        for byte in reader.file.bytes.prefix(offset) {
+        for byte in text.prefix(offset) {
             if byte == UInt8(ascii: "\n") {
                 line += 1
                 column = 1

@@ -75,15 +75,17 @@ import Testing
 
     @Test func kernelLargerThanThePaddedInput() {
         #expect(shape(input: "{channels: 1, height: 4, width: 9}", "conv: {channels: 1, kernel: 3, dilation: 2, padding: [0, 0, 1, 1]}")
-                == "4:33: 'conv1': the 3×3 kernel does not fit its input: its height 5 (dilated from 3) exceeds the padded input height 4")
+                == "4:5: 'conv1': the 3×3 kernel does not fit its input: its height 5 (dilated from 3) exceeds the input height 4")
+        #expect(shape(input: "{channels: 1, height: 4, width: 2}", "conv: {channels: 1, kernel: [1, 5], padding: [0, 0, 1, 1]}")
+                == "4:5: 'conv1': the 1×5 kernel does not fit its input: its width 5 exceeds the padded input width 4 (2 + 1 + 1 padding)")
     }
 
     @Test func paddingModeLimitsPerSide() {
         #expect(shape(input: "{channels: 1, height: 3, width: 8}", "conv: {channels: 1, kernel: 3, padding: 3, padding_mode: reflect}")
-                == "4:62: 'conv1' uses reflect padding, which must be smaller than the input side: top padding 3 vs input height 3, bottom padding 3 vs input height 3")
+                == "4:5: 'conv1' uses reflect padding, which must be smaller than the input side: top padding 3 vs input height 3, bottom padding 3 vs input height 3")
         #expect(shape(input: "{channels: 1, height: 3, width: 8}", "conv: {channels: 1, kernel: 3, padding: 3, padding_mode: circular}") == "1×7×12")
         #expect(shape(input: "{channels: 1, height: 3, width: 8}", "conv: {channels: 1, kernel: 3, padding: 4, padding_mode: circular}")
-                == "4:62: 'conv1' uses circular padding, which must be at most the input side: top padding 4 vs input height 3, bottom padding 4 vs input height 3")
+                == "4:5: 'conv1' uses circular padding, which must be at most the input side: top padding 4 vs input height 3, bottom padding 4 vs input height 3")
     }
 
     @Test func groupsMustDivideBothChannelCounts() {
@@ -103,7 +105,7 @@ import Testing
 
     @Test func poolPaddingMustBeSmallerThanTheKernel() {
         #expect(shape("maxpool: {kernel: 2, padding: 2}")
-                == "4:35: 'maxpool1' pads by more than its window: vertical padding 2 ≥ kernel height 2, horizontal padding 2 ≥ kernel width 2; each side must be smaller than the kernel")
+                == "4:35: 'maxpool1' pads too much: each side must be smaller than the kernel, so no window lies wholly in padding (vertical padding 2 vs kernel height 2, horizontal padding 2 vs kernel width 2)")
     }
 
     @Test func labelsMustMatchTheOutputChannels() {

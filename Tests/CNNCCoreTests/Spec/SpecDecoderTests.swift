@@ -23,12 +23,24 @@ import Testing
         #expect(alpha == 0.2)
     }
 
-    @Test func explicitNameCollidingWithADefaultNameIsAnErrorAtTheLaterOne() throws {
+    @Test func explicitNameTakingALaterDefaultNameIsAnErrorAtTheExplicitName() throws {
         let pipeline = network("relu", "conv: {name: relu2, channels: 1, kernel: 1}", "relu")
-        #expect(errorLines(pipeline) == ["6:5: layer name 'relu2' is already taken"])
+        #expect(errorLines(pipeline) == ["5:18: layer name 'relu2' is taken by default by a later layer"])
         let note = try #require(pipeline.diagnostics.all.first?.notes.first)
-        #expect(note.location?.start.line == 5)
-        #expect(note.message == "'relu2' is first used here")
+        #expect(note.location?.start.line == 6)
+        #expect(note.message == "the 2nd 'relu' layer is named 'relu2' by default; rename one of them")
+    }
+
+    @Test func explicitNamesUsedTwiceAreAnErrorAtTheSecond() throws {
+        let pipeline = network("relu: {name: a}", "relu: {name: a}")
+        #expect(errorLines(pipeline) == ["5:18: layer name 'a' is already taken"])
+        #expect(pipeline.diagnostics.all.first?.notes.first?.location?.start.line == 4)
+    }
+
+    @Test func aFailedLayerKeepsItsPlaceInTheDefaultNames() {
+        // The first conv fails; the third is still conv3, so the explicit conv2 collides with nothing.
+        let pipeline = network("conv: {channels: \"8\", kernel: 3}", "conv: {name: conv2, channels: 8, kernel: 3}", "conv: {channels: 8, kernel: 3}")
+        #expect(errorLines(pipeline) == ["4:22: 'channels' must be an integer, got the string \"8\""])
     }
 
     @Test func bareAndNullLayersTakeDefaults() throws {
@@ -71,7 +83,7 @@ import Testing
             "4:22: 'channels' must be an integer, got the string \"3\"",
             "4:35: 'kernel' must be an integer, got the number 3.0; write 3 without the fraction",
             "4:48: 'stride' must be at least 1, got 0",
-            "4:59: 'groups' is 99999999999, more than the largest allowed, 2,147,483,647",
+            "4:59: 'groups' is 99,999,999,999, more than the largest allowed, 2,147,483,647",
             "5:21: 'rate' must be at least 0 and below 1, got 1",
             "6:25: 'alpha' must be a number, got the string \"yes\"",
         ])
@@ -80,7 +92,6 @@ import Testing
     @Test func unknownKeysAndKindsSuggestTheClosestName() {
         let pipeline = network("conv: {channels: 1, kernal: 3}", "linear: {units: 3}", "maxpool: {kernel: 2, strides: 2}")
         #expect(errorLines(pipeline) == [
-            "4:5: 'conv' is missing required option 'kernel'",
             "4:25: unknown option 'kernal' for 'conv'; did you mean 'kernel'?",
             "5:5: unknown layer kind 'linear'; did you mean 'dense'?",
             "6:26: unknown option 'strides' for 'maxpool'; did you mean 'stride'?",
@@ -95,8 +106,7 @@ import Testing
     @Test func missingTopLevelKeysAndUnknownOnes() {
         let pipeline = compile("nme: t\ninput: {channels: 1, height: 4, width: 4}\n")
         #expect(errorLines(pipeline) == [
-            "1:1: unknown option 'nme' for 'the spec'; did you mean 'name'?",
-            "1:1: the spec is missing 'name' (it names the network and its generated module)",
+            "1:1: unknown top-level key 'nme'; did you mean 'name'?",
             "1:1: the spec is missing 'layers', the list of layers",
         ])
     }

@@ -101,7 +101,11 @@ import Testing
 
     @Test func emptyFilesSecondDocumentsAndBadUTF8() {
         #expect(read("").diagnostics.all.first?.message.hasPrefix("the file is empty") == true)
-        #expect(read("# only a comment\n").diagnostics.all.first?.message.hasPrefix("the file is empty") == true)
+        #expect(read("# only a comment\n").diagnostics.all.first?.message.hasPrefix("the file holds no YAML document, only comments") == true)
+        // A byte order mark is not text: the spec after it reads as usual.
+        let marked = YAMLReader(file: SourceFile(path: "t.yaml", bytes: [0xEF, 0xBB, 0xBF] + Array("a: 1\nb: [2]\n".utf8))).read()
+        #expect(marked.diagnostics.all.isEmpty)
+        #expect(marked.root?.mapping?[1].value.range.start == SourcePosition(line: 2, column: 4))
         #expect(read("a: 1\n---\nb: 2\n").diagnostics.all.first?.message.contains("second one") == true)
         let bad = YAMLReader(file: SourceFile(path: "t.yaml", bytes: Array("a: 1\nb: x".utf8) + [0xC3, 0x28])).read()
         #expect(bad.diagnostics.all.first?.message == "the file is not valid UTF-8 (byte 0xC3)")
