@@ -25,7 +25,10 @@ let package = Package(
         // The compiler: source → YAML nodes → spec → checked network → analyses → code generation.
         .target(
             name: "CNNCCore",
-            dependencies: ["CYAML", "CNNCRuntime"]
+            dependencies: ["CYAML", "CNNCRuntime"],
+            // The reference interpreter runs ImageNet-sized networks in the tests; unoptimised it is
+            // more than ten times slower.
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         .executableTarget(
             name: "cnnc",

@@ -14,18 +14,20 @@ struct CNNC: ParsableCommand {
         abstract: "A compiler for declarative convolutional-network specs.",
         discussion: """
             cnnc reads a network written as a YAML spec, checks it with compiler-grade diagnostics, \
-            summarises its shapes, parameters, MACs and receptive fields.
+            summarises its shapes, parameters, MACs and receptive fields, and runs it with weights from \
+            a safetensors file, inline values, or seeded random numbers.
 
             Examples:
               cnnc check models/lenet5.yaml
               cnnc summary models/lenet5.yaml
               cnnc summary models/seed.yaml --format json
+              cnnc run models/blur.yaml --input photo.pgm --output blurred.pgm
 
             Exit status: 0 on success, 1 when a spec has errors, 2 for a usage or I/O problem.
             The spec language: docs/spec.md.
             """,
         version: CNNCVersion.string,
-        subcommands: [Check.self, Summary.self]
+        subcommands: [Check.self, Summary.self, InitWeights.self, Run.self]
     )
 
     /// Like ArgumentParser's own `main`, but usage errors exit with 2 so scripts can tell them from

@@ -91,3 +91,11 @@ public func samePadding(input: Int, extent: Int, stride: Int) -> (before: Int, a
     let total = max(0, (output - 1) * stride + extent - input)
     return (total / 2, total - total / 2)
 }
+
+extension CheckedNetwork {
+    /// What the network offers to inputs and outputs: shapes, image preprocessing, labels.
+    public var interface: NetworkInterface {
+        let preprocess = spec.input.preprocess.map { Preprocess(scale: $0.scale, mean: $0.mean, std: $0.std) } ?? .identity
+        return NetworkInterface(inputShape: input, outputShape: output, preprocess: preprocess, labels: spec.labels?.value)
+    }
+}

@@ -100,24 +100,56 @@ public struct ReferenceInterpreter: Sendable {
     private func convolve(_ input: Tensor3, _ conv: Convolution, weight: [Float], bias: [Float]?, output shape: FeatureShape) -> [Float] {
         let window = conv.window
         let kernel = window.kernel
+        // For every output row (column) and kernel tap, the input row (column) it reads, or nil where it
+        // reads the constant padding. Computing these once keeps the padding rules out of the sums.
+        func sources(outputs: Int, taps: Int, stride: Int, dilation: Int, padBefore: Int, size: Int) -> [[Int?]] {
+            (0..<outputs).map { position in
+                (0..<taps).map { tap in
+                    let index = position * stride + tap * dilation - padBefore
+                    switch conv.paddingMode {
+                    case .zeros, .constant: return (0..<size).contains(index) ? index : nil
+                    case .reflect, .replicate, .circular: return Tensor3.source(index, size, conv.paddingMode)
+                    }
+                }
+            }
+        }
+        let rowSources = sources(outputs: shape.height, taps: kernel.height, stride: window.stride.height,
+                                 dilation: window.dilation.height, padBefore: window.padding.top, size: input.shape.height)
+        let columnSources = sources(outputs: shape.width, taps: kernel.width, stride: window.stride.width,
+                                    dilation: window.dilation.width, padBefore: window.padding.left, size: input.shape.width)
+        let padValue: Float = if case .constant(let value) = conv.paddingMode { value } else { 0 }
+        let planeSize = shape.height * shape.width
         var out = [Float](repeating: 0, count: shape.count)
-        for outChannel in 0..<conv.outChannels {
-            let group = outChannel / conv.outChannelsPerGroup
-            for y in 0..<shape.height {
-                for x in 0..<shape.width {
-                    var sum: Float = 0
+        // Every output element adds its terms in the documented order (channel, kernel row, kernel
+        // column), so looping over the taps outside the pixels changes no rounding.
+        out.withUnsafeMutableBufferPointer { out in
+            input.values.withUnsafeBufferPointer { pixels in
+                for outChannel in 0..<conv.outChannels {
+                    let group = outChannel / conv.outChannelsPerGroup
+                    let plane = out.baseAddress! + outChannel * planeSize
                     for groupChannel in 0..<conv.inChannelsPerGroup {
-                        let inChannel = group * conv.inChannelsPerGroup + groupChannel
+                        let inPlane = pixels.baseAddress! + (group * conv.inChannelsPerGroup + groupChannel) * input.shape.height * input.shape.width
                         for ky in 0..<kernel.height {
-                            let row = y * window.stride.height + ky * window.dilation.height - window.padding.top
                             for kx in 0..<kernel.width {
-                                let column = x * window.stride.width + kx * window.dilation.width - window.padding.left
                                 let tap = weight[((outChannel * conv.inChannelsPerGroup + groupChannel) * kernel.height + ky) * kernel.width + kx]
-                                sum += tap * input.padded(inChannel, row, column, mode: conv.paddingMode)
+                                for y in 0..<shape.height {
+                                    let row = rowSources[y][ky]
+                                    for x in 0..<shape.width {
+                                        let value: Float
+                                        if let row, let column = columnSources[x][kx] {
+                                            value = inPlane[row * input.shape.width + column]
+                                        } else {
+                                            value = padValue
+                                        }
+                                        plane[y * shape.width + x] += tap * value
+                                    }
+                                }
                             }
                         }
                     }
-                    out[(outChannel * shape.height + y) * shape.width + x] = sum + (bias?[outChannel] ?? 0)
+                    if let bias {
+                        for index in 0..<planeSize { plane[index] += bias[outChannel] }
+                    }
                 }
             }
         }

@@ -61,6 +61,7 @@ public struct NetworkWeights: Sendable {
     }
 
     public subscript(name name: String) -> [Float]? {
-        values[name]
+        get { values[name] }
+        set { values[name] = newValue }
     }
 }

@@ -6,8 +6,9 @@ struct Check: ParsableCommand {
         abstract: "Validate one or more specs.",
         discussion: """
             Prints one 'ok' line per valid spec and a diagnostic (file:line:col: error: …) for every \
-            problem. Exit status: 0 when every spec is valid, 1 when any has errors, 2 when a file \
-            cannot be read.
+            problem. Inline weights are checked, and so is the weights file when the spec names one or \
+            --weights is given. Exit status: 0 when every spec is valid, 1 when any has errors, 2 when a \
+            file cannot be read.
 
             Examples:
               cnnc check models/lenet5.yaml
@@ -18,6 +19,9 @@ struct Check: ParsableCommand {
     @Argument(help: "Spec files to check.", completion: .file(extensions: ["yaml", "yml"]))
     var specs: [String]
 
+    @Option(help: "Also validate this safetensors weights file against every spec (else the spec's own 'weights:').")
+    var weights: String?
+
     func validate() throws {
         if specs.isEmpty { throw ValidationError("give at least one spec file") }
     }
@@ -27,7 +31,16 @@ struct Check: ParsableCommand {
         var anyIOProblem = false
         for path in specs {
             do {
-                let pipeline = try SpecPipeline.run(path: path)
+                var pipeline = try SpecPipeline.run(path: path)
+                if let network = pipeline.network {
+                    let outcome = WeightsLoader.load(network, override: weights)
+                    if let fileError = outcome.fileError {
+                        Console.error("cnnc: error: \(fileError.message)\n")
+                        if fileError.problem == .cannotRead { anyIOProblem = true } else { anyErrors = true }
+                        continue
+                    }
+                    pipeline.diagnostics.append(contentsOf: outcome.binding.diagnostics)
+                }
                 Console.error(pipeline.renderDiagnostics(colored: Console.stderrWantsColor))
                 if pipeline.diagnostics.hasErrors {
                     anyErrors = true

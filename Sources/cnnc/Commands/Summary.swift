@@ -30,16 +30,3 @@ struct Summary: ParsableCommand {
     }
 }
 
-/// Runs the front end on `path`, printing its diagnostics; exits 1 on errors and 2 on I/O problems.
-func checkedNetwork(_ path: String) throws -> CheckedNetwork {
-    let pipeline: SpecPipeline
-    do {
-        pipeline = try SpecPipeline.run(path: path)
-    } catch {
-        Console.error("cnnc: error: \(error.message)\n")
-        throw ExitStatus.usageOrIO
-    }
-    Console.error(pipeline.renderDiagnostics(colored: Console.stderrWantsColor))
-    guard let network = pipeline.network else { throw ExitStatus.inputErrors }
-    return network
-}

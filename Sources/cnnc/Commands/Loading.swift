@@ -1,0 +1,57 @@
+import ArgumentParser
+import CNNCCore
+
+/// A checked spec with the source file its diagnostics quote.
+struct LoadedSpec {
+    var pipeline: SpecPipeline
+    var network: CheckedNetwork
+}
+
+/// Runs the front end on `path`, printing its diagnostics; exits 1 on errors and 2 on I/O problems.
+func loadSpec(_ path: String) throws -> LoadedSpec {
+    let pipeline: SpecPipeline
+    do {
+        pipeline = try SpecPipeline.run(path: path)
+    } catch {
+        Console.error("cnnc: error: \(error.message)\n")
+        throw ExitStatus.usageOrIO
+    }
+    Console.error(pipeline.renderDiagnostics(colored: Console.stderrWantsColor))
+    guard let network = pipeline.network else { throw ExitStatus.inputErrors }
+    return LoadedSpec(pipeline: pipeline, network: network)
+}
+
+func checkedNetwork(_ path: String) throws -> CheckedNetwork {
+    try loadSpec(path).network
+}
+
+extension LoadedSpec {
+    /// Binds the weights (inline values, then the file), printing every diagnostic. With
+    /// `requireAll`, a parameter without values is an error that suggests `cnnc init-weights`.
+    /// An unreadable `--weights` file exits 2; every other problem exits 1.
+    func loadWeights(override: String?, requireAll: Bool) throws -> WeightsLoader.Outcome {
+        let outcome = WeightsLoader.load(network, override: override)
+        if let fileError = outcome.fileError {
+            Console.error("cnnc: error: \(fileError.message)\n")
+            throw fileError.problem == .cannotRead ? ExitStatus.usageOrIO : ExitStatus.inputErrors
+        }
+        let renderer = DiagnosticRenderer(files: [pipeline.file], colored: Console.stderrWantsColor)
+        Console.error(renderer.render(outcome.binding.diagnostics.sorted))
+        if outcome.binding.diagnostics.hasErrors { throw ExitStatus.inputErrors }
+        if requireAll, outcome.filePath == nil, !outcome.binding.missing.isEmpty {
+            let names = outcome.binding.missing.map(\.name)
+            let listed = names.prefix(3).joined(separator: ", ") + (names.count > 3 ? ", …" : "")
+            let spec = network.spec.path
+            let suggested = (spec.split(separator: "/").last.map(String.init) ?? spec).replacingSuffix(".yaml", with: "") + ".safetensors"
+            Console.error("cnnc: error: \(spec) has no values for \(names.count) weight tensor\(names.count == 1 ? "" : "s") (\(listed)); name a safetensors file with 'weights:' in the spec or --weights, or make one with 'cnnc init-weights \(spec) -o \(suggested)'\n")
+            throw ExitStatus.inputErrors
+        }
+        return outcome
+    }
+}
+
+extension String {
+    func replacingSuffix(_ suffix: String, with replacement: String) -> String {
+        hasSuffix(suffix) ? String(dropLast(suffix.count)) + replacement : self
+    }
+}
