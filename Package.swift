@@ -41,7 +41,7 @@ let package = Package(
         .testTarget(name: "CNNCCoreTests", dependencies: ["CNNCCore"]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["cnnc"]
+            dependencies: ["cnnc", "CNNCRuntime"]
         ),
     ],
     swiftLanguageModes: [.v6]

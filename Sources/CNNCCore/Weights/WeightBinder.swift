@@ -17,7 +17,8 @@ public struct WeightBinder {
         if let file { binder.bindFile(file) }
         let missing = network.parameterSlots.filter { binder.weights[$0] == nil }
         if let file {
-            for slot in missing {
+            // A tensor present but unusable has its own error already.
+            for slot in missing where file.tensor(named: slot.name) == nil {
                 let layer = network.layers[slot.layerIndex]
                 binder.diagnostics.error(
                     "'\(layer.name)' needs tensor '\(slot.name)' \(shapeText(slot.shape)), which \(file.path) does not have",
