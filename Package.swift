@@ -22,13 +22,19 @@ let package = Package(
         // It depends on nothing but the Swift standard library and the C library, because its
         // sources are copied verbatim into each generated package.
         .target(name: "CNNCRuntime"),
+        // Compute kernels of generated inferencers (convolution, GEMM, pooling, …); copied verbatim
+        // into each generated package, and tested here against the reference interpreter.
+        .target(name: "CNNCKernels"),
+        .executableTarget(name: "EmbedSourcesTool", path: "Sources/EmbedSourcesTool"),
+        .plugin(name: "EmbedSupportSources", capability: .buildTool(), dependencies: ["EmbedSourcesTool"]),
         // The compiler: source → YAML nodes → spec → checked network → analyses → code generation.
         .target(
             name: "CNNCCore",
-            dependencies: ["CYAML", "CNNCRuntime"],
+            dependencies: ["CYAML", "CNNCRuntime", "CNNCKernels"],
             // The reference interpreter runs ImageNet-sized networks in the tests; unoptimised it is
             // more than ten times slower.
-            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))],
+            plugins: ["EmbedSupportSources"]
         ),
         .executableTarget(
             name: "cnnc",
@@ -38,6 +44,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "CNNCRuntimeTests", dependencies: ["CNNCRuntime"]),
+        .testTarget(name: "CNNCKernelsTests", dependencies: ["CNNCKernels", "CNNCCore"]),
         .testTarget(name: "CNNCCoreTests", dependencies: ["CNNCCore"]),
         .testTarget(
             name: "CLITests",

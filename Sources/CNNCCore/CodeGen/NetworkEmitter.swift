@@ -1,0 +1,241 @@
+import CNNCKernels
+
+/// Writes the Swift source of a network: one value type whose `predict` runs the plan's kernel calls
+/// with every shape as a literal constant.
+struct NetworkEmitter {
+    let network: CheckedNetwork
+    let plan: ExecutionPlan
+    let names: GeneratedNames
+    let header: String
+
+    func emit() -> String {
+        var printer = CodePrinter()
+        printer.print(header)
+        printer.print()
+        printer.print("import \(names.weightsModule)")
+        printer.print()
+        emitType(&printer)
+        printer.print()
+        printer.print("// MARK: - Weights")
+        printer.print()
+        emitOffsets(&printer)
+        return printer.text
+    }
+
+    private var typeName: String { names.networkType }
+
+    private func emitType(_ printer: inout CodePrinter) {
+        let analysis = NetworkAnalysis(network)
+        printer.print("/// \(commentSafe(network.name)): \(network.input) → \(network.output), \(analysis.parameters.grouped) parameters, \(analysis.macs.grouped) MACs per inference.")
+        printer.print("///")
+        printer.print("/// Each instance owns its scratch memory (\(plan.arenaCount.grouped) floats), allocated once; `predict` allocates")
+        printer.print("/// nothing. Use one instance per thread.")
+        printer.block("public struct \(typeName): ~Copyable") { p in
+            p.print("public static let inputShape = (channels: \(network.input.channels), height: \(network.input.height), width: \(network.input.width))")
+            p.print("public static let outputShape = (channels: \(network.output.channels), height: \(network.output.height), width: \(network.output.width))")
+            p.print("/// Floats in one input sample (C, H, W order).")
+            p.print("public static let inputCount = \(network.input.count)")
+            p.print("/// Floats in one output sample.")
+            p.print("public static let outputCount = \(network.output.count)")
+            if let labels = network.spec.labels?.value {
+                p.print("public static let labels: [String] = [\(labels.map(swiftStringLiteral).joined(separator: ", "))]")
+            }
+            p.print()
+            p.print("private let arena: UnsafeMutablePointer<Float>")
+            p.print()
+            p.block("public init()") { p in
+                p.print("arena = .allocate(capacity: \(max(1, plan.arenaCount)))")
+                p.print("arena.initialize(repeating: 0, count: \(max(1, plan.arenaCount)))")
+            }
+            p.print()
+            p.block("deinit") { p in
+                p.print("arena.deallocate()")
+            }
+            p.print()
+            p.print("/// One sample: reads `inputCount` floats, writes `outputCount` floats.")
+            p.block("public func predict(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>)") { p in
+                p.print("precondition(input.count == Self.inputCount, \"expected \\(Self.inputCount) input values, got \\(input.count)\")")
+                p.print("precondition(output.count == Self.outputCount, \"expected room for \\(Self.outputCount) output values, got \\(output.count)\")")
+                p.print("run(input.baseAddress!, output.baseAddress!)")
+            }
+            p.print()
+            p.print("/// One sample through raw pointers: `inputCount` floats in, `outputCount` floats out.")
+            p.block("public func predict(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>)") { p in
+                p.print("run(input, output)")
+            }
+            p.print()
+            p.print("/// One sample, for convenience (allocates the result).")
+            p.block("public func predict(_ input: [Float]) -> [Float]") { p in
+                p.print("precondition(input.count == Self.inputCount, \"expected \\(Self.inputCount) input values, got \\(input.count)\")")
+                p.print("var output = [Float](repeating: 0, count: Self.outputCount)")
+                p.print("input.withUnsafeBufferPointer { input in")
+                p.print("    output.withUnsafeMutableBufferPointer { output in run(input.baseAddress!, output.baseAddress!) }")
+                p.print("}")
+                p.print("return output")
+            }
+            p.print()
+            p.print("/// `count` samples one after another, on this instance's thread.")
+            p.block("public func predict(batch input: UnsafeBufferPointer<Float>, count: Int, into output: UnsafeMutableBufferPointer<Float>)") { p in
+                p.print("precondition(input.count == count * Self.inputCount && output.count == count * Self.outputCount, \"batch buffers do not hold \\(count) samples\")")
+                p.block("for sample in 0..<count") { p in
+                    p.print("run(input.baseAddress! + sample * Self.inputCount, output.baseAddress! + sample * Self.outputCount)")
+                }
+            }
+            p.print()
+            emitRun(&p)
+        }
+    }
+
+    private func emitRun(_ printer: inout CodePrinter) {
+        printer.block("private func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>)") { p in
+            let used = Set(plan.steps.flatMap { [$0.source, $0.target] })
+            if !plan.slices.isEmpty { p.print("let weights = \(names.weightsFunction)()!") }
+            if used.contains(.buffer(0)) { p.print("let buffer0 = arena") }
+            if used.contains(.buffer(1)) { p.print("let buffer1 = arena + \(plan.bufferCount)") }
+            if used.contains(.padded) { p.print("let padded = arena + \(2 * plan.bufferCount)") }
+            if plan.scratchCount > 0 { p.print("let scratch = arena + \(2 * plan.bufferCount + plan.paddedCount)") }
+            for step in plan.steps {
+                p.print()
+                p.print("// " + describe(step))
+                p.print(call(step))
+            }
+        }
+    }
+
+    /// `c1 (models/lenet5.yaml:6): conv 5×5 · + tanh1`
+    private func describe(_ step: ExecutionPlan.Step) -> String {
+        let layers = step.layers.map { network.layers[$0] }
+        guard let first = layers.first else { return "no layer moves data: copy the input" }
+        var text = "\(first.name) (\(network.spec.path):\(first.spec.location.start.line)): \(first.operation.summaryDescription)"
+        if case .pad = step.kernel { text = "pad the input of " + text }
+        for fused in layers.dropFirst() {
+            text += " + \(fused.name) (\(fused.operation.summaryDescription), fused)"
+        }
+        return commentSafe(text)
+    }
+
+    private func operand(_ operand: ExecutionPlan.Operand) -> String {
+        switch operand {
+        case .input: "input"
+        case .output: "output"
+        case .buffer(let index): "buffer\(index)"
+        case .padded: "padded"
+        }
+    }
+
+    private func weight(_ slice: ExecutionPlan.WeightSlice) -> String {
+        "weights + Offsets.\(names.offsetConstant[slice.name]!)"
+    }
+
+    private func call(_ step: ExecutionPlan.Step) -> String {
+        let source = operand(step.source)
+        let target = operand(step.target)
+        switch step.kernel {
+        case .pad(let channels, let height, let width, let margins, let mode):
+            return "padPlanes(\(source), into: \(target), channels: \(channels), height: \(height), width: \(width), margins: \(literal(margins)), mode: \(literal(mode)))"
+        case .convolveDirect(let weights, let bias, let geometry, let activation):
+            return "convolveDirect(\(source), weights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), output: \(target),\n"
+                + "               geometry: \(literal(geometry)),\n               activation: \(literal(activation)))"
+        case .convolveGEMM(let weights, let bias, let geometry, let activation):
+            return "convolveGEMM(\(source), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), output: \(target),\n"
+                + "             geometry: \(literal(geometry)),\n             activation: \(literal(activation)), scratch: scratch)"
+        case .maxPool(let geometry):
+            return "maxPool(\(source), output: \(target), geometry: \(literal(geometry)))"
+        case .averagePool(let geometry, let countIncludePad):
+            return "averagePool(\(source), output: \(target), geometry: \(literal(geometry)), countIncludePad: \(countIncludePad))"
+        case .globalAveragePool(let channels, let plane):
+            return "globalAveragePool(\(source), output: \(target), channels: \(channels), plane: \(plane))"
+        case .globalMaxPool(let channels, let plane):
+            return "globalMaxPool(\(source), output: \(target), channels: \(channels), plane: \(plane))"
+        case .scaleAndShift(let scale, let shift, let channels, let plane, let activation):
+            return "scaleAndShift(\(source), scale: \(weight(scale)), shift: \(weight(shift)), output: \(target), channels: \(channels), plane: \(plane), activation: \(literal(activation)))"
+        case .softmax(let channels, let plane):
+            return "softmaxOverChannels(\(source), output: \(target), channels: \(channels), plane: \(plane))"
+        case .activate(let count, let activation):
+            return "activate(\(source), output: \(target), count: \(count), activation: \(literal(activation)))"
+        case .dense(let weights, let bias, let inFeatures, let outFeatures, let activation):
+            return "dense(\(source), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), output: \(target),\n"
+                + "      inFeatures: \(inFeatures), outFeatures: \(outFeatures), activation: \(literal(activation)))"
+        case .copy(let count):
+            return "\(target).update(from: \(source), count: \(count))"
+        }
+    }
+
+    private func literal(_ margins: Margins) -> String {
+        "Margins(top: \(margins.top), bottom: \(margins.bottom), left: \(margins.left), right: \(margins.right))"
+    }
+
+    private func literal(_ mode: BorderMode) -> String {
+        switch mode {
+        case .constant(let value): ".constant(\(swiftFloatLiteral(value)))"
+        case .reflect: ".reflect"
+        case .replicate: ".replicate"
+        case .circular: ".circular"
+        }
+    }
+
+    private func literal(_ activation: ActivationFunction) -> String {
+        switch activation {
+        case .identity: ".identity"
+        case .relu: ".relu"
+        case .relu6: ".relu6"
+        case .leakyReLU(let alpha): ".leakyReLU(alpha: \(swiftFloatLiteral(alpha)))"
+        case .elu(let alpha): ".elu(alpha: \(swiftFloatLiteral(alpha)))"
+        case .sigmoid: ".sigmoid"
+        case .tanh: ".tanh"
+        case .gelu: ".gelu"
+        case .silu: ".silu"
+        }
+    }
+
+    private func literal(_ g: ConvolutionGeometry) -> String {
+        "ConvolutionGeometry(inChannels: \(g.inChannels), outChannels: \(g.outChannels), groups: \(g.groups), "
+            + "inHeight: \(g.inHeight), inWidth: \(g.inWidth), outHeight: \(g.outHeight), outWidth: \(g.outWidth), "
+            + "kernelHeight: \(g.kernelHeight), kernelWidth: \(g.kernelWidth), strideHeight: \(g.strideHeight), strideWidth: \(g.strideWidth), "
+            + "dilationHeight: \(g.dilationHeight), dilationWidth: \(g.dilationWidth))"
+    }
+
+    private func literal(_ g: PoolingGeometry) -> String {
+        "PoolingGeometry(channels: \(g.channels), inHeight: \(g.inHeight), inWidth: \(g.inWidth), outHeight: \(g.outHeight), "
+            + "outWidth: \(g.outWidth), kernelHeight: \(g.kernelHeight), kernelWidth: \(g.kernelWidth), strideHeight: \(g.strideHeight), "
+            + "strideWidth: \(g.strideWidth), margins: \(literal(g.margins)))"
+    }
+
+    private func emitOffsets(_ printer: inout CodePrinter) {
+        printer.print("/// Where each tensor starts in the embedded weights, in floats (64-byte aligned).")
+        printer.block("private enum Offsets") { p in
+            for slice in plan.slices {
+                p.print("/// \(commentSafe(slice.name)): \(slice.count.grouped) floats")
+                p.print("static let \(names.offsetConstant[slice.name]!) = \(slice.offset)")
+            }
+        }
+    }
+}
+
+/// Every identifier the generated package uses, derived from the spec's names once so they agree.
+struct GeneratedNames {
+    /// The library module: `Lenet5`.
+    var module: String
+    /// The value type: `Lenet5Network`.
+    var networkType: String
+    /// The C target holding the weights: `Lenet5Weights`.
+    var weightsModule: String
+    /// Its accessor function.
+    var weightsFunction: String
+    /// The executable target, and the command it builds: `Lenet5Inferencer`, `lenet5`.
+    var executableTarget: String
+    var command: String
+    /// Weight slice name → Swift constant name.
+    var offsetConstant: [String: String]
+
+    init(network: CheckedNetwork, slices: [ExecutionPlan.WeightSlice]) {
+        module = SwiftNames.typeName(network.name)
+        networkType = module + "Network"
+        weightsModule = module + "Weights"
+        weightsFunction = "cnnc_" + module.lowercased() + "_weights"
+        executableTarget = module + "Inferencer"
+        command = SwiftNames.commandName(network.name)
+        let constants = SwiftNames.unique(slices.map { SwiftNames.valueName($0.name) })
+        offsetConstant = Dictionary(uniqueKeysWithValues: zip(slices.map(\.name), constants))
+    }
+}

@@ -1,0 +1,62 @@
+/// Output features per vector of the dense kernel; packed weights are padded to a multiple of it.
+package let denseLaneCount = 8
+
+/// Floats of packed dense weights: `[in][out rounded up to 8]`.
+package func densePackedCount(inFeatures: Int, outFeatures: Int) -> Int {
+    inFeatures * roundUp(outFeatures, to: denseLaneCount)
+}
+
+/// Transposes PyTorch's `[out, in]` to `[in][out]` (padded with zeros), so the kernel can keep eight
+/// outputs in one vector while walking the inputs in order.
+package func packForDense(_ weights: [Float], inFeatures: Int, outFeatures: Int) -> [Float] {
+    let width = roundUp(outFeatures, to: denseLaneCount)
+    var packed = [Float](repeating: 0, count: inFeatures * width)
+    for output in 0..<outFeatures {
+        for input in 0..<inFeatures {
+            packed[input * width + output] = weights[output * inFeatures + input]
+        }
+    }
+    return packed
+}
+
+/// `out[o] = activation(Σᵢ W[o, i] · x[i] + bias[o])`, each output's sum taken over i in ascending
+/// order (the reference order), eight outputs per vector lane.
+@inline(__always)
+package func dense(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                  output: UnsafeMutablePointer<Float>, inFeatures: Int, outFeatures: Int, activation: ActivationFunction) {
+    let width = roundUp(outFeatures, to: denseLaneCount)
+    var first = 0
+    // Four vectors at a time hide the latency of the fused multiply-adds.
+    while first + 32 <= width {
+        var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
+        for index in 0..<inFeatures {
+            let x = SIMD8<Float>(repeating: input[index])
+            let row = packedWeights + index * width + first
+            s0.addProduct(x, row.loadVector(at: 0))
+            s1.addProduct(x, row.loadVector(at: 8))
+            s2.addProduct(x, row.loadVector(at: 16))
+            s3.addProduct(x, row.loadVector(at: 24))
+        }
+        storeDense(s0, first: first, bias: bias, output: output, outFeatures: outFeatures, activation: activation)
+        storeDense(s1, first: first + 8, bias: bias, output: output, outFeatures: outFeatures, activation: activation)
+        storeDense(s2, first: first + 16, bias: bias, output: output, outFeatures: outFeatures, activation: activation)
+        storeDense(s3, first: first + 24, bias: bias, output: output, outFeatures: outFeatures, activation: activation)
+        first += 32
+    }
+    while first < width {
+        var sum = SIMD8<Float>()
+        for index in 0..<inFeatures {
+            sum.addProduct(SIMD8<Float>(repeating: input[index]), (packedWeights + index * width + first).loadVector(at: 0))
+        }
+        storeDense(sum, first: first, bias: bias, output: output, outFeatures: outFeatures, activation: activation)
+        first += 8
+    }
+}
+
+@inline(__always)
+func storeDense(_ sum: SIMD8<Float>, first: Int, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
+                outFeatures: Int, activation: ActivationFunction) {
+    for lane in 0..<min(8, outFeatures - first) {
+        output[first + lane] = activation.apply(sum[lane] + (bias?[first + lane] ?? 0))
+    }
+}

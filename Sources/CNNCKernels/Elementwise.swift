@@ -1,0 +1,51 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Batch normalisation folded to one multiply-add per value: `x·scale[c] + shift[c]`, with
+/// `scale = weight / √(var + eps)` and `shift = bias − mean · scale` computed when code is generated.
+@inline(__always)
+package func scaleAndShift(_ input: UnsafePointer<Float>, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>,
+                          output: UnsafeMutablePointer<Float>, channels: Int, plane: Int, activation: ActivationFunction) {
+    for channel in 0..<channels {
+        let source = input + channel * plane
+        let destination = output + channel * plane
+        let factor = scale[channel]
+        let offset = shift[channel]
+        var index = 0
+        let factors = SIMD8<Float>(repeating: factor), offsets = SIMD8<Float>(repeating: offset)
+        while index + 8 <= plane {
+            destination.storeVector(activation.apply(offsets.addingProduct(source.loadVector(at: index), factors)), at: index)
+            index += 8
+        }
+        while index < plane {
+            destination[index] = activation.apply(offset.addingProduct(source[index], factor))
+            index += 1
+        }
+    }
+}
+
+/// Softmax over the channels at each position, subtracting the maximum first.
+@inline(__always)
+package func softmaxOverChannels(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, channels: Int, plane: Int) {
+    for position in 0..<plane {
+        var largest = -Float.infinity
+        for channel in 0..<channels { largest = max(largest, input[channel * plane + position]) }
+        var sum: Float = 0
+        for channel in 0..<channels {
+            let exponential = expf(input[channel * plane + position] - largest)
+            output[channel * plane + position] = exponential
+            sum += exponential
+        }
+        for channel in 0..<channels { output[channel * plane + position] /= sum }
+    }
+}
+
+/// An activation on its own (not fused into a producer), from `input` to `output` (which may be the same).
+@inline(__always)
+package func activate(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, count: Int, activation: ActivationFunction) {
+    if UnsafePointer(output) != input { output.update(from: input, count: count) }
+    activation.apply(output, count: count)
+}

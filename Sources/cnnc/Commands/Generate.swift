@@ -1,0 +1,101 @@
+import ArgumentParser
+import CNNCCore
+
+/// Options shared by `generate` and `build`.
+struct GenerationArguments: ParsableArguments {
+    @Argument(help: "The spec file.", completion: .file(extensions: ["yaml", "yml"]))
+    var spec: String
+
+    @Option(help: "A safetensors weights file; wins over the spec's 'weights:'.")
+    var weights: String?
+
+    @Flag(help: "Build for any CPU of this architecture instead of this machine's vector instructions.")
+    var portable = false
+
+    /// The checked network, its weights and the generated package; prints diagnostics and exits on errors.
+    func generatePackage() throws -> (LoadedSpec, GeneratedPackage) {
+        let loaded = try loadSpec(spec)
+        let outcome = try loaded.loadWeights(override: weights, requireAll: true)
+        guard let bound = outcome.binding.weights else { throw ExitStatus.inputErrors }
+        let weightsBytes = outcome.filePath.flatMap { try? FileSystem.read($0, limit: 1 << 34) }
+        let options = GenerationOptions(portable: portable, specBytes: loaded.pipeline.file.bytes, weightsPath: outcome.filePath,
+                                        weightsBytes: weightsBytes)
+        return (loaded, PackageGenerator.generate(loaded.network, weights: bound, options: options))
+    }
+}
+
+struct Generate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write a SwiftPM package specialised for one network: a library and a standalone inferencer.",
+        discussion: """
+            The package depends on nothing but the Swift toolchain: the network as a value type with every \
+            shape a constant, its weights embedded bit-exactly from weights.bin, and an inferencer executable \
+            with the same inputs and outputs as 'cnnc run' plus --bench, --info and --threads.
+
+            Refuses a non-empty directory that cnnc did not generate (unless --force); rewrites only files \
+            whose content changed.
+
+            Examples:
+              cnnc generate models/lenet5.yaml --weights lenet5.safetensors -o lenet5-package
+              cd lenet5-package && swift build -c release && .build/release/lenet5 --info
+            """
+    )
+
+    @OptionGroup var generation: GenerationArguments
+
+    @Option(name: .shortAndLong, help: "The directory to write the package into.")
+    var output: String
+
+    @Flag(help: "Write into a non-empty directory even if cnnc did not generate it (its other files are left alone).")
+    var force = false
+
+    func run() throws {
+        let (_, package) = try generation.generatePackage()
+        do {
+            let report = try PackageWriter.write(package, to: output, force: force)
+            Console.out("wrote \(output): \(report.written.count) file\(report.written.count == 1 ? "" : "s") changed, \(report.unchanged) unchanged"
+                + (report.removed.isEmpty ? "" : ", \(report.removed.count) stale removed") + "\n")
+        } catch {
+            Console.error("cnnc: error: \(error.message)\n")
+            throw ExitStatus.usageOrIO
+        }
+    }
+}
+
+struct Build: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Compile a spec into a standalone inference binary.",
+        discussion: """
+            Generates the package into a cache directory ($CNNC_CACHE_DIR, else ~/.cache/cnnc), runs \
+            'swift build -c release --static-swift-stdlib', and copies the executable to the output path \
+            atomically. The binary runs on its own: copy it anywhere.
+
+            Examples:
+              cnnc build models/blur.yaml -o blur
+              ./blur --input photo.pgm --output blurred.pgm
+              cnnc build models/lenet5.yaml --weights lenet5.safetensors -o lenet5 && ./lenet5 --bench
+            """
+    )
+
+    @OptionGroup var generation: GenerationArguments
+
+    @Option(name: .shortAndLong, help: "Where to write the executable.")
+    var output: String
+
+    func run() throws {
+        let (loaded, package) = try generation.generatePackage()
+        let directory = BuildDriver.buildDirectory(specPath: loaded.network.spec.path, command: package.command, portable: generation.portable)
+        let showProgress = Console.stderrIsTerminal
+        let driver = BuildDriver { line in
+            if showProgress { Console.error("cnnc: \(line)\n") }
+        }
+        do {
+            try driver.build(package, in: directory, output: output)
+        } catch {
+            if let compilerOutput = error.compilerOutput { Console.error(compilerOutput) }
+            Console.error("cnnc: error: \(error.message)\n")
+            throw ExitStatus.inputErrors
+        }
+        Console.out("built \(output)\n")
+    }
+}
