@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// An element-wise function applied as a producing loop stores its results (the "epilogue"), so an
 /// activation after a convolution or dense layer costs no extra pass over memory.
 package enum ActivationFunction: Hashable, Sendable {
@@ -17,8 +11,7 @@ package enum ActivationFunction: Hashable, Sendable {
     case gelu
     case silu
 
-    /// The same definitions as the reference interpreter (docs/spec.md), through the same libm calls,
-    /// so results agree to the last bit where the input does.
+    /// One value: the vector form on one lane, so every value of a tensor is computed the same way.
     @inline(__always)
     package func apply(_ x: Float) -> Float {
         switch self {
@@ -26,15 +19,12 @@ package enum ActivationFunction: Hashable, Sendable {
         case .relu: return max(0, x)
         case .relu6: return min(max(0, x), 6)
         case .leakyReLU(let alpha): return x >= 0 ? x : alpha * x
-        case .elu(let alpha): return x > 0 ? x : alpha * expm1f(x)
-        case .sigmoid: return 1 / (1 + expf(-x))
-        case .tanh: return tanhf(x)
-        case .gelu: return 0.5 * x * (1 + erff(x * Float(0.5).squareRoot()))
-        case .silu: return x / (1 + expf(-x))
+        case .elu, .sigmoid, .tanh, .gelu, .silu: return apply(SIMD8(repeating: x))[0]
         }
     }
 
-    /// Eight lanes at once; the piecewise-linear functions stay in vector registers.
+    /// Eight lanes at once, with the definitions of docs/spec.md; the transcendental ones use
+    /// `VectorMath`'s approximations, a few float32 ulps from the C library's.
     @inline(__always)
     package func apply(_ x: SIMD8<Float>) -> SIMD8<Float> {
         switch self {
@@ -42,10 +32,11 @@ package enum ActivationFunction: Hashable, Sendable {
         case .relu: return x.replacing(with: 0, where: x .< 0)
         case .relu6: return x.clamped(lowerBound: SIMD8(repeating: 0), upperBound: SIMD8(repeating: 6))
         case .leakyReLU(let alpha): return x.replacing(with: x * alpha, where: x .< 0)
-        case .elu, .sigmoid, .tanh, .gelu, .silu:
-            var out = x
-            for lane in 0..<8 { out[lane] = apply(x[lane]) }
-            return out
+        case .elu(let alpha): return x.replacing(with: alpha * (exponential(x) - 1), where: x .<= 0)
+        case .sigmoid: return 1 / (1 + exponential(-x))
+        case .tanh: return hyperbolicTangent(x)
+        case .gelu: return 0.5 * x * onePlusErf(x * Float(0.5).squareRoot())
+        case .silu: return x / (1 + exponential(-x))
         }
     }
 

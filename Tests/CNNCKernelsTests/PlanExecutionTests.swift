@@ -1,0 +1,162 @@
+@testable import CNNCCore
+import CNNCKernels
+import Foundation
+import Testing
+
+/// Runs an execution plan in this process with the very kernels generated code calls, so the plan's
+/// fusion, folding, buffer choice and every kernel are checked against the reference interpreter on
+/// many networks without compiling a package for each.
+struct PlanExecutor {
+    let plan: ExecutionPlan
+
+    func run(_ input: [Float], outputCount: Int) -> [Float] {
+        let arena = UnsafeMutablePointer<Float>.allocate(capacity: max(1, plan.arenaCount))
+        arena.initialize(repeating: .nan, count: max(1, plan.arenaCount))
+        defer { arena.deallocate() }
+        var output = [Float](repeating: .nan, count: outputCount)
+        plan.blob.withUnsafeBufferPointer { blob in
+            input.withUnsafeBufferPointer { input in
+                output.withUnsafeMutableBufferPointer { output in
+                    let weights = blob.baseAddress!
+                    func pointer(_ operand: ExecutionPlan.Operand) -> UnsafeMutablePointer<Float> {
+                        switch operand {
+                        case .input: UnsafeMutablePointer(mutating: input.baseAddress!)
+                        case .output: output.baseAddress!
+                        case .buffer(let index): arena + index * plan.bufferCount
+                        case .padded: arena + 2 * plan.bufferCount
+                        }
+                    }
+                    let scratch = arena + 2 * plan.bufferCount + plan.paddedCount
+                    for step in plan.steps {
+                        let source = UnsafePointer(pointer(step.source))
+                        let target = pointer(step.target)
+                        func slice(_ slice: ExecutionPlan.WeightSlice?) -> UnsafePointer<Float>? { slice.map { weights + $0.offset } }
+                        switch step.kernel {
+                        case .pad(let channels, let height, let width, let margins, let mode):
+                            padPlanes(source, into: target, channels: channels, height: height, width: width, margins: margins, mode: mode)
+                        case .convolveDirect(let w, let bias, let geometry, let activation):
+                            convolveDirect(source, weights: slice(w)!, bias: slice(bias), output: target, geometry: geometry, activation: activation)
+                        case .convolveGEMM(let w, let bias, let geometry, let activation):
+                            convolveGEMM(source, packedWeights: slice(w)!, bias: slice(bias), output: target, geometry: geometry,
+                                         activation: activation, scratch: scratch)
+                        case .maxPool(let geometry):
+                            maxPool(source, output: target, geometry: geometry)
+                        case .averagePool(let geometry, let countIncludePad):
+                            averagePool(source, output: target, geometry: geometry, countIncludePad: countIncludePad)
+                        case .globalAveragePool(let channels, let plane):
+                            globalAveragePool(source, output: target, channels: channels, plane: plane)
+                        case .globalMaxPool(let channels, let plane):
+                            globalMaxPool(source, output: target, channels: channels, plane: plane)
+                        case .scaleAndShift(let scale, let shift, let channels, let plane, let activation):
+                            scaleAndShift(source, scale: slice(scale)!, shift: slice(shift)!, output: target, channels: channels, plane: plane,
+                                          activation: activation)
+                        case .softmax(let channels, let plane):
+                            softmaxOverChannels(source, output: target, channels: channels, plane: plane)
+                        case .activate(let count, let activation):
+                            activate(source, output: target, count: count, activation: activation)
+                        case .dense(let w, let bias, let inFeatures, let outFeatures, let activation):
+                            dense(source, packedWeights: slice(w)!, bias: slice(bias), output: target, inFeatures: inFeatures,
+                                  outFeatures: outFeatures, activation: activation)
+                        case .copy(let count):
+                            target.update(from: source, count: count)
+                        }
+                    }
+                }
+            }
+        }
+        return output
+    }
+}
+
+/// Agreement within 1e-5 relative, or 1e-6 absolute near zero (issue 4's tolerance).
+func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+    #expect(actual.count == expected.count, sourceLocation: sourceLocation)
+    var worst: (index: Int, excess: Float) = (-1, 0)
+    for (index, (a, e)) in zip(actual, expected).enumerated() {
+        let allowed = max(1e-6, 1e-5 * abs(e))
+        let excess = abs(a - e) / allowed
+        if !(excess <= 1) && (worst.index < 0 || excess > worst.excess || excess.isNaN) { worst = (index, excess) }
+    }
+    if worst.index >= 0 {
+        Issue.record("\(context): value \(worst.index) is \(actual[worst.index]), expected \(expected[worst.index])", sourceLocation: sourceLocation)
+    }
+}
+
+@Suite struct PlanExecutionTests {
+    /// Specs that together use every kernel, every fusion and every border mode.
+    static let specs: [(String, String, [String])] = [
+        ("every padding mode and dilation", "{channels: 2, height: 9, width: 11}", [
+            "conv: {channels: 3, kernel: 3, padding: 1, padding_mode: reflect, activation: relu}",
+            "conv: {channels: 4, kernel: [3, 2], padding: [2, 0, 1, 1], padding_mode: replicate}",
+            "conv: {channels: 5, kernel: 3, padding: 2, padding_mode: circular, dilation: 2, activation: gelu}",
+            "conv: {channels: 5, kernel: 2, padding: [0, 1, 1, 0], padding_mode: constant, padding_value: -0.5, activation: elu}",
+            "conv: {channels: 6, kernel: 3, padding: same, stride: 2, activation: silu}",
+        ]),
+        ("GEMM convolutions with batchnorm folded", "{channels: 8, height: 12, width: 12}", [
+            "conv: {channels: 16, kernel: 3, padding: 1, bias: false}",
+            "batchnorm",
+            "relu6",
+            "conv: {channels: 13, kernel: 3, stride: 2, padding: same}",
+            "batchnorm: {eps: 0.001}",
+            "leaky_relu: {alpha: 0.2}",
+            "conv: {channels: 32, kernel: 1}",
+            "tanh",
+            "conv: {channels: 8, kernel: 3, dilation: [2, 1], padding: [2, 2, 1, 1], activation: sigmoid}",
+        ]),
+        ("groups and depthwise", "{channels: 12, height: 10, width: 9}", [
+            "conv: {channels: 12, kernel: 3, groups: 12, padding: 1, activation: relu}",
+            "conv: {channels: 24, kernel: 3, groups: 4, padding: same}",
+            "conv: {channels: 24, kernel: 1, groups: 3, stride: 2}",
+            "conv: {channels: 8, kernel: [3, 1], groups: 2, stride: [1, 2]}",
+        ]),
+        ("pooling in every form", "{channels: 3, height: 13, width: 11}", [
+            "maxpool: {kernel: 3, stride: 2, padding: 1, ceil_mode: true}",
+            "avgpool: {kernel: 3, stride: 2, padding: 1, ceil_mode: true, count_include_pad: true}",
+            "avgpool: {kernel: 2, stride: 1, padding: [1, 0, 0, 1], count_include_pad: false}",
+            "maxpool: {kernel: [2, 3], stride: [1, 2]}",
+            "batchnorm",
+            "softmax",
+            "global_maxpool",
+        ]),
+        ("classifier head", "{channels: 4, height: 7, width: 6}", [
+            "conv: {channels: 37, kernel: 3, activation: relu}",
+            "global_avgpool",
+            "flatten",
+            "dense: {units: 70, bias: false}",
+            "batchnorm",
+            "relu",
+            "dropout: {rate: 0.3}",
+            "dense: {units: 3, activation: tanh}",
+            "conv: {channels: 5, kernel: 1}",
+            "softmax",
+        ]),
+        ("a network of no-ops", "{channels: 2, height: 3, width: 3}", ["dropout", "flatten"]),
+        ("an activation first", "{channels: 2, height: 3, width: 3}", ["sigmoid", "flatten", "dense: {units: 4}"]),
+    ]
+
+    @Test(arguments: specs.indices)
+    func planAgreesWithTheReferenceInterpreter(_ index: Int) throws {
+        let (title, input, layers) = Self.specs[index]
+        let text = "name: t\ninput: \(input)\nlayers:\n" + layers.map { "  - \($0)" }.joined(separator: "\n") + "\n"
+        let pipeline = SpecPipeline.run(SourceFile(path: "t.yaml", text: text))
+        let network = try #require(pipeline.network, "\(title): \(pipeline.renderDiagnostics())")
+        let tensors = WeightInitializer.tensors(for: network, seed: UInt64(index), mode: .randomizeAll)
+        let weights = NetworkWeights(values: Dictionary(uniqueKeysWithValues: tensors.map { ($0.name, $0.values) }))
+        var generator = Xoshiro256StarStar(seed: 99 + UInt64(index))
+        for _ in 0..<2 {
+            let sample = (0..<network.input.count).map { _ in Float(generator.nextNormal()) }
+            let expected = ReferenceInterpreter(network: network, weights: weights).run(sample)
+            let actual = PlanExecutor(plan: ExecutionPlan(network: network, weights: weights)).run(sample, outputCount: network.output.count)
+            expectAgreement(actual, expected, title)
+        }
+    }
+
+    @Test func fusionFoldsBatchnormAndActivationsIntoTheirProducer() throws {
+        let text = "name: t\ninput: {channels: 3, height: 8, width: 8}\nlayers:\n  - conv: {channels: 16, kernel: 3, bias: false}\n  - batchnorm\n  - relu\n  - dropout\n  - flatten\n  - dense: {units: 4}\n"
+        let network = try #require(SpecPipeline.run(SourceFile(path: "t.yaml", text: text)).network)
+        let tensors = WeightInitializer.tensors(for: network, seed: 1)
+        let plan = ExecutionPlan(network: network, weights: NetworkWeights(values: Dictionary(uniqueKeysWithValues: tensors.map { ($0.name, $0.values) })))
+        #expect(plan.steps.map(\.layers) == [[0, 1, 2], [5]])
+        #expect(plan.steps.last?.target == .output)
+    }
+}
