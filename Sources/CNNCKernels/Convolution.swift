@@ -40,62 +40,151 @@ package struct ConvolutionGeometry: Hashable, Sendable {
 
 // MARK: Direct convolution
 
-/// A convolution computed output row by output row, vectorised along the row: best when each output
-/// sums few terms (depthwise and image filters), where building a matrix for GEMM would cost more than
-/// the arithmetic. Weights in PyTorch layout `[out, in/groups, kh, kw]`.
-///
-/// Each output adds its terms in the reference order — input channel, kernel row, kernel column —
-/// then the bias, then the activation.
-@inline(__always)
-package func convolveDirect(_ input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                           output: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry, activation: ActivationFunction) {
-    let perGroupIn = g.inChannelsPerGroup
-    let perGroupOut = g.outChannelsPerGroup
-    for outChannel in 0..<g.outChannels {
-        let group = outChannel / perGroupOut
-        let filter = weights + outChannel * g.reduction
-        let shift = bias?[outChannel] ?? 0
-        for y in 0..<g.outHeight {
-            let row = output + outChannel * g.outPlane + y * g.outWidth
-            row.update(repeating: 0, count: g.outWidth)
-            for groupChannel in 0..<perGroupIn {
-                let plane = input + (group * perGroupIn + groupChannel) * g.inPlane
-                for ky in 0..<g.kernelHeight {
-                    let sourceRow = plane + (y * g.strideHeight + ky * g.dilationHeight) * g.inWidth
-                    for kx in 0..<g.kernelWidth {
-                        let tap = filter[(groupChannel * g.kernelHeight + ky) * g.kernelWidth + kx]
-                        let source = sourceRow + kx * g.dilationWidth
-                        if g.strideWidth == 1 {
-                            let tapVector = SIMD8<Float>(repeating: tap)
-                            var x = 0
-                            while x + 8 <= g.outWidth {
-                                row.storeVector(row.loadVector(at: x).addingProduct(tapVector, source.loadVector(at: x)), at: x)
-                                x += 8
-                            }
-                            while x < g.outWidth {
-                                row[x] = row[x].addingProduct(tap, source[x])
-                                x += 1
-                            }
-                        } else {
-                            for x in 0..<g.outWidth {
-                                row[x] = row[x].addingProduct(tap, source[x * g.strideWidth])
-                            }
-                        }
-                    }
+/// Output channels `convolveDirect` computes together, sharing every input vector it loads.
+package func directChannelBlock(_ g: ConvolutionGeometry) -> Int {
+    g.outChannelsPerGroup > 4 ? 8 : 4
+}
+
+/// Floats of the weights packed by `packForDirect`.
+package func directPackedCount(_ g: ConvolutionGeometry) -> Int {
+    g.groups * roundUp(g.outChannelsPerGroup, to: directChannelBlock(g)) * g.reduction
+}
+
+/// Reorders `[out, in/groups, kh, kw]` weights into blocks of output channels, each `[tap][block]`, so the
+/// kernel reads one block's weights for a tap from consecutive floats; zero-filled past the last channel.
+package func packForDirect(_ weights: [Float], geometry g: ConvolutionGeometry) -> [Float] {
+    packInBlocks(weights, rows: g.outChannelsPerGroup, groups: g.groups, reduction: g.reduction, block: directChannelBlock(g))
+}
+
+/// `[group][row block][k][block]` from `[group · rows][k]`, zero-padded rows.
+func packInBlocks(_ weights: [Float], rows: Int, groups: Int, reduction: Int, block: Int) -> [Float] {
+    let blocks = roundUp(rows, to: block) / block
+    var packed = [Float](repeating: 0, count: groups * blocks * block * reduction)
+    for group in 0..<groups {
+        for blockIndex in 0..<blocks {
+            for k in 0..<reduction {
+                for lane in 0..<block {
+                    let row = blockIndex * block + lane
+                    guard row < rows else { continue }
+                    packed[((group * blocks + blockIndex) * reduction + k) * block + lane] = weights[(group * rows + row) * reduction + k]
                 }
-            }
-            var x = 0
-            let shiftVector = SIMD8<Float>(repeating: shift)
-            while x + 8 <= g.outWidth {
-                row.storeVector(activation.apply(row.loadVector(at: x) + shiftVector), at: x)
-                x += 8
-            }
-            while x < g.outWidth {
-                row[x] = activation.apply(row[x] + shift)
-                x += 1
             }
         }
     }
+    return packed
+}
+
+/// A convolution computed directly, without gathering columns: eight outputs of a row at a time, for a
+/// block of four or eight output channels that share each loaded input vector. Best when each output
+/// sums few terms, where building a matrix for GEMM would cost more than the arithmetic. Weights come
+/// packed by `packForDirect`.
+///
+/// Each output adds its terms in the reference order — input channel, kernel row, kernel column —
+/// then the bias, then the activation. A row's last vector overlaps the one before it rather than
+/// leaving a scalar tail; recomputing those lanes stores the same values again.
+@inline(__always)
+package func convolveDirect(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                            output: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry, activation: some ActivationKernel) {
+    let perGroupIn = g.inChannelsPerGroup
+    let perGroupOut = g.outChannelsPerGroup
+    let block = directChannelBlock(g)
+    let blocks = roundUp(perGroupOut, to: block) / block
+    let lanes = min(8, g.outWidth)
+    for group in 0..<g.groups {
+        let groupInput = input + group * perGroupIn * g.inPlane
+        for blockIndex in 0..<blocks {
+            let weights = packedWeights + (group * blocks + blockIndex) * g.reduction * block
+            let firstChannel = group * perGroupOut + blockIndex * block
+            let channels = min(block, perGroupOut - blockIndex * block)
+            for y in 0..<g.outHeight {
+                var x = 0
+                while x < g.outWidth {
+                    let start = g.outWidth >= 8 ? min(x, g.outWidth - 8) : 0
+                    var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
+                    var s4 = SIMD8<Float>(), s5 = SIMD8<Float>(), s6 = SIMD8<Float>(), s7 = SIMD8<Float>()
+                    var tap = weights
+                    for groupChannel in 0..<perGroupIn {
+                        let plane = groupInput + groupChannel * g.inPlane
+                        for ky in 0..<g.kernelHeight {
+                            let sourceRow = plane + (y * g.strideHeight + ky * g.dilationHeight) * g.inWidth + start * g.strideWidth
+                            for kx in 0..<g.kernelWidth {
+                                let pixels = loadPixels(sourceRow + kx * g.dilationWidth, stride: g.strideWidth, lanes: lanes)
+                                s0.addProduct(SIMD8(repeating: tap[0]), pixels)
+                                s1.addProduct(SIMD8(repeating: tap[1]), pixels)
+                                s2.addProduct(SIMD8(repeating: tap[2]), pixels)
+                                s3.addProduct(SIMD8(repeating: tap[3]), pixels)
+                                if block == 8 {
+                                    s4.addProduct(SIMD8(repeating: tap[4]), pixels)
+                                    s5.addProduct(SIMD8(repeating: tap[5]), pixels)
+                                    s6.addProduct(SIMD8(repeating: tap[6]), pixels)
+                                    s7.addProduct(SIMD8(repeating: tap[7]), pixels)
+                                }
+                                tap += block
+                            }
+                        }
+                    }
+                    let row = output + firstChannel * g.outPlane + y * g.outWidth + start
+                    let plane = g.outPlane
+                    let first = firstChannel
+                    storeDirect(row, s0, shift: bias?[first] ?? 0, lanes: lanes, activation: activation)
+                    if channels > 1 { storeDirect(row + plane, s1, shift: bias?[first + 1] ?? 0, lanes: lanes, activation: activation) }
+                    if channels > 2 { storeDirect(row + 2 * plane, s2, shift: bias?[first + 2] ?? 0, lanes: lanes, activation: activation) }
+                    if channels > 3 { storeDirect(row + 3 * plane, s3, shift: bias?[first + 3] ?? 0, lanes: lanes, activation: activation) }
+                    if channels > 4 { storeDirect(row + 4 * plane, s4, shift: bias?[first + 4] ?? 0, lanes: lanes, activation: activation) }
+                    if channels > 5 { storeDirect(row + 5 * plane, s5, shift: bias?[first + 5] ?? 0, lanes: lanes, activation: activation) }
+                    if channels > 6 { storeDirect(row + 6 * plane, s6, shift: bias?[first + 6] ?? 0, lanes: lanes, activation: activation) }
+                    if channels > 7 { storeDirect(row + 7 * plane, s7, shift: bias?[first + 7] ?? 0, lanes: lanes, activation: activation) }
+                    x = start + lanes
+                }
+            }
+        }
+    }
+}
+
+/// A depthwise convolution (each output channel reads one input channel, as an image filter does):
+/// eight outputs of a row at a time, two vectors in flight. Weights in PyTorch layout `[C, 1, kh, kw]`.
+@inline(__always)
+package func convolveDepthwise(_ input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                               output: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry, activation: some ActivationKernel) {
+    let lanes = min(8, g.outWidth)
+    let taps = g.kernelHeight * g.kernelWidth
+    for channel in 0..<g.outChannels {
+        let plane = input + channel * g.inPlane
+        let filter = weights + channel * taps
+        let shift = bias?[channel] ?? 0
+        for y in 0..<g.outHeight {
+            let row = output + channel * g.outPlane + y * g.outWidth
+            var x = 0
+            while x < g.outWidth {
+                let start = g.outWidth >= 8 ? min(x, g.outWidth - 8) : 0
+                var sum = SIMD8<Float>()
+                for ky in 0..<g.kernelHeight {
+                    let sourceRow = plane + (y * g.strideHeight + ky * g.dilationHeight) * g.inWidth + start * g.strideWidth
+                    for kx in 0..<g.kernelWidth {
+                        sum.addProduct(SIMD8(repeating: filter[ky * g.kernelWidth + kx]),
+                                       loadPixels(sourceRow + kx * g.dilationWidth, stride: g.strideWidth, lanes: lanes))
+                    }
+                }
+                storeDirect(row + start, sum, shift: shift, lanes: lanes, activation: activation)
+                x = start + lanes
+            }
+        }
+    }
+}
+
+/// `lanes` input pixels `stride` apart, zeros above.
+@inline(__always)
+func loadPixels(_ source: UnsafePointer<Float>, stride: Int, lanes: Int) -> SIMD8<Float> {
+    if stride == 1 && lanes == 8 { return source.loadVector(at: 0) }
+    var gathered = SIMD8<Float>()
+    for lane in 0..<lanes { gathered[lane] = source[lane * stride] }
+    return gathered
+}
+
+@inline(__always)
+func storeDirect(_ destination: UnsafeMutablePointer<Float>, _ sum: SIMD8<Float>, shift: Float, lanes: Int, activation: some ActivationKernel) {
+    let result = activation.apply(sum + SIMD8(repeating: shift))
+    if lanes == 8 { destination.storeVector(result, at: 0) } else { destination.storePartial(result, lanes) }
 }
 
 // MARK: Convolution as matrix multiplication
@@ -131,22 +220,7 @@ func roundUp(_ value: Int, to multiple: Int) -> Int {
 /// Reorders `[out, in/groups, kh, kw]` weights into panels of `gemmRowBlock` output channels, each
 /// `[reduction][gemmRowBlock]`, zero-filled past the last channel; done once, when code is generated.
 package func packForGEMM(_ weights: [Float], geometry g: ConvolutionGeometry) -> [Float] {
-    let rows = g.outChannelsPerGroup
-    let panels = roundUp(rows, to: gemmRowBlock) / gemmRowBlock
-    var packed = [Float](repeating: 0, count: gemmPackedCount(g))
-    for group in 0..<g.groups {
-        for panel in 0..<panels {
-            for k in 0..<g.reduction {
-                for lane in 0..<gemmRowBlock {
-                    let row = panel * gemmRowBlock + lane
-                    guard row < rows else { continue }
-                    let target = ((group * panels + panel) * g.reduction + k) * gemmRowBlock + lane
-                    packed[target] = weights[(group * rows + row) * g.reduction + k]
-                }
-            }
-        }
-    }
-    return packed
+    packInBlocks(weights, rows: g.outChannelsPerGroup, groups: g.groups, reduction: g.reduction, block: gemmRowBlock)
 }
 
 /// A convolution as `out[m, p] = Σₖ W[m, k] · X[k, p]` per group, where X gathers the input pixels each
@@ -157,7 +231,7 @@ package func packForGEMM(_ weights: [Float], geometry g: ConvolutionGeometry) ->
 /// bias and applies the activation.
 @inline(__always)
 package func convolveGEMM(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                         output: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry, activation: ActivationFunction,
+                         output: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry, activation: some ActivationKernel,
                          scratch: UnsafeMutablePointer<Float>) {
     let pixels = g.outPlane
     let rows = g.outChannelsPerGroup
@@ -215,7 +289,16 @@ func gatherColumns(_ input: UnsafePointer<Float>, into columns: UnsafeMutablePoi
                     let run = min(g.outWidth - x, count - j)
                     let source = plane + (y * g.strideHeight + ky * g.dilationHeight) * g.inWidth + x * g.strideWidth + kx * g.dilationWidth
                     if g.strideWidth == 1 {
-                        (row + j).update(from: source, count: run)
+                        // Runs are short (an output row); a call to memcpy per run would cost more than the copy.
+                        var offset = 0
+                        while offset + 8 <= run {
+                            (row + j).storeVector(source.loadVector(at: offset), at: offset)
+                            offset += 8
+                        }
+                        while offset < run {
+                            row[j + offset] = source[offset]
+                            offset += 1
+                        }
                     } else {
                         for offset in 0..<run { row[j + offset] = source[offset * g.strideWidth] }
                     }
@@ -235,7 +318,7 @@ func gatherColumns(_ input: UnsafePointer<Float>, into columns: UnsafeMutablePoi
 @inline(__always)
 func multiplyBlock(_ weights: UnsafePointer<Float>, _ columns: UnsafePointer<Float>, stride: Int, reduction: Int,
                    output: UnsafeMutablePointer<Float>, outputStride: Int, rows: Int, columns count: Int,
-                   bias: UnsafePointer<Float>?, activation: ActivationFunction) {
+                   bias: UnsafePointer<Float>?, activation: some ActivationKernel) {
     var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
     var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
     var c20 = SIMD8<Float>(), c21 = SIMD8<Float>()
@@ -260,22 +343,25 @@ func multiplyBlock(_ weights: UnsafePointer<Float>, _ columns: UnsafePointer<Flo
         a += gemmRowBlock
         b += stride
     }
-    @inline(__always)
-    func store(_ row: Int, _ low: SIMD8<Float>, _ high: SIMD8<Float>) {
-        let shift = SIMD8<Float>(repeating: bias?[row] ?? 0)
-        let destination = output + row * outputStride
-        let first = activation.apply(low + shift)
-        let second = activation.apply(high + shift)
-        if count == gemmColumnBlock {
-            destination.storeVector(first, at: 0)
-            destination.storeVector(second, at: 8)
-        } else {
-            for lane in 0..<min(count, 8) { destination[lane] = first[lane] }
-            for lane in 8..<max(8, count) { destination[lane] = second[lane - 8] }
-        }
+    storeBlockRow(output, c00, c01, shift: bias?[0] ?? 0, count: count, activation: activation)
+    if rows > 1 { storeBlockRow(output + outputStride, c10, c11, shift: bias?[1] ?? 0, count: count, activation: activation) }
+    if rows > 2 { storeBlockRow(output + 2 * outputStride, c20, c21, shift: bias?[2] ?? 0, count: count, activation: activation) }
+    if rows > 3 { storeBlockRow(output + 3 * outputStride, c30, c31, shift: bias?[3] ?? 0, count: count, activation: activation) }
+}
+
+/// Bias, activation and store of one row of a register block (16 columns, or `count` of them).
+@inline(__always)
+func storeBlockRow(_ destination: UnsafeMutablePointer<Float>, _ low: SIMD8<Float>, _ high: SIMD8<Float>, shift: Float, count: Int,
+                   activation: some ActivationKernel) {
+    let first = activation.apply(low + SIMD8(repeating: shift))
+    let second = activation.apply(high + SIMD8(repeating: shift))
+    if count == gemmColumnBlock {
+        destination.storeVector(first, at: 0)
+        destination.storeVector(second, at: 8)
+    } else if count > 8 {
+        destination.storeVector(first, at: 0)
+        (destination + 8).storePartial(second, count - 8)
+    } else {
+        destination.storePartial(first, count)
     }
-    store(0, c00, c01)
-    if rows > 1 { store(1, c10, c11) }
-    if rows > 2 { store(2, c20, c21) }
-    if rows > 3 { store(3, c30, c31) }
 }

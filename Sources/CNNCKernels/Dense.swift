@@ -23,7 +23,7 @@ package func packForDense(_ weights: [Float], inFeatures: Int, outFeatures: Int)
 /// order (the reference order), eight outputs per vector lane.
 @inline(__always)
 package func dense(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                  output: UnsafeMutablePointer<Float>, inFeatures: Int, outFeatures: Int, activation: ActivationFunction) {
+                  output: UnsafeMutablePointer<Float>, inFeatures: Int, outFeatures: Int, activation: some ActivationKernel) {
     let width = roundUp(outFeatures, to: denseLaneCount)
     var first = 0
     // Four vectors at a time hide the latency of the fused multiply-adds.
@@ -55,8 +55,9 @@ package func dense(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<F
 
 @inline(__always)
 func storeDense(_ sum: SIMD8<Float>, first: Int, bias: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
-                outFeatures: Int, activation: ActivationFunction) {
-    for lane in 0..<min(8, outFeatures - first) {
-        output[first + lane] = activation.apply(sum[lane] + (bias?[first + lane] ?? 0))
-    }
+                outFeatures: Int, activation: some ActivationKernel) {
+    let count = min(8, outFeatures - first)
+    let shift = bias.map { count == 8 ? $0.loadVector(at: first) : UnsafeMutablePointer(mutating: $0 + first).loadPartial(count) } ?? SIMD8()
+    let result = activation.apply(sum + shift)
+    if count == 8 { output.storeVector(result, at: first) } else { (output + first).storePartial(result, count) }
 }

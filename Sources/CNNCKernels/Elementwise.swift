@@ -8,7 +8,7 @@ import Darwin
 /// `scale = weight / √(var + eps)` and `shift = bias − mean · scale` computed when code is generated.
 @inline(__always)
 package func scaleAndShift(_ input: UnsafePointer<Float>, scale: UnsafePointer<Float>, shift: UnsafePointer<Float>,
-                          output: UnsafeMutablePointer<Float>, channels: Int, plane: Int, activation: ActivationFunction) {
+                          output: UnsafeMutablePointer<Float>, channels: Int, plane: Int, activation: some ActivationKernel) {
     for channel in 0..<channels {
         let source = input + channel * plane
         let destination = output + channel * plane
@@ -20,9 +20,10 @@ package func scaleAndShift(_ input: UnsafePointer<Float>, scale: UnsafePointer<F
             destination.storeVector(activation.apply(offsets.addingProduct(source.loadVector(at: index), factors)), at: index)
             index += 8
         }
-        while index < plane {
-            destination[index] = activation.apply(offset.addingProduct(source[index], factor))
-            index += 1
+        if index < plane {
+            let rest = plane - index
+            let values = UnsafeMutablePointer(mutating: source + index).loadPartial(rest)
+            (destination + index).storePartial(activation.apply(offsets.addingProduct(values, factors)), rest)
         }
     }
 }
@@ -45,7 +46,7 @@ package func softmaxOverChannels(_ input: UnsafePointer<Float>, output: UnsafeMu
 
 /// An activation on its own (not fused into a producer), from `input` to `output` (which may be the same).
 @inline(__always)
-package func activate(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, count: Int, activation: ActivationFunction) {
+package func activate(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, count: Int, activation: some ActivationKernel) {
     if UnsafePointer(output) != input { output.update(from: input, count: count) }
     activation.apply(output, count: count)
 }

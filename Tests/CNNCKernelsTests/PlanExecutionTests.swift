@@ -35,10 +35,12 @@ struct PlanExecutor {
                         case .pad(let channels, let height, let width, let margins, let mode):
                             padPlanes(source, into: target, channels: channels, height: height, width: width, margins: margins, mode: mode)
                         case .convolveDirect(let w, let bias, let geometry, let activation):
-                            convolveDirect(source, weights: slice(w)!, bias: slice(bias), output: target, geometry: geometry, activation: activation)
+                            convolveDirect(source, packedWeights: slice(w)!, bias: slice(bias), output: target, geometry: geometry, activation: activation.kernel)
+                        case .convolveDepthwise(let w, let bias, let geometry, let activation):
+                            convolveDepthwise(source, weights: slice(w)!, bias: slice(bias), output: target, geometry: geometry, activation: activation.kernel)
                         case .convolveGEMM(let w, let bias, let geometry, let activation):
                             convolveGEMM(source, packedWeights: slice(w)!, bias: slice(bias), output: target, geometry: geometry,
-                                         activation: activation, scratch: scratch)
+                                         activation: activation.kernel, scratch: scratch)
                         case .maxPool(let geometry):
                             maxPool(source, output: target, geometry: geometry)
                         case .averagePool(let geometry, let countIncludePad):
@@ -49,14 +51,14 @@ struct PlanExecutor {
                             globalMaxPool(source, output: target, channels: channels, plane: plane)
                         case .scaleAndShift(let scale, let shift, let channels, let plane, let activation):
                             scaleAndShift(source, scale: slice(scale)!, shift: slice(shift)!, output: target, channels: channels, plane: plane,
-                                          activation: activation)
+                                          activation: activation.kernel)
                         case .softmax(let channels, let plane):
                             softmaxOverChannels(source, output: target, channels: channels, plane: plane)
                         case .activate(let count, let activation):
-                            activate(source, output: target, count: count, activation: activation)
+                            activate(source, output: target, count: count, activation: activation.kernel)
                         case .dense(let w, let bias, let inFeatures, let outFeatures, let activation):
                             dense(source, packedWeights: slice(w)!, bias: slice(bias), output: target, inFeatures: inFeatures,
-                                  outFeatures: outFeatures, activation: activation)
+                                  outFeatures: outFeatures, activation: activation.kernel)
                         case .copy(let count):
                             target.update(from: source, count: count)
                         }

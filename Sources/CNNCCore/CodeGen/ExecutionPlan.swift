@@ -30,6 +30,7 @@ struct ExecutionPlan {
     enum Kernel {
         case pad(channels: Int, height: Int, width: Int, margins: Margins, mode: BorderMode)
         case convolveDirect(weights: WeightSlice, bias: WeightSlice?, geometry: ConvolutionGeometry, activation: ActivationFunction)
+        case convolveDepthwise(weights: WeightSlice, bias: WeightSlice?, geometry: ConvolutionGeometry, activation: ActivationFunction)
         case convolveGEMM(weights: WeightSlice, bias: WeightSlice?, geometry: ConvolutionGeometry, activation: ActivationFunction)
         case maxPool(PoolingGeometry)
         case averagePool(PoolingGeometry, countIncludePad: Bool)
@@ -189,8 +190,12 @@ struct ExecutionPlan {
             var (weight, bias) = parameters(layer, outputs: conv.outChannels)
             if let batchnorm { fold(batchnorm, into: &weight, bias: &bias, perOutput: geometry.reduction) }
             let kernel: Kernel
-            if Self.prefersDirect(geometry) {
-                kernel = .convolveDirect(weights: slice("\(layer.name).weight", weight), bias: bias.map { slice("\(layer.name).bias", $0) },
+            if geometry.inChannelsPerGroup == 1 && geometry.outChannelsPerGroup == 1 {
+                kernel = .convolveDepthwise(weights: slice("\(layer.name).weight", weight), bias: bias.map { slice("\(layer.name).bias", $0) },
+                                            geometry: geometry, activation: activation)
+            } else if Self.prefersDirect(geometry) {
+                let packed = CNNCKernels.packForDirect(weight, geometry: geometry)
+                kernel = .convolveDirect(weights: slice("\(layer.name).weight", packed), bias: bias.map { slice("\(layer.name).bias", $0) },
                                          geometry: geometry, activation: activation)
             } else {
                 let packed = CNNCKernels.packForGEMM(weight, geometry: geometry)

@@ -16,6 +16,8 @@ struct NetworkEmitter {
         printer.print()
         emitType(&printer)
         printer.print()
+        emitSteps(&printer)
+        printer.print()
         printer.print("// MARK: - Weights")
         printer.print()
         emitOffsets(&printer)
@@ -89,15 +91,39 @@ struct NetworkEmitter {
     private func emitRun(_ printer: inout CodePrinter) {
         printer.block("private func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>)") { p in
             let used = Set(plan.steps.flatMap { [$0.source, $0.target] })
-            if !plan.slices.isEmpty { p.print("let weights = \(names.weightsFunction)()!") }
+            p.print("let weights = \(plan.slices.isEmpty ? "UnsafePointer<Float>(bitPattern: 64)!" : names.weightsFunction + "()!")")
             if used.contains(.buffer(0)) { p.print("let buffer0 = arena") }
             if used.contains(.buffer(1)) { p.print("let buffer1 = arena + \(plan.bufferCount)") }
             if used.contains(.padded) { p.print("let padded = arena + \(2 * plan.bufferCount)") }
-            if plan.scratchCount > 0 { p.print("let scratch = arena + \(2 * plan.bufferCount + plan.paddedCount)") }
-            for step in plan.steps {
-                p.print()
+            p.print("let scratch = arena + \(2 * plan.bufferCount + plan.paddedCount)")
+            for (step, name) in zip(plan.steps, stepNames) {
+                p.print("Steps.\(name)(\(operand(step.source)), \(operand(step.target)), weights, scratch)")
+            }
+        }
+    }
+
+    /// A function name per step, from its first layer's name.
+    private var stepNames: [String] {
+        SwiftNames.unique(plan.steps.map { step in
+            guard let first = step.layers.first else { return "copyInput" }
+            let name = SwiftNames.valueName(network.layers[first].name)
+            if case .pad = step.kernel { return "pad" + name.prefix(1).uppercased() + name.dropFirst() }
+            return name
+        })
+    }
+
+    /// One function per step: its kernel is inlined there with every shape a literal, and no function
+    /// grows so large that the optimiser stops inlining the vector maths into it.
+    private func emitSteps(_ printer: inout CodePrinter) {
+        printer.print("/// The network's steps in order, each a kernel call with its shapes as constants.")
+        printer.block("private enum Steps") { p in
+            for (index, (step, name)) in zip(plan.steps, stepNames).enumerated() {
+                if index > 0 { p.print() }
                 p.print("// " + describe(step))
-                p.print(call(step))
+                p.print("@inline(never)")
+                p.block("static func \(name)(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>)") { p in
+                    p.print(call(step))
+                }
             }
         }
     }
@@ -128,14 +154,17 @@ struct NetworkEmitter {
     }
 
     private func call(_ step: ExecutionPlan.Step) -> String {
-        let source = operand(step.source)
-        let target = operand(step.target)
+        let source = "source"
+        let target = "target"
         switch step.kernel {
         case .pad(let channels, let height, let width, let margins, let mode):
             return "padPlanes(\(source), into: \(target), channels: \(channels), height: \(height), width: \(width), margins: \(literal(margins)), mode: \(literal(mode)))"
         case .convolveDirect(let weights, let bias, let geometry, let activation):
-            return "convolveDirect(\(source), weights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), output: \(target),\n"
+            return "convolveDirect(\(source), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), output: \(target),\n"
                 + "               geometry: \(literal(geometry)),\n               activation: \(literal(activation)))"
+        case .convolveDepthwise(let weights, let bias, let geometry, let activation):
+            return "convolveDepthwise(\(source), weights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), output: \(target),\n"
+                + "                  geometry: \(literal(geometry)),\n                  activation: \(literal(activation)))"
         case .convolveGEMM(let weights, let bias, let geometry, let activation):
             return "convolveGEMM(\(source), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), output: \(target),\n"
                 + "             geometry: \(literal(geometry)),\n             activation: \(literal(activation)), scratch: scratch)"
@@ -157,7 +186,7 @@ struct NetworkEmitter {
             return "dense(\(source), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), output: \(target),\n"
                 + "      inFeatures: \(inFeatures), outFeatures: \(outFeatures), activation: \(literal(activation)))"
         case .copy(let count):
-            return "\(target).update(from: \(source), count: \(count))"
+            return "\(target).update(from: \(source), count: \(count))\n_ = (weights, scratch)"
         }
     }
 
@@ -176,15 +205,15 @@ struct NetworkEmitter {
 
     private func literal(_ activation: ActivationFunction) -> String {
         switch activation {
-        case .identity: ".identity"
-        case .relu: ".relu"
-        case .relu6: ".relu6"
-        case .leakyReLU(let alpha): ".leakyReLU(alpha: \(swiftFloatLiteral(alpha)))"
-        case .elu(let alpha): ".elu(alpha: \(swiftFloatLiteral(alpha)))"
-        case .sigmoid: ".sigmoid"
-        case .tanh: ".tanh"
-        case .gelu: ".gelu"
-        case .silu: ".silu"
+        case .identity: "Activations.Identity()"
+        case .relu: "Activations.ReLU()"
+        case .relu6: "Activations.ReLU6()"
+        case .leakyReLU(let alpha): "Activations.LeakyReLU(alpha: \(swiftFloatLiteral(alpha)))"
+        case .elu(let alpha): "Activations.ELU(alpha: \(swiftFloatLiteral(alpha)))"
+        case .sigmoid: "Activations.Sigmoid()"
+        case .tanh: "Activations.Tanh()"
+        case .gelu: "Activations.GELU()"
+        case .silu: "Activations.SiLU()"
         }
     }
 

@@ -16,7 +16,7 @@ enum SwiftNames {
         "Optional", "Error", "Result", "Character", "Dictionary", "Set", "SIMD8", "Unsafe",
         // The generated package's own modules and names.
         "CNNCRuntime", "Kernels", "Network", "Weights", "Main", "main", "Offsets", "ConvolutionGeometry", "PoolingGeometry",
-        "Margins", "BorderMode", "ActivationFunction", "PackageDescription",
+        "Margins", "BorderMode", "ActivationFunction", "ActivationKernel", "Activations", "PackageDescription",
     ]
 
     /// An UpperCamelCase module or type name from any text: ASCII letters and digits kept, everything
