@@ -11,7 +11,8 @@ import CNNCRuntime
 /// Arithmetic is float32 throughout. Accumulation order, for reproducibility: a convolution sums over
 /// the input channels of its group, then kernel rows, then kernel columns, each ascending, starting
 /// from 0, and adds the bias last; a dense layer sums over its inputs ascending and adds the bias last;
-/// average pooling sums the window row by row, then divides.
+/// each term is added with a fused multiply-add (one rounding), as the generated kernels do, so both
+/// round alike. Average pooling sums the window row by row, then divides.
 public struct ReferenceInterpreter: Sendable {
     public let network: CheckedNetwork
     public let weights: NetworkWeights
@@ -88,7 +89,7 @@ public struct ReferenceInterpreter: Sendable {
             return (0..<dense.outFeatures).map { output in
                 var sum: Float = 0
                 for feature in 0..<dense.inFeatures {
-                    sum += weight[output * dense.inFeatures + feature] * input[feature]
+                    sum = sum.addingProduct(weight[output * dense.inFeatures + feature], input[feature])
                 }
                 return sum + (bias?[output] ?? 0)
             }
@@ -141,7 +142,7 @@ public struct ReferenceInterpreter: Sendable {
                                         } else {
                                             value = padValue
                                         }
-                                        plane[y * shape.width + x] += tap * value
+                                        plane[y * shape.width + x] = plane[y * shape.width + x].addingProduct(tap, value)
                                     }
                                 }
                             }

@@ -1,0 +1,77 @@
+import CNNCRuntime
+import Foundation
+import Testing
+
+/// Builds are shared between tests: each spec is built once per test run, in a cache under .build so
+/// a second `swift test` on the same checkout reuses SwiftPM's incremental builds.
+actor SharedBuilds {
+    static let shared = SharedBuilds()
+    static let cacheDirectory = repositoryRoot.appendingPathComponent(".build/cnnc-test-cache").path
+    static let workDirectory: URL = {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("cnnc-builds-\(getpid())")
+        try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+        return url
+    }()
+
+    struct Built: Sendable {
+        var binary: URL
+        var weights: URL?
+    }
+
+    private var builds: [String: Task<Built, Error>] = [:]
+
+    /// The binary for `spec`, with seeded random weights (biases and batchnorm too) unless every weight is inline.
+    func binary(for spec: String, inlineWeights: Bool = false) async throws -> Built {
+        if let existing = builds[spec] { return try await existing.value }
+        let task = Task { try Self.build(spec, inlineWeights: inlineWeights) }
+        builds[spec] = task
+        return try await task.value
+    }
+
+    private static func build(_ spec: String, inlineWeights: Bool) throws -> Built {
+        let name = (spec as NSString).lastPathComponent.replacingOccurrences(of: ".yaml", with: "")
+        var arguments = ["build", spec]
+        var weights: URL?
+        if !inlineWeights {
+            let file = workDirectory.appendingPathComponent("\(name).safetensors")
+            let initialized = try cnnc("init-weights", spec, "-o", file.path, "--seed", "17", "--randomize-all")
+            guard initialized.status == 0 else { throw BuildError(message: initialized.stderr) }
+            arguments += ["--weights", file.path]
+            weights = file
+        }
+        let binary = workDirectory.appendingPathComponent(name)
+        let result = try run(cnncBinary, arguments + ["-o", binary.path], environment: ["CNNC_CACHE_DIR": cacheDirectory])
+        guard result.status == 0 else { throw BuildError(message: "cnnc build \(spec) failed:\n\(result.stderr)") }
+        return Built(binary: binary, weights: weights)
+    }
+}
+
+struct BuildError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
+}
+
+/// Deterministic inputs: a batch of normal-ish values from a fixed linear congruential sequence.
+func writeRandomInputs(_ url: URL, shape: [Int], seed: UInt64) throws {
+    var state = seed &* 6364136223846793005 &+ 1442695040888963407
+    let count = shape.reduce(1, *)
+    let values: [Float] = (0..<count).map { _ in
+        var sum: Float = 0
+        for _ in 0..<4 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            sum += Float(state >> 40) / Float(1 << 24)
+        }
+        return (sum - 2) * 1.7
+    }
+    try NPY.write(path: url.path, shape: shape, values: values)
+}
+
+/// Agreement within 1e-5 relative, or 1e-6 absolute near zero.
+func expectClose(_ actual: [Float], _ expected: [Float], _ context: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(actual.count == expected.count, "\(context): \(actual.count) values, expected \(expected.count)", sourceLocation: sourceLocation)
+    var failures = 0
+    for (index, (a, e)) in zip(actual, expected).enumerated() where !(abs(a - e) <= max(1e-6, 1e-5 * abs(e))) {
+        if failures < 3 { Issue.record("\(context): value \(index) is \(a), expected \(e)", sourceLocation: sourceLocation) }
+        failures += 1
+    }
+}

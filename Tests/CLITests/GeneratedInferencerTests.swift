@@ -1,0 +1,157 @@
+import CNNCRuntime
+import Foundation
+import Testing
+
+/// Compile-and-run: specs built by `cnnc build`, run on seeded weights and inputs, against `cnnc run`.
+@Suite struct GeneratedInferencerTests {
+    static let inlineModels: Set<String> = ["models/blur.yaml", "models/edges.yaml", "models/sharpen.yaml"]
+    static let specs = CheckCommandTests.models + ["Tests/Fixtures/codegen/coverage.yaml", "Tests/Fixtures/codegen/hostile.yaml"]
+
+    /// The input shape of a spec, from its JSON summary.
+    func inputShape(_ spec: String) throws -> [Int] {
+        let summary = try cnnc("summary", spec, "--format", "json")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(summary.stdout.utf8)) as? [String: Any])
+        return try #require(object["input_shape"] as? [Int])
+    }
+
+    @Test(arguments: specs)
+    func binaryReproducesTheInterpreter(_ spec: String) async throws {
+        let built = try await SharedBuilds.shared.binary(for: spec, inlineWeights: Self.inlineModels.contains(spec))
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let shape = try inputShape(spec)
+        let batch = spec.contains("imagenet") ? 1 : 3
+        let input = directory.appendingPathComponent("input.npy")
+        try writeRandomInputs(input, shape: [batch] + shape, seed: UInt64(spec.utf8.count))
+        let weights = built.weights.map { ["--weights", $0.path] } ?? []
+        let expected = directory.appendingPathComponent("expected.npy")
+        let interpreted = try cnnc(arguments: ["run", spec, "--input", input.path, "--output", expected.path] + weights)
+        #expect(interpreted.status == 0, "\(interpreted.stderr)")
+        let actual = directory.appendingPathComponent("actual.npy")
+        let compiled = try run(built.binary, ["--input", input.path, "--output", actual.path])
+        #expect(compiled.status == 0, "\(compiled.stderr)")
+        let reference = try NPY.read(path: expected.path)
+        let result = try NPY.read(path: actual.path)
+        #expect(result.shape == reference.shape)
+        expectClose(result.values, reference.values, spec)
+    }
+
+    @Test func preprocessingOfImagesMatchesTheInterpreter() async throws {
+        // coverage.yaml scales and normalises each channel of a PPM differently.
+        let spec = "Tests/Fixtures/codegen/coverage.yaml"
+        let built = try await SharedBuilds.shared.binary(for: spec)
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let image = directory.appendingPathComponent("photo.ppm")
+        let pixels = (0..<(23 * 19 * 3)).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+        try Data(Array("P6\n19 23\n255\n".utf8) + pixels).write(to: image)
+        let interpreted = try cnnc("run", spec, "--weights", built.weights!.path, "--input", image.path)
+        let compiled = try run(built.binary, ["--input", image.path])
+        #expect(compiled.status == 0, "\(compiled.stderr)")
+        func values(_ json: String) throws -> [Float] {
+            let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+            let first = try #require((object["results"] as? [[String: Any]])?.first)
+            #expect(first["label"] != nil)
+            return try #require(first["values"] as? [Double]).map(Float.init)
+        }
+        expectClose(try values(compiled.stdout), try values(interpreted.stdout), "coverage on a PPM")
+    }
+
+    @Test func infoReportsSummaryAndProvenance() async throws {
+        let built = try await SharedBuilds.shared.binary(for: "models/lenet5.yaml")
+        let info = try run(built.binary, ["--info"])
+        #expect(info.status == 0)
+        #expect(info.stdout.contains("61,706"))
+        #expect(info.stdout.contains("spec sha256"))
+        #expect(info.stdout.contains("weights sha256"))
+        #expect(info.stdout.contains("-Ounchecked"))
+        let specHash = try run(URL(fileURLWithPath: "/usr/bin/sha256sum"), [repositoryRoot.appendingPathComponent("models/lenet5.yaml").path])
+        #expect(info.stdout.contains(String(specHash.stdout.prefix(64))))
+    }
+
+    @Test func benchReportsLatencyAndThroughput() async throws {
+        let built = try await SharedBuilds.shared.binary(for: "models/seed.yaml")
+        let bench = try run(built.binary, ["--bench", "-n", "50", "--json", "--threads", "2"])
+        #expect(bench.status == 0, "\(bench.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(bench.stdout.utf8)) as? [String: Any])
+        for key in ["latency_us_median", "latency_us_p90", "throughput_per_s"] {
+            #expect((object[key] as? Double).map { $0 > 0 } == true, "\(key) in \(bench.stdout)")
+        }
+        #expect(object["threads"] as? Int == 2)
+        #expect(object["runs"] as? Int == 50)
+    }
+
+    @Test func threadCountsGiveTheSameResults() async throws {
+        let built = try await SharedBuilds.shared.binary(for: "models/mobile_block.yaml")
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = directory.appendingPathComponent("batch.npy")
+        try writeRandomInputs(input, shape: [7, 3, 64, 64], seed: 5)
+        var outputs: [[Float]] = []
+        for threads in ["1", "2", "5"] {
+            let output = directory.appendingPathComponent("out\(threads).npy")
+            let result = try run(built.binary, ["--input", input.path, "--output", output.path, "--threads", threads])
+            #expect(result.status == 0, "\(result.stderr)")
+            outputs.append(try NPY.read(path: output.path).values)
+        }
+        #expect(outputs[0] == outputs[1])
+        #expect(outputs[0] == outputs[2])
+        let bad = try run(built.binary, ["--input", input.path, "--threads", "0"])
+        #expect(bad.status == 2)
+    }
+
+    @Test func theBinaryRunsAloneFromAnotherDirectory() async throws {
+        let built = try await SharedBuilds.shared.binary(for: "models/blur.yaml", inlineWeights: true)
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let copy = directory.appendingPathComponent("blur")
+        try FileManager.default.copyItem(at: built.binary, to: copy)
+        var pixels = [UInt8](repeating: 128, count: 256 * 256)
+        pixels[10 * 256 + 10] = 255
+        try Data(Array("P5\n256 256\n255\n".utf8) + pixels).write(to: directory.appendingPathComponent("in.pgm"))
+        let result = try run(copy, ["--input", "in.pgm", "--output", "out.pgm"], in: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        let output = [UInt8](try Data(contentsOf: directory.appendingPathComponent("out.pgm"))).dropFirst(15)
+        #expect(output[output.startIndex + 10 * 256 + 10] == 142)
+    }
+}
+
+@Suite struct GenerateAndBuildCommandTests {
+    @Test func generateRefusesAForeignDirectoryAndRewritesOnlyChangedFiles() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let mine = directory.appendingPathComponent("notes.txt")
+        try "my notes".write(to: mine, atomically: true, encoding: .utf8)
+        let refused = try cnnc("generate", "models/blur.yaml", "-o", directory.path)
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("not generated by cnnc"))
+        #expect(try String(contentsOf: mine, encoding: .utf8) == "my notes")
+
+        let package = directory.appendingPathComponent("package")
+        let first = try cnnc("generate", "models/blur.yaml", "-o", package.path)
+        #expect(first.status == 0, "\(first.stderr)")
+        let second = try cnnc("generate", "models/blur.yaml", "-o", package.path)
+        #expect(second.stdout.contains(": 0 files changed"), "\(second.stdout)")
+        let forced = try cnnc("generate", "models/blur.yaml", "-o", directory.path, "--force")
+        #expect(forced.status == 0)
+        #expect(try String(contentsOf: mine, encoding: .utf8) == "my notes")
+    }
+
+    @Test func buildReplacesItsOutputAtomically() async throws {
+        let built = try await SharedBuilds.shared.binary(for: "models/blur.yaml", inlineWeights: true)
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let output = directory.appendingPathComponent("blur")
+        try "an old file".write(to: output, atomically: true, encoding: .utf8)
+        let result = try run(cnncBinary, ["build", "models/blur.yaml", "-o", output.path], environment: ["CNNC_CACHE_DIR": SharedBuilds.cacheDirectory])
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(try Data(contentsOf: output) == Data(contentsOf: built.binary))
+        #expect(FileManager.default.isExecutableFile(atPath: output.path))
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: directory.path).filter { $0 != "blur" }
+        #expect(leftovers.isEmpty, "\(leftovers)")
+        let unwritable = try run(cnncBinary, ["build", "models/blur.yaml", "-o", "/nonexistent-directory/blur"],
+                                 environment: ["CNNC_CACHE_DIR": SharedBuilds.cacheDirectory])
+        #expect(unwritable.status == 1)
+        #expect(unwritable.stderr.contains("/nonexistent-directory/blur"))
+    }
+}

@@ -1,0 +1,79 @@
+@testable import CNNCCore
+import Foundation
+import Testing
+
+/// The generated sources of small specs against Tests/Fixtures/generated (re-record with
+/// CNNC_RECORD_GOLDENS=1). The kernels and runtime copied into each package are the repository's
+/// own files, compared byte for byte instead.
+@Suite struct GeneratedSourceGoldenTests {
+    static let specs = ["models/seed.yaml", "models/blur.yaml", "Tests/Fixtures/codegen/hostile.yaml"]
+
+    func generate(_ path: String) throws -> GeneratedPackage {
+        let bytes = try [UInt8](Data(contentsOf: repositoryRoot.appendingPathComponent(path)))
+        let pipeline = SpecPipeline.run(SourceFile(path: path, bytes: bytes))
+        let network = try #require(pipeline.network, "\(pipeline.renderDiagnostics())")
+        // These specs give either every weight inline or none.
+        let weights = WeightBinder.bind(network, file: nil).weights
+            ?? NetworkWeights(values: Dictionary(uniqueKeysWithValues: WeightInitializer.tensors(for: network, seed: 0).map { ($0.name, $0.values) }))
+        return PackageGenerator.generate(network, weights: weights, options: GenerationOptions(specBytes: bytes))
+    }
+
+    @Test(arguments: specs)
+    func generatedSourcesMatchGolden(_ path: String) throws {
+        let package = try generate(path)
+        let name = (path as NSString).lastPathComponent.replacingOccurrences(of: ".yaml", with: "")
+        let generated = package.files.filter { file in
+            !file.path.contains("/Kernels/") && !file.path.hasPrefix("Sources/CNNCRuntime/") && !file.path.hasSuffix(".bin")
+        }
+        #expect(generated.count == 7)
+        for file in generated {
+            expectMatchesGolden(String(decoding: file.bytes, as: UTF8.self),
+                                fixturesDirectory.appendingPathComponent("generated/\(name)/\(file.path)"))
+        }
+    }
+
+    @Test func supportSourcesAreTheRepositorysOwnFiles() throws {
+        let package = try generate("models/seed.yaml")
+        var checked = 0
+        for file in package.files {
+            let original: String
+            if file.path.hasPrefix("Sources/CNNCRuntime/") {
+                original = "Sources/CNNCRuntime/" + (file.path as NSString).lastPathComponent
+            } else if file.path.contains("/Kernels/") {
+                original = "Sources/CNNCKernels/" + (file.path as NSString).lastPathComponent
+            } else {
+                continue
+            }
+            #expect(file.bytes == [UInt8](try Data(contentsOf: repositoryRoot.appendingPathComponent(original))), "\(file.path)")
+            checked += 1
+        }
+        let runtime = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("Sources/CNNCRuntime").path)
+        let kernels = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("Sources/CNNCKernels").path)
+        #expect(checked == runtime.count + kernels.count)
+    }
+
+    @Test func weightsAreEmbeddedBitExactly() throws {
+        let package = try generate("models/blur.yaml")
+        let blob = try #require(package.files.first { $0.path.hasSuffix("weights.bin") }?.bytes)
+        // The 3×3 mean filter, normalised: nine times 1/9 as little-endian float32.
+        let ninth = (Float(1) / 9).bitPattern
+        let expected = (0..<9).flatMap { _ in (0..<4).map { UInt8(truncatingIfNeeded: ninth >> (8 * UInt32($0))) } }
+        #expect(Array(blob.prefix(36)) == expected)
+    }
+
+    @Test func hostileNamesNeverReachTheSourceUnescaped() throws {
+        let package = try generate("Tests/Fixtures/codegen/hostile.yaml")
+        let source = try #require(package.files.first { $0.path.hasSuffix("/N1BadNameClass.swift") }, "\(package.files.map(\.path))")
+        let text = String(decoding: source.bytes, as: UTF8.self)
+        // Outside string literals, `*/` and `/*` appear only in // comments: a name can never open or
+        // close a block comment.
+        let stringLiteral = try Regex(#""(\\.|[^"\\])*""#)
+        for line in text.split(separator: "\n") {
+            let code = String(line).replacing(stringLiteral, with: "\"\"")
+            guard code.contains("*/") || code.contains("/*") else { continue }
+            #expect(code.trimmingCharacters(in: .whitespaces).hasPrefix("//"), "\(line)")
+        }
+        #expect(package.module == "N1BadNameClass")
+        #expect(package.command == "1-bad-name-class")
+    }
+}
