@@ -263,8 +263,9 @@ class ExportedModel:
 
 
 class _Graph:
+    """Nodes and initializers under construction, with unique value and node names."""
+
     def __init__(self) -> None:
-        import onnx.helper  # noqa: F401
         self.nodes: list = []
         self.initializers: list = []
         self.used: set[str] = {"input", "output"}   # value and initializer names
@@ -505,7 +506,7 @@ def export_model(summary: dict, weights: dict[str, np.ndarray], *,
             layer_shape = next(l for l in layers if l["name"] == wanted)["output_shape"]
             shape = ["N", layer_shape[0]] if record.rank == 2 else ["N", *layer_shape]
             outputs.append(helper.make_tensor_value_info(record.output, TensorProto.FLOAT, shape))
-    graph = helper.make_graph(g.nodes, _graph_name(summary), [graph_input], outputs, g.initializers)
+    graph = helper.make_graph(g.nodes, summary["name"] or "cnnc", [graph_input], outputs, g.initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
                               producer_name="cnnc_onnx", producer_version="1")
     model.ir_version = IR_VERSION
@@ -514,10 +515,6 @@ def export_model(summary: dict, weights: dict[str, np.ndarray], *,
         onnx.checker.check_model(model, full_check=True)
     model = onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True, data_prop=True)
     return ExportedModel(model=model, layers=exports, summary=summary)
-
-
-def _graph_name(summary: dict) -> str:
-    return summary["name"] or "cnnc"
 
 
 # ---------------------------------------------------------------------------------------------

@@ -46,7 +46,7 @@ import tempfile
 import threading
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -55,7 +55,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import cnnc_onnx  # noqa: E402
 import random_specs  # noqa: E402
-from random_specs import Layer, Spec  # noqa: E402
+from random_specs import Spec  # noqa: E402
 
 REPOSITORY_ROOT = cnnc_onnx.REPOSITORY_ROOT
 REGRESSIONS = REPOSITORY_ROOT / "Tests" / "Fixtures" / "differential" / "regressions"
@@ -275,11 +275,8 @@ class Agreement:
 def compare(name: str, got: np.ndarray, reference: np.ndarray, case: Case) -> Agreement:
     """Requires numpy.allclose(got, reference, rtol=1e-4, atol=1e-5) in shape and values."""
     c, h, w = case.summary["output_shape"]
-    expected = [case.batch, c] if h == 1 and w == 1 else [case.batch, c, h, w]
-    if name == "onnxruntime":
-        expected_shape = list(reference.shape)
-    else:
-        expected_shape = expected
+    # docs/runtime-io.md: [N, F] for a flat result, [N, C, H, W] for a spatial one.
+    expected_shape = [case.batch, c] if h == 1 and w == 1 else [case.batch, c, h, w]
     if list(got.shape) != expected_shape:
         raise CaseFailure("output-shape", f"{name} wrote shape {list(got.shape)}, expected {expected_shape}")
     ref_sample = cnnc_onnx.summary_shape_of([None, *reference.shape[1:]],
@@ -354,8 +351,6 @@ def _candidates(spec: Spec):
             if key in layer.options:
                 s = spec.copy()
                 del s.layers[i].options[key]
-                if key == "normalize":
-                    pass
                 yield f"layer {i + 1}: drop {key}", s
         for key in ("channels", "units"):
             value = layer.options.get(key)
