@@ -9,8 +9,9 @@ every spec in models/, and `--count` random specs from tools/random_specs.py —
 3. exports the ONNX model (tools/cnnc_onnx.py) and requires the summary's per-layer output shapes to
    equal ONNX shape inference's, and its parameter and buffer counts to equal the sizes of the
    exported initializers;
-4. runs a batch of seeded normal inputs through ONNX Runtime (the reference), `cnnc run`, and any
-   extra runner (`--binary-command`), and requires every result to satisfy
+4. runs a batch of seeded normal inputs through ONNX Runtime (the reference), `cnnc run`, the
+   inferencer `cnnc build` makes (`--build-binaries N`: every model and the first N random specs),
+   and any extra runner (`--binary-command`), and requires every result to satisfy
    |result − reference| ≤ 1e-5 + 1e-4·|reference| element by element (numpy.allclose), reporting
    the worst element.
 
@@ -80,6 +81,7 @@ class Case:
     origin: str = ""                 # for a saved regression: how it was found
     known_failure: str | None = None
     spec: Spec | None = None         # the editable spec, when the case can be shrunk
+    build_binary: bool = False       # also compare the inferencer `cnnc build` makes of it
     # Filled in by prepare():
     workdir: Path | None = None
     summary: dict | None = None
@@ -212,7 +214,7 @@ def compare_shapes_and_counts(case: Case) -> None:
 # Runners: each returns the [N, …] output of a prepared case
 # ---------------------------------------------------------------------------------------------
 
-Runner = Callable[[Case], np.ndarray]
+Runner = Callable[[Case], "np.ndarray | None"]
 
 
 def run_onnxruntime(case: Case) -> np.ndarray:
@@ -258,6 +260,30 @@ def command_runner(template: str, tools: Tools) -> Runner:
         return np.load(output)
     run_command.__name__ = "binary command"
     return run_command
+
+
+def make_built_binary_runner(tools: Tools) -> Runner:
+    """The standalone inferencer of `cnnc build` (for the cases marked `build_binary`; None for the
+    others, which are then compared through the other runners only). Builds share the cache of
+    $CNNC_CACHE_DIR, so a package already built for the same spec is only relinked with new weights."""
+    def run_built_binary(case: Case) -> np.ndarray | None:
+        if not case.build_binary:
+            return None
+        binary = case.workdir / "inferencer"
+        arguments = ["build", str(case.spec_path), "-o", str(binary)]
+        if case.weights_path is not None:
+            arguments += ["--weights", str(case.weights_path)]
+        built = tools.cnnc_run(*arguments)
+        if built.returncode != 0:
+            raise CaseFailure("cnnc-build", f"cnnc build failed (exit {built.returncode}):\n{built.stderr.strip()}")
+        output = case.workdir / "binary-output.npy"
+        result = subprocess.run([str(binary), "--input", str(case.input_path), "--output", str(output)],
+                                capture_output=True, text=True, cwd=case.workdir)
+        if result.returncode != 0:
+            raise CaseFailure("binary-run", f"the built inferencer failed (exit {result.returncode}):\n{result.stderr.strip()}")
+        return np.load(output)
+    run_built_binary.__name__ = "cnnc build"
+    return run_built_binary
 
 
 # ---------------------------------------------------------------------------------------------
@@ -318,7 +344,10 @@ def run_case(case: Case, tools: Tools, runners: list[Runner]) -> Result:
         prepare(case, tools)
         reference = run_onnxruntime(case)
         for runner in runners:
-            agreement = compare(runner.__name__, runner(case), reference, case)
+            output = runner(case)
+            if output is None:
+                continue
+            agreement = compare(runner.__name__, output, reference, case)
             result.max_abs_error = max(result.max_abs_error, agreement.max_abs)
             result.max_rel_error = max(result.max_rel_error, agreement.max_rel)
             result.worst_ratio = max(result.worst_ratio, agreement.worst_ratio)
@@ -462,7 +491,8 @@ def build_cases(args: argparse.Namespace, workroot: Path) -> tuple[list[Case], l
             models.append(Case(label=f"models/{path.name}", spec_path=path.resolve(),
                                weights_seed=MODEL_WEIGHTS_SEED, input_seed=MODEL_WEIGHTS_SEED,
                                batch=MODEL_BATCH.get(path.stem, 2), origin=f"models/{path.name}",
-                               spec=random_specs.load_spec(path), workdir=workroot / f"model-{path.stem}"))
+                               spec=random_specs.load_spec(path), workdir=workroot / f"model-{path.stem}",
+                               build_binary=args.build_binaries > 0))
     randoms = []
     specs_dir = workroot / "specs"
     specs_dir.mkdir(parents=True, exist_ok=True)
@@ -473,6 +503,7 @@ def build_cases(args: argparse.Namespace, workroot: Path) -> tuple[list[Case], l
         seed = (args.seed * 1_000_003 + index) % (1 << 63)
         randoms.append(Case(label=f"random {index} (seed {args.seed})", spec_path=path, weights_seed=seed,
                             input_seed=seed, batch=2, spec=spec, workdir=workroot / f"random-{index:05d}",
+                            build_binary=index < args.build_binaries,
                             origin=f"random spec {index} of `differential.py --seed {args.seed}` "
                                    f"(random_specs.generate_run({args.seed}, {index}))"))
     return regressions, models, randoms
@@ -509,6 +540,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-save", action="store_true", help="do not save shrunk failures as regressions")
     parser.add_argument("--max-shrink", type=int, default=5,
                         help="shrink and save at most this many failures per run (default 5)")
+    parser.add_argument("--build-binaries", type=int, default=0, metavar="N",
+                        help="also build and compare the standalone inferencer (`cnnc build`) of every bundled "
+                             "model and of the first N random specs (default 0: none)")
     parser.add_argument("--binary-command", metavar="TEMPLATE",
                         help="a third implementation to compare: a shell command with placeholders {cnnc} {spec} "
                              "{weights} {weights_args} {input} {output} {workdir} that writes {output} (.npy)")
@@ -523,6 +557,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(error))
     tools = Tools(str(Path(cnnc).resolve()) if os.path.sep in cnnc else cnnc)
     runners: list[Runner] = [make_cnnc_runner(tools)]
+    if args.build_binaries > 0:
+        runners.append(make_built_binary_runner(tools))
     if args.binary_command:
         runners.append(command_runner(args.binary_command, tools))
 

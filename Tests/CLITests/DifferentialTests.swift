@@ -15,6 +15,8 @@ import Testing
 ///   `CNNC_DIFFERENTIAL_COUNT=5000 swift test --filter ONNXDifferentialTests`.
 /// - `CNNC_DIFFERENTIAL_SEED` — seed of the random specs, weights and inputs (default 0).
 /// - `CNNC_DIFFERENTIAL_JOBS` — cases run at once (default 2).
+/// - `CNNC_DIFFERENTIAL_BUILDS` — random specs whose `cnnc build` inferencer is compared too, besides
+///   every bundled model (default 4; 0 builds none).
 /// - `CNNC_DIFFERENTIAL_BINARY_COMMAND` — a third implementation to compare (`--binary-command`).
 @Suite(.serialized) struct ONNXDifferentialTests {
     /// The environment's python, or why there is none. Set up once per test process.
@@ -40,7 +42,8 @@ import Testing
             throw PythonUnavailable()
         }
         return try run(URL(fileURLWithPath: python), [repositoryRoot.appendingPathComponent(script).path] + arguments,
-                       environment: ["CNNC": cnncBinary.path, "PYTHONDONTWRITEBYTECODE": "1"])
+                       environment: ["CNNC": cnncBinary.path, "PYTHONDONTWRITEBYTECODE": "1",
+                                    "CNNC_CACHE_DIR": SharedBuilds.cacheDirectory])
     }
 
     struct PythonUnavailable: Error {}
@@ -63,6 +66,7 @@ import Testing
             "--count", Self.setting("CNNC_DIFFERENTIAL_COUNT", default: "200"),
             "--seed", Self.setting("CNNC_DIFFERENTIAL_SEED", default: "0"),
             "--jobs", Self.setting("CNNC_DIFFERENTIAL_JOBS", default: "2"),
+            "--build-binaries", Self.setting("CNNC_DIFFERENTIAL_BUILDS", default: "4"),
             "--report", report.path, "--quiet",
         ]
         if let command = ProcessInfo.processInfo.environment["CNNC_DIFFERENTIAL_BINARY_COMMAND"], !command.isEmpty {
