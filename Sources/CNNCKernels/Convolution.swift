@@ -190,7 +190,7 @@ func storeDirect(_ destination: UnsafeMutablePointer<Float>, _ sum: SIMD8<Float>
 // MARK: Convolution as matrix multiplication
 
 /// Rows of output channels per register block of the GEMM micro-kernel.
-package let gemmRowBlock = 4
+package let gemmRowBlock = 6
 /// Columns (output pixels) per register block: two 8-float vectors.
 package let gemmColumnBlock = 16
 
@@ -313,33 +313,42 @@ func gatherColumns(_ input: UnsafePointer<Float>, into columns: UnsafeMutablePoi
     }
 }
 
-/// The register block: up to 4 output channels × 16 pixels, summed over the whole reduction in eight
+/// The register block: up to 6 output channels × 16 pixels, summed over the whole reduction in eight
 /// vector accumulators, then bias and activation on the way out.
 @inline(__always)
 func multiplyBlock(_ weights: UnsafePointer<Float>, _ columns: UnsafePointer<Float>, stride: Int, reduction: Int,
                    output: UnsafeMutablePointer<Float>, outputStride: Int, rows: Int, columns count: Int,
                    bias: UnsafePointer<Float>?, activation: some ActivationKernel) {
+    // Twelve accumulators keep both FMA pipes busy through their latency (the BLIS layout for AVX2).
     var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
     var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
     var c20 = SIMD8<Float>(), c21 = SIMD8<Float>()
     var c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
+    var c40 = SIMD8<Float>(), c41 = SIMD8<Float>()
+    var c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
     var a = weights
     var b = columns
     for _ in 0..<reduction {
         let b0 = b.loadVector(at: 0)
         let b1 = b.loadVector(at: 8)
-        let a0 = SIMD8<Float>(repeating: a[0])
-        let a1 = SIMD8<Float>(repeating: a[1])
-        let a2 = SIMD8<Float>(repeating: a[2])
-        let a3 = SIMD8<Float>(repeating: a[3])
-        c00.addProduct(a0, b0)
-        c01.addProduct(a0, b1)
-        c10.addProduct(a1, b0)
-        c11.addProduct(a1, b1)
-        c20.addProduct(a2, b0)
-        c21.addProduct(a2, b1)
-        c30.addProduct(a3, b0)
-        c31.addProduct(a3, b1)
+        var broadcast = SIMD8<Float>(repeating: a[0])
+        c00.addProduct(broadcast, b0)
+        c01.addProduct(broadcast, b1)
+        broadcast = SIMD8<Float>(repeating: a[1])
+        c10.addProduct(broadcast, b0)
+        c11.addProduct(broadcast, b1)
+        broadcast = SIMD8<Float>(repeating: a[2])
+        c20.addProduct(broadcast, b0)
+        c21.addProduct(broadcast, b1)
+        broadcast = SIMD8<Float>(repeating: a[3])
+        c30.addProduct(broadcast, b0)
+        c31.addProduct(broadcast, b1)
+        broadcast = SIMD8<Float>(repeating: a[4])
+        c40.addProduct(broadcast, b0)
+        c41.addProduct(broadcast, b1)
+        broadcast = SIMD8<Float>(repeating: a[5])
+        c50.addProduct(broadcast, b0)
+        c51.addProduct(broadcast, b1)
         a += gemmRowBlock
         b += stride
     }
@@ -347,6 +356,8 @@ func multiplyBlock(_ weights: UnsafePointer<Float>, _ columns: UnsafePointer<Flo
     if rows > 1 { storeBlockRow(output + outputStride, c10, c11, shift: bias?[1] ?? 0, count: count, activation: activation) }
     if rows > 2 { storeBlockRow(output + 2 * outputStride, c20, c21, shift: bias?[2] ?? 0, count: count, activation: activation) }
     if rows > 3 { storeBlockRow(output + 3 * outputStride, c30, c31, shift: bias?[3] ?? 0, count: count, activation: activation) }
+    if rows > 4 { storeBlockRow(output + 4 * outputStride, c40, c41, shift: bias?[4] ?? 0, count: count, activation: activation) }
+    if rows > 5 { storeBlockRow(output + 5 * outputStride, c50, c51, shift: bias?[5] ?? 0, count: count, activation: activation) }
 }
 
 /// Bias, activation and store of one row of a register block (16 columns, or `count` of them).
