@@ -155,20 +155,20 @@ private enum Offsets {
     static let classWeight = 0
     /// class.bias: 4 floats
     static let classBias = 80
-    /// conv-1.weight: 144 floats
+    /// conv-1.weight: 216 floats
     static let conv1Weight = 96
     /// conv-1.bias: 4 floats
-    static let conv1Bias = 240
+    static let conv1Bias = 320
     /// conv 1.weight: 16 floats
-    static let conv1Weight2 = 256
+    static let conv1Weight2 = 336
     /// conv 1.bias: 4 floats
-    static let conv1Bias2 = 272
+    static let conv1Bias2 = 352
     /// */ let x = 1 /*.weight: 16 floats
-    static let letX1Weight = 288
+    static let letX1Weight = 368
     /// */ let x = 1 /*.bias: 4 floats
-    static let letX1Bias = 304
+    static let letX1Bias = 384
     /// Type.weight: 800 floats
-    static let typeWeight = 320
+    static let typeWeight = 400
     /// Type.bias: 3 floats
-    static let typeBias = 1120
+    static let typeBias = 1200
 }
