@@ -52,28 +52,6 @@ func commentSafe(_ text: String) -> String {
     return out
 }
 
-/// A Swift string literal holding `text` exactly.
-func swiftStringLiteral(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\r": out += "\\r"
-        case "\t": out += "\\t"
-        case "\0": out += "\\0"
-        default:
-            if scalar.properties.generalCategory == .control || scalar.value == 0x2028 || scalar.value == 0x2029 {
-                out += "\\u{\(String(scalar.value, radix: 16))}"
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
-}
-
 /// A Swift float literal that reads back as exactly `value` (Swift prints the shortest such digits).
 func swiftFloatLiteral(_ value: Float) -> String {
     let text = value.description

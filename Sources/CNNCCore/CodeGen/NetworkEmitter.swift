@@ -40,7 +40,7 @@ struct NetworkEmitter {
             p.print("/// Floats in one output sample.")
             p.print("public static let outputCount = \(network.output.count)")
             if let labels = network.spec.labels?.value {
-                p.print("public static let labels: [String] = [\(labels.map(swiftStringLiteral).joined(separator: ", "))]")
+                p.print("public static let labels: [String] = [\(labels.map(quoted).joined(separator: ", "))]")
             }
             p.print()
             p.print("private let arena: UnsafeMutablePointer<Float>")

@@ -74,10 +74,10 @@ public enum PackageGenerator {
             let optimized: [SwiftSetting] = [.unsafeFlags([\(flags)], .when(configuration: .release))]
 
             let package = Package(
-                name: \(swiftStringLiteral(names.command)),
+                name: \(quoted(names.command)),
                 products: [
                     .library(name: "\(names.module)", targets: ["\(names.module)"]),
-                    .executable(name: \(swiftStringLiteral(names.command)), targets: ["\(names.executableTarget)"]),
+                    .executable(name: \(quoted(names.command)), targets: ["\(names.executableTarget)"]),
                 ],
                 targets: [
                     // The weights, embedded bit-exactly from weights.bin with C23's #embed.
@@ -155,15 +155,15 @@ public enum PackageGenerator {
         printer.print()
         printer.print("InferencerMain.main(model: InferencerModel(")
         printer.withIndentation { p in
-            p.print("name: \(swiftStringLiteral(names.command)),")
+            p.print("name: \(quoted(names.command)),")
             p.print("inputShape: FeatureShape(channels: \(network.input.channels), height: \(network.input.height), width: \(network.input.width)),")
             p.print("outputShape: FeatureShape(channels: \(network.output.channels), height: \(network.output.height), width: \(network.output.width)),")
             p.print("preprocess: Preprocess(scale: \(swiftFloatLiteral(interface.preprocess.scale)), mean: \(floats(interface.preprocess.mean)), std: \(floats(interface.preprocess.std))),")
-            p.print("labels: \(interface.labels.map { "[" + $0.map(swiftStringLiteral).joined(separator: ", ") + "]" } ?? "nil"),")
-            p.print("summary: \(swiftStringLiteral(summary)),")
+            p.print("labels: \(interface.labels.map { "[" + $0.map(quoted).joined(separator: ", ") + "]" } ?? "nil"),")
+            p.print("summary: \(quoted(summary)),")
             p.print("provenance: [")
             p.withIndentation { p in
-                for (key, value) in provenance { p.print("(key: \(swiftStringLiteral(key)), value: \(swiftStringLiteral(value))),") }
+                for (key, value) in provenance { p.print("(key: \(quoted(key)), value: \(quoted(value))),") }
             }
             p.print("],")
             p.print("makePredictor: { NetworkPredictor() }")

@@ -1,6 +1,6 @@
 /// Turning user-given names into Swift identifiers that cannot clash with the language or with each
 /// other. User names reach generated source only through these, through `commentSafe`, or through
-/// `swiftStringLiteral`.
+/// `quoted`.
 enum SwiftNames {
     /// Swift's keywords and the names a generated module must not shadow.
     static let reserved: Set<String> = [

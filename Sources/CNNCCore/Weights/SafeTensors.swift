@@ -61,7 +61,7 @@ public struct SafeTensorsFile: Sendable {
     /// One line per finding that is not an error, naming the file: currently, uncovered data bytes.
     public var warnings: [String] {
         uncoveredDataRanges.map { range in
-            "\(path): warning: data bytes [\(range.lowerBound), \(range.upperBound)) (\(groupedDigits(range.count)) "
+            "\(path): warning: data bytes [\(range.lowerBound), \(range.upperBound)) (\((range.count).grouped) "
                 + "byte\(range.count == 1 ? "" : "s")) belong to no tensor"
         }
     }
@@ -161,10 +161,10 @@ extension SafeTensorsFile {
         for index in (0..<8).reversed() { declaredLength = declaredLength << 8 | UInt64(bytes[index]) }
         // Compared as UInt64 so that no length, however large, can overflow or trap.
         guard declaredLength <= UInt64(bytes.count - 8) else {
-            throw fail(.headerLengthPastEnd, "header length \(declaredLength) runs past the end of the \(groupedDigits(bytes.count))-byte file")
+            throw fail(.headerLengthPastEnd, "header length \(declaredLength) runs past the end of the \((bytes.count).grouped)-byte file")
         }
         guard declaredLength <= UInt64(Self.maximumHeaderBytes) else {
-            throw fail(.headerTooLarge, "header length \(groupedDigits(declaredLength)) bytes is over the limit of \(groupedDigits(Self.maximumHeaderBytes))")
+            throw fail(.headerTooLarge, "header length \((declaredLength).grouped) bytes is over the limit of \((Self.maximumHeaderBytes).grouped)")
         }
         let headerLength = Int(declaredLength)
         let dataSize = bytes.count - 8 - headerLength
@@ -328,16 +328,16 @@ extension SafeTensorsFile {
         }
         guard end <= UInt64(dataSize) else {
             throw fail(.dataOffsetsPastEnd, "tensor \(name): \"data_offsets\" \(describe(offsetsValue)) end past the "
-                + "\(groupedDigits(dataSize))-byte data section (the file ends at byte \(groupedDigits(8 + headerLength + dataSize)))")
+                + "\((dataSize).grouped)-byte data section (the file ends at byte \((8 + headerLength + dataSize).grouped))")
         }
         let dataOffsets = Int(begin)..<Int(end)
 
         guard bitCount % 8 == 0 else {
-            throw fail(.dataSizeMismatch, "tensor \(name): shape \(describe(shape)) of \(dtype.rawValue) is \(groupedDigits(bitCount)) bits, not a whole number of bytes")
+            throw fail(.dataSizeMismatch, "tensor \(name): shape \(describe(shape)) of \(dtype.rawValue) is \((bitCount).grouped) bits, not a whole number of bytes")
         }
         guard dataOffsets.count == bitCount / 8 else {
-            throw fail(.dataSizeMismatch, "tensor \(name): \"data_offsets\" \(describe(offsetsValue)) hold \(groupedDigits(dataOffsets.count)) bytes, "
-                + "but shape \(describe(shape)) of \(dtype.rawValue) needs \(groupedDigits(bitCount / 8))")
+            throw fail(.dataSizeMismatch, "tensor \(name): \"data_offsets\" \(describe(offsetsValue)) hold \((dataOffsets.count).grouped) bytes, "
+                + "but shape \(describe(shape)) of \(dtype.rawValue) needs \((bitCount / 8).grouped)")
         }
         let fileStart = 8 + headerLength + dataOffsets.lowerBound
         return SafeTensorsTensor(

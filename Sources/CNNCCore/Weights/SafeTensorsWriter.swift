@@ -53,8 +53,8 @@ public enum SafeTensorsWriter {
                 elementCount = product
             }
             guard elementCount == tensor.values.count else {
-                throw invalid("cannot write tensor \(name): shape \(tensor.shape) has \(groupedDigits(elementCount)) elements, "
-                    + "but \(groupedDigits(tensor.values.count)) values were given")
+                throw invalid("cannot write tensor \(name): shape \(tensor.shape) has \((elementCount).grouped) elements, "
+                    + "but \((tensor.values.count).grouped) values were given")
             }
             // values.count × 4 cannot overflow (the array exists), but the running total could in theory.
             let (end, overflow) = offset.addingReportingOverflow(tensor.values.count * 4)
@@ -67,41 +67,18 @@ public enum SafeTensorsWriter {
         var members: [String] = []
         if !metadata.isEmpty {
             let metadataMembers = metadata.sorted { $0.key.utf8.lexicographicallyPrecedes($1.key.utf8) }
-                .map { jsonString($0.key) + ":" + jsonString($0.value) }
-            members.append(jsonString("__metadata__") + ":{" + metadataMembers.joined(separator: ",") + "}")
+                .map { JSONValue.escape($0.key) + ":" + JSONValue.escape($0.value) }
+            members.append(JSONValue.escape("__metadata__") + ":{" + metadataMembers.joined(separator: ",") + "}")
         }
         for entry in entries.sorted(by: { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }) {
-            members.append(jsonString(entry.name) + ":" + entry.json)
+            members.append(JSONValue.escape(entry.name) + ":" + entry.json)
         }
         var header = Array(("{" + members.joined(separator: ",") + "}").utf8)
         header.append(contentsOf: repeatElement(UInt8(ascii: " "), count: (8 - header.count % 8) % 8))
         guard header.count <= SafeTensorsFile.maximumHeaderBytes else {
-            throw invalid("header would be \(groupedDigits(header.count)) bytes, over the \(groupedDigits(SafeTensorsFile.maximumHeaderBytes))-byte limit that readers accept")
+            throw invalid("header would be \((header.count).grouped) bytes, over the \((SafeTensorsFile.maximumHeaderBytes).grouped)-byte limit that readers accept")
         }
         return header
-    }
-
-    /// A JSON string literal: quotes, backslashes and control characters escaped, everything
-    /// else left as UTF-8 (which JSON allows).
-    static func jsonString(_ text: String) -> String {
-        var out = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    out.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return out + "\""
     }
 }
 

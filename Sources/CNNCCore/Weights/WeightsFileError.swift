@@ -70,17 +70,6 @@ public struct WeightsFileError: Error, Equatable, Sendable, CustomStringConverti
     }
 }
 
-/// Digits grouped by thousands for messages: `1,024`.
-func groupedDigits<Number: BinaryInteger>(_ value: Number) -> String {
-    let digits = String(value.magnitude)
-    var out = ""
-    for (index, digit) in digits.enumerated() {
-        if index > 0, (digits.count - index) % 3 == 0 { out += "," }
-        out.append(digit)
-    }
-    return (value < 0 ? "-" : "") + out
-}
-
 /// A name from a file, quoted for a one-line message: `'conv1.weight'`.
 func quotedName(_ name: String) -> String {
     "'" + escapedForMessage(name, quote: "'") + "'"

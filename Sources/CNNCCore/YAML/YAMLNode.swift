@@ -184,24 +184,3 @@ public enum YAMLScalarValue: Equatable, Sendable {
         return Double(text.hasPrefix("+") ? String(text.dropFirst()) : text)
     }
 }
-
-/// Text in double quotes with quotes, backslashes and control characters escaped, for messages.
-public func quoted(_ text: String) -> String {
-    var out = "\""
-    for scalar in text.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        case "\r": out += "\\r"
-        default:
-            if scalar.properties.generalCategory == .control {
-                out += "\\u{\(String(scalar.value, radix: 16))}"
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
-}

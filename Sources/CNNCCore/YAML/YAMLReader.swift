@@ -259,16 +259,3 @@ private struct TreeBuilder {
         return count
     }
 }
-
-extension Int {
-    /// Digits grouped by thousands for reading: `61,706`.
-    public var grouped: String {
-        let digits = String(self.magnitude)
-        var out = ""
-        for (index, digit) in digits.enumerated() {
-            if index > 0, (digits.count - index) % 3 == 0 { out += "," }
-            out.append(digit)
-        }
-        return (self < 0 ? "-" : "") + out
-    }
-}

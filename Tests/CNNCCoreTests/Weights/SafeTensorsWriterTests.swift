@@ -105,7 +105,7 @@ import Testing
                 #expect(try file.floats(name) == [Float(index)])
             }
         }
-        #expect(SafeTensorsWriter.jsonString("a\"b\\c\n\u{1}\u{1F}é") == #""a\"b\\c\n\u0001\u001fé""#)
+        #expect(JSONValue.escape("a\"b\\c\n\u{1}\u{1F}é") == #""a\"b\\c\n\u0001\u001fé""#)
     }
 
     @Test func replacesAnExistingFileByRenamingNotByOverwriting() throws {
