@@ -120,6 +120,12 @@ func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, 
             "softmax",
             "global_maxpool",
         ]),
+        ("wide pooling, vectorised in the interior", "{channels: 2, height: 9, width: 61}", [
+            "maxpool: {kernel: 3, stride: [1, 2], padding: 1}",
+            "avgpool: {kernel: [2, 3], stride: 1, padding: [0, 1, 1, 1], count_include_pad: true}",
+            "avgpool: {kernel: 3, stride: [2, 2], padding: 1, ceil_mode: true, count_include_pad: false}",
+            "maxpool: {kernel: [1, 2], stride: [1, 1]}",
+        ]),
         ("classifier head", "{channels: 4, height: 7, width: 6}", [
             "conv: {channels: 37, kernel: 3, activation: relu}",
             "global_avgpool",
