@@ -111,7 +111,7 @@ struct ExecutionPlan {
                 case .dense(let dense):
                     let batchnorm = absorbBatchnorm()
                     let activation = absorbActivation()
-                    var (weight, bias) = parameters(layer, outputs: dense.outFeatures)
+                    var (weight, bias) = parameters(layer)
                     if let batchnorm { fold(batchnorm, into: &weight, bias: &bias, perOutput: dense.inFeatures) }
                     let packed = CNNCKernels.packForDense(weight, inFeatures: dense.inFeatures, outFeatures: dense.outFeatures)
                     add(.dense(weights: slice("\(layer.name).weight", packed), bias: bias.map { slice("\(layer.name).bias", $0) },
@@ -187,7 +187,7 @@ struct ExecutionPlan {
                 outHeight: layer.output.height, outWidth: layer.output.width, kernelHeight: window.kernel.height,
                 kernelWidth: window.kernel.width, strideHeight: window.stride.height, strideWidth: window.stride.width,
                 dilationHeight: window.dilation.height, dilationWidth: window.dilation.width)
-            var (weight, bias) = parameters(layer, outputs: conv.outChannels)
+            var (weight, bias) = parameters(layer)
             if let batchnorm { fold(batchnorm, into: &weight, bias: &bias, perOutput: geometry.reduction) }
             let kernel: Kernel
             if geometry.inChannelsPerGroup == 1 && geometry.outChannelsPerGroup == 1 {
@@ -226,7 +226,7 @@ struct ExecutionPlan {
             operand == .buffer(0) ? .buffer(1) : .buffer(0)
         }
 
-        func parameters(_ layer: CheckedLayer, outputs: Int) -> (weight: [Float], bias: [Float]?) {
+        func parameters(_ layer: CheckedLayer) -> (weight: [Float], bias: [Float]?) {
             (weights[name: "\(layer.name).weight"]!, weights[name: "\(layer.name).bias"])
         }
 
