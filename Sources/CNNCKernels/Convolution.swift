@@ -40,9 +40,16 @@ package struct ConvolutionGeometry: Hashable, Sendable {
 
 // MARK: Direct convolution
 
-/// Output channels `convolveDirect` computes together, sharing every input vector it loads.
+/// Output channels `convolveDirect` computes together, sharing every input vector it loads: 4, 6 or 8,
+/// whichever wastes fewest lanes on the last block.
+@inline(__always)
 package func directChannelBlock(_ g: ConvolutionGeometry) -> Int {
-    g.outChannelsPerGroup > 4 ? 8 : 4
+    // Plain arithmetic on the (literal) geometry, so the block size folds to a constant where the
+    // kernel is inlined and its unused accumulators vanish.
+    let channels = g.outChannelsPerGroup
+    if channels <= 4 { return 4 }
+    if channels <= 6 { return 6 }
+    return roundUp(channels, to: 6) < roundUp(channels, to: 8) ? 6 : 8
 }
 
 /// Floats of the weights packed by `packForDirect`.
@@ -75,7 +82,7 @@ func packInBlocks(_ weights: [Float], rows: Int, groups: Int, reduction: Int, bl
 }
 
 /// A convolution computed directly, without gathering columns: eight outputs of a row at a time, for a
-/// block of four or eight output channels that share each loaded input vector. Best when each output
+/// block of four, six or eight output channels that share each loaded input vector. Best when each output
 /// sums few terms, where building a matrix for GEMM would cost more than the arithmetic. Weights come
 /// packed by `packForDirect`.
 ///
@@ -90,6 +97,10 @@ package func convolveDirect(_ input: UnsafePointer<Float>, packedWeights: Unsafe
     let block = directChannelBlock(g)
     let blocks = roundUp(perGroupOut, to: block) / block
     let lanes = min(8, g.outWidth)
+    // Up to six channels leave registers for a second vector of pixels: twelve accumulators hide the
+    // multiply-add latency, and each weight broadcast serves sixteen outputs.
+    let wide = block <= 6 && g.outWidth >= 16 && g.strideWidth == 1
+    let step = wide ? 16 : lanes
     for group in 0..<g.groups {
         let groupInput = input + group * perGroupIn * g.inPlane
         for blockIndex in 0..<blocks {
@@ -99,23 +110,42 @@ package func convolveDirect(_ input: UnsafePointer<Float>, packedWeights: Unsafe
             for y in 0..<g.outHeight {
                 var x = 0
                 while x < g.outWidth {
-                    let start = g.outWidth >= 8 ? min(x, g.outWidth - 8) : 0
+                    let start = g.outWidth >= step ? min(x, g.outWidth - step) : 0
                     var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
                     var s4 = SIMD8<Float>(), s5 = SIMD8<Float>(), s6 = SIMD8<Float>(), s7 = SIMD8<Float>()
+                    var t0 = SIMD8<Float>(), t1 = SIMD8<Float>(), t2 = SIMD8<Float>(), t3 = SIMD8<Float>()
+                    var t4 = SIMD8<Float>(), t5 = SIMD8<Float>()
                     var tap = weights
                     for groupChannel in 0..<perGroupIn {
                         let plane = groupInput + groupChannel * g.inPlane
                         for ky in 0..<g.kernelHeight {
                             let sourceRow = plane + (y * g.strideHeight + ky * g.dilationHeight) * g.inWidth + start * g.strideWidth
                             for kx in 0..<g.kernelWidth {
-                                let pixels = loadPixels(sourceRow + kx * g.dilationWidth, stride: g.strideWidth, lanes: lanes)
-                                s0.addProduct(SIMD8(repeating: tap[0]), pixels)
-                                s1.addProduct(SIMD8(repeating: tap[1]), pixels)
-                                s2.addProduct(SIMD8(repeating: tap[2]), pixels)
-                                s3.addProduct(SIMD8(repeating: tap[3]), pixels)
+                                let source = sourceRow + kx * g.dilationWidth
+                                let pixels = loadPixels(source, stride: g.strideWidth, lanes: lanes)
+                                let more = wide ? source.loadVector(at: 8) : SIMD8<Float>()
+                                let w0 = SIMD8<Float>(repeating: tap[0]), w1 = SIMD8<Float>(repeating: tap[1])
+                                let w2 = SIMD8<Float>(repeating: tap[2]), w3 = SIMD8<Float>(repeating: tap[3])
+                                s0.addProduct(w0, pixels)
+                                s1.addProduct(w1, pixels)
+                                s2.addProduct(w2, pixels)
+                                s3.addProduct(w3, pixels)
+                                if wide {
+                                    t0.addProduct(w0, more)
+                                    t1.addProduct(w1, more)
+                                    t2.addProduct(w2, more)
+                                    t3.addProduct(w3, more)
+                                }
+                                if block >= 6 {
+                                    let w4 = SIMD8<Float>(repeating: tap[4]), w5 = SIMD8<Float>(repeating: tap[5])
+                                    s4.addProduct(w4, pixels)
+                                    s5.addProduct(w5, pixels)
+                                    if wide {
+                                        t4.addProduct(w4, more)
+                                        t5.addProduct(w5, more)
+                                    }
+                                }
                                 if block == 8 {
-                                    s4.addProduct(SIMD8(repeating: tap[4]), pixels)
-                                    s5.addProduct(SIMD8(repeating: tap[5]), pixels)
                                     s6.addProduct(SIMD8(repeating: tap[6]), pixels)
                                     s7.addProduct(SIMD8(repeating: tap[7]), pixels)
                                 }
@@ -126,15 +156,22 @@ package func convolveDirect(_ input: UnsafePointer<Float>, packedWeights: Unsafe
                     let row = output + firstChannel * g.outPlane + y * g.outWidth + start
                     let plane = g.outPlane
                     let first = firstChannel
-                    storeDirect(row, s0, shift: bias?[first] ?? 0, lanes: lanes, activation: activation)
-                    if channels > 1 { storeDirect(row + plane, s1, shift: bias?[first + 1] ?? 0, lanes: lanes, activation: activation) }
-                    if channels > 2 { storeDirect(row + 2 * plane, s2, shift: bias?[first + 2] ?? 0, lanes: lanes, activation: activation) }
-                    if channels > 3 { storeDirect(row + 3 * plane, s3, shift: bias?[first + 3] ?? 0, lanes: lanes, activation: activation) }
-                    if channels > 4 { storeDirect(row + 4 * plane, s4, shift: bias?[first + 4] ?? 0, lanes: lanes, activation: activation) }
-                    if channels > 5 { storeDirect(row + 5 * plane, s5, shift: bias?[first + 5] ?? 0, lanes: lanes, activation: activation) }
-                    if channels > 6 { storeDirect(row + 6 * plane, s6, shift: bias?[first + 6] ?? 0, lanes: lanes, activation: activation) }
-                    if channels > 7 { storeDirect(row + 7 * plane, s7, shift: bias?[first + 7] ?? 0, lanes: lanes, activation: activation) }
-                    x = start + lanes
+                    @inline(__always)
+                    func store(_ channel: Int, _ low: SIMD8<Float>, _ high: SIMD8<Float>) {
+                        let destination = row + channel * plane
+                        let shift = bias?[first + channel] ?? 0
+                        storeDirect(destination, low, shift: shift, lanes: lanes, activation: activation)
+                        if wide { storeDirect(destination + 8, high, shift: shift, lanes: 8, activation: activation) }
+                    }
+                    store(0, s0, t0)
+                    if channels > 1 { store(1, s1, t1) }
+                    if channels > 2 { store(2, s2, t2) }
+                    if channels > 3 { store(3, s3, t3) }
+                    if channels > 4 { store(4, s4, t4) }
+                    if channels > 5 { store(5, s5, t5) }
+                    if channels > 6 { store(6, s6, SIMD8()) }
+                    if channels > 7 { store(7, s7, SIMD8()) }
+                    x = start + step
                 }
             }
         }
