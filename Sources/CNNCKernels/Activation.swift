@@ -114,6 +114,14 @@ extension UnsafePointer where Pointee == Float {
     func loadVector(at offset: Int) -> SIMD8<Float> {
         UnsafeRawPointer(self + offset).loadUnaligned(as: SIMD8<Float>.self)
     }
+
+    /// The first `count` (< 8) floats in the low lanes, zeros above.
+    @inline(__always)
+    func loadPartial(_ count: Int) -> SIMD8<Float> {
+        var vector = SIMD8<Float>()
+        for lane in 0..<count { vector[lane] = self[lane] }
+        return vector
+    }
 }
 
 extension UnsafeMutablePointer where Pointee == Float {

@@ -87,11 +87,14 @@ func packInBlocks(_ weights: [Float], rows: Int, groups: Int, reduction: Int, bl
 /// packed by `packForDirect`.
 ///
 /// Each output adds its terms in the reference order — input channel, kernel row, kernel column —
-/// then the bias, then the activation. A row's last vector overlaps the one before it rather than
-/// leaving a scalar tail; recomputing those lanes stores the same values again.
+/// then the bias, then the residual (the other operand of an `add` fused into this step), then the
+/// activation. A row's last vector overlaps the one before it rather than leaving a scalar tail;
+/// recomputing those lanes stores the same values again (the residual is never the output, so the
+/// recomputed lanes read the same residual).
 @inline(__always)
 package func convolveDirect(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                            output: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry, activation: some ActivationKernel) {
+                            residual: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry,
+                            activation: some ActivationKernel) {
     let perGroupIn = g.inChannelsPerGroup
     let perGroupOut = g.outChannelsPerGroup
     let block = directChannelBlock(g)
@@ -160,8 +163,9 @@ package func convolveDirect(_ input: UnsafePointer<Float>, packedWeights: Unsafe
                     func store(_ channel: Int, _ low: SIMD8<Float>, _ high: SIMD8<Float>) {
                         let destination = row + channel * plane
                         let shift = bias?[first + channel] ?? 0
-                        storeDirect(destination, low, shift: shift, lanes: lanes, activation: activation)
-                        if wide { storeDirect(destination + 8, high, shift: shift, lanes: 8, activation: activation) }
+                        let added = residual.map { $0 + (destination - output) }
+                        storeDirect(destination, low, shift: shift, residual: added, lanes: lanes, activation: activation)
+                        if wide { storeDirect(destination + 8, high, shift: shift, residual: added.map { $0 + 8 }, lanes: 8, activation: activation) }
                     }
                     store(0, s0, t0)
                     if channels > 1 { store(1, s1, t1) }
@@ -182,7 +186,8 @@ package func convolveDirect(_ input: UnsafePointer<Float>, packedWeights: Unsafe
 /// eight outputs of a row at a time, two vectors in flight. Weights in PyTorch layout `[C, 1, kh, kw]`.
 @inline(__always)
 package func convolveDepthwise(_ input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                               output: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry, activation: some ActivationKernel) {
+                               residual: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry,
+                               activation: some ActivationKernel) {
     let lanes = min(8, g.outWidth)
     let taps = g.kernelHeight * g.kernelWidth
     for channel in 0..<g.outChannels {
@@ -202,7 +207,8 @@ package func convolveDepthwise(_ input: UnsafePointer<Float>, weights: UnsafePoi
                                        loadPixels(sourceRow + kx * g.dilationWidth, stride: g.strideWidth, lanes: lanes))
                     }
                 }
-                storeDirect(row + start, sum, shift: shift, lanes: lanes, activation: activation)
+                let offset = channel * g.outPlane + y * g.outWidth + start
+                storeDirect(row + start, sum, shift: shift, residual: residual.map { $0 + offset }, lanes: lanes, activation: activation)
                 x = start + lanes
             }
         }
@@ -219,8 +225,11 @@ func loadPixels(_ source: UnsafePointer<Float>, stride: Int, lanes: Int) -> SIMD
 }
 
 @inline(__always)
-func storeDirect(_ destination: UnsafeMutablePointer<Float>, _ sum: SIMD8<Float>, shift: Float, lanes: Int, activation: some ActivationKernel) {
-    let result = activation.apply(sum + SIMD8(repeating: shift))
+func storeDirect(_ destination: UnsafeMutablePointer<Float>, _ sum: SIMD8<Float>, shift: Float, residual: UnsafePointer<Float>?, lanes: Int,
+                 activation: some ActivationKernel) {
+    var value = sum + SIMD8(repeating: shift)
+    if let residual { value += lanes == 8 ? residual.loadVector(at: 0) : residual.loadPartial(lanes) }
+    let result = activation.apply(value)
     if lanes == 8 { destination.storeVector(result, at: 0) } else { destination.storePartial(result, lanes) }
 }
 
@@ -241,7 +250,7 @@ package func gemmPixelBlock(reduction: Int) -> Int {
 
 /// Floats of scratch `convolveGEMM` needs for the gathered input block.
 package func gemmScratchCount(_ g: ConvolutionGeometry) -> Int {
-    g.reduction * gemmPixelBlock(reduction: g.reduction)
+    g.reduction * roundUp(min(gemmPixelBlock(reduction: g.reduction), g.outPlane), to: gemmColumnBlock)
 }
 
 /// Floats of the packed weights of one convolution (`packForGEMM`).
@@ -265,11 +274,11 @@ package func packForGEMM(_ weights: [Float], geometry g: ConvolutionGeometry) ->
 /// convolution reads its input as X directly. Weights come packed by `packForGEMM`.
 ///
 /// Every output sums k in ascending order — input channel, kernel row, kernel column — then adds the
-/// bias and applies the activation.
+/// bias and the residual, and applies the activation.
 @inline(__always)
 package func convolveGEMM(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                         output: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry, activation: some ActivationKernel,
-                         scratch: UnsafeMutablePointer<Float>) {
+                         residual: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry,
+                         activation: some ActivationKernel, scratch: UnsafeMutablePointer<Float>) {
     let pixels = g.outPlane
     let rows = g.outChannelsPerGroup
     let panels = roundUp(rows, to: gemmRowBlock) / gemmRowBlock
@@ -296,8 +305,9 @@ package func convolveGEMM(_ input: UnsafePointer<Float>, packedWeights: UnsafePo
                 let outputRow = group * rows + firstRow
                 var column = 0
                 while column < count {
+                    let offset = outputRow * pixels + start + column
                     multiplyBlock(weights, columns + column, stride: stride, reduction: reduction,
-                                  output: output + outputRow * pixels + start + column, outputStride: pixels,
+                                  output: output + offset, residual: residual.map { $0 + offset }, outputStride: pixels,
                                   rows: min(gemmRowBlock, rows - firstRow), columns: min(gemmColumnBlock, count - column),
                                   bias: bias.map { $0 + outputRow }, activation: activation)
                     column += gemmColumnBlock
@@ -354,7 +364,7 @@ func gatherColumns(_ input: UnsafePointer<Float>, into columns: UnsafeMutablePoi
 /// vector accumulators, then bias and activation on the way out.
 @inline(__always)
 func multiplyBlock(_ weights: UnsafePointer<Float>, _ columns: UnsafePointer<Float>, stride: Int, reduction: Int,
-                   output: UnsafeMutablePointer<Float>, outputStride: Int, rows: Int, columns count: Int,
+                   output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?, outputStride: Int, rows: Int, columns count: Int,
                    bias: UnsafePointer<Float>?, activation: some ActivationKernel) {
     // Twelve accumulators keep both FMA pipes busy through their latency (the BLIS layout for AVX2).
     var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
@@ -389,20 +399,33 @@ func multiplyBlock(_ weights: UnsafePointer<Float>, _ columns: UnsafePointer<Flo
         a += gemmRowBlock
         b += stride
     }
-    storeBlockRow(output, c00, c01, shift: bias?[0] ?? 0, count: count, activation: activation)
-    if rows > 1 { storeBlockRow(output + outputStride, c10, c11, shift: bias?[1] ?? 0, count: count, activation: activation) }
-    if rows > 2 { storeBlockRow(output + 2 * outputStride, c20, c21, shift: bias?[2] ?? 0, count: count, activation: activation) }
-    if rows > 3 { storeBlockRow(output + 3 * outputStride, c30, c31, shift: bias?[3] ?? 0, count: count, activation: activation) }
-    if rows > 4 { storeBlockRow(output + 4 * outputStride, c40, c41, shift: bias?[4] ?? 0, count: count, activation: activation) }
-    if rows > 5 { storeBlockRow(output + 5 * outputStride, c50, c51, shift: bias?[5] ?? 0, count: count, activation: activation) }
+    func row(_ index: Int) -> UnsafePointer<Float>? { residual.map { $0 + index * outputStride } }
+    storeBlockRow(output, c00, c01, shift: bias?[0] ?? 0, residual: row(0), count: count, activation: activation)
+    if rows > 1 { storeBlockRow(output + outputStride, c10, c11, shift: bias?[1] ?? 0, residual: row(1), count: count, activation: activation) }
+    if rows > 2 { storeBlockRow(output + 2 * outputStride, c20, c21, shift: bias?[2] ?? 0, residual: row(2), count: count, activation: activation) }
+    if rows > 3 { storeBlockRow(output + 3 * outputStride, c30, c31, shift: bias?[3] ?? 0, residual: row(3), count: count, activation: activation) }
+    if rows > 4 { storeBlockRow(output + 4 * outputStride, c40, c41, shift: bias?[4] ?? 0, residual: row(4), count: count, activation: activation) }
+    if rows > 5 { storeBlockRow(output + 5 * outputStride, c50, c51, shift: bias?[5] ?? 0, residual: row(5), count: count, activation: activation) }
 }
 
-/// Bias, activation and store of one row of a register block (16 columns, or `count` of them).
+/// Bias, residual, activation and store of one row of a register block (16 columns, or `count` of them).
 @inline(__always)
-func storeBlockRow(_ destination: UnsafeMutablePointer<Float>, _ low: SIMD8<Float>, _ high: SIMD8<Float>, shift: Float, count: Int,
-                   activation: some ActivationKernel) {
-    let first = activation.apply(low + SIMD8(repeating: shift))
-    let second = activation.apply(high + SIMD8(repeating: shift))
+func storeBlockRow(_ destination: UnsafeMutablePointer<Float>, _ low: SIMD8<Float>, _ high: SIMD8<Float>, shift: Float,
+                   residual: UnsafePointer<Float>?, count: Int, activation: some ActivationKernel) {
+    var low = low + SIMD8(repeating: shift), high = high + SIMD8(repeating: shift)
+    if let residual {
+        if count == gemmColumnBlock {
+            low += residual.loadVector(at: 0)
+            high += residual.loadVector(at: 8)
+        } else if count > 8 {
+            low += residual.loadVector(at: 0)
+            high += (residual + 8).loadPartial(count - 8)
+        } else {
+            low += residual.loadPartial(count)
+        }
+    }
+    let first = activation.apply(low)
+    let second = activation.apply(high)
     if count == gemmColumnBlock {
         destination.storeVector(first, at: 0)
         destination.storeVector(second, at: 8)

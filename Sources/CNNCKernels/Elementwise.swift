@@ -50,3 +50,53 @@ package func activate(_ input: UnsafePointer<Float>, output: UnsafeMutablePointe
     if UnsafePointer(output) != input { output.update(from: input, count: count) }
     activation.apply(output, count: count)
 }
+
+/// `output = activation(a + b)`, element by element; `output` may be `a` or `b`. An `add` of more
+/// inputs chains calls, the running sum first, so the sums are taken in the order the spec lists them.
+@inline(__always)
+package func addTensors(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, count: Int,
+                        activation: some ActivationKernel) {
+    var index = 0
+    while index + 8 <= count {
+        output.storeVector(activation.apply(a.loadVector(at: index) + b.loadVector(at: index)), at: index)
+        index += 8
+    }
+    if index < count {
+        let rest = count - index
+        (output + index).storePartial(activation.apply((a + index).loadPartial(rest) + (b + index).loadPartial(rest)), rest)
+    }
+}
+
+/// `output = a · b`, element by element; `output` may be `a` or `b`.
+@inline(__always)
+package func multiplyTensors(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, count: Int) {
+    var index = 0
+    while index + 8 <= count {
+        output.storeVector(a.loadVector(at: index) * b.loadVector(at: index), at: index)
+        index += 8
+    }
+    if index < count {
+        let rest = count - index
+        (output + index).storePartial((a + index).loadPartial(rest) * (b + index).loadPartial(rest), rest)
+    }
+}
+
+/// Each channel's plane scaled by its gate value (squeeze-and-excitation); `output` may be `input`.
+@inline(__always)
+package func multiplyChannels(_ input: UnsafePointer<Float>, gate: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                              channels: Int, plane: Int) {
+    for channel in 0..<channels {
+        let factor = SIMD8<Float>(repeating: gate[channel])
+        let source = input + channel * plane
+        let destination = output + channel * plane
+        var index = 0
+        while index + 8 <= plane {
+            destination.storeVector(source.loadVector(at: index) * factor, at: index)
+            index += 8
+        }
+        if index < plane {
+            let rest = plane - index
+            (destination + index).storePartial((source + index).loadPartial(rest) * factor, rest)
+        }
+    }
+}

@@ -86,7 +86,7 @@ import Testing
         let result = try cnnc("summary", "models/lenet5.yaml", "--format", "json")
         #expect(result.status == 0)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
-        #expect(object["schema"] as? String == "cnnc.summary/1")
+        #expect(object["schema"] as? String == "cnnc.summary/2")
         let totals = try #require(object["totals"] as? [String: Any])
         #expect(totals["parameters"] as? Int == 61_706)
         #expect((object["layers"] as? [Any])?.count == 12)

@@ -8,59 +8,79 @@ import Testing
 /// many networks without compiling a package for each.
 struct PlanExecutor {
     let plan: ExecutionPlan
+    let blob: [Float]
+
+    init(plan: ExecutionPlan, weights: NetworkWeights) {
+        self.plan = plan
+        self.blob = plan.blob(weights)
+    }
 
     func run(_ input: [Float], outputCount: Int) -> [Float] {
         let arena = UnsafeMutablePointer<Float>.allocate(capacity: max(1, plan.arenaCount))
         arena.initialize(repeating: .nan, count: max(1, plan.arenaCount))
         defer { arena.deallocate() }
         var output = [Float](repeating: .nan, count: outputCount)
-        plan.blob.withUnsafeBufferPointer { blob in
+        blob.withUnsafeBufferPointer { blob in
             input.withUnsafeBufferPointer { input in
                 output.withUnsafeMutableBufferPointer { output in
                     let weights = blob.baseAddress!
                     func pointer(_ operand: ExecutionPlan.Operand) -> UnsafeMutablePointer<Float> {
-                        switch operand {
-                        case .input: UnsafeMutablePointer(mutating: input.baseAddress!)
-                        case .output: output.baseAddress!
-                        case .buffer(let index): arena + index * plan.bufferCount
-                        case .padded: arena + 2 * plan.bufferCount
+                        switch operand.base {
+                        case .input: UnsafeMutablePointer(mutating: input.baseAddress!) + operand.offset
+                        case .output: output.baseAddress! + operand.offset
+                        case .buffer(let index): arena + plan.buffers[index].offset + operand.offset
                         }
                     }
-                    let scratch = arena + 2 * plan.bufferCount + plan.paddedCount
-                    for step in plan.steps {
-                        let source = UnsafePointer(pointer(step.source))
-                        let target = pointer(step.target)
-                        func slice(_ slice: ExecutionPlan.WeightSlice?) -> UnsafePointer<Float>? { slice.map { weights + $0.offset } }
-                        switch step.kernel {
-                        case .pad(let channels, let height, let width, let margins, let mode):
-                            padPlanes(source, into: target, channels: channels, height: height, width: width, margins: margins, mode: mode)
-                        case .convolveDirect(let w, let bias, let geometry, let activation):
-                            convolveDirect(source, packedWeights: slice(w)!, bias: slice(bias), output: target, geometry: geometry, activation: activation.kernel)
-                        case .convolveDepthwise(let w, let bias, let geometry, let activation):
-                            convolveDepthwise(source, weights: slice(w)!, bias: slice(bias), output: target, geometry: geometry, activation: activation.kernel)
-                        case .convolveGEMM(let w, let bias, let geometry, let activation):
-                            convolveGEMM(source, packedWeights: slice(w)!, bias: slice(bias), output: target, geometry: geometry,
-                                         activation: activation.kernel, scratch: scratch)
-                        case .maxPool(let geometry):
-                            maxPool(source, output: target, geometry: geometry)
-                        case .averagePool(let geometry, let countIncludePad):
-                            averagePool(source, output: target, geometry: geometry, countIncludePad: countIncludePad)
-                        case .globalAveragePool(let channels, let plane):
-                            globalAveragePool(source, output: target, channels: channels, plane: plane)
-                        case .globalMaxPool(let channels, let plane):
-                            globalMaxPool(source, output: target, channels: channels, plane: plane)
-                        case .scaleAndShift(let scale, let shift, let channels, let plane, let activation):
-                            scaleAndShift(source, scale: slice(scale)!, shift: slice(shift)!, output: target, channels: channels, plane: plane,
+                    func source(_ operand: ExecutionPlan.Operand) -> UnsafePointer<Float> { UnsafePointer(pointer(operand)) }
+                    func slice(_ slice: ExecutionPlan.WeightSlice?) -> UnsafePointer<Float>? { slice.map { weights + $0.offset } }
+                    for kernel in plan.steps.flatMap(\.kernels) {
+                        switch kernel {
+                        case .pad(let from, let to, let channels, let height, let width, let margins, let mode):
+                            padPlanes(source(from), into: pointer(to), channels: channels, height: height, width: width, margins: margins, mode: mode)
+                        case .convolveDirect(let from, let to, let residual, let w, let bias, let geometry, let activation):
+                            convolveDirect(source(from), packedWeights: slice(w)!, bias: slice(bias), residual: residual.map(source), output: pointer(to),
+                                           geometry: geometry, activation: activation.kernel)
+                        case .convolveDepthwise(let from, let to, let residual, let w, let bias, let geometry, let activation):
+                            convolveDepthwise(source(from), weights: slice(w)!, bias: slice(bias), residual: residual.map(source), output: pointer(to),
+                                              geometry: geometry, activation: activation.kernel)
+                        case .convolveGEMM(let from, let to, let residual, let w, let bias, let geometry, let activation, let scratch):
+                            convolveGEMM(source(from), packedWeights: slice(w)!, bias: slice(bias), residual: residual.map(source), output: pointer(to),
+                                         geometry: geometry, activation: activation.kernel, scratch: pointer(scratch))
+                        case .convolveTransposed(let from, let to, let w, let bias, let geometry, let activation):
+                            convolveTransposed(source(from), packedWeights: slice(w)!, bias: slice(bias), output: pointer(to), geometry: geometry,
+                                               activation: activation.kernel)
+                        case .maxPool(let from, let to, let geometry):
+                            maxPool(source(from), output: pointer(to), geometry: geometry)
+                        case .averagePool(let from, let to, let geometry, let countIncludePad):
+                            averagePool(source(from), output: pointer(to), geometry: geometry, countIncludePad: countIncludePad)
+                        case .globalAveragePool(let from, let to, let channels, let plane):
+                            globalAveragePool(source(from), output: pointer(to), channels: channels, plane: plane)
+                        case .globalMaxPool(let from, let to, let channels, let plane):
+                            globalMaxPool(source(from), output: pointer(to), channels: channels, plane: plane)
+                        case .scaleAndShift(let from, let to, let scale, let shift, let channels, let plane, let activation):
+                            scaleAndShift(source(from), scale: slice(scale)!, shift: slice(shift)!, output: pointer(to), channels: channels, plane: plane,
                                           activation: activation.kernel)
-                        case .softmax(let channels, let plane):
-                            softmaxOverChannels(source, output: target, channels: channels, plane: plane)
-                        case .activate(let count, let activation):
-                            activate(source, output: target, count: count, activation: activation.kernel)
-                        case .dense(let w, let bias, let inFeatures, let outFeatures, let activation):
-                            dense(source, packedWeights: slice(w)!, bias: slice(bias), output: target, inFeatures: inFeatures,
+                        case .softmax(let from, let to, let channels, let plane):
+                            softmaxOverChannels(source(from), output: pointer(to), channels: channels, plane: plane)
+                        case .activate(let from, let to, let count, let activation):
+                            activate(source(from), output: pointer(to), count: count, activation: activation.kernel)
+                        case .dense(let from, let to, let w, let bias, let inFeatures, let outFeatures, let activation):
+                            dense(source(from), packedWeights: slice(w)!, bias: slice(bias), output: pointer(to), inFeatures: inFeatures,
                                   outFeatures: outFeatures, activation: activation.kernel)
-                        case .copy(let count):
-                            target.update(from: source, count: count)
+                        case .add(let first, let second, let to, let count, let activation):
+                            addTensors(source(first), source(second), output: pointer(to), count: count, activation: activation.kernel)
+                        case .multiply(let first, let second, let to, let count):
+                            multiplyTensors(source(first), source(second), output: pointer(to), count: count)
+                        case .multiplyChannels(let from, let gate, let to, let channels, let plane):
+                            multiplyChannels(source(from), gate: source(gate), output: pointer(to), channels: channels, plane: plane)
+                        case .upsampleNearest(let from, let to, let channels, let inHeight, let inWidth, let scale):
+                            upsampleNearest(source(from), output: pointer(to), channels: channels, inHeight: inHeight, inWidth: inWidth,
+                                            scaleHeight: scale.height, scaleWidth: scale.width)
+                        case .upsampleBilinear(let from, let to, let channels, let inHeight, let inWidth, let scale):
+                            upsampleBilinear(source(from), output: pointer(to), channels: channels, inHeight: inHeight, inWidth: inWidth,
+                                             scaleHeight: scale.height, scaleWidth: scale.width)
+                        case .copy(let from, let to, let count):
+                            pointer(to).update(from: source(from), count: count)
                         }
                     }
                 }
@@ -154,7 +174,7 @@ func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, 
         for _ in 0..<2 {
             let sample = (0..<network.input.count).map { _ in Float(generator.nextNormal()) }
             let expected = ReferenceInterpreter(network: network, weights: weights).run(sample)
-            let actual = PlanExecutor(plan: ExecutionPlan(network: network, weights: weights)).run(sample, outputCount: network.output.count)
+            let actual = PlanExecutor(plan: ExecutionPlan(network: network), weights: weights).run(sample, outputCount: network.output.count)
             expectAgreement(actual, expected, title)
         }
     }
@@ -162,9 +182,12 @@ func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, 
     @Test func fusionFoldsBatchnormAndActivationsIntoTheirProducer() throws {
         let text = "name: t\ninput: {channels: 3, height: 8, width: 8}\nlayers:\n  - conv: {channels: 16, kernel: 3, bias: false}\n  - batchnorm\n  - relu\n  - dropout\n  - flatten\n  - dense: {units: 4}\n"
         let network = try #require(SpecPipeline.run(SourceFile(path: "t.yaml", text: text)).network)
-        let tensors = WeightInitializer.tensors(for: network, seed: 1)
-        let plan = ExecutionPlan(network: network, weights: NetworkWeights(values: Dictionary(uniqueKeysWithValues: tensors.map { ($0.name, $0.values) })))
+        let plan = ExecutionPlan(network: network)
         #expect(plan.steps.map(\.layers) == [[0, 1, 2], [5]])
-        #expect(plan.steps.last?.target == .output)
+        guard case .dense(_, let target, _, _, _, _, _) = plan.steps.last?.kernels.last else {
+            Issue.record("the last step is not the dense layer")
+            return
+        }
+        #expect(target == .output)
     }
 }

@@ -1,14 +1,69 @@
 import CNNCRuntime
 
-/// A spec whose every layer has a known input and output shape and resolved options: what the
-/// analyses, the interpreter and the code generator consume.
+/// A value of the network graph: the network input or a layer's result.
+public enum ValueID: Hashable, Sendable {
+    case input
+    case layer(Int)
+}
+
+/// A spec resolved into a value graph: every layer knows the values it reads, their shapes and its
+/// own output shape, and every option is turned into numbers. What the analyses, the interpreter and
+/// the code generator consume. Layers are in written order, which is also the execution order: a
+/// layer only ever reads the input or layers before it.
 public struct CheckedNetwork: Sendable {
     public var spec: NetworkSpec
     public var input: FeatureShape
     public var layers: [CheckedLayer]
+    /// The layer whose result the network returns (`output:`, else the last layer).
+    public var outputLayer: Int
+    /// For each layer, the layers that read its result, in order (a layer reading it twice is listed twice).
+    public let consumers: [[Int]]
+    /// Whether each layer's result reaches the output; the others are reported unused and never run.
+    public let reachesOutput: [Bool]
+
+    public init(spec: NetworkSpec, input: FeatureShape, layers: [CheckedLayer], outputLayer: Int) {
+        self.spec = spec
+        self.input = input
+        self.layers = layers
+        self.outputLayer = outputLayer
+        var consumers = [[Int]](repeating: [], count: layers.count)
+        for layer in layers {
+            for case .layer(let producer) in layer.inputs { consumers[producer].append(layer.index) }
+        }
+        self.consumers = consumers
+        var reaches = [Bool](repeating: false, count: layers.count)
+        if layers.indices.contains(outputLayer) { reaches[outputLayer] = true }
+        for index in layers.indices.reversed() where reaches[index] {
+            for case .layer(let producer) in layers[index].inputs { reaches[producer] = true }
+        }
+        self.reachesOutput = reaches
+    }
 
     public var name: String { spec.name.value }
-    public var output: FeatureShape { layers.last?.output ?? input }
+    public var output: FeatureShape { layers[outputLayer].output }
+
+    public func shape(of value: ValueID) -> FeatureShape {
+        switch value {
+        case .input: input
+        case .layer(let index): layers[index].output
+        }
+    }
+
+    /// `input` or the layer's name, as `from:` writes it.
+    public func name(of value: ValueID) -> String {
+        switch value {
+        case .input: NetworkSpec.inputName
+        case .layer(let index): layers[index].name
+        }
+    }
+
+    /// True when every layer reads the one before it and the last one is the output: the networks of
+    /// cnnc 1, shown without a `from` column.
+    public var isChain: Bool {
+        outputLayer == layers.count - 1 && layers.allSatisfy { layer in
+            layer.inputs == [layer.index == 0 ? .input : .layer(layer.index - 1)]
+        }
+    }
 }
 
 public struct CheckedLayer: Sendable {
@@ -16,80 +71,14 @@ public struct CheckedLayer: Sendable {
     public var index: Int
     public var spec: LayerSpec
     public var operation: Operation
-    public var input: FeatureShape
+    /// The values the layer reads, in the order written.
+    public var inputs: [ValueID]
+    public var inputShapes: [FeatureShape]
     public var output: FeatureShape
 
     public var name: String { spec.name }
-}
-
-/// A layer with every option resolved to numbers. Each case is one layer kind; a new kind is added
-/// here and the compiler then lists every stage that must handle it.
-public enum Operation: Sendable {
-    case conv(Convolution)
-    case maxPool(Window)
-    case avgPool(Window, countIncludePad: Bool)
-    case globalAvgPool
-    case globalMaxPool
-    case activation(Activation)
-    case batchNorm(eps: Float)
-    /// Identity at inference.
-    case dropout(rate: Float)
-    /// C×H×W → (C·H·W)×1×1 in C, H, W order.
-    case flatten
-    case dense(Dense)
-}
-
-/// The geometry of a sliding window, shared by convolution and pooling.
-public struct Window: Hashable, Sendable {
-    public var kernel: Pair
-    public var stride: Pair
-    public var dilation: Pair
-    /// Resolved per side; `same` and `valid` are already turned into numbers.
-    public var padding: Padding
-    public var ceilMode: Bool
-
-    /// The span one window covers, dilation included: `dilation·(kernel−1) + 1`.
-    public var extent: Pair {
-        Pair(dilation.height * (kernel.height - 1) + 1, dilation.width * (kernel.width - 1) + 1)
-    }
-}
-
-public struct Convolution: Hashable, Sendable {
-    public var window: Window
-    public var inChannels: Int
-    public var outChannels: Int
-    public var groups: Int
-    public var paddingMode: PaddingMode
-    public var hasBias: Bool
-
-    public var inChannelsPerGroup: Int { inChannels / groups }
-    public var outChannelsPerGroup: Int { outChannels / groups }
-    public var isDepthwise: Bool { groups == inChannels && groups > 1 }
-}
-
-public struct Dense: Hashable, Sendable {
-    public var inFeatures: Int
-    public var outFeatures: Int
-    public var hasBias: Bool
-}
-
-/// Output size along one axis (PyTorch's rule): `floor((in + before + after − extent) / stride) + 1`, with
-/// ceil under `ceilMode`, dropping a last window that would start inside the end padding. Nil when the
-/// window does not fit in the padded input.
-public func windowOutputSize(input: Int, extent: Int, stride: Int, padBefore: Int, padAfter: Int, ceilMode: Bool) -> Int? {
-    let span = input + padBefore + padAfter - extent
-    guard span >= 0 else { return nil }
-    var output = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1
-    if ceilMode, (output - 1) * stride >= input + padBefore { output -= 1 }
-    return output
-}
-
-/// `same` padding along one axis: output `ceil(in / stride)`, total padding
-/// `max(0, (out−1)·stride + extent − in)`, the odd pixel after (ONNX SAME_UPPER, TensorFlow).
-public func samePadding(input: Int, extent: Int, stride: Int) -> (before: Int, after: Int) {
-    let output = (input + stride - 1) / stride
-    let total = max(0, (output - 1) * stride + extent - input)
-    return (total / 2, total - total / 2)
+    /// The shape of the first (for most kinds, the only) input.
+    public var input: FeatureShape { inputShapes[0] }
 }
 
 extension CheckedNetwork {

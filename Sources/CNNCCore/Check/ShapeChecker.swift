@@ -1,18 +1,14 @@
 import CNNCRuntime
 
-/// Infers every layer's shape from the input forward, resolving `same` padding and defaults, and
-/// reports every shape error with the numbers involved.
+/// Turns a spec into the checked value graph: resolves every `from:` and `output:` to a value,
+/// infers every layer's shape from its inputs (each operation's rule lives in `Operators/`), and
+/// reports every problem with the numbers involved. A layer whose input failed is skipped, so one
+/// mistake is reported once, while independent branches are still checked.
 public struct ShapeChecker {
     public struct Result: Sendable {
         public var network: CheckedNetwork?
         public var diagnostics: Diagnostics
     }
-
-    /// The largest activation tensor (elements) the checker accepts; far beyond any useful network, but
-    /// keeps every later product of shapes within Int.
-    public static let maximumElements = 1 << 40
-    /// The most multiply-accumulates one layer may need, so network totals stay within Int.
-    public static let maximumLayerMACs = 1 << 45
 
     public static func check(_ spec: NetworkSpec) -> Result {
         var checker = ShapeChecker(spec: spec)
@@ -23,245 +19,180 @@ public struct ShapeChecker {
     let spec: NetworkSpec
     var diagnostics = Diagnostics()
 
-    /// Where the current input comes from, for notes.
-    private var producer: Diagnostic.Note = .init("", at: nil)
-    /// The same as the subject of a sentence: "the input has" or "'pool1' produces".
-    private var producerName = "the input has"
-
     private init(spec: NetworkSpec) {
         self.spec = spec
     }
 
     private mutating func run() -> CheckedNetwork? {
-        let input = FeatureShape(channels: spec.input.channels.value, height: spec.input.height.value,
-                                 width: spec.input.width.value)
-        guard elementCount(input) != nil else {
-            diagnostics.error("the input \(input) has more than \(Self.maximumElements.grouped) elements", at: spec.input.location)
+        let input = FeatureShape(channels: spec.input.channels.value, height: spec.input.height.value, width: spec.input.width.value)
+        guard ShapeLimits.product(input.channels, input.height, input.width) != nil else {
+            diagnostics.error("the input \(input) has more than \(ShapeLimits.maximumElements.grouped) elements", at: spec.input.location)
             return nil
         }
-        producer = .init("the input is \(input)", at: spec.input.location)
+        let graph = resolveReferences()
         var layers: [CheckedLayer] = []
-        var current = input
+        var shapes: [FeatureShape?] = []
         for (index, layer) in spec.layers.enumerated() {
-            guard let (operation, output) = check(layer, input: current) else {
-                // Later shapes are unknown; their own errors would only echo this one.
-                return nil
+            guard let values = graph.inputs[index] else {
+                shapes.append(nil)
+                continue
             }
-            guard elementCount(output) != nil else {
-                diagnostics.error("'\(layer.name)' would produce \(output), more than \(Self.maximumElements.grouped) elements",
-                                  at: layer.location, notes: [producer])
-                return nil
+            var inputs: [ShapeContext.Input] = []
+            for (position, value) in values.enumerated() {
+                let shape: FeatureShape?
+                let producer: String
+                let location: SourceLocation
+                switch value {
+                case .input: (shape, producer, location) = (input, "the input", spec.input.location)
+                case .layer(let source): (shape, producer, location) = (shapes[source], "'\(spec.layers[source].name)'", spec.layers[source].location)
+                }
+                // A failed producer has its own error; this layer's would only echo it.
+                guard let shape else { break }
+                inputs.append(.init(value: value, shape: shape, producer: producer, producerLocation: location,
+                                    reference: layer.from?.names[position].location ?? layer.location))
             }
-            layers.append(CheckedLayer(index: index, spec: layer, operation: operation, input: current, output: output))
-            producer = .init("'\(layer.name)' produces \(output) here", at: layer.location)
-            producerName = "'\(layer.name)' produces"
-            current = output
+            guard inputs.count == values.count else {
+                shapes.append(nil)
+                continue
+            }
+            var context = ShapeContext(layer: layer, inputs: inputs)
+            let checked = Self.check(layer.kind, &context)
+            diagnostics.append(contentsOf: context.diagnostics)
+            shapes.append(checked?.1)
+            if let (operation, output) = checked {
+                layers.append(CheckedLayer(index: index, spec: layer, operation: operation, inputs: values,
+                                           inputShapes: inputs.map(\.shape), output: output))
+            }
         }
-        checkLabels(output: current)
-        return CheckedNetwork(spec: spec, input: input, layers: layers)
+        guard layers.count == spec.layers.count, let output = shapes[graph.output] else { return nil }
+        checkLabels(output: output, producer: spec.layers[graph.output])
+        let network = CheckedNetwork(spec: spec, input: input, layers: layers, outputLayer: graph.output)
+        reportUnused(network)
+        return network
     }
 
-    private func elementCount(_ shape: FeatureShape) -> Int? {
-        checkedProduct(shape.channels, shape.height, shape.width)
-    }
-
-    /// The product, or nil when it overflows or exceeds `maximumElements`.
-    private func checkedProduct(_ factors: Int...) -> Int? {
-        var product = 1
-        for factor in factors {
-            let (next, overflow) = product.multipliedReportingOverflow(by: factor)
-            guard !overflow, next <= Self.maximumElements else { return nil }
-            product = next
+    /// Every operation's shape rule, by kind.
+    private static func check(_ kind: LayerKind, _ context: inout ShapeContext) -> (Operation, FeatureShape)? {
+        switch kind {
+        case .conv(let spec): Convolution.check(spec, &context).map { (.conv($0), $1) }
+        case .convTranspose(let spec): TransposedConvolution.check(spec, &context).map { (.convTranspose($0), $1) }
+        case .maxPool(let spec): Pooling.check(spec, average: false, &context).map { (.pool($0), $1) }
+        case .avgPool(let spec): Pooling.check(spec, average: true, &context).map { (.pool($0), $1) }
+        case .globalAvgPool: GlobalPooling.check(.average, &context).map { (.globalPool($0), $1) }
+        case .globalMaxPool: GlobalPooling.check(.max, &context).map { (.globalPool($0), $1) }
+        case .activation(let activation): Activation.check(activation, &context).map { (.activation($0), $1) }
+        case .batchNorm(let spec): BatchNormalization.check(spec, &context).map { (.batchNorm($0), $1) }
+        case .dropout(let rate): Dropout.check(rate: rate, &context).map { (.dropout($0), $1) }
+        case .flatten: Flatten.check(&context).map { (.flatten($0), $1) }
+        case .dense(let spec): Dense.check(spec, &context).map { (.dense($0), $1) }
+        case .add: Add.check(&context).map { (.add($0), $1) }
+        case .mul: Multiply.check(&context).map { (.mul($0), $1) }
+        case .concat: Concatenation.check(&context).map { (.concat($0), $1) }
+        case .upsample(let spec): Upsampling.check(spec, &context).map { (.upsample($0), $1) }
         }
-        return product
     }
 
-    private mutating func checkLabels(output: FeatureShape) {
+    // MARK: The graph
+
+    private struct Graph {
+        /// The values each layer reads; nil where a reference failed.
+        var inputs: [[ValueID]?]
+        var output: Int
+    }
+
+    /// `from:` entries and `output:` to values. A name means the layer's result after its
+    /// `activation:` sugar; only layers written earlier may be named, so the written order is a valid
+    /// schedule and no cycle can be written.
+    private mutating func resolveReferences() -> Graph {
+        let layers = spec.layers
+        var firstIndex: [String: Int] = [:]
+        for (index, layer) in layers.enumerated() where firstIndex[layer.name] == nil { firstIndex[layer.name] = index }
+        /// Name → the layer holding its result, for the names written so far.
+        var resultOf: [String: Int] = [:]
+        var inputs: [[ValueID]?] = []
+        for (index, layer) in layers.enumerated() {
+            var values: [ValueID]? = []
+            if let parent = layer.sugarParent {
+                values = [.layer(parent)]
+            } else if let from = layer.from {
+                for reference in from.names {
+                    guard let value = resolve(reference, at: index, known: resultOf, firstIndex: firstIndex, reader: layer) else {
+                        values = nil
+                        continue
+                    }
+                    values?.append(value)
+                }
+                if let count = values?.count, !layer.kind.arity.accepts(count) {
+                    diagnostics.error("'\(layer.name)' takes \(layer.kind.arity.description), but 'from' lists \(count)", at: from.location)
+                    values = nil
+                }
+            } else if layer.kind.arity == .one {
+                values = [index == 0 ? .input : .layer(index - 1)]
+            } else {
+                let example = index == 0 ? "[input, input]" : "[\(layers[index - 1].name.quotedIfNeeded), …]"
+                diagnostics.error("'\(layer.name)' needs \(layer.kind.arity.description); name them with 'from', e.g. from: \(example)",
+                                  at: layer.location)
+                values = nil
+            }
+            inputs.append(values)
+            resultOf[layer.name] = index
+            if let parent = layer.sugarParent { resultOf[layers[parent].name] = index }
+        }
+        var output = layers.count - 1
+        if let name = spec.output {
+            if let index = resultOf[name.value] {
+                output = index
+            } else {
+                diagnostics.error("'output' names '\(name.value)', which is not a layer of this network\(Suggestions.didYouMean(name.value, in: Array(resultOf.keys).sorted()))",
+                                  at: name.location)
+            }
+        }
+        return Graph(inputs: inputs, output: output)
+    }
+
+    private mutating func resolve(_ reference: Located<String>, at index: Int, known: [String: Int], firstIndex: [String: Int],
+                                  reader: LayerSpec) -> ValueID? {
+        let name = reference.value
+        if name == NetworkSpec.inputName { return .input }
+        if let source = known[name] { return .layer(source) }
+        if let later = firstIndex[name] {
+            if later == index || spec.layers[later].sugarParent == index {
+                diagnostics.error("'\(reader.name)' cannot read its own result; 'from' names layers written before it", at: reference.location)
+            } else {
+                diagnostics.error("'\(reader.name)' reads '\(name)', which is written after it; 'from' may only name earlier layers, because the written order is the order they run in",
+                                  at: reference.location, notes: [.init("'\(name)' is written here", at: spec.layers[later].location)])
+            }
+            return nil
+        }
+        let candidates = [NetworkSpec.inputName] + spec.layers[..<index].map(\.name)
+        diagnostics.error("'\(reader.name)' reads '\(name)', which is not a layer of this network\(Suggestions.didYouMean(name, in: candidates))",
+                          at: reference.location)
+        return nil
+    }
+
+    // MARK: Whole-network checks
+
+    private mutating func checkLabels(output: FeatureShape, producer: LayerSpec) {
         guard let labels = spec.labels else { return }
         let count = output.channels
         guard labels.value.count != count else { return }
         diagnostics.error("'labels' has \(labels.value.count) entr\(labels.value.count == 1 ? "y" : "ies"), but the network produces \(count) class\(count == 1 ? "" : "es") (\(output))",
-                          at: labels.location, notes: [producer])
+                          at: labels.location, notes: [.init("'\(producer.name)' produces \(output) here", at: producer.location)])
     }
 
-    // MARK: One layer
-
-    private mutating func check(_ layer: LayerSpec, input: FeatureShape) -> (Operation, FeatureShape)? {
-        switch layer.kind {
-        case .conv(let conv):
-            return checkConv(conv, layer, input: input)
-        case .maxPool(let pool):
-            return checkPool(pool, layer, input: input).map { (.maxPool($0.window), $0.output) }
-        case .avgPool(let pool):
-            guard let (window, output) = checkPool(pool, layer, input: input) else { return nil }
-            var countIncludePad = false
-            if let explicit = pool.countIncludePad {
-                countIncludePad = explicit.value
-            } else if !window.padding.isZero {
-                let origin = pool.padding.value == .same ? " (padding: same on its \(input.height)×\(input.width) input)" : ""
-                diagnostics.error(
-                    "'\(layer.name)' pads by \(window.padding)\(origin); state count_include_pad: true or false, because frameworks disagree on whether padding counts in the average",
-                    at: layer.location, notes: pool.padding.value == .same ? [producer] : [])
-            }
-            return (.avgPool(window, countIncludePad: countIncludePad), output)
-        case .globalAvgPool:
-            return (.globalAvgPool, FeatureShape(channels: input.channels, height: 1, width: 1))
-        case .globalMaxPool:
-            return (.globalMaxPool, FeatureShape(channels: input.channels, height: 1, width: 1))
-        case .activation(let activation):
-            return (.activation(activation), input)
-        case .batchNorm(let batchNorm):
-            return (.batchNorm(eps: batchNorm.eps), input)
-        case .dropout(let rate):
-            return (.dropout(rate: rate), input)
-        case .flatten:
-            return (.flatten, FeatureShape(channels: input.count, height: 1, width: 1))
-        case .dense(let dense):
-            return checkDense(dense, layer, input: input)
+    /// A layer whose result neither another layer nor the output reads is a warning: it never runs.
+    private mutating func reportUnused(_ network: CheckedNetwork) {
+        for layer in network.layers where network.consumers[layer.index].isEmpty && layer.index != network.outputLayer {
+            let written = layer.spec.sugarParent.map { network.layers[$0] } ?? layer
+            diagnostics.warning("'\(written.name)' is unused: its result reaches neither the output nor another layer, so it never runs",
+                                at: written.spec.location)
         }
     }
+}
 
-    private mutating func checkConv(_ conv: ConvSpec, _ layer: LayerSpec, input: FeatureShape) -> (Operation, FeatureShape)? {
-        let name = layer.name
-        if let explicit = conv.inChannels, explicit.value != input.channels {
-            diagnostics.error("'\(name)' expects \(explicit.value) input channel\(explicit.value == 1 ? "" : "s"), but \(producerName) \(input.channels)",
-                              at: explicit.location, notes: [producer])
-        }
-        let groups = conv.groups.value
-        let outChannels = conv.outChannels.value
-        if input.channels % groups != 0 || outChannels % groups != 0 {
-            var parts: [String] = []
-            if input.channels % groups != 0 { parts.append("the \(input.channels.grouped) input channels") }
-            if outChannels % groups != 0 { parts.append("the \(outChannels.grouped) output channels") }
-            diagnostics.error("'\(name)' has groups: \(groups.grouped), which does not divide \(parts.joined(separator: " or "))",
-                              at: conv.groups.location, notes: input.channels % groups != 0 ? [producer] : [])
-        }
-        guard let (window, output) = resolveWindow(kernel: conv.kernel, stride: conv.stride.value, dilation: conv.dilation.value,
-                                                   padding: conv.padding, ceilMode: false, layer: layer, input: input) else {
-            return nil
-        }
-        checkPaddingMode(conv.paddingMode, padding: window.padding, layer: layer, input: input)
-        guard let taps = checkedProduct(max(1, input.channels / groups), window.kernel.height, window.kernel.width),
-              checkedProduct(outChannels, taps) != nil else {
-            diagnostics.error("'\(name)' would have more than \(Self.maximumElements.grouped) weights", at: layer.location)
-            return nil
-        }
-        let outputShape = FeatureShape(channels: outChannels, height: output.height, width: output.width)
-        guard let outputCount = elementCount(outputShape) else {
-            diagnostics.error("'\(name)' would produce \(outputShape), more than \(Self.maximumElements.grouped) elements",
-                              at: layer.location, notes: [producer])
-            return nil
-        }
-        let (macs, macOverflow) = outputCount.multipliedReportingOverflow(by: taps)
-        if macOverflow || macs > Self.maximumLayerMACs {
-            diagnostics.error("'\(name)' would need more than \(Self.maximumLayerMACs.grouped) multiply-accumulates", at: layer.location)
-            return nil
-        }
-        let convolution = Convolution(window: window, inChannels: input.channels, outChannels: outChannels, groups: groups,
-                                      paddingMode: conv.paddingMode.value, hasBias: conv.bias.enabled)
-        return (.conv(convolution), outputShape)
-    }
-
-    private mutating func checkPool(_ pool: PoolSpec, _ layer: LayerSpec, input: FeatureShape) -> (window: Window, output: FeatureShape)? {
-        guard let (window, output) = resolveWindow(kernel: pool.kernel, stride: pool.stride.value, dilation: Pair(square: 1),
-                                                   padding: pool.padding, ceilMode: pool.ceilMode, layer: layer, input: input) else {
-            return nil
-        }
-        // A window lying wholly in padding would have nothing to pool.
-        let padding = window.padding
-        let kernel = window.kernel
-        var tooWide: [String] = []
-        if max(padding.top, padding.bottom) >= kernel.height { tooWide.append("vertical padding \(max(padding.top, padding.bottom)) vs kernel height \(kernel.height)") }
-        if max(padding.left, padding.right) >= kernel.width { tooWide.append("horizontal padding \(max(padding.left, padding.right)) vs kernel width \(kernel.width)") }
-        if !tooWide.isEmpty {
-            diagnostics.error("'\(layer.name)' pads too much: each side must be smaller than the kernel, so no window lies wholly in padding (\(tooWide.joined(separator: ", ")))",
-                              at: pool.padding.location)
-        }
-        return (window, FeatureShape(channels: input.channels, height: output.height, width: output.width))
-    }
-
-    private mutating func checkDense(_ dense: DenseSpec, _ layer: LayerSpec, input: FeatureShape) -> (Operation, FeatureShape)? {
-        guard input.height == 1, input.width == 1 else {
-            diagnostics.error("'\(layer.name)' needs a flat input, but \(producerName) \(input)", at: layer.location,
-                              notes: [producer, .init("add '- flatten' before '\(layer.name)' to feed it the \(input.count.grouped) values in C, H, W order", at: nil)])
-            return nil
-        }
-        if let explicit = dense.inFeatures, explicit.value != input.channels {
-            diagnostics.error("'\(layer.name)' expects \(explicit.value.grouped) input features, but \(producerName) \(input.channels.grouped)",
-                              at: explicit.location, notes: [producer])
-        }
-        if checkedProduct(input.channels, dense.units.value) == nil {
-            diagnostics.error("'\(layer.name)' would have \(input.channels.grouped) × \(dense.units.value.grouped) weights, more than \(Self.maximumElements.grouped)",
-                              at: layer.location, notes: [producer])
-            return nil
-        }
-        return (.dense(Dense(inFeatures: input.channels, outFeatures: dense.units.value, hasBias: dense.bias.enabled)),
-                FeatureShape(channels: dense.units.value, height: 1, width: 1))
-    }
-
-    // MARK: Geometry
-
-    private mutating func resolveWindow(kernel: Located<Pair>, stride: Pair, dilation: Pair, padding: Located<PaddingSpec>,
-                                        ceilMode: Bool, layer: LayerSpec, input: FeatureShape) -> (Window, (height: Int, width: Int))? {
-        let extent = Pair(dilation.height * (kernel.value.height - 1) + 1, dilation.width * (kernel.value.width - 1) + 1)
-        let resolved: Padding
-        switch padding.value {
-        case .explicit(let explicit): resolved = explicit
-        case .valid: resolved = .zero
-        case .same:
-            let vertical = samePadding(input: input.height, extent: extent.height, stride: stride.height)
-            let horizontal = samePadding(input: input.width, extent: extent.width, stride: stride.width)
-            resolved = Padding(top: vertical.before, bottom: vertical.after, left: horizontal.before, right: horizontal.after)
-        }
-        let window = Window(kernel: kernel.value, stride: stride, dilation: dilation, padding: resolved, ceilMode: ceilMode)
-        let height = windowOutputSize(input: input.height, extent: extent.height, stride: stride.height,
-                                      padBefore: resolved.top, padAfter: resolved.bottom, ceilMode: ceilMode)
-        let width = windowOutputSize(input: input.width, extent: extent.width, stride: stride.width,
-                                     padBefore: resolved.left, padAfter: resolved.right, ceilMode: ceilMode)
-        guard let height, let width else {
-            var problems: [String] = []
-            if height == nil {
-                problems.append(describeMisfit(axis: "height", kernel: kernel.value.height, extent: extent.height,
-                                               input: input.height, before: resolved.top, after: resolved.bottom))
-            }
-            if width == nil {
-                problems.append(describeMisfit(axis: "width", kernel: kernel.value.width, extent: extent.width,
-                                               input: input.width, before: resolved.left, after: resolved.right))
-            }
-            diagnostics.error("'\(layer.name)': the \(kernel.value.height)×\(kernel.value.width) kernel does not fit its input: \(problems.joined(separator: "; "))",
-                              at: layer.location, notes: [producer])
-            return nil
-        }
-        return (window, (height, width))
-    }
-
-    private func describeMisfit(axis: String, kernel: Int, extent: Int, input: Int, before: Int, after: Int) -> String {
-        let dilated = extent == kernel ? "\(kernel)" : "\(extent) (dilated from \(kernel))"
-        let padded = before + after == 0 ? "the input \(axis) \(input)" : "the padded input \(axis) \(input + before + after) (\(input) + \(before) + \(after) padding)"
-        return "its \(axis) \(dilated) exceeds \(padded)"
-    }
-
-    private mutating func checkPaddingMode(_ mode: Located<PaddingMode>, padding: Padding, layer: LayerSpec, input: FeatureShape) {
-        let limitDescription: String
-        let fits: (Int, Int) -> Bool
-        switch mode.value {
-        case .reflect:
-            limitDescription = "smaller than"
-            fits = { pad, side in pad < side }
-        case .circular:
-            limitDescription = "at most"
-            fits = { pad, side in pad <= side }
-        case .zeros, .constant, .replicate:
-            return
-        }
-        var problems: [String] = []
-        for (sideName, pad, side, axis) in [("top", padding.top, input.height, "height"), ("bottom", padding.bottom, input.height, "height"),
-                                            ("left", padding.left, input.width, "width"), ("right", padding.right, input.width, "width")]
-        where !fits(pad, side) {
-            problems.append("\(sideName) padding \(pad) vs input \(axis) \(side)")
-        }
-        guard !problems.isEmpty else { return }
-        diagnostics.error("'\(layer.name)' uses \(mode.value.keyword) padding, which must be \(limitDescription) the input side: \(problems.joined(separator: ", "))",
-                          at: layer.location, notes: [producer])
+extension String {
+    /// The name as YAML flow text would need it.
+    var quotedIfNeeded: String {
+        allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" }) && !isEmpty ? self : "\"" + self + "\""
     }
 }

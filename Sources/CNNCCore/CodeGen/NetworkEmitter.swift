@@ -30,8 +30,9 @@ struct NetworkEmitter {
         let analysis = NetworkAnalysis(network)
         printer.print("/// \(commentSafe(network.name)): \(network.input) → \(network.output), \(analysis.parameters.grouped) parameters, \(analysis.macs.grouped) MACs per inference.")
         printer.print("///")
-        printer.print("/// Each instance owns its scratch memory (\(plan.arenaCount.grouped) floats), allocated once; `predict` allocates")
-        printer.print("/// nothing. Use one instance per thread.")
+        printer.print("/// Each instance owns its scratch memory (\(plan.arenaCount.grouped) floats, \((plan.arenaCount * 4).grouped) bytes; the largest set of tensors")
+        printer.print("/// alive at once needs \((plan.lowerBoundCount * 4).grouped) bytes), allocated once; `predict` allocates nothing. Use one")
+        printer.print("/// instance per thread.")
         printer.block("public struct \(typeName): ~Copyable") { p in
             p.print("public static let inputShape = (channels: \(network.input.channels), height: \(network.input.height), width: \(network.input.width))")
             p.print("public static let outputShape = (channels: \(network.output.channels), height: \(network.output.height), width: \(network.output.width))")
@@ -90,14 +91,9 @@ struct NetworkEmitter {
 
     private func emitRun(_ printer: inout CodePrinter) {
         printer.block("private func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>)") { p in
-            let used = Set(plan.steps.flatMap { [$0.source, $0.target] })
             p.print("let weights = \(plan.slices.isEmpty ? "UnsafePointer<Float>(bitPattern: 64)!" : names.weightsFunction + "()!")")
-            if used.contains(.buffer(0)) { p.print("let buffer0 = arena") }
-            if used.contains(.buffer(1)) { p.print("let buffer1 = arena + \(plan.bufferCount)") }
-            if used.contains(.padded) { p.print("let padded = arena + \(2 * plan.bufferCount)") }
-            p.print("let scratch = arena + \(2 * plan.bufferCount + plan.paddedCount)")
-            for (step, name) in zip(plan.steps, stepNames) {
-                p.print("Steps.\(name)(\(operand(step.source)), \(operand(step.target)), weights, scratch)")
+            for name in stepNames {
+                p.print("Steps.\(name)(input, output, arena, weights)")
             }
         }
     }
@@ -106,23 +102,28 @@ struct NetworkEmitter {
     private var stepNames: [String] {
         SwiftNames.unique(plan.steps.map { step in
             guard let first = step.layers.first else { return "copyInput" }
-            let name = SwiftNames.valueName(network.layers[first].name)
-            if case .pad = step.kernel { return "pad" + name.prefix(1).uppercased() + name.dropFirst() }
-            return name
+            return SwiftNames.valueName(network.layers[first].name)
         })
     }
 
-    /// One function per step: its kernel is inlined there with every shape a literal, and no function
+    /// One function per step: its kernels are inlined there with every shape a literal, and no function
     /// grows so large that the optimiser stops inlining the vector maths into it.
     private func emitSteps(_ printer: inout CodePrinter) {
-        printer.print("/// The network's steps in order, each a kernel call with its shapes as constants.")
+        printer.print("/// The network's steps in order, each kernel called with its shapes as constants.")
+        printer.print("///")
+        printer.print("/// Arena layout (floats): every intermediate tensor from the step that writes it to the last step")
+        printer.print("/// that reads it; buffers alive at the same time never overlap.")
+        for buffer in plan.buffers.sorted(by: { ($0.offset, $0.firstStep) < ($1.offset, $1.firstStep) }) {
+            let steps = buffer.firstStep == buffer.lastStep ? "step \(buffer.firstStep + 1)" : "steps \(buffer.firstStep + 1)–\(buffer.lastStep + 1)"
+            printer.print("/// - [\(buffer.offset), \(buffer.offset + buffer.floats)): \(commentSafe(buffer.purpose)), \(steps)")
+        }
         printer.block("private enum Steps") { p in
             for (index, (step, name)) in zip(plan.steps, stepNames).enumerated() {
                 if index > 0 { p.print() }
-                p.print("// " + describe(step))
+                p.print("// \(index + 1). " + describe(step))
                 p.print("@inline(never)")
-                p.block("static func \(name)(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>)") { p in
-                    p.print(call(step))
+                p.block("static func \(name)(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>)") { p in
+                    for kernel in step.kernels { p.print(call(kernel)) }
                 }
             }
         }
@@ -133,7 +134,6 @@ struct NetworkEmitter {
         let layers = step.layers.map { network.layers[$0] }
         guard let first = layers.first else { return "no layer moves data: copy the input" }
         var text = "\(first.name) (\(network.spec.path):\(first.spec.location.start.line)): \(first.operation.summaryDescription)"
-        if case .pad = step.kernel { text = "pad the input of " + text }
         for fused in layers.dropFirst() {
             text += " + \(fused.name) (\(fused.operation.summaryDescription), fused)"
         }
@@ -141,52 +141,71 @@ struct NetworkEmitter {
     }
 
     private func operand(_ operand: ExecutionPlan.Operand) -> String {
-        switch operand {
-        case .input: "input"
-        case .output: "output"
-        case .buffer(let index): "buffer\(index)"
-        case .padded: "padded"
+        let base: String
+        var offset = operand.offset
+        switch operand.base {
+        case .input: base = "input"
+        case .output: base = "output"
+        case .buffer(let index):
+            base = "arena"
+            offset += plan.buffers[index].offset
         }
+        return offset == 0 ? base : "\(base) + \(offset)"
     }
 
     private func weight(_ slice: ExecutionPlan.WeightSlice) -> String {
         "weights + Offsets.\(names.offsetConstant[slice.name]!)"
     }
 
-    private func call(_ step: ExecutionPlan.Step) -> String {
-        let source = "source"
-        let target = "target"
-        switch step.kernel {
-        case .pad(let channels, let height, let width, let margins, let mode):
-            return "padPlanes(\(source), into: \(target), channels: \(channels), height: \(height), width: \(width), margins: \(literal(margins)), mode: \(literal(mode)))"
-        case .convolveDirect(let weights, let bias, let geometry, let activation):
-            return "convolveDirect(\(source), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), output: \(target),\n"
+    private func residual(_ operand: ExecutionPlan.Operand?) -> String {
+        operand.map { "residual: \(self.operand($0)), " } ?? ""
+    }
+
+    private func call(_ kernel: ExecutionPlan.Kernel) -> String {
+        switch kernel {
+        case .pad(let source, let target, let channels, let height, let width, let margins, let mode):
+            return "padPlanes(\(operand(source)), into: \(operand(target)), channels: \(channels), height: \(height), width: \(width), margins: \(literal(margins)), mode: \(literal(mode)))"
+        case .convolveDirect(let source, let target, let added, let weights, let bias, let geometry, let activation):
+            return "convolveDirect(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
                 + "               geometry: \(literal(geometry)),\n               activation: \(literal(activation)))"
-        case .convolveDepthwise(let weights, let bias, let geometry, let activation):
-            return "convolveDepthwise(\(source), weights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), output: \(target),\n"
+        case .convolveDepthwise(let source, let target, let added, let weights, let bias, let geometry, let activation):
+            return "convolveDepthwise(\(operand(source)), weights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
                 + "                  geometry: \(literal(geometry)),\n                  activation: \(literal(activation)))"
-        case .convolveGEMM(let weights, let bias, let geometry, let activation):
-            return "convolveGEMM(\(source), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), output: \(target),\n"
-                + "             geometry: \(literal(geometry)),\n             activation: \(literal(activation)), scratch: scratch)"
-        case .maxPool(let geometry):
-            return "maxPool(\(source), output: \(target), geometry: \(literal(geometry)))"
-        case .averagePool(let geometry, let countIncludePad):
-            return "averagePool(\(source), output: \(target), geometry: \(literal(geometry)), countIncludePad: \(countIncludePad))"
-        case .globalAveragePool(let channels, let plane):
-            return "globalAveragePool(\(source), output: \(target), channels: \(channels), plane: \(plane))"
-        case .globalMaxPool(let channels, let plane):
-            return "globalMaxPool(\(source), output: \(target), channels: \(channels), plane: \(plane))"
-        case .scaleAndShift(let scale, let shift, let channels, let plane, let activation):
-            return "scaleAndShift(\(source), scale: \(weight(scale)), shift: \(weight(shift)), output: \(target), channels: \(channels), plane: \(plane), activation: \(literal(activation)))"
-        case .softmax(let channels, let plane):
-            return "softmaxOverChannels(\(source), output: \(target), channels: \(channels), plane: \(plane))"
-        case .activate(let count, let activation):
-            return "activate(\(source), output: \(target), count: \(count), activation: \(literal(activation)))"
-        case .dense(let weights, let bias, let inFeatures, let outFeatures, let activation):
-            return "dense(\(source), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), output: \(target),\n"
+        case .convolveGEMM(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch):
+            return "convolveGEMM(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
+                + "             geometry: \(literal(geometry)),\n             activation: \(literal(activation)), scratch: \(operand(scratch)))"
+        case .convolveTransposed(let source, let target, let weights, let bias, let geometry, let activation):
+            return "convolveTransposed(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), output: \(operand(target)),\n"
+                + "                   geometry: \(literal(geometry)),\n                   activation: \(literal(activation)))"
+        case .maxPool(let source, let target, let geometry):
+            return "maxPool(\(operand(source)), output: \(operand(target)), geometry: \(literal(geometry)))"
+        case .averagePool(let source, let target, let geometry, let countIncludePad):
+            return "averagePool(\(operand(source)), output: \(operand(target)), geometry: \(literal(geometry)), countIncludePad: \(countIncludePad))"
+        case .globalAveragePool(let source, let target, let channels, let plane):
+            return "globalAveragePool(\(operand(source)), output: \(operand(target)), channels: \(channels), plane: \(plane))"
+        case .globalMaxPool(let source, let target, let channels, let plane):
+            return "globalMaxPool(\(operand(source)), output: \(operand(target)), channels: \(channels), plane: \(plane))"
+        case .scaleAndShift(let source, let target, let scale, let shift, let channels, let plane, let activation):
+            return "scaleAndShift(\(operand(source)), scale: \(weight(scale)), shift: \(weight(shift)), output: \(operand(target)), channels: \(channels), plane: \(plane), activation: \(literal(activation)))"
+        case .softmax(let source, let target, let channels, let plane):
+            return "softmaxOverChannels(\(operand(source)), output: \(operand(target)), channels: \(channels), plane: \(plane))"
+        case .activate(let source, let target, let count, let activation):
+            return "activate(\(operand(source)), output: \(operand(target)), count: \(count), activation: \(literal(activation)))"
+        case .dense(let source, let target, let weights, let bias, let inFeatures, let outFeatures, let activation):
+            return "dense(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), output: \(operand(target)),\n"
                 + "      inFeatures: \(inFeatures), outFeatures: \(outFeatures), activation: \(literal(activation)))"
-        case .copy(let count):
-            return "\(target).update(from: \(source), count: \(count))\n_ = (weights, scratch)"
+        case .add(let first, let second, let target, let count, let activation):
+            return "addTensors(\(operand(first)), \(operand(second)), output: \(operand(target)), count: \(count), activation: \(literal(activation)))"
+        case .multiply(let first, let second, let target, let count):
+            return "multiplyTensors(\(operand(first)), \(operand(second)), output: \(operand(target)), count: \(count))"
+        case .multiplyChannels(let source, let gate, let target, let channels, let plane):
+            return "multiplyChannels(\(operand(source)), gate: \(operand(gate)), output: \(operand(target)), channels: \(channels), plane: \(plane))"
+        case .upsampleNearest(let source, let target, let channels, let inHeight, let inWidth, let scale):
+            return "upsampleNearest(\(operand(source)), output: \(operand(target)), channels: \(channels), inHeight: \(inHeight), inWidth: \(inWidth), scaleHeight: \(scale.height), scaleWidth: \(scale.width))"
+        case .upsampleBilinear(let source, let target, let channels, let inHeight, let inWidth, let scale):
+            return "upsampleBilinear(\(operand(source)), output: \(operand(target)), channels: \(channels), inHeight: \(inHeight), inWidth: \(inWidth), scaleHeight: \(scale.height), scaleWidth: \(scale.width))"
+        case .copy(let source, let target, let count):
+            return "\(operand(target)).update(from: \(operand(source)), count: \(count))"
         }
     }
 
@@ -222,6 +241,13 @@ struct NetworkEmitter {
             + "inHeight: \(g.inHeight), inWidth: \(g.inWidth), outHeight: \(g.outHeight), outWidth: \(g.outWidth), "
             + "kernelHeight: \(g.kernelHeight), kernelWidth: \(g.kernelWidth), strideHeight: \(g.strideHeight), strideWidth: \(g.strideWidth), "
             + "dilationHeight: \(g.dilationHeight), dilationWidth: \(g.dilationWidth))"
+    }
+
+    private func literal(_ g: TransposedGeometry) -> String {
+        "TransposedGeometry(inChannels: \(g.inChannels), outChannels: \(g.outChannels), groups: \(g.groups), "
+            + "inHeight: \(g.inHeight), inWidth: \(g.inWidth), outHeight: \(g.outHeight), outWidth: \(g.outWidth), "
+            + "kernelHeight: \(g.kernelHeight), kernelWidth: \(g.kernelWidth), strideHeight: \(g.strideHeight), strideWidth: \(g.strideWidth), "
+            + "dilationHeight: \(g.dilationHeight), dilationWidth: \(g.dilationWidth), padTop: \(g.padTop), padLeft: \(g.padLeft))"
     }
 
     private func literal(_ g: PoolingGeometry) -> String {

@@ -1,32 +1,34 @@
-/// Decodes the options of one layer; one function per kind.
+/// Decodes the options of one layer: the keys every layer takes (`name`, `from`, `activation`) here,
+/// each kind's own options in its file under `Spec/Layers/`.
 struct LayerDecoder {
     /// Every layer kind word, in the order the docs list them.
-    static let keywords = ["conv", "maxpool", "avgpool", "global_avgpool", "global_maxpool"] + Activation.keywords
-        + ["batchnorm", "dropout", "flatten", "dense"]
+    static let keywords = LayerKeyword.allCases.map(\.rawValue)
 
     struct Decoded {
         var kind: LayerKind
         var name: Located<String>?
+        var from: InputReferences?
         /// The value of `activation:`, decoded by the caller as a layer of its own.
         var activation: YAMLNode?
     }
 
     var values: ValueDecoder
     let kindNode: YAMLNode
-    let kind: String
+    let keyword: LayerKeyword
     private var options: Options
     private var failed = false
     /// Required options not given; reported once every key has been read.
     private var missingRequired: [String] = []
 
-    init(values: ValueDecoder, kindNode: YAMLNode, kind: String) {
+    init(values: ValueDecoder, kindNode: YAMLNode, keyword: LayerKeyword) {
         self.values = values
         self.kindNode = kindNode
-        self.kind = kind
-        self.options = Options(owner: kind, entries: [])
+        self.keyword = keyword
+        self.options = Options(owner: keyword.rawValue, entries: [])
     }
 
-    private var kindLocation: SourceLocation { values.location(kindNode) }
+    private var kind: String { keyword.rawValue }
+    var kindLocation: SourceLocation { values.location(kindNode) }
 
     mutating func decode(_ optionsNode: YAMLNode?) -> Decoded? {
         if let optionsNode {
@@ -39,129 +41,126 @@ struct LayerDecoder {
         }
         var name: Located<String>?
         if let nameNode = options.take("name"), let text = values.name(nameNode, "name") {
-            name = Located(text, at: values.location(nameNode))
+            if text == NetworkSpec.inputName {
+                values.error("'\(NetworkSpec.inputName)' is reserved for the network input; choose another layer name", at: nameNode)
+                failed = true
+            } else {
+                name = Located(text, at: values.location(nameNode))
+            }
         }
-        let activation = kind == "conv" || kind == "dense" ? options.take("activation") : nil
+        let from = decodeFrom()
+        let activation = keyword.takesActivationSugar ? options.take("activation") : nil
         let layerKind = decodeKind()
         for key in missingRequired where !options.isMisspelled(key) {
             values.diagnostics.error("'\(kind)' is missing required option '\(key)'", at: kindLocation)
         }
         options.reportUnknown(into: &values, hint: hint)
         guard let layerKind, !failed else { return nil }
-        return Decoded(kind: layerKind, name: name, activation: activation)
+        return Decoded(kind: layerKind, name: name, from: from, activation: activation)
     }
 
     private var exampleOptions: String {
-        switch kind {
-        case "conv": "channels: 8, kernel: 3"
-        case "maxpool", "avgpool": "kernel: 2"
-        case "dense": "units: 10"
-        case "leaky_relu", "elu": "alpha: 0.1"
-        case "batchnorm": "eps: 1e-5"
-        case "dropout": "rate: 0.5"
-        default: "name: \(kind)1"
+        switch keyword {
+        case .conv: ConvSpec.example
+        case .convTranspose: ConvTransposeSpec.example
+        case .maxPool, .avgPool: PoolSpec.example
+        case .dense: DenseSpec.example
+        case .leakyReLU, .elu: "alpha: 0.1"
+        case .batchNorm: BatchNormSpec.example
+        case .dropout: "rate: 0.5"
+        case .upsample: UpsampleSpec.example
+        case .add, .mul, .concat: "from: [a, b]"
+        case .globalAvgPool, .globalMaxPool, .relu, .relu6, .sigmoid, .tanh, .gelu, .silu, .softmax, .flatten:
+            "name: \(kind)1"
         }
     }
 
     private func hint(_ key: String) -> String? {
-        switch (kind, key) {
-        case ("maxpool", "count_include_pad"): "'count_include_pad' applies to 'avgpool' only"
-        case ("maxpool", "dilation"), ("avgpool", "dilation"): "pooling layers take no dilation"
-        case (_, "activation"): "'activation' is accepted by 'conv' and 'dense'; write the activation as a layer of its own"
+        switch (keyword, key) {
+        case (.maxPool, "count_include_pad"): "'count_include_pad' applies to 'avgpool' only"
+        case (.maxPool, "dilation"), (.avgPool, "dilation"): "pooling layers take no dilation"
+        case (.convTranspose, "padding_mode"), (.convTranspose, "padding_value"):
+            "a transposed convolution's padding crops its output; PyTorch's ConvTranspose2d, too, has only zero padding"
+        case (_, "activation"):
+            "'activation' is accepted by 'conv', 'conv_transpose', 'dense', 'add' and 'mul'; write the activation as a layer of its own"
         case (_, "<<"): "YAML merge keys are not supported; write the options out"
-        case ("dense", "normalize"): "'normalize' applies to inline 'conv' weights"
+        case (.dense, "normalize"), (.convTranspose, "normalize"): "'normalize' applies to inline 'conv' weights"
         default: nil
         }
     }
 
     private mutating func decodeKind() -> LayerKind? {
-        switch kind {
-        case "conv": return decodeConv().map(LayerKind.conv)
-        case "maxpool": return decodePool(average: false).map(LayerKind.maxPool)
-        case "avgpool": return decodePool(average: true).map(LayerKind.avgPool)
-        case "global_avgpool": return .globalAvgPool
-        case "global_maxpool": return .globalMaxPool
-        case "relu": return .activation(.relu)
-        case "relu6": return .activation(.relu6)
-        case "leaky_relu": return number("alpha", default: 0.01).map { .activation(.leakyReLU(alpha: $0)) }
-        case "elu": return number("alpha", default: 1.0).map { .activation(.elu(alpha: $0)) }
-        case "sigmoid": return .activation(.sigmoid)
-        case "tanh": return .activation(.tanh)
-        case "gelu": return .activation(.gelu)
-        case "silu": return .activation(.silu)
-        case "softmax": return .activation(.softmax)
-        case "batchnorm":
-            return number("eps", default: 1e-5, range: 0...1e6, positive: true).map { .batchNorm(BatchNormSpec(eps: $0)) }
-        case "dropout": return number("rate", default: 0, range: 0...1, excludingUpperBound: true).map { .dropout(rate: $0) }
-        case "flatten": return .flatten
-        case "dense": return decodeDense().map(LayerKind.dense)
-        default: return nil
+        switch keyword {
+        case .conv: return ConvSpec.decode(&self).map(LayerKind.conv)
+        case .convTranspose: return ConvTransposeSpec.decode(&self).map(LayerKind.convTranspose)
+        case .maxPool: return PoolSpec.decode(&self, average: false).map(LayerKind.maxPool)
+        case .avgPool: return PoolSpec.decode(&self, average: true).map(LayerKind.avgPool)
+        case .globalAvgPool: return .globalAvgPool
+        case .globalMaxPool: return .globalMaxPool
+        case .relu: return .activation(.relu)
+        case .relu6: return .activation(.relu6)
+        case .leakyReLU: return number("alpha", default: 0.01).map { .activation(.leakyReLU(alpha: $0)) }
+        case .elu: return number("alpha", default: 1.0).map { .activation(.elu(alpha: $0)) }
+        case .sigmoid: return .activation(.sigmoid)
+        case .tanh: return .activation(.tanh)
+        case .gelu: return .activation(.gelu)
+        case .silu: return .activation(.silu)
+        case .softmax: return .activation(.softmax)
+        case .batchNorm: return BatchNormSpec.decode(&self).map(LayerKind.batchNorm)
+        case .dropout: return number("rate", default: 0, range: 0...1, excludingUpperBound: true).map { .dropout(rate: $0) }
+        case .flatten: return .flatten
+        case .dense: return DenseSpec.decode(&self).map(LayerKind.dense)
+        case .add: return .add
+        case .mul: return .mul
+        case .concat: return .concat
+        case .upsample: return UpsampleSpec.decode(&self).map(LayerKind.upsample)
         }
     }
 
-    // MARK: Kinds with options
-
-    private mutating func decodeConv() -> ConvSpec? {
-        let channels = requiredInteger("channels")
-        let kernel = requiredPair("kernel")
-        let stride = pair("stride", default: Pair(square: 1))
-        let dilation = pair("dilation", default: Pair(square: 1))
-        let padding = padding()
-        let groups = integer("groups", default: 1)
-        let inChannels = optionalInteger("in_channels")
-        let paddingMode = decodePaddingMode()
-        let bias = decodeBias()
-        let weight = decodeWeight(allowNormalize: true)
-        guard let channels, let kernel, let stride, let dilation, let padding, let groups, let paddingMode, let bias else {
-            return nil
-        }
-        return ConvSpec(outChannels: channels, kernel: kernel, stride: stride, padding: padding, paddingMode: paddingMode,
-                        dilation: dilation, groups: groups, bias: bias, inChannels: inChannels, weight: weight)
-    }
-
-    private mutating func decodePool(average: Bool) -> PoolSpec? {
-        let kernel = requiredPair("kernel")
-        let stride = pair("stride", default: kernel?.value ?? Pair(square: 1))
-        let padding = padding()
-        let ceilMode = boolean("ceil_mode", default: false)
-        var countIncludePad: Located<Bool>?
-        if average, let node = options.take("count_include_pad") {
-            if let value = values.boolean(node, "count_include_pad") {
-                countIncludePad = Located(value, at: values.location(node))
-            } else {
+    /// `from: name` or `from: [a, b, …]`; each entry keeps its own location for later errors.
+    private mutating func decodeFrom() -> InputReferences? {
+        guard let node = options.take("from"), let key = options.keyNode("from") else { return nil }
+        let items: [YAMLNode]
+        if let sequence = node.sequence {
+            guard !sequence.isEmpty else {
+                values.error("'from' lists no inputs; name a layer, 'input', or a list of them", at: node)
                 failed = true
+                return nil
             }
+            items = sequence
+        } else if node.mapping != nil {
+            values.error("'from' must name a layer or list layers, e.g. from: [conv1, input], got a mapping", at: node)
+            failed = true
+            return nil
+        } else {
+            items = [node]
         }
-        guard let kernel, let stride, let padding, let ceilMode else { return nil }
-        return PoolSpec(kernel: kernel, stride: stride, padding: padding, ceilMode: ceilMode, countIncludePad: countIncludePad)
+        var names: [Located<String>] = []
+        for item in items {
+            guard item.sequence == nil, item.mapping == nil, let text = values.text(item, "from") else {
+                if item.sequence != nil || item.mapping != nil {
+                    values.error("each entry of 'from' must be a layer name, got \(item.kindDescription)", at: item)
+                }
+                failed = true
+                continue
+            }
+            names.append(Located(text, at: values.location(item)))
+        }
+        return InputReferences(names: names, location: values.location(key))
     }
 
-    private mutating func decodeDense() -> DenseSpec? {
-        let units = requiredInteger("units")
-        let inFeatures = optionalInteger("in_features")
-        let bias = decodeBias()
-        let weight = decodeWeight(allowNormalize: false)
-        guard let units, let bias else { return nil }
-        return DenseSpec(units: units, bias: bias, inFeatures: inFeatures, weight: weight)
-    }
+    // MARK: Options shared by several kinds
 
-    private mutating func decodePaddingMode() -> Located<PaddingMode>? {
+    mutating func paddingMode() -> Located<PaddingMode>? {
         let modeNode = options.take("padding_mode")
         let valueNode = options.take("padding_value")
         var mode = Located(PaddingMode.zeros, at: kindLocation)
         if let modeNode {
-            guard let word = values.keyword(modeNode, "padding_mode", PaddingMode.keywords) else {
+            guard let word = values.keyword(modeNode, "padding_mode", PaddingMode.keywords), let parsed = PaddingMode(keyword: word) else {
                 failed = true
                 return nil
             }
-            let location = values.location(modeNode)
-            switch word {
-            case "constant": mode = Located(.constant(0), at: location)
-            case "reflect": mode = Located(.reflect, at: location)
-            case "replicate": mode = Located(.replicate, at: location)
-            case "circular": mode = Located(.circular, at: location)
-            default: mode = Located(.zeros, at: location)
-            }
+            mode = Located(parsed, at: values.location(modeNode))
         }
         if let valueNode {
             guard case .constant = mode.value else {
@@ -179,7 +178,7 @@ struct LayerDecoder {
         return mode
     }
 
-    private mutating func decodeBias() -> BiasSpec? {
+    mutating func bias() -> BiasSpec? {
         guard let node = options.take("bias") else { return BiasSpec(enabled: true) }
         if node.sequence != nil {
             guard let tensor = InlineTensorDecoder.decode(node, what: "bias", into: &values) else {
@@ -200,7 +199,7 @@ struct LayerDecoder {
         return BiasSpec(enabled: enabled, location: values.location(node))
     }
 
-    private mutating func decodeWeight(allowNormalize: Bool) -> InlineWeights? {
+    mutating func inlineWeight(allowNormalize: Bool) -> InlineWeights? {
         let weightNode = options.take("weight")
         var normalize = false
         if allowNormalize, let node = options.take("normalize") {
@@ -224,7 +223,7 @@ struct LayerDecoder {
 
     // MARK: Typed options with defaults
 
-    private mutating func requiredInteger(_ key: String) -> Located<Int>? {
+    mutating func requiredInteger(_ key: String) -> Located<Int>? {
         guard let node = options.take(key) else {
             missingRequired.append(key)
             failed = true
@@ -233,17 +232,17 @@ struct LayerDecoder {
         return located(node, values.integer(node, key))
     }
 
-    private mutating func optionalInteger(_ key: String) -> Located<Int>? {
+    mutating func optionalInteger(_ key: String) -> Located<Int>? {
         guard let node = options.take(key) else { return nil }
         return located(node, values.integer(node, key))
     }
 
-    private mutating func integer(_ key: String, default value: Int) -> Located<Int>? {
+    mutating func integer(_ key: String, default value: Int) -> Located<Int>? {
         guard let node = options.take(key) else { return Located(value, at: kindLocation) }
         return located(node, values.integer(node, key))
     }
 
-    private mutating func requiredPair(_ key: String) -> Located<Pair>? {
+    mutating func requiredPair(_ key: String) -> Located<Pair>? {
         guard let node = options.take(key) else {
             missingRequired.append(key)
             failed = true
@@ -252,27 +251,73 @@ struct LayerDecoder {
         return located(node, values.pair(node, key))
     }
 
-    private mutating func pair(_ key: String, default value: Pair) -> Located<Pair>? {
+    mutating func pair(_ key: String, default value: Pair, minimum: Int = 1) -> Located<Pair>? {
         guard let node = options.take(key) else { return Located(value, at: kindLocation) }
-        return located(node, values.pair(node, key))
+        return located(node, values.pair(node, key, minimum: minimum))
     }
 
-    private mutating func padding() -> Located<PaddingSpec>? {
+    /// `scale: 2` or `[2, 3]`: whole factors; a fraction gets its own message, since frameworks accept them.
+    mutating func requiredScale() -> Located<Pair>? {
+        guard let node = options.take("scale") else {
+            missingRequired.append("scale")
+            failed = true
+            return nil
+        }
+        let entries = node.sequence ?? [node]
+        for entry in entries {
+            if let scalar = entry.scalar, case .float(let value) = YAMLScalarValue(scalar), value.isFinite, value != value.rounded() {
+                values.error("'scale' must be a whole number; fractional scales such as \(scalar.text) are not supported", at: entry)
+                failed = true
+                return nil
+            }
+        }
+        return located(node, values.pair(node, "scale"))
+    }
+
+    mutating func padding() -> Located<PaddingSpec>? {
         guard let node = options.take("padding") else {
             return Located(.explicit(.zero), at: kindLocation)
         }
         return located(node, values.padding(node))
     }
 
-    private mutating func boolean(_ key: String, default value: Bool) -> Bool? {
+    /// Padding as numbers only: `same` has no meaning for a transposed convolution.
+    mutating func explicitPadding() -> Located<Padding>? {
+        guard let node = options.take("padding") else { return Located(.zero, at: kindLocation) }
+        guard let spec = values.padding(node) else {
+            failed = true
+            return nil
+        }
+        switch spec {
+        case .explicit(let padding): return Located(padding, at: values.location(node))
+        case .valid: return Located(.zero, at: values.location(node))
+        case .same:
+            values.error("'\(kind)' takes padding as numbers (the rows and columns cropped from its output); 'same' is not defined for it",
+                         at: node)
+            failed = true
+            return nil
+        }
+    }
+
+    mutating func boolean(_ key: String, default value: Bool) -> Bool? {
         guard let node = options.take(key) else { return value }
         let result = values.boolean(node, key)
         if result == nil { failed = true }
         return result
     }
 
-    private mutating func number(_ key: String, default value: Float, range: ClosedRange<Double> = -1e6...1e6,
-                                 excludingUpperBound: Bool = false, positive: Bool = false) -> Float? {
+    mutating func optionalBoolean(_ key: String) -> Located<Bool>? {
+        guard let node = options.take(key) else { return nil }
+        return located(node, values.boolean(node, key))
+    }
+
+    mutating func keyword(_ key: String, _ choices: [String], default value: String) -> Located<String>? {
+        guard let node = options.take(key) else { return Located(value, at: kindLocation) }
+        return located(node, values.keyword(node, key, choices))
+    }
+
+    mutating func number(_ key: String, default value: Float, range: ClosedRange<Double> = -1e6...1e6,
+                         excludingUpperBound: Bool = false, positive: Bool = false) -> Float? {
         guard let node = options.take(key) else { return value }
         let result = values.number(node, key, range, excludingUpperBound: excludingUpperBound, positive: positive)
         if result == nil { failed = true }

@@ -13,6 +13,9 @@ extension Located: Equatable where Value: Equatable {}
 
 /// A spec file as written, decoded but not yet checked for shapes.
 public struct NetworkSpec: Sendable {
+    /// The name `from:` uses for the network input; no layer may take it.
+    public static let inputName = "input"
+
     public var path: String
     public var name: Located<String>
     public var input: InputSpec
@@ -22,6 +25,8 @@ public struct NetworkSpec: Sendable {
     /// The `weights:` file, relative to the spec file's directory.
     public var weightsPath: Located<String>?
     public var labels: Located<[String]>?
+    /// `output:`, the layer whose result the network returns; nil for the last layer.
+    public var output: Located<String>?
 }
 
 public struct InputSpec: Sendable {
@@ -53,12 +58,48 @@ public struct LayerSpec: Sendable {
     public var kind: LayerKind
     /// For a layer written as `activation:` of another, the index of that layer.
     public var sugarParent: Int?
+    /// `from:` as written: the names of the values the layer reads. Nil reads the layer written just
+    /// before it (or the network input, for the first layer); a sugar layer reads its parent.
+    public var from: InputReferences?
+}
+
+/// The entries of a `from:` option, each where it was written.
+public struct InputReferences: Sendable {
+    public var names: [Located<String>]
+    /// The `from` key, for errors about the list as a whole.
+    public var location: SourceLocation
+}
+
+/// How many values a kind reads.
+public enum InputArity: Sendable, Equatable {
+    case one
+    case exactly(Int)
+    case atLeast(Int)
+
+    public func accepts(_ count: Int) -> Bool {
+        switch self {
+        case .one: count == 1
+        case .exactly(let n): count == n
+        case .atLeast(let n): count >= n
+        }
+    }
+
+    /// "one input", "two inputs", "at least two inputs".
+    public var description: String {
+        func number(_ n: Int) -> String { n == 2 ? "two" : n == 3 ? "three" : String(n) }
+        switch self {
+        case .one: return "one input"
+        case .exactly(let n): return "\(number(n)) inputs"
+        case .atLeast(let n): return "at least \(number(n)) inputs"
+        }
+    }
 }
 
 /// Every layer kind of the spec language; an exhaustive `switch` over it finds every place a new
-/// kind must be handled.
+/// kind must be handled. Each kind's options and their decoding live in `Spec/Layers/`.
 public enum LayerKind: Sendable {
     case conv(ConvSpec)
+    case convTranspose(ConvTransposeSpec)
     case maxPool(PoolSpec)
     case avgPool(PoolSpec)
     case globalAvgPool
@@ -68,20 +109,81 @@ public enum LayerKind: Sendable {
     case dropout(rate: Float)
     case flatten
     case dense(DenseSpec)
+    case add
+    case mul
+    case concat
+    case upsample(UpsampleSpec)
 
     /// The word the spec uses for the kind; default names are built from it.
     public var keyword: String {
         switch self {
-        case .conv: "conv"
-        case .maxPool: "maxpool"
-        case .avgPool: "avgpool"
-        case .globalAvgPool: "global_avgpool"
-        case .globalMaxPool: "global_maxpool"
+        case .conv: LayerKeyword.conv.rawValue
+        case .convTranspose: LayerKeyword.convTranspose.rawValue
+        case .maxPool: LayerKeyword.maxPool.rawValue
+        case .avgPool: LayerKeyword.avgPool.rawValue
+        case .globalAvgPool: LayerKeyword.globalAvgPool.rawValue
+        case .globalMaxPool: LayerKeyword.globalMaxPool.rawValue
         case .activation(let activation): activation.keyword
-        case .batchNorm: "batchnorm"
-        case .dropout: "dropout"
-        case .flatten: "flatten"
-        case .dense: "dense"
+        case .batchNorm: LayerKeyword.batchNorm.rawValue
+        case .dropout: LayerKeyword.dropout.rawValue
+        case .flatten: LayerKeyword.flatten.rawValue
+        case .dense: LayerKeyword.dense.rawValue
+        case .add: LayerKeyword.add.rawValue
+        case .mul: LayerKeyword.mul.rawValue
+        case .concat: LayerKeyword.concat.rawValue
+        case .upsample: LayerKeyword.upsample.rawValue
+        }
+    }
+
+    /// How many values the kind reads.
+    public var arity: InputArity {
+        switch self {
+        case .add, .concat: .atLeast(2)
+        case .mul: .exactly(2)
+        case .conv, .convTranspose, .maxPool, .avgPool, .globalAvgPool, .globalMaxPool, .activation, .batchNorm, .dropout,
+             .flatten, .dense, .upsample:
+            .one
+        }
+    }
+}
+
+extension LayerKind {
+    /// Values written in the spec for the layer's `weight` and `bias` tensors.
+    public var inlineParameters: (weight: InlineWeights?, bias: InlineTensor?) {
+        switch self {
+        case .conv(let spec): (spec.weight, spec.bias.inline)
+        case .convTranspose(let spec): (spec.weight, spec.bias.inline)
+        case .dense(let spec): (spec.weight, spec.bias.inline)
+        case .maxPool, .avgPool, .globalAvgPool, .globalMaxPool, .activation, .batchNorm, .dropout, .flatten, .add, .mul, .concat,
+             .upsample:
+            (nil, nil)
+        }
+    }
+}
+
+/// Every word that starts a layer, in the order the docs list them. The decoder switches over it
+/// exhaustively, so a word without a decoder does not compile.
+public enum LayerKeyword: String, CaseIterable, Sendable {
+    case conv
+    case convTranspose = "conv_transpose"
+    case maxPool = "maxpool"
+    case avgPool = "avgpool"
+    case globalAvgPool = "global_avgpool"
+    case globalMaxPool = "global_maxpool"
+    case relu, relu6
+    case leakyReLU = "leaky_relu"
+    case elu, sigmoid, tanh, gelu, silu, softmax
+    case batchNorm = "batchnorm"
+    case dropout, flatten, dense
+    case add, mul, concat, upsample
+
+    /// Kinds that accept `activation:` sugar.
+    public var takesActivationSugar: Bool {
+        switch self {
+        case .conv, .convTranspose, .dense, .add, .mul: true
+        case .maxPool, .avgPool, .globalAvgPool, .globalMaxPool, .relu, .relu6, .leakyReLU, .elu, .sigmoid, .tanh, .gelu,
+             .silu, .softmax, .batchNorm, .dropout, .flatten, .concat, .upsample:
+            false
         }
     }
 }
@@ -178,6 +280,18 @@ public enum PaddingMode: Hashable, Sendable {
 
     public static let keywords = ["zeros", "constant", "reflect", "replicate", "circular"]
 
+    /// The mode a keyword names (`constant` with value 0); nil for any other word.
+    public init?(keyword: String) {
+        switch keyword {
+        case "zeros": self = .zeros
+        case "constant": self = .constant(0)
+        case "reflect": self = .reflect
+        case "replicate": self = .replicate
+        case "circular": self = .circular
+        default: return nil
+        }
+    }
+
     public var keyword: String {
         switch self {
         case .zeros: "zeros"
@@ -187,42 +301,6 @@ public enum PaddingMode: Hashable, Sendable {
         case .circular: "circular"
         }
     }
-}
-
-public struct ConvSpec: Sendable {
-    public var outChannels: Located<Int>
-    public var kernel: Located<Pair>
-    public var stride: Located<Pair>
-    public var padding: Located<PaddingSpec>
-    public var paddingMode: Located<PaddingMode>
-    public var dilation: Located<Pair>
-    public var groups: Located<Int>
-    public var bias: BiasSpec
-    /// `in_channels:`, checked against the channels that reach the layer.
-    public var inChannels: Located<Int>?
-    public var weight: InlineWeights?
-}
-
-public struct PoolSpec: Sendable {
-    public var kernel: Located<Pair>
-    /// Defaults to the kernel.
-    public var stride: Located<Pair>
-    public var padding: Located<PaddingSpec>
-    public var ceilMode: Bool
-    /// Required for `avgpool` whose resolved padding is not zero; never meaningful for `maxpool`.
-    public var countIncludePad: Located<Bool>?
-}
-
-public struct BatchNormSpec: Sendable {
-    public var eps: Float
-}
-
-public struct DenseSpec: Sendable {
-    public var units: Located<Int>
-    public var bias: BiasSpec
-    /// `in_features:`, checked against the features that reach the layer.
-    public var inFeatures: Located<Int>?
-    public var weight: InlineWeights?
 }
 
 /// `bias: true|false`, or the values themselves.

@@ -35,6 +35,7 @@ public struct SpecDecoder {
         let layersNode = options.take("layers")
         let weightsNode = options.take("weights")
         let labelsNode = options.take("labels")
+        let outputNode = options.take("output")
         options.reportUnknown(into: &values)
         func reportMissing(_ key: String, _ message: String, _ decoder: inout SpecDecoder) {
             guard !options.isMisspelled(key) else { return }
@@ -71,10 +72,18 @@ public struct SpecDecoder {
         if let labelsNode {
             labels = decodeLabels(labelsNode)
         }
+        var output: Located<String>?
+        if let outputNode, let text = values.text(outputNode, "output") {
+            if text == NetworkSpec.inputName {
+                error("'output' must name a layer; '\(NetworkSpec.inputName)' is the network input", at: outputNode)
+            } else {
+                output = Located(text, at: location(outputNode))
+            }
+        }
         guard let name, let input, let layersNode else { return nil }
         return NetworkSpec(path: path, name: name, input: input, layers: layers,
                            layersLocation: location(options.keyNode("layers") ?? layersNode),
-                           weightsPath: weightsPath, labels: labels)
+                           weightsPath: weightsPath, labels: labels, output: output)
     }
 
     private mutating func decodeInput(_ node: YAMLNode, key: YAMLNode) -> InputSpec? {
@@ -240,17 +249,22 @@ public struct SpecDecoder {
             error("unknown \(allowed == nil ? "layer kind" : "activation") '\(word)'\(Suggestions.didYouMean(word, in: kinds))", at: kindNode, notes: notes)
             return .failed
         }
-        var layerDecoder = LayerDecoder(values: values, kindNode: kindNode, kind: word)
+        var layerDecoder = LayerDecoder(values: values, kindNode: kindNode, keyword: LayerKeyword(rawValue: word)!)
         let decoded = layerDecoder.decode(optionsNode)
         values = layerDecoder.values
         guard let decoded else { return DecodedEntry(keyword: word, layer: nil, activation: nil) }
+        if allowed != nil, let from = decoded.from {
+            values.diagnostics.error("an activation written as 'activation:' reads the layer it belongs to; 'from' is not allowed here",
+                                     at: from.location)
+            return DecodedEntry(keyword: word, layer: nil, activation: nil)
+        }
         var activation: ActivationEntry?
         if let activationNode = decoded.activation {
             let entry = decodeLayerEntry(activationNode, allowed: Activation.keywords)
             activation = ActivationEntry(keyword: entry.keyword, layer: entry.layer)
         }
         let layer = LayerSpec(name: decoded.name?.value ?? "", nameLocation: decoded.name?.location,
-                              location: location(kindNode), kind: decoded.kind, sugarParent: nil)
+                              location: location(kindNode), kind: decoded.kind, sugarParent: nil, from: decoded.from)
         return DecodedEntry(keyword: word, layer: layer, activation: activation)
     }
 

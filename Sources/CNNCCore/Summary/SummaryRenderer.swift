@@ -7,14 +7,27 @@ public struct SummaryRenderer: Sendable {
     }
 
     /// Version of the JSON layout; bumped only by incompatible changes (docs/summary-json.md).
-    public static let jsonSchema = "cnnc.summary/1"
+    public static let jsonSchema = "cnnc.summary/2"
 
     public let network: CheckedNetwork
     public let analysis: NetworkAnalysis
+    /// The buffers of the execution plan generated code follows, and its steps' layers.
+    let buffers: [ExecutionPlan.Buffer]
+    let steps: [[Int]]
+    /// Bytes of the arena generated code allocates: intermediate tensors, padded copies and scratch
+    /// (the input and the output are the caller's).
+    public let arenaBytes: Int
+    /// Bytes of the largest set of those buffers alive at the same step; no placement needs less.
+    public let lowerBoundBytes: Int
 
     public init(network: CheckedNetwork) {
         self.network = network
         self.analysis = NetworkAnalysis(network)
+        let plan = ExecutionPlan(network: network)
+        buffers = plan.buffers
+        steps = plan.steps.map(\.layers)
+        arenaBytes = plan.arenaCount * 4
+        lowerBoundBytes = plan.lowerBoundCount * 4
     }
 
     public func render(_ format: Format) -> String {
@@ -27,22 +40,46 @@ public struct SummaryRenderer: Sendable {
 
     // MARK: Table and Markdown
 
-    private static let headers = ["#", "name", "layer", "output", "params", "MACs", "receptive field", "jump"]
+    /// The columns; `from` only when the network is not a chain.
+    private var headers: [String] {
+        ["#", "name", "layer", "output", "params", "MACs", "receptive field", "jump"] + (network.isChain ? [] : ["from"])
+    }
+
     /// Columns aligned right: numbers.
     private static let numeric: Set<Int> = [0, 4, 5, 7]
 
     private func rows() -> [[String]] {
-        var rows = [["", "input", "", shapeText(network.input), "", "", "", ""]]
+        let extra = network.isChain ? [] : [""]
+        var rows = [["", "input", "", shapeText(network.input), "", "", "", ""] + extra]
         for (layer, cost) in zip(network.layers, analysis.layers) {
-            let field = cost.receptiveField
-            let fieldText = field.isGlobal
-                ? "\(field.inputSides.height)×\(field.inputSides.width) (global)"
-                : "\(field.height.size)×\(field.width.size)"
-            let jumpText = field.isGlobal ? "–" : (field.height.jump == field.width.jump ? "\(field.height.jump)" : "\(field.height.jump)×\(field.width.jump)")
-            rows.append([String(layer.index + 1), layer.name, layer.operation.summaryDescription, shapeText(layer.output),
-                         cost.parameters.grouped, cost.macs.grouped, fieldText, jumpText])
+            let (field, jump) = Self.receptiveFieldText(cost.receptiveField, inputSides: Pair(network.input.height, network.input.width))
+            let name = network.reachesOutput[layer.index] ? layer.name : layer.name + " (unused)"
+            var row = [String(layer.index + 1), name, layer.operation.summaryDescription, shapeText(layer.output),
+                       cost.parameters.grouped, cost.macs.grouped, field, jump]
+            if !network.isChain { row.append(layer.inputs.map(network.name(of:)).joined(separator: ", ")) }
+            rows.append(row)
         }
         return rows
+    }
+
+    /// The table's receptive-field and jump cells: `5×5`, `4–5×5` where the size varies from unit to
+    /// unit, `(unaligned)` after branches centred differently, `1/2` for a fractional jump.
+    static func receptiveFieldText(_ field: ReceptiveField, inputSides: Pair) -> (String, String) {
+        switch field {
+        case .global:
+            return ("\(inputSides.height)×\(inputSides.width) (global)", "–")
+        case .unaligned:
+            return ("unaligned", "–")
+        case .untracked:
+            return ("–", "–")
+        case .local(let height, let width, let aligned):
+            func sizes(_ axis: AxisField) -> String {
+                guard let range = axis.sizes else { return "0" }
+                return range.lowerBound == range.upperBound ? "\(range.lowerBound)" : "\(range.lowerBound)–\(range.upperBound)"
+            }
+            let jump = height.jump == width.jump ? "\(height.jump)" : "\(height.jump)×\(width.jump)"
+            return ("\(sizes(height))×\(sizes(width))" + (aligned ? "" : " (unaligned)"), jump)
+        }
     }
 
     private func shapeText(_ shape: FeatureShape) -> String {
@@ -56,15 +93,15 @@ public struct SummaryRenderer: Sendable {
             out += "\(network.name) (\(network.spec.path))\n\n"
         }
         if markdown {
-            out += "| " + Self.headers.joined(separator: " | ") + " |\n"
-            out += "|" + Self.headers.indices.map { Self.numeric.contains($0) ? "---:|" : "---|" }.joined() + "\n"
+            out += "| " + headers.joined(separator: " | ") + " |\n"
+            out += "|" + headers.indices.map { Self.numeric.contains($0) ? "---:|" : "---|" }.joined() + "\n"
             for row in rows {
                 out += "| " + row.map(markdownEscaped).joined(separator: " | ") + " |\n"
             }
             out += "\n"
         } else {
-            let widths = Self.headers.indices.map { column in
-                max(Self.headers[column].count, rows.map { $0[column].count }.max() ?? 0)
+            let widths = headers.indices.map { column in
+                max(headers[column].count, rows.map { $0[column].count }.max() ?? 0)
             }
             func line(_ cells: [String]) -> String {
                 cells.enumerated().map { column, cell in
@@ -73,7 +110,7 @@ public struct SummaryRenderer: Sendable {
                 }.joined(separator: "  ").trailingSpacesRemoved + "\n"
             }
             let rule = String(repeating: "─", count: widths.reduce(0, +) + 2 * (widths.count - 1)) + "\n"
-            out += line(Self.headers) + rule
+            out += line(headers) + rule
             for row in rows { out += line(row) }
             out += rule
         }
@@ -87,7 +124,8 @@ public struct SummaryRenderer: Sendable {
             ("Parameters", analysis.parameters.grouped),
             ("Weight memory", "\(analysis.weightBytes.grouped) bytes (\(Self.sizeNote(analysis.weightBytes))float32\(buffersNote))"),
             ("MACs", "\(analysis.macs.grouped) per inference"),
-            ("Peak activations", "\(analysis.peakActivationBytes.grouped) bytes (\(Self.sizeNote(analysis.peakActivationBytes))batch 1, largest input + output pair)"),
+            ("Activation arena", "\(arenaBytes.grouped) bytes (\(Self.sizeNote(arenaBytes))batch 1, as placed for generated code)"),
+            ("Lower bound", "\(lowerBoundBytes.grouped) bytes (\(Self.sizeNote(lowerBoundBytes))the largest set of tensors alive at once)"),
             ("Input → output", "\(network.input) → \(network.output)"),
         ]
         let width = lines.map(\.0.count).max()! + 1
@@ -147,14 +185,17 @@ public struct SummaryRenderer: Sendable {
         if let labels = network.spec.labels {
             members.append(("labels", .array(labels.value.map(JSONValue.string))))
         }
+        members.append(("output", .string(network.layers[network.outputLayer].name)))
         members.append(("layers", .array(zip(network.layers, analysis.layers).map(layerJSON))))
         members.append(("totals", .object([
             ("parameters", .integer(analysis.parameters)),
             ("buffers", .integer(analysis.buffers)),
             ("weight_bytes", .integer(analysis.weightBytes)),
             ("macs", .integer(analysis.macs)),
-            ("peak_activation_bytes", .integer(analysis.peakActivationBytes)),
+            ("arena_bytes", .integer(arenaBytes)),
+            ("activation_lower_bound_bytes", .integer(lowerBoundBytes)),
         ])))
+        members.append(("memory_plan", memoryPlanJSON()))
         return .object(members)
     }
 
@@ -164,7 +205,7 @@ public struct SummaryRenderer: Sendable {
 
     private func layerJSON(_ layer: CheckedLayer, _ cost: LayerAnalysis) -> JSONValue {
         var members: [(String, JSONValue)] = [
-            ("index", .integer(layer.index)),
+            ("index", .integer(layer.index + 1)),
             ("name", .string(layer.name)),
             ("kind", .string(layer.operation.keyword)),
             ("line", .integer(layer.spec.location.start.line)),
@@ -174,10 +215,12 @@ public struct SummaryRenderer: Sendable {
             members.append(("activation_of", .string(network.layers[parent].name)))
         }
         members += [
+            ("inputs", .array(layer.inputs.map { .string(network.name(of: $0)) })),
+            ("unused", .bool(!network.reachesOutput[layer.index])),
             ("description", .string(layer.operation.summaryDescription)),
             ("input_shape", shapeJSON(layer.input)),
             ("output_shape", shapeJSON(layer.output)),
-            ("options", .object(optionsJSON(layer.operation))),
+            ("options", .object(layer.operation.rules.jsonOptions)),
             ("parameters", .integer(cost.parameters)),
             ("buffers", .integer(cost.buffers)),
             ("macs", .integer(cost.macs)),
@@ -186,55 +229,53 @@ public struct SummaryRenderer: Sendable {
         return .object(members)
     }
 
-    private func optionsJSON(_ operation: Operation) -> [(String, JSONValue)] {
-        func pair(_ pair: Pair) -> JSONValue { .array([.integer(pair.height), .integer(pair.width)]) }
-        func window(_ window: Window) -> [(String, JSONValue)] {
-            let padding = window.padding
-            return [
-                ("kernel", pair(window.kernel)),
-                ("stride", pair(window.stride)),
-                ("dilation", pair(window.dilation)),
-                ("padding", .array([.integer(padding.top), .integer(padding.bottom), .integer(padding.left), .integer(padding.right)])),
-            ]
-        }
-        switch operation {
-        case .conv(let conv):
-            var members: [(String, JSONValue)] = [
-                ("in_channels", .integer(conv.inChannels)),
-                ("out_channels", .integer(conv.outChannels)),
-            ]
-            members += window(conv.window)
-            members.append(("padding_mode", .string(conv.paddingMode.keyword)))
-            if case .constant(let value) = conv.paddingMode { members.append(("padding_value", .float(value))) }
-            members += [("groups", .integer(conv.groups)), ("bias", .bool(conv.hasBias))]
-            return members
-        case .maxPool(let pool):
-            return window(pool) + [("ceil_mode", .bool(pool.ceilMode))]
-        case .avgPool(let pool, let countIncludePad):
-            return window(pool) + [("ceil_mode", .bool(pool.ceilMode)), ("count_include_pad", .bool(countIncludePad))]
-        case .activation(.leakyReLU(let alpha)), .activation(.elu(let alpha)):
-            return [("alpha", .float(alpha))]
-        case .batchNorm(let eps):
-            return [("eps", .float(eps))]
-        case .dropout(let rate):
-            return [("rate", .float(rate))]
-        case .dense(let dense):
-            return [("in_features", .integer(dense.inFeatures)), ("out_features", .integer(dense.outFeatures)),
-                    ("bias", .bool(dense.hasBias))]
-        case .globalAvgPool, .globalMaxPool, .activation, .flatten:
-            return []
+    private func receptiveFieldJSON(_ field: ReceptiveField) -> JSONValue {
+        switch field {
+        case .global:
+            return .object([("global", .bool(true)), ("size", .array([.integer(network.input.height), .integer(network.input.width)]))])
+        case .unaligned:
+            return .object([("global", .bool(false)), ("aligned", .bool(false))])
+        case .untracked:
+            return .object([("global", .bool(false)), ("aligned", .bool(true)), ("tracked", .bool(false))])
+        case .local(let height, let width, let aligned):
+            func sizes(_ bound: (ClosedRange<Int>) -> Int) -> JSONValue {
+                .array([height, width].map { .integer($0.sizes.map(bound) ?? 0) })
+            }
+            func pattern(_ axis: AxisField) -> JSONValue {
+                .object([
+                    ("period", .integer(axis.period)),
+                    ("step", .integer(axis.step)),
+                    ("spans", .array(axis.spans.map { span in span.map { .array([.integer($0.low), .integer($0.high)]) } ?? .null })),
+                ])
+            }
+            let varies = [height, width].contains { $0.sizes.map { $0.lowerBound != $0.upperBound } ?? false }
+            return .object([
+                ("global", .bool(false)),
+                ("aligned", .bool(aligned)),
+                ("size", sizes(\.upperBound)),
+            ] + (varies ? [("size_min", sizes(\.lowerBound))] : []) + [
+                ("jump", .array([height, width].map { .array([.integer($0.jump.numerator), .integer($0.jump.denominator)]) })),
+                ("centre", .array([height, width].map { $0.centre.map(JSONValue.number) ?? .null })),
+                ("pattern", .object([("height", pattern(height)), ("width", pattern(width))])),
+            ])
         }
     }
 
-    private func receptiveFieldJSON(_ field: ReceptiveField) -> JSONValue {
-        if field.isGlobal {
-            return .object([("global", .bool(true)), ("size", .array([.integer(field.inputSides.height), .integer(field.inputSides.width)]))])
-        }
-        return .object([
-            ("global", .bool(false)),
-            ("size", .array([.integer(field.height.size), .integer(field.width.size)])),
-            ("jump", .array([.integer(field.height.jump), .integer(field.width.jump)])),
-            ("centre", .array([.number(field.height.centre), .number(field.width.centre)])),
+    /// Every buffer of the arena with its place and lifetime (steps numbered from 1, in execution order).
+    private func memoryPlanJSON() -> JSONValue {
+        .object([
+            ("arena_bytes", .integer(arenaBytes)),
+            ("lower_bound_bytes", .integer(lowerBoundBytes)),
+            ("steps", .array(steps.map { layers in .array(layers.map { .string(network.layers[$0].name) }) })),
+            ("buffers", .array(buffers.map { buffer in
+                .object([
+                    ("purpose", .string(buffer.purpose)),
+                    ("offset_bytes", .integer(buffer.offset * 4)),
+                    ("bytes", .integer(buffer.floats * 4)),
+                    ("first_step", .integer(buffer.firstStep + 1)),
+                    ("last_step", .integer(buffer.lastStep + 1)),
+                ])
+            })),
         ])
     }
 }

@@ -13,13 +13,16 @@ public struct ParameterSlot: Hashable, Sendable {
     /// `<layer>.<role>`, as PyTorch names it.
     public var name: String
     public var shape: [Int]
+    /// How `init-weights` fills it.
+    public var initial: InitialValues
 
     public var count: Int { shape.reduce(1, *) }
 }
 
 extension CheckedNetwork {
-    /// Every tensor the network needs, in layer order, with PyTorch's layouts: conv
-    /// `[out, in/groups, kh, kw]`, dense `[out, in]` (in in C, H, W flatten order), biases `[out]`,
+    /// Every tensor the network needs, in layer order, with PyTorch's layouts (each operation's file
+    /// in `Operators/` states its own): conv `[out, in/groups, kh, kw]`, conv_transpose
+    /// `[in, out/groups, kh, kw]`, dense `[out, in]` (in in C, H, W flatten order), biases `[out]`,
     /// batchnorm `weight`, `bias`, `running_mean`, `running_var` `[C]`.
     public var parameterSlots: [ParameterSlot] {
         layers.flatMap(\.parameterSlots)
@@ -28,21 +31,9 @@ extension CheckedNetwork {
 
 extension CheckedLayer {
     public var parameterSlots: [ParameterSlot] {
-        func slot(_ role: ParameterRole, _ shape: [Int]) -> ParameterSlot {
-            ParameterSlot(layerIndex: index, role: role, name: "\(name).\(role.rawValue)", shape: shape)
-        }
-        switch operation {
-        case .conv(let conv):
-            let weight = slot(.weight, [conv.outChannels, conv.inChannelsPerGroup, conv.window.kernel.height, conv.window.kernel.width])
-            return conv.hasBias ? [weight, slot(.bias, [conv.outChannels])] : [weight]
-        case .dense(let dense):
-            let weight = slot(.weight, [dense.outFeatures, dense.inFeatures])
-            return dense.hasBias ? [weight, slot(.bias, [dense.outFeatures])] : [weight]
-        case .batchNorm:
-            let channels = [output.channels]
-            return [slot(.weight, channels), slot(.bias, channels), slot(.runningMean, channels), slot(.runningVar, channels)]
-        case .maxPool, .avgPool, .globalAvgPool, .globalMaxPool, .activation, .dropout, .flatten:
-            return []
+        operation.rules.parameters(of: self).map { parameter in
+            ParameterSlot(layerIndex: index, role: parameter.role, name: "\(name).\(parameter.role.rawValue)", shape: parameter.shape,
+                          initial: parameter.initial)
         }
     }
 }

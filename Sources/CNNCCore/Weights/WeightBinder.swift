@@ -37,63 +37,52 @@ public struct WeightBinder {
 
     private mutating func bindInline() {
         for layer in network.layers {
-            switch (layer.operation, layer.spec.kind) {
-            case (.conv(let conv), .conv(let spec)):
-                if let inline = spec.weight {
-                    bindConvWeight(inline, conv, layer)
-                }
-                if let bias = spec.bias.inline {
-                    bindBias(bias, count: conv.outChannels, layer)
-                }
-            case (.dense(let dense), .dense(let spec)):
-                if let inline = spec.weight {
-                    let expected = [dense.outFeatures, dense.inFeatures]
-                    if inline.tensor.shape == expected {
-                        weights[name: "\(layer.name).weight"] = inline.tensor.values
-                    } else {
-                        diagnostics.error("'weight' of '\(layer.name)' has shape \(shapeText(inline.tensor.shape)), but '\(layer.name)' needs \(shapeText(expected)) ([units, in_features])",
-                                          at: inline.tensor.location)
-                    }
-                }
-                if let bias = spec.bias.inline {
-                    bindBias(bias, count: dense.outFeatures, layer)
-                }
-            default:
-                break
+            let inline = layer.spec.kind.inlineParameters
+            let slots = layer.parameterSlots
+            if let weight = inline.weight, let slot = slots.first(where: { $0.role == .weight }) {
+                bindWeight(weight, slot, layer)
+            }
+            if let bias = inline.bias, let slot = slots.first(where: { $0.role == .bias }) {
+                bindBias(bias, count: slot.count, layer)
             }
         }
     }
 
-    /// `[out][in/groups][kh][kw]`, or one `[kh][kw]` filter for every output/input channel pair.
-    private mutating func bindConvWeight(_ inline: InlineWeights, _ conv: Convolution, _ layer: CheckedLayer) {
-        let kernel = conv.window.kernel
-        let full = [conv.outChannels, conv.inChannelsPerGroup, kernel.height, kernel.width]
-        let filter = [kernel.height, kernel.width]
+    /// The full tensor, or for a convolution one `[kh][kw]` filter for every output/input channel pair.
+    private mutating func bindWeight(_ inline: InlineWeights, _ slot: ParameterSlot, _ layer: CheckedLayer) {
         var values: [Float]
-        switch inline.tensor.shape {
-        case full:
+        let filter = Array(slot.shape.suffix(2))
+        let isConvolution = if case .conv = layer.operation { true } else { false }
+        if inline.tensor.shape == slot.shape {
             values = inline.tensor.values
-        case filter:
-            values = Array([[Float]](repeating: inline.tensor.values, count: conv.outChannels * conv.inChannelsPerGroup).joined())
-        default:
-            diagnostics.error("'weight' of '\(layer.name)' has shape \(shapeText(inline.tensor.shape)), but '\(layer.name)' needs \(shapeText(full)) ([out, in/groups, kh, kw]) or one \(shapeText(filter)) filter",
+        } else if isConvolution, inline.tensor.shape == filter {
+            values = Array([[Float]](repeating: inline.tensor.values, count: slot.shape[0] * slot.shape[1]).joined())
+        } else {
+            let layout: String
+            switch layer.operation {
+            case .conv: layout = "([out, in/groups, kh, kw]) or one \(shapeText(filter)) filter"
+            case .convTranspose: layout = "([in, out/groups, kh, kw])"
+            default: layout = "([units, in_features])"
+            }
+            diagnostics.error("'weight' of '\(layer.name)' has shape \(shapeText(inline.tensor.shape)), but '\(layer.name)' needs \(shapeText(slot.shape)) \(layout)",
                               at: inline.tensor.location)
             return
         }
         if inline.normalize {
-            let taps = kernel.height * kernel.width
+            let taps = filter.reduce(1, *)
+            let perGroup = slot.shape[1]
             for start in stride(from: 0, to: values.count, by: taps) {
                 let sum = values[start..<start + taps].reduce(0, +)
                 guard sum != 0 else {
                     let pair = start / taps
-                    diagnostics.error("'normalize: true' divides each kernel by its sum, but the sum of kernel [\(pair / conv.inChannelsPerGroup)][\(pair % conv.inChannelsPerGroup)] of '\(layer.name)' is 0",
+                    diagnostics.error("'normalize: true' divides each kernel by its sum, but the sum of kernel [\(pair / perGroup)][\(pair % perGroup)] of '\(layer.name)' is 0",
                                       at: inline.tensor.location)
                     return
                 }
                 for index in start..<start + taps { values[index] /= sum }
             }
         }
-        weights[name: "\(layer.name).weight"] = values
+        weights[slot] = values
     }
 
     private mutating func bindBias(_ bias: InlineTensor, count: Int, _ layer: CheckedLayer) {

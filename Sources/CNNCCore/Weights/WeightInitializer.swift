@@ -16,18 +16,13 @@ public enum WeightInitializer {
                                skipping skip: Set<String> = []) -> [SafeTensorsWriter.Tensor] {
         network.parameterSlots.filter { !skip.contains($0.name) }.map { slot in
             var rng = Xoshiro256StarStar(seed: seed ^ fnv1a(slot.name))
-            let layer = network.layers[slot.layerIndex]
             let values: [Float]
-            switch (slot.role, layer.operation) {
-            case (.weight, .conv(let conv)):
-                values = heNormal(count: slot.count, fanIn: conv.inChannelsPerGroup * conv.window.kernel.height * conv.window.kernel.width, rng: &rng)
-            case (.weight, .dense(let dense)):
-                values = heNormal(count: slot.count, fanIn: dense.inFeatures, rng: &rng)
-            case (.weight, _):
+            switch slot.initial {
+            case .heNormal(let fanIn):
+                values = heNormal(count: slot.count, fanIn: fanIn, rng: &rng)
+            case .ones:
                 values = mode == .standard ? constant(1, slot) : uniform(0.5, 1.5, slot, &rng)
-            case (.runningVar, _):
-                values = mode == .standard ? constant(1, slot) : uniform(0.5, 1.5, slot, &rng)
-            case (.bias, _), (.runningMean, _):
+            case .zeros:
                 values = mode == .standard ? constant(0, slot) : uniform(-0.5, 0.5, slot, &rng)
             }
             return (slot.name, slot.shape, values)

@@ -4,8 +4,9 @@ import BlurWeights
 
 /// blur: 1×256×256 → 1×256×256, 9 parameters, 589,824 MACs per inference.
 ///
-/// Each instance owns its scratch memory (197,636 floats), allocated once; `predict` allocates
-/// nothing. Use one instance per thread.
+/// Each instance owns its scratch memory (66,576 floats, 266,304 bytes; the largest set of tensors
+/// alive at once needs 266,304 bytes), allocated once; `predict` allocates nothing. Use one
+/// instance per thread.
 public struct BlurNetwork: ~Copyable {
     public static let inputShape = (channels: 1, height: 256, width: 256)
     public static let outputShape = (channels: 1, height: 256, width: 256)
@@ -17,8 +18,8 @@ public struct BlurNetwork: ~Copyable {
     private let arena: UnsafeMutablePointer<Float>
 
     public init() {
-        arena = .allocate(capacity: 197636)
-        arena.initialize(repeating: 0, count: 197636)
+        arena = .allocate(capacity: 66576)
+        arena.initialize(repeating: 0, count: 66576)
     }
 
     deinit {
@@ -57,25 +58,21 @@ public struct BlurNetwork: ~Copyable {
 
     private func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
         let weights = cnnc_blur_weights()!
-        let padded = arena + 131072
-        let scratch = arena + 197636
-        Steps.padMean3x3(input, padded, weights, scratch)
-        Steps.mean3x3(padded, output, weights, scratch)
+        Steps.mean3x3(input, output, arena, weights)
     }
 }
 
-/// The network's steps in order, each a kernel call with its shapes as constants.
+/// The network's steps in order, each kernel called with its shapes as constants.
+///
+/// Arena layout (floats): every intermediate tensor from the step that writes it to the last step
+/// that reads it; buffers alive at the same time never overlap.
+/// - [0, 66564): padded input of mean3x3, step 1
 private enum Steps {
-    // pad the input of mean3x3 (models/blur.yaml:6): conv 3×3, pad 1, replicate, no bias
+    // 1. mean3x3 (models/blur.yaml:6): conv 3×3, pad 1, replicate, no bias
     @inline(never)
-    static func padMean3x3(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
-        padPlanes(source, into: target, channels: 1, height: 256, width: 256, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .replicate)
-    }
-
-    // mean3x3 (models/blur.yaml:6): conv 3×3, pad 1, replicate, no bias
-    @inline(never)
-    static func mean3x3(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
-        convolveDepthwise(source, weights: weights + Offsets.mean3x3Weight, bias: nil, output: target,
+    static func mean3x3(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
+        padPlanes(input, into: arena, channels: 1, height: 256, width: 256, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .replicate)
+        convolveDepthwise(arena, weights: weights + Offsets.mean3x3Weight, bias: nil, output: output,
                           geometry: ConvolutionGeometry(inChannels: 1, outChannels: 1, groups: 1, inHeight: 258, inWidth: 258, outHeight: 256, outWidth: 256, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
                           activation: Activations.Identity())
     }

@@ -4,8 +4,9 @@ import N1BadNameClassWeights
 
 /// 1 "Bad" */ name\ class: 2×9×9 → 3×1×1, 575 parameters, 21,668 MACs per inference.
 ///
-/// Each instance owns its scratch memory (19,884 floats), allocated once; `predict` allocates
-/// nothing. Use one instance per thread.
+/// Each instance owns its scratch memory (4,624 floats, 18,496 bytes; the largest set of tensors
+/// alive at once needs 18,496 bytes), allocated once; `predict` allocates nothing. Use one
+/// instance per thread.
 public struct N1BadNameClassNetwork: ~Copyable {
     public static let inputShape = (channels: 2, height: 9, width: 9)
     public static let outputShape = (channels: 3, height: 1, width: 1)
@@ -18,8 +19,8 @@ public struct N1BadNameClassNetwork: ~Copyable {
     private let arena: UnsafeMutablePointer<Float>
 
     public init() {
-        arena = .allocate(capacity: 19884)
-        arena.initialize(repeating: 0, count: 19884)
+        arena = .allocate(capacity: 4624)
+        arena.initialize(repeating: 0, count: 4624)
     }
 
     deinit {
@@ -58,92 +59,83 @@ public struct N1BadNameClassNetwork: ~Copyable {
 
     private func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
         let weights = cnnc_n1badnameclass_weights()!
-        let buffer0 = arena
-        let buffer1 = arena + 484
-        let padded = arena + 968
-        let scratch = arena + 1452
-        Steps.pad_class(input, padded, weights, scratch)
-        Steps._class(padded, buffer0, weights, scratch)
-        Steps.padConv1(buffer0, padded, weights, scratch)
-        Steps.conv1(padded, buffer1, weights, scratch)
-        Steps.padConv12(buffer1, padded, weights, scratch)
-        Steps.conv12(padded, buffer0, weights, scratch)
-        Steps.letX1(buffer0, buffer1, weights, scratch)
-        Steps.n3rd(buffer1, buffer0, weights, scratch)
-        Steps.typeModel(buffer0, buffer1, weights, scratch)
-        Steps.offsetsModel(buffer1, output, weights, scratch)
+        Steps._class(input, output, arena, weights)
+        Steps.conv1(input, output, arena, weights)
+        Steps.conv12(input, output, arena, weights)
+        Steps.letX1(input, output, arena, weights)
+        Steps.n3rd(input, output, arena, weights)
+        Steps.typeModel(input, output, arena, weights)
+        Steps.offsetsModel(input, output, arena, weights)
     }
 }
 
-/// The network's steps in order, each a kernel call with its shapes as constants.
+/// The network's steps in order, each kernel called with its shapes as constants.
+///
+/// Arena layout (floats): every intermediate tensor from the step that writes it to the last step
+/// that reads it; buffers alive at the same time never overlap.
+/// - [0, 242): padded input of class, step 1
+/// - [0, 3456): columns for conv-1, step 2
+/// - [0, 484): padded input of conv 1, step 3
+/// - [0, 484): "quoted" \ back\slash, steps 4–5
+/// - [0, 3): Type, steps 6–7
+/// - [496, 980): conv 1, steps 3–4
+/// - [496, 596): 3rd, steps 5–6
+/// - [3456, 3940): padded input of conv-1, step 2
+/// - [3952, 4276): self, steps 1–2
+/// - [4288, 4612): relu2, steps 2–3
 private enum Steps {
-    // pad the input of class (Tests/Fixtures/codegen/hostile.yaml:6): conv 3×3, pad 1
+    // 1. class (Tests/Fixtures/codegen/hostile.yaml:6): conv 3×3, pad 1 + self (relu, fused)
     @inline(never)
-    static func pad_class(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
-        padPlanes(source, into: target, channels: 2, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
-    }
-
-    // class (Tests/Fixtures/codegen/hostile.yaml:6): conv 3×3, pad 1 + self (relu, fused)
-    @inline(never)
-    static func _class(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
-        convolveDirect(source, packedWeights: weights + Offsets.classWeight, bias: weights + Offsets.classBias, output: target,
+    static func _class(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
+        padPlanes(input, into: arena, channels: 2, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
+        convolveDirect(arena, packedWeights: weights + Offsets.classWeight, bias: weights + Offsets.classBias, output: arena + 3952,
                        geometry: ConvolutionGeometry(inChannels: 2, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
                        activation: Activations.ReLU())
     }
 
-    // pad the input of conv-1 (Tests/Fixtures/codegen/hostile.yaml:8): conv 3×3, pad 1
+    // 2. conv-1 (Tests/Fixtures/codegen/hostile.yaml:8): conv 3×3, pad 1 + relu2 (relu, fused)
     @inline(never)
-    static func padConv1(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
-        padPlanes(source, into: target, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
-    }
-
-    // conv-1 (Tests/Fixtures/codegen/hostile.yaml:8): conv 3×3, pad 1 + relu2 (relu, fused)
-    @inline(never)
-    static func conv1(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
-        convolveGEMM(source, packedWeights: weights + Offsets.conv1Weight, bias: weights + Offsets.conv1Bias, output: target,
+    static func conv1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
+        padPlanes(arena + 3952, into: arena + 3456, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
+        convolveGEMM(arena + 3456, packedWeights: weights + Offsets.conv1Weight, bias: weights + Offsets.conv1Bias, output: arena + 4288,
                      geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
-                     activation: Activations.ReLU(), scratch: scratch)
+                     activation: Activations.ReLU(), scratch: arena)
     }
 
-    // pad the input of conv 1 (Tests/Fixtures/codegen/hostile.yaml:9): conv 1×1, pad 1, reflect
+    // 3. conv 1 (Tests/Fixtures/codegen/hostile.yaml:9): conv 1×1, pad 1, reflect
     @inline(never)
-    static func padConv12(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
-        padPlanes(source, into: target, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .reflect)
-    }
-
-    // conv 1 (Tests/Fixtures/codegen/hostile.yaml:9): conv 1×1, pad 1, reflect
-    @inline(never)
-    static func conv12(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
-        convolveDirect(source, packedWeights: weights + Offsets.conv1Weight2, bias: weights + Offsets.conv1Bias2, output: target,
+    static func conv12(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
+        padPlanes(arena + 4288, into: arena, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .reflect)
+        convolveDirect(arena, packedWeights: weights + Offsets.conv1Weight2, bias: weights + Offsets.conv1Bias2, output: arena + 496,
                        geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 11, outWidth: 11, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
                        activation: Activations.Identity())
     }
 
-    // */ let x = 1 /* (Tests/Fixtures/codegen/hostile.yaml:10): conv 1×1 + "quoted" \ back\slash (batchnorm, fused)
+    // 4. */ let x = 1 /* (Tests/Fixtures/codegen/hostile.yaml:10): conv 1×1 + "quoted" \ back\slash (batchnorm, fused)
     @inline(never)
-    static func letX1(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
-        convolveDirect(source, packedWeights: weights + Offsets.letX1Weight, bias: weights + Offsets.letX1Bias, output: target,
+    static func letX1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
+        convolveDirect(arena + 496, packedWeights: weights + Offsets.letX1Weight, bias: weights + Offsets.letX1Bias, output: arena,
                        geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 11, outWidth: 11, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
                        activation: Activations.Identity())
     }
 
-    // 3rd (Tests/Fixtures/codegen/hostile.yaml:12): maxpool 2×2
+    // 5. 3rd (Tests/Fixtures/codegen/hostile.yaml:12): maxpool 2×2
     @inline(never)
-    static func n3rd(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
-        maxPool(source, output: target, geometry: PoolingGeometry(channels: 4, inHeight: 11, inWidth: 11, outHeight: 5, outWidth: 5, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
+    static func n3rd(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
+        maxPool(arena, output: arena + 496, geometry: PoolingGeometry(channels: 4, inHeight: 11, inWidth: 11, outHeight: 5, outWidth: 5, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
     }
 
-    // Type (Tests/Fixtures/codegen/hostile.yaml:14): dense
+    // 6. Type (Tests/Fixtures/codegen/hostile.yaml:14): dense
     @inline(never)
-    static func typeModel(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
-        dense(source, packedWeights: weights + Offsets.typeWeight, bias: weights + Offsets.typeBias, output: target,
+    static func typeModel(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
+        dense(arena + 496, packedWeights: weights + Offsets.typeWeight, bias: weights + Offsets.typeBias, output: arena,
               inFeatures: 100, outFeatures: 3, activation: Activations.Identity())
     }
 
-    // Offsets (Tests/Fixtures/codegen/hostile.yaml:15): softmax
+    // 7. Offsets (Tests/Fixtures/codegen/hostile.yaml:15): softmax
     @inline(never)
-    static func offsetsModel(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
-        softmaxOverChannels(source, output: target, channels: 3, plane: 1)
+    static func offsetsModel(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
+        softmaxOverChannels(arena, output: output, channels: 3, plane: 1)
     }
 }
 

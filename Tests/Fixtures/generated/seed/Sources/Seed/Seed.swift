@@ -4,8 +4,9 @@ import SeedWeights
 
 /// seed: 1×28×28 → 10×1×1, 1,584 parameters, 38,514 MACs per inference.
 ///
-/// Each instance owns its scratch memory (5,604 floats), allocated once; `predict` allocates
-/// nothing. Use one instance per thread.
+/// Each instance owns its scratch memory (3,264 floats, 13,056 bytes; the largest set of tensors
+/// alive at once needs 13,056 bytes), allocated once; `predict` allocates nothing. Use one
+/// instance per thread.
 public struct SeedNetwork: ~Copyable {
     public static let inputShape = (channels: 1, height: 28, width: 28)
     public static let outputShape = (channels: 10, height: 1, width: 1)
@@ -18,8 +19,8 @@ public struct SeedNetwork: ~Copyable {
     private let arena: UnsafeMutablePointer<Float>
 
     public init() {
-        arena = .allocate(capacity: 5604)
-        arena.initialize(repeating: 0, count: 5604)
+        arena = .allocate(capacity: 3264)
+        arena.initialize(repeating: 0, count: 3264)
     }
 
     deinit {
@@ -58,74 +59,68 @@ public struct SeedNetwork: ~Copyable {
 
     private func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
         let weights = cnnc_seed_weights()!
-        let buffer0 = arena
-        let buffer1 = arena + 2352
-        let padded = arena + 4704
-        let scratch = arena + 5604
-        Steps.padConv1(input, padded, weights, scratch)
-        Steps.conv1(padded, buffer0, weights, scratch)
-        Steps.maxpool1(buffer0, buffer1, weights, scratch)
-        Steps.padConv2(buffer1, padded, weights, scratch)
-        Steps.conv2(padded, buffer0, weights, scratch)
-        Steps.maxpool2(buffer0, buffer1, weights, scratch)
-        Steps.dense1(buffer1, buffer0, weights, scratch)
-        Steps.softmax1(buffer0, output, weights, scratch)
+        Steps.conv1(input, output, arena, weights)
+        Steps.maxpool1(input, output, arena, weights)
+        Steps.conv2(input, output, arena, weights)
+        Steps.maxpool2(input, output, arena, weights)
+        Steps.dense1(input, output, arena, weights)
+        Steps.softmax1(input, output, arena, weights)
     }
 }
 
-/// The network's steps in order, each a kernel call with its shapes as constants.
+/// The network's steps in order, each kernel called with its shapes as constants.
+///
+/// Arena layout (floats): every intermediate tensor from the step that writes it to the last step
+/// that reads it; buffers alive at the same time never overlap.
+/// - [0, 2352): relu1, steps 1–2
+/// - [0, 768): padded input of conv2, step 3
+/// - [0, 147): maxpool2, steps 4–5
+/// - [160, 170): dense1, steps 5–6
+/// - [768, 1356): relu2, steps 3–4
+/// - [2352, 3252): padded input of conv1, step 1
+/// - [2352, 2940): maxpool1, steps 2–3
 private enum Steps {
-    // pad the input of conv1 (models/seed.yaml:7): conv 3×3, pad 1
+    // 1. conv1 (models/seed.yaml:7): conv 3×3, pad 1 + relu1 (relu, fused)
     @inline(never)
-    static func padConv1(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
-        padPlanes(source, into: target, channels: 1, height: 28, width: 28, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
-    }
-
-    // conv1 (models/seed.yaml:7): conv 3×3, pad 1 + relu1 (relu, fused)
-    @inline(never)
-    static func conv1(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
-        convolveDirect(source, packedWeights: weights + Offsets.conv1Weight, bias: weights + Offsets.conv1Bias, output: target,
+    static func conv1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
+        padPlanes(input, into: arena + 2352, channels: 1, height: 28, width: 28, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
+        convolveDirect(arena + 2352, packedWeights: weights + Offsets.conv1Weight, bias: weights + Offsets.conv1Bias, output: arena,
                        geometry: ConvolutionGeometry(inChannels: 1, outChannels: 3, groups: 1, inHeight: 30, inWidth: 30, outHeight: 28, outWidth: 28, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
                        activation: Activations.ReLU())
     }
 
-    // maxpool1 (models/seed.yaml:9): maxpool 2×2
+    // 2. maxpool1 (models/seed.yaml:9): maxpool 2×2
     @inline(never)
-    static func maxpool1(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
-        maxPool(source, output: target, geometry: PoolingGeometry(channels: 3, inHeight: 28, inWidth: 28, outHeight: 14, outWidth: 14, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
+    static func maxpool1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
+        maxPool(arena, output: arena + 2352, geometry: PoolingGeometry(channels: 3, inHeight: 28, inWidth: 28, outHeight: 14, outWidth: 14, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
     }
 
-    // pad the input of conv2 (models/seed.yaml:10): conv 3×3, pad 1
+    // 3. conv2 (models/seed.yaml:10): conv 3×3, pad 1 + relu2 (relu, fused)
     @inline(never)
-    static func padConv2(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
-        padPlanes(source, into: target, channels: 3, height: 14, width: 14, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
-    }
-
-    // conv2 (models/seed.yaml:10): conv 3×3, pad 1 + relu2 (relu, fused)
-    @inline(never)
-    static func conv2(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
-        convolveDirect(source, packedWeights: weights + Offsets.conv2Weight, bias: weights + Offsets.conv2Bias, output: target,
+    static func conv2(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
+        padPlanes(arena + 2352, into: arena, channels: 3, height: 14, width: 14, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
+        convolveDirect(arena, packedWeights: weights + Offsets.conv2Weight, bias: weights + Offsets.conv2Bias, output: arena + 768,
                        geometry: ConvolutionGeometry(inChannels: 3, outChannels: 3, groups: 1, inHeight: 16, inWidth: 16, outHeight: 14, outWidth: 14, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
                        activation: Activations.ReLU())
     }
 
-    // maxpool2 (models/seed.yaml:12): maxpool 2×2
+    // 4. maxpool2 (models/seed.yaml:12): maxpool 2×2
     @inline(never)
-    static func maxpool2(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
-        maxPool(source, output: target, geometry: PoolingGeometry(channels: 3, inHeight: 14, inWidth: 14, outHeight: 7, outWidth: 7, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
+    static func maxpool2(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
+        maxPool(arena + 768, output: arena, geometry: PoolingGeometry(channels: 3, inHeight: 14, inWidth: 14, outHeight: 7, outWidth: 7, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
     }
 
-    // dense1 (models/seed.yaml:14): dense, no bias
+    // 5. dense1 (models/seed.yaml:14): dense, no bias
     @inline(never)
-    static func dense1(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
-        dense(source, packedWeights: weights + Offsets.dense1Weight, bias: nil, output: target,
+    static func dense1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
+        dense(arena, packedWeights: weights + Offsets.dense1Weight, bias: nil, output: arena + 160,
               inFeatures: 147, outFeatures: 10, activation: Activations.Identity())
     }
 
-    // softmax1 (models/seed.yaml:15): softmax
+    // 6. softmax1 (models/seed.yaml:15): softmax
     @inline(never)
-    static func softmax1(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ scratch: UnsafeMutablePointer<Float>) {
-        softmaxOverChannels(source, output: target, channels: 10, plane: 1)
+    static func softmax1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
+        softmaxOverChannels(arena + 160, output: output, channels: 10, plane: 1)
     }
 }
 

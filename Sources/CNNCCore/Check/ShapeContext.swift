@@ -1,0 +1,67 @@
+import CNNCRuntime
+
+/// What a shape rule sees of one layer — its spec, the shapes it reads and who produced them — and
+/// where it reports. Every operation's `check` in `Operators/` takes one.
+struct ShapeContext {
+    /// One value the layer reads.
+    struct Input {
+        var value: ValueID
+        var shape: FeatureShape
+        /// "'pool1'" or "the input", for sentences.
+        var producer: String
+        /// Where the producing layer (or the input) is written.
+        var producerLocation: SourceLocation
+        /// The `from:` entry naming it, else the layer's kind key.
+        var reference: SourceLocation
+
+        /// "'pool1' produces 16×8×8 here" at the producer.
+        var producerNote: Diagnostic.Note {
+            value == .input ? .init("the input is \(shape)", at: producerLocation) : .init("\(producer) produces \(shape) here", at: producerLocation)
+        }
+
+        /// "'pool1' produces" or "the input has", the subject of a sentence about its shape.
+        var producerSubject: String { value == .input ? "the input has" : "\(producer) produces" }
+    }
+
+    let layer: LayerSpec
+    let inputs: [Input]
+    var diagnostics = Diagnostics()
+
+    var name: String { layer.name }
+    var input: FeatureShape { inputs[0].shape }
+    var producer: Diagnostic.Note { inputs[0].producerNote }
+    var producerSubject: String { inputs[0].producerSubject }
+
+    mutating func error(_ message: String, at location: SourceLocation?, notes: [Diagnostic.Note] = []) {
+        diagnostics.error(message, at: location, notes: notes)
+    }
+
+    /// Elements of a shape, or nil beyond `ShapeLimits.maximumElements`.
+    func elementCount(_ shape: FeatureShape) -> Int? {
+        ShapeLimits.product(shape.channels, shape.height, shape.width)
+    }
+
+    /// The output shape, or an error when it would be too large.
+    mutating func checkedOutput(_ shape: FeatureShape) -> FeatureShape? {
+        guard elementCount(shape) != nil else {
+            error("'\(name)' would produce \(shape), more than \(ShapeLimits.maximumElements.grouped) elements", at: layer.location,
+                  notes: inputs.map(\.producerNote))
+            return nil
+        }
+        return shape
+    }
+
+    /// Errors for multiply-accumulate counts beyond `ShapeLimits.maximumLayerMACs`.
+    mutating func checkMACs(_ factors: Int...) -> Bool {
+        var product = 1
+        for factor in factors {
+            let (next, overflow) = product.multipliedReportingOverflow(by: factor)
+            if overflow || next > ShapeLimits.maximumLayerMACs {
+                error("'\(name)' would need more than \(ShapeLimits.maximumLayerMACs.grouped) multiply-accumulates", at: layer.location)
+                return false
+            }
+            product = next
+        }
+        return true
+    }
+}

@@ -1,0 +1,75 @@
+import CNNCKernels
+
+extension Convolution: Lowering {
+    var fusion: Fusion { [.foldsBatchnorm, .activationEpilogue, .residual] }
+
+    func lower(_ group: FusedGroup, _ builder: inout PlanBuilder) {
+        let layer = group.head
+        var source = builder.read(layer.inputs[0])
+        var inHeight = layer.input.height, inWidth = layer.input.width
+        let padding = window.padding
+        if !padding.isZero {
+            let margins = Margins(top: padding.top, bottom: padding.bottom, left: padding.left, right: padding.right)
+            let mode: BorderMode
+            switch paddingMode {
+            case .zeros: mode = .constant(0)
+            case .constant(let value): mode = .constant(value)
+            case .reflect: mode = .reflect
+            case .replicate: mode = .replicate
+            case .circular: mode = .circular
+            }
+            inHeight += padding.top + padding.bottom
+            inWidth += padding.left + padding.right
+            let padded = builder.temporary("padded input of \(layer.name)", floats: inChannels * inHeight * inWidth)
+            builder.emit(.pad(source: source, target: padded, channels: inChannels, height: layer.input.height, width: layer.input.width,
+                              margins: margins, mode: mode))
+            source = padded
+        }
+        let geometry = ConvolutionGeometry(
+            inChannels: inChannels, outChannels: outChannels, groups: groups, inHeight: inHeight, inWidth: inWidth,
+            outHeight: layer.output.height, outWidth: layer.output.width, kernelHeight: window.kernel.height,
+            kernelWidth: window.kernel.width, strideHeight: window.stride.height, strideWidth: window.stride.width,
+            dilationHeight: window.dilation.height, dilationWidth: window.dilation.width)
+        let batchnorm = group.batchnorm
+        let parameters = { (weights: NetworkWeights) in
+            WeightFolding.parameters(layer, folding: batchnorm, perOutput: geometry.reduction, weights)
+        }
+        let name = "\(layer.name).weight"
+        enum Strategy { case depthwise, direct, gemm }
+        let strategy: Strategy = geometry.inChannelsPerGroup == 1 && geometry.outChannelsPerGroup == 1 ? .depthwise
+            : Self.prefersDirect(geometry) ? .direct : .gemm
+        let weights: ExecutionPlan.WeightSlice
+        switch strategy {
+        case .depthwise:
+            weights = builder.slice(name, count: outChannels * geometry.reduction) { parameters($0).weight }
+        case .direct:
+            weights = builder.slice(name, count: directPackedCount(geometry)) { packForDirect(parameters($0).weight, geometry: geometry) }
+        case .gemm:
+            weights = builder.slice(name, count: gemmPackedCount(geometry)) { packForGEMM(parameters($0).weight, geometry: geometry) }
+        }
+        let bias = hasBias || batchnorm != nil
+            ? builder.slice("\(layer.name).bias", count: outChannels) { parameters($0).bias! } : nil
+        let residual = group.residual.map { builder.read($0.other) }
+        switch strategy {
+        case .depthwise:
+            let target = builder.target(for: group)
+            builder.emit(.convolveDepthwise(source: source, target: target, residual: residual, weights: weights, bias: bias,
+                                            geometry: geometry, activation: group.epilogue))
+        case .direct:
+            let target = builder.target(for: group)
+            builder.emit(.convolveDirect(source: source, target: target, residual: residual, weights: weights, bias: bias,
+                                         geometry: geometry, activation: group.epilogue))
+        case .gemm:
+            let scratch = builder.temporary("columns for \(layer.name)", floats: gemmScratchCount(geometry))
+            let target = builder.target(for: group)
+            builder.emit(.convolveGEMM(source: source, target: target, residual: residual, weights: weights, bias: bias,
+                                       geometry: geometry, activation: group.epilogue, scratch: scratch))
+        }
+    }
+
+    /// Direct convolution wins when each output sums few terms or few channels share each gathered
+    /// column (measured on this project's models; see docs/codegen.md).
+    static func prefersDirect(_ g: ConvolutionGeometry) -> Bool {
+        g.reduction <= 32 || g.outChannelsPerGroup < 4
+    }
+}
