@@ -105,7 +105,8 @@ func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, 
 }
 
 @Suite struct PlanExecutionTests {
-    /// Specs that together use every kernel, every fusion and every border mode.
+    /// Specs that together use every kernel, every fusion and every border mode; an entry starting with
+    /// `output:` is a top-level key.
     static let specs: [(String, String, [String])] = [
         ("every padding mode and dilation", "{channels: 2, height: 9, width: 11}", [
             "conv: {channels: 3, kernel: 3, padding: 1, padding_mode: reflect, activation: relu}",
@@ -159,13 +160,81 @@ func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, 
             "softmax",
         ]),
         ("a network of no-ops", "{channels: 2, height: 3, width: 3}", ["dropout", "flatten"]),
+        ("residual blocks: identity, projection, and an add the conv cannot absorb", "{channels: 4, height: 10, width: 10}", [
+            "conv: {name: stem, channels: 8, kernel: 3, padding: 1, activation: relu}",
+            "conv: {name: a, channels: 8, kernel: 3, padding: 1, bias: false}",
+            "add: {from: [a, stem], activation: relu}",
+            "conv: {name: b, channels: 16, kernel: 3, stride: 2, padding: 1}",
+            "conv: {name: shortcut, channels: 16, kernel: 1, stride: 2, from: relu2}",
+            "add: {name: joined, from: [b, shortcut], activation: relu6}",
+            "conv: {name: shared, channels: 16, kernel: 3, padding: 1}",
+            "add: {name: reused, from: [shared, joined]}",
+            "add: {from: [reused, shared, joined]}",
+        ]),
+        ("GEMM and depthwise convolutions with residuals", "{channels: 8, height: 9, width: 9}", [
+            "conv: {name: wide, channels: 16, kernel: 3, padding: 1, activation: relu}",
+            "conv: {channels: 16, kernel: 3, padding: 1}",
+            "add: {from: [conv2, wide]}",
+            "conv: {name: depthwise, channels: 16, kernel: 3, padding: 1, groups: 16}",
+            "add: {from: [add1, depthwise], activation: silu}",
+        ]),
+        ("squeeze-and-excitation and element-wise products", "{channels: 6, height: 7, width: 5}", [
+            "conv: {name: features, channels: 12, kernel: 3, padding: 1, activation: relu}",
+            "global_avgpool",
+            "conv: {channels: 3, kernel: 1, activation: relu}",
+            "conv: {channels: 12, kernel: 1, activation: sigmoid}",
+            "mul: {name: gated, from: [features, conv3]}",
+            "mul: {from: [conv3, gated]}",
+            "mul: {from: [mul2, features], activation: tanh}",
+            "softmax",
+        ]),
+        ("an encoder and decoder with every way up", "{channels: 3, height: 12, width: 10}", [
+            "conv: {name: enc, channels: 4, kernel: 3, padding: 1, activation: relu}",
+            "maxpool: {kernel: 2}",
+            "conv: {name: deep, channels: 8, kernel: 3, padding: 1, activation: relu}",
+            "upsample: {name: near, scale: 2}",
+            "upsample: {name: smooth, scale: 2, mode: bilinear, from: deep}",
+            "conv_transpose: {name: learned, channels: 5, kernel: 2, stride: 2, from: deep, activation: relu}",
+            "concat: {from: [near, enc, smooth, learned]}",
+            "conv: {channels: 3, kernel: 1}",
+        ]),
+        ("transposed convolutions in every form", "{channels: 4, height: 5, width: 6}", [
+            "conv_transpose: {channels: 6, kernel: 3, stride: 2, padding: 1, output_padding: 1}",
+            "conv_transpose: {channels: 4, kernel: [2, 3], stride: [1, 2], padding: [0, 1, 1, 0], groups: 2, bias: false}",
+            "conv_transpose: {channels: 9, kernel: 3, dilation: 2, stride: 3, output_padding: [2, 1], activation: elu}",
+            "upsample: {scale: [3, 1], mode: bilinear}",
+            "upsample: {scale: [1, 2]}",
+        ]),
+        ("element-wise steps in place and a view in a branch", "{channels: 3, height: 6, width: 6}", [
+            "conv: {name: x, channels: 4, kernel: 3, padding: 1}",
+            "sigmoid",
+            "batchnorm",
+            "dropout: {from: x}",
+            "add: {from: [batchnorm1, dropout1]}",
+            "softmax",
+            "flatten: {from: x}",
+            "dense: {units: 5, from: flatten1}",
+            "dropout: {from: softmax1}",
+            "global_maxpool",
+            "flatten",
+            "concat: {from: [flatten2, dense1]}",
+        ]),
+        ("a middle layer as the output, unused layers skipped", "{channels: 2, height: 5, width: 5}", [
+            "conv: {name: kept, channels: 3, kernel: 3}",
+            "conv: {name: branch, channels: 3, kernel: 1, from: input}",
+            "relu: {from: kept}",
+            "conv: {name: after, channels: 2, kernel: 1}",
+            "output: relu1",
+        ]),
         ("an activation first", "{channels: 2, height: 3, width: 3}", ["sigmoid", "flatten", "dense: {units: 4}"]),
     ]
 
     @Test(arguments: specs.indices)
     func planAgreesWithTheReferenceInterpreter(_ index: Int) throws {
         let (title, input, layers) = Self.specs[index]
-        let text = "name: t\ninput: \(input)\nlayers:\n" + layers.map { "  - \($0)" }.joined(separator: "\n") + "\n"
+        let topLevel = layers.filter { $0.hasPrefix("output:") }
+        let text = "name: t\ninput: \(input)\n" + topLevel.map { $0 + "\n" }.joined() + "layers:\n"
+            + layers.filter { !$0.hasPrefix("output:") }.map { "  - \($0)" }.joined(separator: "\n") + "\n"
         let pipeline = SpecPipeline.run(SourceFile(path: "t.yaml", text: text))
         let network = try #require(pipeline.network, "\(title): \(pipeline.renderDiagnostics())")
         let tensors = WeightInitializer.tensors(for: network, seed: UInt64(index), mode: .randomizeAll)

@@ -205,7 +205,8 @@ struct NetworkEmitter {
         case .upsampleBilinear(let source, let target, let channels, let inHeight, let inWidth, let scale):
             return "upsampleBilinear(\(operand(source)), output: \(operand(target)), channels: \(channels), inHeight: \(inHeight), inWidth: \(inWidth), scaleHeight: \(scale.height), scaleWidth: \(scale.width))"
         case .copy(let source, let target, let count):
-            return "\(operand(target)).update(from: \(operand(source)), count: \(count))"
+            let target = operand(target)
+            return "\(target.contains(" ") ? "(\(target))" : target).update(from: \(operand(source)), count: \(count))"
         }
     }
 

@@ -125,4 +125,45 @@ import Testing
         let network = try #require(pipeline.network)
         #expect(NetworkAnalysis(network).layers.last!.receptiveField.isGlobal)
     }
+
+    // MARK: Graphs
+
+    @Test func graphOperationShapes() {
+        // (8 − 1)·2 − 2 + 1·(3 − 1) + 1 + 1 = 16: the usual "double the side" transposed convolution.
+        #expect(shape(input: "{channels: 4, height: 8, width: 8}", "conv_transpose: {channels: 2, kernel: 3, stride: 2, padding: 1, output_padding: 1}") == "2×16×16")
+        // (5 − 1)·3 − 0 + 2·(2 − 1) + 0 + 1 = 15 high; (6 − 1)·1 − 1 + 1 + 1 = 6 wide.
+        #expect(shape(input: "{channels: 2, height: 5, width: 6}", "conv_transpose: {channels: 4, kernel: 2, stride: [3, 1], dilation: [2, 1], padding: [0, 0, 1, 0], groups: 2}") == "4×15×6")
+        #expect(shape(input: "{channels: 3, height: 5, width: 7}", "upsample: {scale: [2, 3], mode: bilinear}") == "3×10×21")
+        #expect(shape(input: "{channels: 3, height: 5, width: 7}", "conv: {channels: 2, kernel: 1}", "concat: {from: [conv1, input, conv1]}") == "7×5×7")
+        #expect(shape(input: "{channels: 3, height: 5, width: 7}", "global_maxpool", "mul: {from: [input, global_maxpool1]}") == "3×5×7")
+        #expect(shape(input: "{channels: 3, height: 5, width: 7}", "relu", "add: {from: [relu1, input, input]}") == "3×5×7")
+    }
+
+    @Test func fromReadsTheResultAfterActivationSugarAndDefaultsToThePreviousLayer() throws {
+        let pipeline = network("conv: {name: c, channels: 2, kernel: 3, activation: relu}", "maxpool: {kernel: 2}",
+                               "add: {from: [c, c]}", "conv: {channels: 1, kernel: 1}")
+        let network = try #require(pipeline.network, "\(errorLines(pipeline))")
+        #expect(network.layers.map(\.inputs) == [[.input], [.layer(0)], [.layer(1)], [.layer(1), .layer(1)], [.layer(3)]])
+        #expect(network.outputLayer == 4)
+        // maxpool1 is read by nothing and is not the output.
+        #expect(pipeline.diagnostics.warningCount == 1)
+        #expect(!network.isChain)
+    }
+
+    @Test func referencesAreResolvedBeforeShapesAndEveryMistakeIsReported() {
+        let pipeline = network("conv: {channels: 2, kernel: 3, from: inptu}", "add: {from: [conv1, later]}",
+                               "relu: {name: later, from: [relu1]}", "concat: {from: conv1}")
+        #expect(errorLines(pipeline) == [
+            "4:42: 'conv1' reads 'inptu', which is not a layer of this network; did you mean 'input'?",
+            "5:25: 'add1' reads 'later', which is written after it; 'from' may only name earlier layers, because the written order is the order they run in",
+            "6:32: 'later' reads 'relu1', which is not a layer of this network",
+            "7:14: 'concat1' takes at least two inputs, but 'from' lists 1",
+        ])
+    }
+
+    @Test func anIndependentBranchIsCheckedAfterAnotherFails() {
+        let pipeline = network("conv: {name: bad, channels: 2, kernel: 99}", "dense: {units: 2, from: input}", "add: {from: [bad, input]}")
+        // bad's misfit, dense's missing flatten; the add reads the failed layer and says nothing.
+        #expect(errorLines(pipeline).count == 2)
+    }
 }

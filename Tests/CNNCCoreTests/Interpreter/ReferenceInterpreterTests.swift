@@ -192,4 +192,88 @@ import Foundation
                           weights: ["dense1.weight": [-1, 0, 0, 1], "dense1.bias": [0.5]], [1, 2, 3, 7])
         #expect(out == [6.5])
     }
+    // MARK: Graph operations
+
+    @Test func addSumsItsInputsAndReadsActivationSugar() throws {
+        // a = 2x (a 1×1 conv), relu on a; b = x − 3 (bias −3); sum = relu(2x) + (x − 3) + x.
+        let x: [Float] = [-2, -1, 1, 3]
+        let out = try run(input: "{channels: 1, height: 2, width: 2}",
+                          ["conv: {name: a, channels: 1, kernel: 1, bias: false, activation: relu}",
+                           "conv: {name: b, channels: 1, kernel: 1, from: input}",
+                           "add: {from: [a, b, input]}"],
+                          weights: ["a.weight": [2], "b.weight": [1], "b.bias": [-3]], x)
+        // x = −2: 0 − 5 − 2; x = −1: 0 − 4 − 1; x = 1: 2 − 2 + 1; x = 3: 6 + 0 + 3.
+        #expect(out == [-7, -5, 1, 9] as [Float])
+    }
+
+    @Test func mulGatesEachChannelInEitherOrder() throws {
+        // Channels 1…4 and 10…40; the gate is each channel's mean: 2.5 and 25.
+        let x: [Float] = [1, 2, 3, 4, 10, 20, 30, 40]
+        let gated = try run(input: "{channels: 2, height: 2, width: 2}",
+                            ["global_avgpool: {name: gate}", "mul: {from: [gate, input]}"], weights: [:], x)
+        #expect(gated == [2.5, 5, 7.5, 10, 250, 500, 750, 1000])
+        let squared = try run(input: "{channels: 2, height: 2, width: 2}", ["mul: {from: [input, input]}"], weights: [:], x)
+        #expect(squared == x.map { $0 * $0 })
+    }
+
+    @Test func concatJoinsChannelsInTheOrderListed() throws {
+        let x: [Float] = [1, 2, 3, 4]
+        let out = try run(input: "{channels: 1, height: 2, width: 2}",
+                          ["conv: {name: double, channels: 1, kernel: 1, bias: false}", "concat: {from: [input, double, input]}"],
+                          weights: ["double.weight": [2]], x)
+        #expect(out == [1, 2, 3, 4, 2, 4, 6, 8, 1, 2, 3, 4])
+    }
+
+    @Test func nearestUpsamplingRepeatsPixels() throws {
+        let out = try run(input: "{channels: 1, height: 2, width: 2}", ["upsample: {scale: [2, 3]}"], weights: [:], [1, 2, 3, 4])
+        #expect(out == [1, 1, 1, 2, 2, 2,
+                        1, 1, 1, 2, 2, 2,
+                        3, 3, 3, 4, 4, 4,
+                        3, 3, 3, 4, 4, 4])
+    }
+
+    @Test func bilinearUpsamplingUsesHalfPixelCentres() throws {
+        // One row [0, 4] scaled ×2 across: sources (x + ½)/2 − ½ = −¼ → 0 (clamped), ¼, ¾, 1¼ → 1 (last):
+        // 0, 0·¾ + 4·¼ = 1, 0·¼ + 4·¾ = 3, 4.
+        let out = try run(input: "{channels: 1, height: 1, width: 2}", ["upsample: {scale: [1, 2], mode: bilinear}"], weights: [:], [0, 4])
+        expectClose(out, [0, 1, 3, 4])
+        // Scale 3 on [0, 6]: sources −⅓ → 0, 0, ⅓, ⅔, 1, 1⅓ → 1: 0, 0, 2, 4, 6, 6.
+        let three = try run(input: "{channels: 1, height: 1, width: 2}", ["upsample: {scale: [1, 3], mode: bilinear}"], weights: [:], [0, 6])
+        expectClose(three, [0, 0, 2, 4, 6, 6], tolerance: 1e-6)
+    }
+
+    @Test func transposedConvolutionScattersEachInputPixel() throws {
+        // Input [1, 2] (1×1×2), kernel [1, 10, 100] (1×3), stride 2: pixel j adds w·x at 2j + k.
+        // Full output (side (2−1)·2 + 3 = 5): [1, 10, 100+2, 20, 200]; padding 1 on the width crops one
+        // column from each side: [10, 102, 20]; output_padding 1 would add a column at the end.
+        let full = try run(input: "{channels: 1, height: 1, width: 2}", ["conv_transpose: {channels: 1, kernel: [1, 3], stride: [1, 2], bias: false}"],
+                           weights: ["conv_transpose1.weight": [1, 10, 100]], [1, 2])
+        #expect(full == [1, 10, 102, 20, 200])
+        let cropped = try run(input: "{channels: 1, height: 1, width: 2}",
+                              ["conv_transpose: {channels: 1, kernel: [1, 3], stride: [1, 2], padding: [0, 1], output_padding: [0, 1]}"],
+                              weights: ["conv_transpose1.weight": [1, 10, 100], "conv_transpose1.bias": [0.5]], [1, 2])
+        #expect(cropped == [10.5, 102.5, 20.5, 200.5])
+    }
+
+    @Test func transposedConvolutionWeightsAreInputMajorPerGroup() throws {
+        // Two input channels, groups 2, one output channel per group, 1×1 kernel: out_g = w_g · in_g.
+        // PyTorch's layout [in, out/groups, kh, kw] = [[[[3]]], [[[5]]]].
+        let out = try run(input: "{channels: 2, height: 1, width: 1}", ["conv_transpose: {channels: 2, kernel: 1, groups: 2, bias: false}"],
+                          weights: ["conv_transpose1.weight": [3, 5]], [2, 7])
+        #expect(out == [6, 35])
+        // One input channel to two outputs: [1, 2, 1, 1]: out_o = w[0, o] · x.
+        let spread = try run(input: "{channels: 1, height: 1, width: 1}", ["conv_transpose: {channels: 2, kernel: 1, bias: false}"],
+                             weights: ["conv_transpose1.weight": [3, 5]], [2])
+        #expect(spread == [6, 10])
+    }
+
+    @Test func theOutputCanBeAMiddleLayerAndUnusedLayersNeverRun() throws {
+        let text = "name: t\ninput: {channels: 1, height: 1, width: 2}\noutput: doubled\nlayers:\n"
+            + "  - conv: {name: doubled, channels: 1, kernel: 1, bias: false}\n  - conv: {name: later, channels: 1, kernel: 1, bias: false}\n"
+        let network = try #require(compile(text).network)
+        // Were `later` run, the result would be 100 times larger.
+        let weights = NetworkWeights(values: ["doubled.weight": [2], "later.weight": [100]])
+        #expect(ReferenceInterpreter(network: network, weights: weights).run([1, 3]) == [2, 6])
+        #expect(network.reachesOutput == [true, false])
+    }
 }
