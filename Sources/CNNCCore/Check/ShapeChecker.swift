@@ -40,15 +40,20 @@ public struct ShapeChecker {
             var inputs: [ShapeContext.Input] = []
             for (position, value) in values.enumerated() {
                 let shape: FeatureShape?
-                let producer: String
-                let location: SourceLocation
+                var producer = "the network input", activation: String?, location = spec.input.location
                 switch value {
-                case .input: (shape, producer, location) = (input, "the input", spec.input.location)
-                case .layer(let source): (shape, producer, location) = (shapes[source], "'\(spec.layers[source].name)'", spec.layers[source].location)
+                case .input: shape = input
+                case .layer(let source):
+                    shape = shapes[source]
+                    // Name the layer the user wrote, not the one its `activation:` added.
+                    let written = spec.layers[source].sugarParent.map { spec.layers[$0] } ?? spec.layers[source]
+                    producer = "'\(written.name)'"
+                    location = written.location
+                    if spec.layers[source].sugarParent != nil { activation = spec.layers[source].name }
                 }
                 // A failed producer has its own error; this layer's would only echo it.
                 guard let shape else { break }
-                inputs.append(.init(value: value, shape: shape, producer: producer, producerLocation: location,
+                inputs.append(.init(value: value, shape: shape, producer: producer, activation: activation, producerLocation: location,
                                     reference: layer.from?.names[position].location ?? layer.location))
             }
             guard inputs.count == values.count else {
@@ -122,8 +127,8 @@ public struct ShapeChecker {
                     }
                     values?.append(value)
                 }
-                if let count = values?.count, !layer.kind.arity.accepts(count) {
-                    diagnostics.error("'\(layer.name)' takes \(layer.kind.arity.description), but 'from' lists \(count)", at: from.location)
+                if !layer.kind.arity.accepts(from.names.count) {
+                    reportArity(layer, from)
                     values = nil
                 }
             } else if layer.kind.arity == .one {
@@ -150,14 +155,33 @@ public struct ShapeChecker {
         return Graph(inputs: inputs, output: output)
     }
 
+    /// A `from:` with too many entries points at the first extra one; too few, at the list.
+    private mutating func reportArity(_ layer: LayerSpec, _ from: InputReferences) {
+        let arity = layer.kind.arity
+        let count = from.names.count
+        let prefix = "'\(layer.name)' takes \(arity.description), but 'from'"
+        if let maximum = arity.maximum, count > maximum {
+            let hint = arity == .one ? [Diagnostic.Note("join them first with 'concat' (along the channels) or 'add'", at: nil)] : []
+            diagnostics.error("\(prefix) lists \(count.spelledOut)", at: from.names[maximum].location, notes: hint)
+        } else if let only = from.names.first, count == 1 {
+            diagnostics.error("\(prefix) \(from.isList ? "lists" : "names") only '\(only.value)'; list them, e.g. from: [\(only.value.quotedIfNeeded), …]",
+                              at: from.isList ? from.location : only.location)
+        } else {
+            diagnostics.error("\(prefix) lists \(count.spelledOut)", at: from.location)
+        }
+    }
+
     private mutating func resolve(_ reference: Located<String>, at index: Int, known: [String: Int], firstIndex: [String: Int],
                                   reader: LayerSpec) -> ValueID? {
         let name = reference.value
         if name == NetworkSpec.inputName { return .input }
         if let source = known[name] { return .layer(source) }
         if let later = firstIndex[name] {
-            if later == index || spec.layers[later].sugarParent == index {
+            if later == index {
                 diagnostics.error("'\(reader.name)' cannot read its own result; 'from' names layers written before it", at: reference.location)
+            } else if spec.layers[later].sugarParent == index {
+                diagnostics.error("'\(reader.name)' cannot read '\(name)', its own activation, which runs after it; 'from' names layers written before it",
+                                  at: reference.location)
             } else {
                 diagnostics.error("'\(reader.name)' reads '\(name)', which is written after it; 'from' may only name earlier layers, because the written order is the order they run in",
                                   at: reference.location, notes: [.init("'\(name)' is written here", at: spec.layers[later].location)])
@@ -180,12 +204,23 @@ public struct ShapeChecker {
                           at: labels.location, notes: [.init("'\(producer.name)' produces \(output) here", at: producer.location)])
     }
 
-    /// A layer whose result neither another layer nor the output reads is a warning: it never runs.
+    /// Layers whose result never reaches the output are warned about once per dead branch, at the
+    /// layer that starts it (the one reading only values that do reach the output).
     private mutating func reportUnused(_ network: CheckedNetwork) {
-        for layer in network.layers where network.consumers[layer.index].isEmpty && layer.index != network.outputLayer {
-            let written = layer.spec.sugarParent.map { network.layers[$0] } ?? layer
-            diagnostics.warning("'\(written.name)' is unused: its result reaches neither the output nor another layer, so it never runs",
-                                at: written.spec.location)
+        for layer in network.layers where !network.reachesOutput[layer.index] {
+            let startsBranch = layer.inputs.allSatisfy { value in
+                if case .layer(let producer) = value { network.reachesOutput[producer] } else { true }
+            }
+            guard startsBranch else { continue }
+            var branch: Set<Int> = [layer.index]
+            var pending = [layer.index]
+            while let next = pending.popLast() {
+                for reader in network.consumers[next] where branch.insert(reader).inserted { pending.append(reader) }
+            }
+            let others = branch.count - 1
+            let rest = others == 0 ? "" : ", nor do the \(others) layer\(others == 1 ? "" : "s") that depend\(others == 1 ? "s" : "") on it"
+            diagnostics.warning("'\(layer.name)' is unused: its result never reaches the output, so it does not run\(rest)",
+                                at: layer.spec.location)
         }
     }
 }

@@ -7,8 +7,10 @@ struct ShapeContext {
     struct Input {
         var value: ValueID
         var shape: FeatureShape
-        /// "'pool1'" or "the input", for sentences.
+        /// "'pool1'" or "the network input", for sentences. A value read after `activation:` sugar is
+        /// named by the layer the user wrote, with `activation` naming the sugar layer.
         var producer: String
+        var activation: String?
         /// Where the producing layer (or the input) is written.
         var producerLocation: SourceLocation
         /// The `from:` entry naming it, else the layer's kind key.
@@ -16,11 +18,16 @@ struct ShapeContext {
 
         /// "'pool1' produces 16×8×8 here" at the producer.
         var producerNote: Diagnostic.Note {
-            value == .input ? .init("the input is \(shape)", at: producerLocation) : .init("\(producer) produces \(shape) here", at: producerLocation)
+            if value == .input { return .init("the input is \(shape)", at: producerLocation) }
+            let after = activation.map { ", after its activation '\($0)'" } ?? ""
+            return .init("\(producer) produces \(shape) here\(after)", at: producerLocation)
         }
 
         /// "'pool1' produces" or "the input has", the subject of a sentence about its shape.
         var producerSubject: String { value == .input ? "the input has" : "\(producer) produces" }
+
+        /// "'pool1' produces 16×8×8" or "the network input is 3×32×32".
+        var describes: String { value == .input ? "the network input is \(shape)" : "\(producer) produces \(shape)" }
     }
 
     let layer: LayerSpec

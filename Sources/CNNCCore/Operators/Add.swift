@@ -4,14 +4,11 @@ import CNNCRuntime
 /// (`((a + b) + c) + …`). The residual connection of ResNets and inverted-residual blocks.
 public struct Add: Hashable, Sendable {
     static func check(_ context: inout ShapeContext) -> (Add, FeatureShape)? {
-        let first = context.inputs[0]
-        var failed = false
-        for other in context.inputs.dropFirst() where other.shape != first.shape {
-            context.error("'\(context.name)' adds inputs of one shape, but \(other.producer) produces \(other.shape) and \(first.producer), its first input, \(first.shape)",
-                          at: other.reference, notes: ShapeContext.distinctNotes(context.inputs))
-            failed = true
+        let name = context.name
+        let agreed = context.reportMismatches(of: { $0 }) { odd, others in
+            "'\(name)' needs inputs of one shape, but \(odd.describes) and \(others)"
         }
-        return failed ? nil : (Add(), first.shape)
+        return agreed.map { (Add(), $0) }
     }
 }
 
@@ -29,5 +26,23 @@ extension ShapeContext {
     static func distinctNotes(_ inputs: [Input]) -> [Diagnostic.Note] {
         var seen: Set<ValueID> = []
         return inputs.filter { seen.insert($0.value).inserted }.map(\.producerNote)
+    }
+
+    /// For layers whose inputs must agree on `key`: the agreed shape of the first input, or nil after
+    /// an error at every input that differs from the most common value (the first input's on a tie).
+    /// `message` gets the odd input and a description of the others ("'a' produces 32×8×8", or "the
+    /// other inputs 32×8×8").
+    mutating func reportMismatches<Key: Hashable>(of key: (FeatureShape) -> Key,
+                                                  _ message: (Input, String) -> String) -> FeatureShape? {
+        var counts: [Key: Int] = [:]
+        for input in inputs { counts[key(input.shape), default: 0] += 1 }
+        guard counts.count > 1 else { return inputs[0].shape }
+        let majority = inputs.map { key($0.shape) }.max { counts[$0]! < counts[$1]! }!  // the first of the largest
+        let agreeing = inputs.filter { key($0.shape) == majority }
+        let others = agreeing.count == 1 ? agreeing[0].describes : "the other inputs \(agreeing[0].shape)"
+        for odd in inputs where key(odd.shape) != majority {
+            error(message(odd, others), at: odd.reference, notes: Self.distinctNotes(inputs))
+        }
+        return nil
     }
 }

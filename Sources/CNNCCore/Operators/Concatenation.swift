@@ -6,14 +6,13 @@ public struct Concatenation: Hashable, Sendable {
     public var channels: [Int]
 
     static func check(_ context: inout ShapeContext) -> (Concatenation, FeatureShape)? {
-        let first = context.inputs[0]
-        var failed = false
-        for other in context.inputs.dropFirst() where (other.shape.height, other.shape.width) != (first.shape.height, first.shape.width) {
-            context.error("'\(context.name)' joins its inputs along the channels, so their heights and widths must match, but \(other.producer) produces \(other.shape) and \(first.producer), its first input, \(first.shape)",
-                          at: other.reference, notes: ShapeContext.distinctNotes(context.inputs))
-            failed = true
+        let name = context.name
+        struct Sides: Hashable { var height: Int, width: Int }
+        guard let first = context.reportMismatches(of: { Sides(height: $0.height, width: $0.width) }, { odd, others in
+            "'\(name)' joins its inputs along the channels, so their heights and widths must match, but \(odd.describes) and \(others)"
+        }) else {
+            return nil
         }
-        guard !failed else { return nil }
         let channels = context.inputs.map(\.shape.channels)
         var total = 0
         for count in channels {
@@ -21,7 +20,7 @@ public struct Concatenation: Hashable, Sendable {
             guard !overflow else { total = .max; break }
             total = sum
         }
-        guard let output = context.checkedOutput(FeatureShape(channels: total, height: first.shape.height, width: first.shape.width)) else {
+        guard let output = context.checkedOutput(FeatureShape(channels: total, height: first.height, width: first.width)) else {
             return nil
         }
         return (Concatenation(channels: channels), output)

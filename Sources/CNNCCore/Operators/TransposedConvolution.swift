@@ -35,14 +35,12 @@ public struct TransposedConvolution: Hashable, Sendable {
         let kernel = spec.kernel.value, stride = spec.stride.value, dilation = spec.dilation.value
         let outputPadding = spec.outputPadding.value, padding = spec.padding.value
         // PyTorch's rule: each output padding smaller than the stride or the dilation of its axis.
-        var tooLarge: [String] = []
         for (axis, extra, s, d) in [("height", outputPadding.height, stride.height, dilation.height),
                                     ("width", outputPadding.width, stride.width, dilation.width)]
         where extra >= max(s, d) {
-            tooLarge.append("\(axis) \(extra) vs stride \(s)\(d > 1 ? " and dilation \(d)" : "")")
-        }
-        if !tooLarge.isEmpty {
-            context.error("'\(name)': output_padding must be smaller than the stride or the dilation of its axis (\(tooLarge.joined(separator: ", ")))",
+            let bound = d > 1 ? "its stride (\(s)) or its dilation (\(d))" : "its stride (\(s))"
+            let value = outputPadding.height == outputPadding.width ? "\(extra)" : "\(extra) in \(axis)"
+            context.error("'\(name)' has output_padding: \(value), which must be smaller than \(bound)",
                           at: spec.outputPadding.location)
             return nil
         }
@@ -58,12 +56,19 @@ public struct TransposedConvolution: Hashable, Sendable {
         let width = outputSide(input: input.width, kernel: kernel.width, stride: stride.width, dilation: dilation.width,
                                before: padding.left, after: padding.right, outputPadding: outputPadding.width)
         guard height > 0, width > 0 else {
-            var sides: [String] = []
-            if height <= 0 {
-                sides.append("height (\(input.height) − 1)·\(stride.height) − \(padding.top + padding.bottom) + \(dilation.height)·(\(kernel.height) − 1) + \(outputPadding.height) + 1 = \(height)")
+            func formula(_ axis: String, _ input: Int, _ stride: Int, _ pads: Int, _ dilation: Int, _ kernel: Int, _ extra: Int, _ side: Int) -> String {
+                "\(axis) (\(input) − 1)·\(stride) − \(pads) + \(dilation)·(\(kernel) − 1) + \(extra) + 1 = \(side.signed)"
             }
-            if width <= 0 {
-                sides.append("width (\(input.width) − 1)·\(stride.width) − \(padding.left + padding.right) + \(dilation.width)·(\(kernel.width) − 1) + \(outputPadding.width) + 1 = \(width)")
+            let vertical = formula("height", input.height, stride.height, padding.top + padding.bottom, dilation.height, kernel.height,
+                                   outputPadding.height, height)
+            let horizontal = formula("width", input.width, stride.width, padding.left + padding.right, dilation.width, kernel.width,
+                                     outputPadding.width, width)
+            var sides: [String] = []
+            if vertical.dropFirst(6) == horizontal.dropFirst(5) {
+                sides.append("height and width" + horizontal.dropFirst(5))
+            } else {
+                if height <= 0 { sides.append(vertical) }
+                if width <= 0 { sides.append(horizontal) }
             }
             context.error("'\(name)' would have an empty output: \(sides.joined(separator: "; ")); reduce the padding",
                           at: spec.padding.location, notes: [context.producer])
@@ -85,6 +90,11 @@ public struct TransposedConvolution: Hashable, Sendable {
                                               hasBias: spec.bias.enabled)
         return (operation, output)
     }
+}
+
+extension Int {
+    /// `−3` with a true minus sign, as in the formulas of messages.
+    var signed: String { self < 0 ? "−\(-self)" : "\(self)" }
 }
 
 extension TransposedConvolution: OperatorRules {

@@ -129,7 +129,7 @@ struct LayerDecoder {
             }
             items = sequence
         } else if node.mapping != nil {
-            values.error("'from' must name a layer or list layers, e.g. from: [conv1, input], got a mapping", at: node)
+            values.error("'from' must name a layer or list layers, e.g. from: [a, b], got a mapping", at: node)
             failed = true
             return nil
         } else {
@@ -144,9 +144,14 @@ struct LayerDecoder {
                 failed = true
                 continue
             }
+            guard !text.isEmpty else {
+                values.error("'from' entries must name a layer or 'input', got an empty string", at: item)
+                failed = true
+                continue
+            }
             names.append(Located(text, at: values.location(item)))
         }
-        return InputReferences(names: names, location: values.location(key))
+        return InputReferences(names: names, location: values.location(key), isList: node.sequence != nil)
     }
 
     // MARK: Options shared by several kinds
@@ -281,8 +286,9 @@ struct LayerDecoder {
         return located(node, values.padding(node))
     }
 
-    /// Padding as numbers only: `same` has no meaning for a transposed convolution.
-    mutating func explicitPadding() -> Located<Padding>? {
+    /// Padding as numbers only: `same` has no meaning for a transposed convolution; `sameHint` is the
+    /// padding that gives what Keras's `same` would.
+    mutating func explicitPadding(sameHint: String?) -> Located<Padding>? {
         guard let node = options.take("padding") else { return Located(.zero, at: kindLocation) }
         guard let spec = values.padding(node) else {
             failed = true
@@ -292,8 +298,9 @@ struct LayerDecoder {
         case .explicit(let padding): return Located(padding, at: values.location(node))
         case .valid: return Located(.zero, at: values.location(node))
         case .same:
+            let notes = sameHint.map { [Diagnostic.Note("for an output of input × stride, as Keras's padding=\"same\", write \($0)", at: nil)] } ?? []
             values.error("'\(kind)' takes padding as numbers (the rows and columns cropped from its output); 'same' is not defined for it",
-                         at: node)
+                         at: node, notes: notes)
             failed = true
             return nil
         }

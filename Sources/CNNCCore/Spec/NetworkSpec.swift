@@ -68,6 +68,8 @@ public struct InputReferences: Sendable {
     public var names: [Located<String>]
     /// The `from` key, for errors about the list as a whole.
     public var location: SourceLocation
+    /// False for `from: name`, true for `from: [names]`.
+    public var isList: Bool
 }
 
 /// How many values a kind reads.
@@ -84,14 +86,30 @@ public enum InputArity: Sendable, Equatable {
         }
     }
 
-    /// "one input", "two inputs", "at least two inputs".
+    /// "one input", "exactly two inputs", "at least two inputs".
     public var description: String {
-        func number(_ n: Int) -> String { n == 2 ? "two" : n == 3 ? "three" : String(n) }
         switch self {
-        case .one: return "one input"
-        case .exactly(let n): return "\(number(n)) inputs"
-        case .atLeast(let n): return "at least \(number(n)) inputs"
+        case .one: "one input"
+        case .exactly(let n): "exactly \(n.spelledOut) inputs"
+        case .atLeast(let n): "at least \(n.spelledOut) inputs"
         }
+    }
+
+    /// The most inputs accepted, if there is a most.
+    public var maximum: Int? {
+        switch self {
+        case .one: 1
+        case .exactly(let n): n
+        case .atLeast: nil
+        }
+    }
+}
+
+extension Int {
+    /// "one" … "ten", then digits.
+    var spelledOut: String {
+        let words = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
+        return words.indices.contains(self) ? words[self] : String(self)
     }
 }
 

@@ -15,6 +15,12 @@ enum Suggestions {
         "pad": "padding", "pads": "padding", "padding_type": "padding_mode", "out_features": "units",
         "use_bias": "bias", "negative_slope": "alpha", "epsilon": "eps", "p": "rate", "dropout_rate": "rate",
         "reflection": "reflect", "mirror": "reflect", "symmetric": "reflect", "edge": "replicate", "nearest": "replicate",
+        "inputs": "from", "input_from": "from", "scale_factor": "scale", "size": "scale",
+        "upsampling2d": "upsample", "upsampling": "upsample", "resize": "upsample", "interpolate": "upsample",
+        "conv2dtranspose": "conv_transpose", "convtranspose": "conv_transpose", "convtranspose2d": "conv_transpose",
+        "conv_transpose2d": "conv_transpose", "deconv": "conv_transpose", "deconvolution": "conv_transpose",
+        "transposed_conv": "conv_transpose", "concatenate": "concat", "cat": "concat", "sum": "add", "plus": "add",
+        "multiply": "mul", "product": "mul",
         "wrap": "circular", "periodic": "circular", "zero": "zeros", "const": "constant", "dilation_rate": "dilation", "pool_size": "kernel", "count_include_padding": "count_include_pad",
     ]
 

@@ -135,11 +135,11 @@ struct ValueDecoder {
     /// One of a fixed set of words, with a suggestion for a near miss.
     mutating func keyword(_ node: YAMLNode, _ what: String, _ choices: [String]) -> String? {
         guard let scalar = node.scalar, case .string(let word) = YAMLScalarValue(scalar) else {
-            error("'\(what)' must be one of \(list(choices)), got \(node.kindDescription)", at: node)
+            error("'\(what)' must be \(choices.count == 2 ? "" : "one of ")\(list(choices)), got \(node.kindDescription)", at: node)
             return nil
         }
         guard choices.contains(word) else {
-            error("'\(what)' must be one of \(list(choices)), got \(quoted(word))\(Suggestions.didYouMean(word, in: choices))",
+            error("'\(what)' must be \(choices.count == 2 ? "" : "one of ")\(list(choices)), got \(quoted(word))\(Suggestions.didYouMean(word, in: choices))",
                   at: node)
             return nil
         }
