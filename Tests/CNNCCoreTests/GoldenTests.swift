@@ -25,6 +25,11 @@ import Testing
     static let models = ((try? FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("models").path)) ?? [])
         .filter { $0.hasSuffix(".yaml") }.sorted()
 
+    /// The bundled models are the arguments below: an empty folder must not pass silently.
+    @Test func everyBundledModelIsHere() {
+        #expect(Self.models.count >= 11)
+    }
+
     @Test(arguments: models, SummaryRenderer.Format.allCases)
     func summaryMatchesGolden(_ model: String, _ format: SummaryRenderer.Format) throws {
         let path = "models/" + model
