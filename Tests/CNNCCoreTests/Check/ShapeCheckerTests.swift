@@ -157,7 +157,7 @@ import Testing
             "4:42: 'conv1' reads 'inptu', which is not a layer of this network; did you mean 'input'?",
             "5:25: 'add1' reads 'later', which is written after it; 'from' may only name earlier layers, because the written order is the order they run in",
             "6:32: 'later' reads 'relu1', which is not a layer of this network",
-            "7:24: 'concat1' takes at least two inputs, but 'from' names only 'conv1'; list them, e.g. from: [conv1, …]",
+            "7:20: 'concat1' takes at least two inputs, but 'from' names only 'conv1'; list them, e.g. from: [conv1, …]",
         ])
     }
 
