@@ -66,11 +66,12 @@ func writeRandomInputs(_ url: URL, shape: [Int], seed: UInt64) throws {
     try NPY.write(path: url.path, shape: shape, values: values)
 }
 
-/// Agreement within 1e-5 relative, or 1e-6 absolute near zero.
+/// Agreement within the same-order row of docs/testing.md's tolerance table: |a − e| ≤ 1e-6 + 1e-5·|e|
+/// (NaN or infinity anywhere fails).
 func expectClose(_ actual: [Float], _ expected: [Float], _ context: String, sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(actual.count == expected.count, "\(context): \(actual.count) values, expected \(expected.count)", sourceLocation: sourceLocation)
     var failures = 0
-    for (index, (a, e)) in zip(actual, expected).enumerated() where !(abs(a - e) <= max(1e-6, 1e-5 * abs(e))) {
+    for (index, (a, e)) in zip(actual, expected).enumerated() where !(abs(a - e) <= 1e-6 + 1e-5 * abs(e)) {
         if failures < 3 { Issue.record("\(context): value \(index) is \(a), expected \(e)", sourceLocation: sourceLocation) }
         failures += 1
     }

@@ -90,12 +90,13 @@ struct PlanExecutor {
     }
 }
 
-/// Agreement within 1e-5 relative, or 1e-6 absolute near zero (issue 4's tolerance).
+/// Agreement within the same-order row of docs/testing.md's tolerance table: |a − e| ≤ 1e-6 + 1e-5·|e|
+/// (NaN or infinity anywhere fails).
 func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
     #expect(actual.count == expected.count, sourceLocation: sourceLocation)
     var worst: (index: Int, excess: Float) = (-1, 0)
     for (index, (a, e)) in zip(actual, expected).enumerated() {
-        let allowed = max(1e-6, 1e-5 * abs(e))
+        let allowed = 1e-6 + 1e-5 * abs(e)
         let excess = abs(a - e) / allowed
         if !(excess <= 1) && (worst.index < 0 || excess > worst.excess || excess.isNaN) { worst = (index, excess) }
     }
