@@ -2,7 +2,7 @@
 
 import N1BadNameClassWeights
 
-/// 1 "Bad" */ name\ class: 2×9×9 → 3×1×1, 575 parameters, 21,668 MACs per inference.
+/// 1 "Bad" */ name\ class: 2×9×9 → 3×1×1, 595 parameters, 22,068 MACs per inference.
 ///
 /// Each instance owns its scratch memory (4,624 floats, 18,496 bytes; the largest set of tensors
 /// alive at once needs 18,496 bytes), allocated once; `predict` allocates nothing. Use one
@@ -64,6 +64,9 @@ public struct N1BadNameClassNetwork: ~Copyable {
         Steps.conv12(input, output, arena, weights)
         Steps.letX1(input, output, arena, weights)
         Steps.n3rd(input, output, arena, weights)
+        Steps.output(input, output, arena, weights)
+        Steps.weightsModel(input, output, arena, weights)
+        Steps.steps(input, output, arena, weights)
         Steps.typeModel(input, output, arena, weights)
         Steps.offsetsModel(input, output, arena, weights)
     }
@@ -77,14 +80,16 @@ public struct N1BadNameClassNetwork: ~Copyable {
 /// - [0, 3456): columns for conv-1, step 2
 /// - [0, 484): padded input of conv 1, step 3
 /// - [0, 484): "quoted" \ back\slash, steps 4–5
-/// - [0, 3): Type, steps 6–7
+/// - [0, 100): relu3, then Steps, steps 6–9
+/// - [112, 116): weights, steps 7–8
+/// - [112, 115): Type, steps 9–10
 /// - [496, 980): conv 1, steps 3–4
 /// - [496, 596): 3rd, steps 5–6
 /// - [3456, 3940): padded input of conv-1, step 2
 /// - [3952, 4276): self, steps 1–2
 /// - [4288, 4612): relu2, steps 2–3
 private enum Steps {
-    // 1. class (Tests/Fixtures/codegen/hostile.yaml:6): conv 3×3, pad 1 + self (relu, fused)
+    // 1. class (Tests/Fixtures/codegen/hostile.yaml:7): conv 3×3, pad 1 + self (relu, fused)
     @inline(never)
     static func _class(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
         padPlanes(input, into: arena, channels: 2, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
@@ -93,7 +98,7 @@ private enum Steps {
                        activation: Activations.ReLU())
     }
 
-    // 2. conv-1 (Tests/Fixtures/codegen/hostile.yaml:8): conv 3×3, pad 1 + relu2 (relu, fused)
+    // 2. conv-1 (Tests/Fixtures/codegen/hostile.yaml:9): conv 3×3, pad 1 + relu2 (relu, fused)
     @inline(never)
     static func conv1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
         padPlanes(arena + 3952, into: arena + 3456, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
@@ -102,7 +107,7 @@ private enum Steps {
                      activation: Activations.ReLU(), scratch: arena)
     }
 
-    // 3. conv 1 (Tests/Fixtures/codegen/hostile.yaml:9): conv 1×1, pad 1, reflect
+    // 3. conv 1 (Tests/Fixtures/codegen/hostile.yaml:10): conv 1×1, pad 1, reflect
     @inline(never)
     static func conv12(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
         padPlanes(arena + 4288, into: arena, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .reflect)
@@ -111,7 +116,7 @@ private enum Steps {
                        activation: Activations.Identity())
     }
 
-    // 4. */ let x = 1 /* (Tests/Fixtures/codegen/hostile.yaml:10): conv 1×1 + "quoted" \ back\slash (batchnorm, fused)
+    // 4. */ let x = 1 /* (Tests/Fixtures/codegen/hostile.yaml:11): conv 1×1 + "quoted" \ back\slash (batchnorm, fused)
     @inline(never)
     static func letX1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
         convolveDirect(arena + 496, packedWeights: weights + Offsets.letX1Weight, bias: weights + Offsets.letX1Bias, output: arena,
@@ -119,23 +124,43 @@ private enum Steps {
                        activation: Activations.Identity())
     }
 
-    // 5. 3rd (Tests/Fixtures/codegen/hostile.yaml:12): maxpool 2×2
+    // 5. 3rd (Tests/Fixtures/codegen/hostile.yaml:13): maxpool 2×2
     @inline(never)
     static func n3rd(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
         maxPool(arena, output: arena + 496, geometry: PoolingGeometry(channels: 4, inHeight: 11, inWidth: 11, outHeight: 5, outWidth: 5, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
     }
 
-    // 6. Type (Tests/Fixtures/codegen/hostile.yaml:14): dense
+    // 6. output (Tests/Fixtures/codegen/hostile.yaml:14): conv 1×1 + arena (add, fused) + relu3 (relu, fused)
+    @inline(never)
+    static func output(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
+        convolveDirect(arena + 496, packedWeights: weights + Offsets.outputWeight, bias: weights + Offsets.outputBias, residual: arena + 496, output: arena,
+                       geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 5, inWidth: 5, outHeight: 5, outWidth: 5, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                       activation: Activations.ReLU())
+    }
+
+    // 7. weights (Tests/Fixtures/codegen/hostile.yaml:16): global_avgpool
+    @inline(never)
+    static func weightsModel(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
+        globalAveragePool(arena, output: arena + 112, channels: 4, plane: 25)
+    }
+
+    // 8. Steps (Tests/Fixtures/codegen/hostile.yaml:17): mul, per channel
+    @inline(never)
+    static func steps(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
+        multiplyChannels(arena, gate: arena + 112, output: arena, channels: 4, plane: 25)
+    }
+
+    // 9. Type (Tests/Fixtures/codegen/hostile.yaml:19): dense
     @inline(never)
     static func typeModel(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        dense(arena + 496, packedWeights: weights + Offsets.typeWeight, bias: weights + Offsets.typeBias, output: arena,
+        dense(arena, packedWeights: weights + Offsets.typeWeight, bias: weights + Offsets.typeBias, output: arena + 112,
               inFeatures: 100, outFeatures: 3, activation: Activations.Identity())
     }
 
-    // 7. Offsets (Tests/Fixtures/codegen/hostile.yaml:15): softmax
+    // 10. Offsets (Tests/Fixtures/codegen/hostile.yaml:20): softmax
     @inline(never)
     static func offsetsModel(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        softmaxOverChannels(arena, output: output, channels: 3, plane: 1)
+        softmaxOverChannels(arena + 112, output: output, channels: 3, plane: 1)
     }
 }
 
@@ -159,8 +184,12 @@ private enum Offsets {
     static let letX1Weight = 368
     /// */ let x = 1 /*.bias: 4 floats
     static let letX1Bias = 384
+    /// output.weight: 16 floats
+    static let outputWeight = 400
+    /// output.bias: 4 floats
+    static let outputBias = 416
     /// Type.weight: 800 floats
-    static let typeWeight = 400
+    static let typeWeight = 432
     /// Type.bias: 3 floats
-    static let typeBias = 1200
+    static let typeBias = 1232
 }
