@@ -26,6 +26,27 @@ import Testing
         #expect(located, "no file:line:col: error: line in\n\(result.stderr)")
     }
 
+    @Test func anUnusedBranchIsAWarningAndTheSpecIsValid() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let spec = directory.appendingPathComponent("unused.yaml")
+        try """
+            name: unused
+            input: {channels: 1, height: 8, width: 8}
+            output: features
+            layers:
+              - conv: {name: features, channels: 2, kernel: 3}
+              - flatten
+              - dense: {units: 3, activation: relu}
+
+            """.write(to: spec, atomically: true, encoding: .utf8)
+        let result = try cnnc("check", spec.path)
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stdout == "\(spec.path): ok\n")
+        #expect(result.stderr.hasPrefix("\(spec.path):6:5: warning: 'flatten1' is unused: its result never reaches the output, so it does not run, nor do the 2 layers that depend on it\n"),
+                "\(result.stderr)")
+    }
+
     @Test func missingFileIsAnIOErrorWithItsOwnStatus() throws {
         let result = try cnnc("check", "models/seed.yaml", "no/such/file.yaml")
         #expect(result.status == 2)
