@@ -30,6 +30,9 @@ public struct AxisField: Hashable, Sendable {
 
     /// Patterns longer than this are not tracked (they need products of many scale factors).
     public static let maximumPeriod = 4096
+    /// The most span lookups one step may make (units of a period × kernel taps): kernels far larger
+    /// than any real network's are not tracked rather than slow.
+    static let maximumWork = 1 << 22
 
     /// The network input: unit u is pixel u.
     public static let identity = AxisField(period: 1, step: 1, spans: [Span(0, 0)])
@@ -73,8 +76,11 @@ public struct AxisField: Hashable, Sendable {
 
     /// The field of units that each read the units `sources(u)` of this one, repeating every `period`
     /// units with `step`.
-    private func gathered(period: Int, step: Int, sources: (Int) -> [Int]) throws(Failure) -> AxisField {
-        guard period <= Self.maximumPeriod else { throw .periodTooLong }
+    private func gathered(period: Int, step: Int, taps: Int, sources: (Int) -> [Int]) throws(Failure) -> AxisField {
+        guard period <= Self.maximumPeriod, period.multipliedReportingOverflow(by: taps).partialValue <= Self.maximumWork,
+              !period.multipliedReportingOverflow(by: taps).overflow else {
+            throw .periodTooLong
+        }
         var spans: [Span?] = []
         spans.reserveCapacity(period)
         for unit in 0..<period {
@@ -93,7 +99,7 @@ public struct AxisField: Hashable, Sendable {
         let common = greatestCommonDivisor(period, stride)
         let (newStep, overflow) = step.multipliedReportingOverflow(by: stride / common)
         guard !overflow else { throw .overflow }
-        return try gathered(period: period / common, step: newStep) { unit in
+        return try gathered(period: period / common, step: newStep, taps: kernel) { unit in
             (0..<kernel).map { unit * stride - padBefore + $0 * dilation }
         }
     }
@@ -102,7 +108,7 @@ public struct AxisField: Hashable, Sendable {
     func nearest(scale: Int) throws(Failure) -> AxisField {
         let (newPeriod, overflow) = period.multipliedReportingOverflow(by: scale)
         guard !overflow else { throw .periodTooLong }
-        return try gathered(period: newPeriod, step: step) { [floorDivision($0, scale)] }
+        return try gathered(period: newPeriod, step: step, taps: 1) { [floorDivision($0, scale)] }
     }
 
     /// Bilinear upsampling with half-pixel centres: unit v reads the units around `(v + ½) / scale − ½`,
@@ -110,7 +116,7 @@ public struct AxisField: Hashable, Sendable {
     func bilinear(scale: Int) throws(Failure) -> AxisField {
         let (newPeriod, overflow) = period.multipliedReportingOverflow(by: scale)
         guard !overflow else { throw .periodTooLong }
-        return try gathered(period: newPeriod, step: step) { unit in
+        return try gathered(period: newPeriod, step: step, taps: 2) { unit in
             let numerator = 2 * unit + 1 - scale
             let first = floorDivision(numerator, 2 * scale)
             return numerator == first * 2 * scale ? [first] : [first, first + 1]
@@ -121,7 +127,7 @@ public struct AxisField: Hashable, Sendable {
     func transposed(kernel: Int, stride: Int, dilation: Int, padBefore: Int) throws(Failure) -> AxisField {
         let (newPeriod, overflow) = period.multipliedReportingOverflow(by: stride)
         guard !overflow else { throw .periodTooLong }
-        return try gathered(period: newPeriod, step: step) { unit in
+        return try gathered(period: newPeriod, step: step, taps: kernel) { unit in
             (0..<kernel).compactMap { tap in
                 let position = unit + padBefore - tap * dilation
                 let source = floorDivision(position, stride)

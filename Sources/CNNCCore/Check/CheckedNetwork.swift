@@ -20,6 +20,9 @@ public struct CheckedNetwork: Sendable {
     public let consumers: [[Int]]
     /// Whether each layer's result reaches the output; the others are reported unused and never run.
     public let reachesOutput: [Bool]
+    /// True when every layer reads the one before it and the last one is the output: the networks of
+    /// cnnc 1, shown without a `from` column.
+    public let isChain: Bool
 
     public init(spec: NetworkSpec, input: FeatureShape, layers: [CheckedLayer], outputLayer: Int) {
         self.spec = spec
@@ -37,6 +40,9 @@ public struct CheckedNetwork: Sendable {
             for case .layer(let producer) in layers[index].inputs { reaches[producer] = true }
         }
         self.reachesOutput = reaches
+        isChain = outputLayer == layers.count - 1 && layers.allSatisfy { layer in
+            layer.inputs == [layer.index == 0 ? .input : .layer(layer.index - 1)]
+        }
     }
 
     public var name: String { spec.name.value }
@@ -54,14 +60,6 @@ public struct CheckedNetwork: Sendable {
         switch value {
         case .input: NetworkSpec.inputName
         case .layer(let index): layers[index].name
-        }
-    }
-
-    /// True when every layer reads the one before it and the last one is the output: the networks of
-    /// cnnc 1, shown without a `from` column.
-    public var isChain: Bool {
-        outputLayer == layers.count - 1 && layers.allSatisfy { layer in
-            layer.inputs == [layer.index == 0 ? .input : .layer(layer.index - 1)]
         }
     }
 }

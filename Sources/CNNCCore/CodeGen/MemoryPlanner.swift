@@ -17,21 +17,28 @@ enum MemoryPlanner {
             if x.firstStep != y.firstStep { return x.firstStep < y.firstStep }
             return a < b
         }
-        var placed: [Int] = []
+        // The placed buffers alive at each step: a buffer's neighbours are found through its own steps,
+        // so a network of short-lived buffers is placed in time proportional to its size.
+        var placedAt: [Int: [Int]] = [:]
         var arena = 0
         for index in order {
             let size = rounded(buffers[index].floats)
+            var seen: Set<Int> = []
+            var neighbours: [(start: Int, end: Int)] = []
+            for step in buffers[index].firstStep...buffers[index].lastStep {
+                for other in placedAt[step, default: []] where seen.insert(other).inserted {
+                    neighbours.append((buffers[other].offset, buffers[other].offset + rounded(buffers[other].floats)))
+                }
+            }
+            neighbours.sort { $0.start < $1.start }
             // Candidate offsets: 0 and the end of every live neighbour, lowest first.
-            let neighbours = placed.filter { buffers[$0].isAlive(during: buffers[index]) }
-                .map { (start: buffers[$0].offset, end: buffers[$0].offset + rounded(buffers[$0].floats)) }
-                .sorted { $0.start < $1.start }
             var offset = 0
             for neighbour in neighbours {
                 if offset + size <= neighbour.start { break }
                 offset = max(offset, neighbour.end)
             }
             buffers[index].offset = offset
-            placed.append(index)
+            for step in buffers[index].firstStep...buffers[index].lastStep { placedAt[step, default: []].append(index) }
             arena = max(arena, offset + size)
         }
         return arena
@@ -39,9 +46,18 @@ enum MemoryPlanner {
 
     /// The most floats alive at any one step: no placement of these buffers can use less.
     static func lowerBound(_ buffers: [ExecutionPlan.Buffer], steps: Int) -> Int {
-        (0..<max(1, steps)).map { step in
-            buffers.filter { $0.firstStep <= step && step <= $0.lastStep }.reduce(0) { $0 + rounded($1.floats) }
-        }.max() ?? 0
+        // A sweep over the steps: each buffer adds its size where it starts and removes it after it ends.
+        var change = [Int](repeating: 0, count: max(1, steps) + 1)
+        for buffer in buffers {
+            change[buffer.firstStep] += rounded(buffer.floats)
+            change[buffer.lastStep + 1] -= rounded(buffer.floats)
+        }
+        var alive = 0, most = 0
+        for delta in change {
+            alive += delta
+            most = max(most, alive)
+        }
+        return most
     }
 
     /// Pairs of buffers alive at the same step whose ranges overlap; empty for a correct placement.
