@@ -131,9 +131,10 @@ def needed_tensors(summary: dict) -> dict[str, list[int]]:
     tensors: dict[str, list[int]] = {}
     for layer in summary["layers"]:
         name, kind, o = layer["name"], layer["kind"], layer["options"]
-        if kind == "conv":
+        if kind in ("conv", "conv_transpose"):
             kh, kw = o["kernel"]
-            tensors[f"{name}.weight"] = [o["out_channels"], o["in_channels"] // o["groups"], kh, kw]
+            tensors[f"{name}.weight"] = [o["out_channels"], o["in_channels"] // o["groups"], kh, kw] if kind == "conv" \
+                else [o["in_channels"], o["out_channels"] // o["groups"], kh, kw]
             if o["bias"]:
                 tensors[f"{name}.bias"] = [o["out_channels"]]
         elif kind == "dense":
@@ -146,6 +147,45 @@ def needed_tensors(summary: dict) -> dict[str, list[int]]:
     return tensors
 
 
+def memory_plan_problems(summary: dict) -> list[str]:
+    """Checks the summary's `memory_plan` on its own terms: buffers alive at a common step (their
+    [first_step, last_step] ranges intersect) must not overlap in [offset, offset + bytes); the
+    arena must hold every buffer and be at least the lower bound; the lower bound must be the
+    largest sum, over the steps, of the live buffers' sizes rounded up to 64 bytes."""
+    plan = summary["memory_plan"]
+    buffers = plan["buffers"]
+    problems = []
+
+    def label(b: dict) -> str:
+        return (f"'{b['purpose']}' ([{b['offset_bytes']}, {b['offset_bytes'] + b['bytes']}) bytes, "
+                f"steps {b['first_step']}–{b['last_step']})")
+
+    for b in buffers:
+        if b["bytes"] < 0 or b["offset_bytes"] < 0 or b["first_step"] > b["last_step"]:
+            problems.append(f"buffer {label(b)} has a negative size or offset or an empty step range")
+        if b["offset_bytes"] + b["bytes"] > plan["arena_bytes"]:
+            problems.append(f"buffer {label(b)} ends past the arena of {plan['arena_bytes']} bytes")
+    for i, a in enumerate(buffers):
+        for b in buffers[i + 1:]:
+            live_together = a["first_step"] <= b["last_step"] and b["first_step"] <= a["last_step"]
+            overlap = a["offset_bytes"] < b["offset_bytes"] + b["bytes"] and b["offset_bytes"] < a["offset_bytes"] + a["bytes"]
+            if live_together and overlap:
+                problems.append(f"buffers {label(a)} and {label(b)} are alive at once and overlap")
+    # The live set only grows where a buffer starts, so the maximum is reached at some first_step.
+    lower_bound = max((sum(-(-b["bytes"] // 64) * 64 for b in buffers if b["first_step"] <= step <= b["last_step"])
+                       for step in {b["first_step"] for b in buffers}), default=0)
+    if plan["lower_bound_bytes"] != lower_bound:
+        problems.append(f"lower_bound_bytes is {plan['lower_bound_bytes']}, but the live buffers "
+                        f"(each rounded up to 64 bytes) peak at {lower_bound}")
+    if plan["arena_bytes"] < plan["lower_bound_bytes"]:
+        problems.append(f"arena_bytes {plan['arena_bytes']} is below lower_bound_bytes {plan['lower_bound_bytes']}")
+    totals = summary["totals"]
+    if (totals["arena_bytes"], totals["activation_lower_bound_bytes"]) != (plan["arena_bytes"], plan["lower_bound_bytes"]):
+        problems.append(f"totals say arena {totals['arena_bytes']} and lower bound {totals['activation_lower_bound_bytes']}, "
+                        f"the memory plan {plan['arena_bytes']} and {plan['lower_bound_bytes']}")
+    return problems
+
+
 def prepare(case: Case, tools: Tools) -> None:
     """Checks, summarises, writes weights and inputs, exports, and compares shapes and counts."""
     assert case.workdir is not None
@@ -156,6 +196,9 @@ def prepare(case: Case, tools: Tools) -> None:
         case.summary = cnnc_onnx.run_summary(case.spec_path, tools.cnnc)
     except cnnc_onnx.ExportError as error:
         raise CaseFailure("summary", str(error)) from None
+    problems = memory_plan_problems(case.summary)
+    if problems:
+        raise CaseFailure("memory-plan", "\n".join(problems))
     inline = cnnc_onnx.inline_weights(case.spec_path, case.summary)
     missing = [name for name in needed_tensors(case.summary) if name not in inline]
     case.weights_path = None
@@ -167,7 +210,9 @@ def prepare(case: Case, tools: Tools) -> None:
             raise CaseFailure("init-weights", f"cnnc init-weights failed (exit {result.returncode}):\n{result.stderr.strip()}")
     weights = cnnc_onnx.load_weights(case.spec_path, case.summary, case.weights_path)
     try:
-        case.exported = cnnc_onnx.export_model(case.summary, weights)
+        # Unused layers are exported too (as extra graph outputs), so their shapes are compared.
+        unused = [layer["name"] for layer in case.summary["layers"] if layer["unused"]]
+        case.exported = cnnc_onnx.export_model(case.summary, weights, extra_outputs=unused)
     except cnnc_onnx.ExportError as error:
         raise CaseFailure("export", str(error)) from None
     except Exception as error:  # onnx.checker or shape inference refusing the model
@@ -180,11 +225,19 @@ def prepare(case: Case, tools: Tools) -> None:
 
 
 def compare_shapes_and_counts(case: Case) -> None:
+    """Every exported layer's output shape against ONNX shape inference, its parameters and
+    buffers against its initializers; the totals against the sum over the layers."""
     exported, summary = case.exported, case.summary
     inferred = exported.inferred_shapes()
     sizes = exported.initializer_sizes()
     problems = []
-    for layer, record in zip(summary["layers"], exported.layers):
+    exported_names = {record.name for record in exported.layers}
+    missing = [layer["name"] for layer in summary["layers"] if layer["name"] not in exported_names]
+    if missing:
+        problems.append(f"layers not exported: {', '.join(missing)}")
+    by_name = {layer["name"]: layer for layer in summary["layers"]}
+    for record in exported.layers:
+        layer = by_name[record.name]
         dims = inferred.get(record.output)
         if dims is None:
             problems.append(f"layer '{layer['name']}': ONNX shape inference gave no shape for '{record.output}'")
@@ -306,7 +359,7 @@ def compare(name: str, got: np.ndarray, reference: np.ndarray, case: Case) -> Ag
     if list(got.shape) != expected_shape:
         raise CaseFailure("output-shape", f"{name} wrote shape {list(got.shape)}, expected {expected_shape}")
     ref_sample = cnnc_onnx.summary_shape_of([None, *reference.shape[1:]],
-                                            case.exported.layers[-1].rank)
+                                            case.exported.layer(case.exported.output_layer).rank)
     if ref_sample != [c, h, w] or reference.shape[0] != case.batch:
         raise CaseFailure("output-shape", f"onnxruntime produced shape {list(reference.shape)}, "
                                           f"the summary says {case.batch}×{[c, h, w]}")
