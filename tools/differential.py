@@ -4,19 +4,24 @@
 For each case — every saved regression (Tests/Fixtures/differential/regressions/, always first),
 every spec in models/, and `--count` random specs from tools/random_specs.py — the driver
 
-1. checks the spec with `cnnc check` and reads `cnnc summary --format json`;
+1. checks the spec with `cnnc check` and reads `cnnc summary --format json`, whose memory plan it
+   checks on its own terms (buffers alive at a common step never overlap; the arena holds every
+   buffer and is at least the lower bound; the lower bound is the largest sum of live buffers,
+   each rounded up to 64 bytes);
 2. writes seeded weights with `cnnc init-weights --randomize-all` (unless every weight is inline);
-3. exports the ONNX model (tools/cnnc_onnx.py) and requires the summary's per-layer output shapes to
-   equal ONNX shape inference's, and its parameter and buffer counts to equal the sizes of the
-   exported initializers;
+3. exports the ONNX model (tools/cnnc_onnx.py; the spec's unused layers as extra outputs) and
+   requires every layer's output shape in the summary to equal ONNX shape inference's, and its
+   parameter and buffer counts to equal the sizes of the exported initializers;
 4. runs a batch of seeded normal inputs through ONNX Runtime (the reference), `cnnc run`, the
    inferencer `cnnc build` makes (`--build-binaries N`: every model and the first N random specs),
    and any extra runner (`--binary-command`), and requires every result to satisfy
    |result − reference| ≤ 1e-5 + 1e-4·|reference| element by element (numpy.allclose), reporting
    the worst element.
 
-A failing case prints its seeds, is shrunk (layers dropped from the end and the middle, options
-simplified, channels and sides reduced, as long as the same kind of failure remains) and the
+A failing case prints its seeds, is shrunk (unused layers dropped, branches cut at their merges,
+layers dropped from the end and the middle with their readers rewired, options simplified,
+channels and sides reduced, as long as `cnnc check` accepts the spec and the same kind of failure
+remains) and the
 smallest spec is saved in the regressions folder with its seeds in a comment header, so the next
 run (and `swift test`) re-runs it first. A regression whose header has `# known-failure: WHY` is
 reported as a known failure instead of a new one.

@@ -58,7 +58,6 @@ Exit status 0 when every layer matches, 1 otherwise (also when the fixture folde
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 from dataclasses import dataclass
