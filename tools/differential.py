@@ -13,7 +13,8 @@ every spec in models/, and `--count` random specs from tools/random_specs.py —
    requires every layer's output shape in the summary to equal ONNX shape inference's, and its
    parameter and buffer counts to equal the sizes of the exported initializers;
 4. runs a batch of seeded normal inputs through ONNX Runtime (the reference), `cnnc run`, the
-   inferencer `cnnc build` makes (`--build-binaries N`: every model and the first N random specs),
+   inferencer `cnnc build` makes (`--build-binaries N`: every regression and model and the first N
+   random specs),
    and any extra runner (`--binary-command`), and requires every result to satisfy
    |result − reference| ≤ 1e-5 + 1e-4·|reference| element by element (numpy.allclose), reporting
    the worst element.
@@ -471,6 +472,15 @@ def _candidates(spec: Spec):
                 s = spec.copy()
                 s.layers[i].options["from"] = sources[:k] + sources[k + 1:]
                 yield f"layer {i + 1}: drop input {source!r}", s
+    names = random_specs.layer_names(spec)
+    for i, sources in enumerate(inputs[:-1]):   # the network up to a merge, the layers after it dropped
+        if len(sources) > 1:
+            s = spec.copy()
+            s.output = names[i]
+            for j in reversed(range(len(layers))):
+                if j not in random_specs.used_layers(s):
+                    s = _without_layer(s, j)
+            yield f"the network up to layer {i + 1} ({layers[i].kind})", s
     if spec.output is not None:
         s = spec.copy()
         s.output = None
@@ -531,7 +541,7 @@ def shrink(case: Case, category: str, tools: Tools, runners: list[Runner], budge
                 continue  # not a valid spec: not a smaller reproduction
             trial = Case(label=f"{case.label} (shrinking)", spec_path=path, weights_seed=case.weights_seed,
                          input_seed=case.input_seed, batch=case.batch, spec=candidate,
-                         workdir=directory / f"case-{tries}")
+                         build_binary=case.build_binary, workdir=directory / f"case-{tries}")
             outcome = run_case(trial, tools, runners)
             if not outcome.ok and outcome.category == category:
                 log(f"    shrink: {description} → {len(candidate.layers)} layers, input {candidate.input}")
@@ -590,6 +600,8 @@ def load_regression(path: Path, workroot: Path) -> Case:
 def build_cases(args: argparse.Namespace, workroot: Path) -> tuple[list[Case], list[Case], list[Case]]:
     regressions = [load_regression(p, workroot) for p in sorted(Path(args.regressions).glob("*.yaml"))] \
         if args.regressions and Path(args.regressions).is_dir() else []
+    for case in regressions:
+        case.build_binary = args.build_binaries > 0
     models = []
     if not args.no_models:
         for path in sorted(Path(args.models).glob("*.yaml")):
@@ -646,8 +658,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-shrink", type=int, default=5,
                         help="shrink and save at most this many failures per run (default 5)")
     parser.add_argument("--build-binaries", type=int, default=0, metavar="N",
-                        help="also build and compare the standalone inferencer (`cnnc build`) of every bundled "
-                             "model and of the first N random specs (default 0: none)")
+                        help="also build and compare the standalone inferencer (`cnnc build`) of every saved "
+                             "regression and bundled model and of the first N random specs (default 0: none)")
     parser.add_argument("--binary-command", metavar="TEMPLATE",
                         help="a third implementation to compare: a shell command with placeholders {cnnc} {spec} "
                              "{weights} {weights_args} {input} {output} {workdir} that writes {output} (.npy)")
