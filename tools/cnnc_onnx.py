@@ -42,9 +42,9 @@ Lowering, layer by layer (docs/onnx.md explains the choices):
   ``wrap`` exists only from opset 19, and the model stays opset 17).
 * ``conv_transpose``: ``ConvTranspose`` (weights [in, out/groups, kh, kw] as in PyTorch) with
   ``pads`` [top, left, bottom, right], ``output_padding``, strides, dilations, group. ONNX Runtime
-  refuses an ``output_padding`` not smaller than the stride (the spec allows up to the dilation):
-  such rows are taken from the end crop, and any left over (they hold only the bias) become a
-  zero ``Pad`` after a bias-free ``ConvTranspose``, then the bias is added.
+  refuses an ``output_padding`` not smaller than the stride (the spec allows up to the dilation);
+  such a layer is a bias-free uncropped ``ConvTranspose``, a zero ``Pad`` of the output_padding at
+  the end, the crop as a ``Slice``, then ``Add`` of the bias.
 * ``maxpool`` / ``avgpool``: ``ceil_mode`` is never passed to ONNX. The extra windows of ceil mode
   are expressed as extra end padding, computed from the output size cnnc resolved (ONNX shape
   inference and ONNX Runtime disagree on ``ceil_mode=1`` when a window would start in the padding).
@@ -476,40 +476,37 @@ def export_model(summary: dict, weights: dict[str, np.ndarray], *,
             x, rank = to_4d(x, rank), 4
             kernel, stride, dilation, (top, bottom, left, right) = _window(o)
             groups, cin, cout = o["groups"], o["in_channels"], o["out_channels"]
-            # ONNX Runtime refuses an output_padding that is not smaller than the stride, which the
-            # spec allows when the dilation is larger. The output_padding rows extend the cropped
-            # output at the end, so first take them back from the end crop; rows past the full
-            # output (they hold only the bias) that ONNX Runtime would still refuse become a zero
-            # Pad before the bias is added.
-            end_pads, output_padding, extra = [], [], []
-            for before_crop, after_crop, rows, s in ((top, bottom, o["output_padding"][0], stride[0]),
-                                                     (left, right, o["output_padding"][1], stride[1])):
-                if rows < s:
-                    end_pads.append(after_crop), output_padding.append(rows), extra.append(0)
-                elif rows <= after_crop:
-                    end_pads.append(after_crop - rows), output_padding.append(0), extra.append(0)
-                else:
-                    beyond = rows - after_crop
-                    end_pads.append(0), output_padding.append(beyond if beyond < s else 0)
-                    extra.append(0 if beyond < s else beyond)
             weight = tensor(layer, "weight", (cin, cout // groups, kernel[0], kernel[1]))
             record.initializers["weight"] = weight
             bias = tensor(layer, "bias", (cout,)) if o["bias"] else None
             if bias:
                 record.initializers["bias"] = bias
-            attributes = dict(kernel_shape=kernel, strides=stride, dilations=dilation, group=groups,
-                              pads=[top, left, *end_pads], output_padding=output_padding)
-            if any(extra):
-                x = g.node("ConvTranspose", [x, weight], f"{name}/conv_transpose", **attributes)
-                pads = g.constant(f"{name}/pads", np.array([0, 0, 0, 0, 0, 0, *extra], dtype=np.int64))
-                if bias:
-                    x = g.node("Pad", [x, pads], f"{name}/pad", mode="constant")
-                    axes = g.constant(f"{name}/bias_axes", np.array([1, 2], dtype=np.int64))
-                    g.node("Add", [x, g.node("Unsqueeze", [bias, axes], f"{name}/bias")], name, out)
-                else:
-                    g.node("Pad", [x, pads], name, out, mode="constant")
+            output_padding = list(o["output_padding"])
+            if all(rows < s for rows, s in zip(output_padding, stride)):
+                g.node("ConvTranspose", [x, weight] + ([bias] if bias else []), name, out, kernel_shape=kernel,
+                       strides=stride, dilations=dilation, group=groups, pads=[top, left, bottom, right],
+                       output_padding=output_padding)
             else:
-                g.node("ConvTranspose", [x, weight] + ([bias] if bias else []), name, out, **attributes)
+                # ONNX Runtime refuses an output_padding that is not smaller than the stride, which
+                # the spec allows when the dilation is larger. Spelled out: the full output (no crop),
+                # output_padding zero rows and columns at the end (only the bias lands there), the
+                # crop as a Slice, then the bias.
+                _, in_h, in_w = layer["input_shape"]
+                full = [(n - 1) * st + dl * (k - 1) + 1 for n, st, dl, k in zip((in_h, in_w), stride, dilation, kernel)]
+                x = g.node("ConvTranspose", [x, weight], f"{name}/conv_transpose", kernel_shape=kernel, strides=stride,
+                           dilations=dilation, group=groups)
+                pads = g.constant(f"{name}/output_padding", np.array([0, 0, 0, 0, 0, 0, *output_padding], dtype=np.int64))
+                x = g.node("Pad", [x, pads], f"{name}/pad", mode="constant")
+                starts = g.constant(f"{name}/crop_starts", np.array([top, left], dtype=np.int64))
+                ends = g.constant(f"{name}/crop_ends", np.array([full[0] + output_padding[0] - bottom,
+                                                                  full[1] + output_padding[1] - right], dtype=np.int64))
+                axes = g.constant(f"{name}/crop_axes", np.array([2, 3], dtype=np.int64))
+                if bias:
+                    x = g.node("Slice", [x, starts, ends, axes], f"{name}/crop")
+                    bias_axes = g.constant(f"{name}/bias_axes", np.array([1, 2], dtype=np.int64))
+                    g.node("Add", [x, g.node("Unsqueeze", [bias, bias_axes], f"{name}/bias")], name, out)
+                else:
+                    g.node("Slice", [x, starts, ends, axes], name, out)
         elif kind in ("maxpool", "avgpool"):
             x, rank = to_4d(x, rank), 4
             kernel, stride, _, (top, bottom, left, right) = _window(o)
