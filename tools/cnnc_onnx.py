@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Export a cnnc spec and its weights to an equivalent ONNX model (opset 17).
 
-The exporter reads what cnnc itself resolved — ``cnnc summary --format json`` gives every layer's
-per-side padding (``same`` already turned into numbers), shapes and options — plus the weights: a
-safetensors file (parsed here with numpy; the format is an 8-byte header length, a JSON header and
-raw little-endian data) and the values written inline in the spec (conv and dense ``weight:`` and
-``bias:`` lists, with ``normalize: true`` applied exactly as cnnc applies it).
+The exporter reads what cnnc itself resolved — ``cnnc summary --format json`` (schema
+``cnnc.summary/2``; other schemas are refused) gives every layer's inputs by name, per-side padding
+(``same`` already turned into numbers), shapes and options — plus the weights: a safetensors file
+(parsed here with numpy; the format is an 8-byte header length, a JSON header and raw
+little-endian data) and the values written inline in the spec (conv, conv_transpose and dense
+``weight:`` and ``bias:`` lists, with ``normalize: true`` applied exactly as cnnc applies it).
 
 Command line::
 
@@ -18,10 +19,20 @@ As a library::
     exported = export_model(summary, weights)       # ExportedModel
     onnx.save(exported.model, "model.onnx")
 
-The model has one input ``input`` of shape [N, C, H, W] (N dynamic) and one output ``output``:
-[N, C, H, W] for a spatial result, [N, F] after ``flatten``/``dense`` (a flat result that ends in a
-global pool or a 1×1 convolution stays [N, F, 1, 1]). Nodes are named after the spec's layers and
-initializers after the safetensors tensors (``conv1.weight``), so Netron shows the spec's network.
+The model has one input ``input`` of shape [N, C, H, W] (N dynamic) and one output ``output``, the
+value of the summary's ``output`` layer: [N, C, H, W] for a spatial result, [N, F] after
+``flatten``/``dense`` (a flat result that ends in a global pool, a 1×1 convolution or a merge of a
+4-D flat value stays [N, F, 1, 1]). The spec is a graph: each layer reads the values its summary
+``inputs`` name (``input`` is the network input). Only layers the output reads, directly or not,
+are exported (``extra_outputs`` adds more, unused ones included). Nodes are named after the spec's
+layers and initializers after the safetensors tensors (``conv1.weight``), so Netron shows the spec's
+network.
+
+Each value keeps its rank, 4 ([N, C, H, W]) or 2 ([N, F] after ``flatten``/``dense``). Layers
+that need a 4-D tensor get an ``Unsqueeze`` to [N, F, 1, 1] of a flat one; ``dense`` after a 4-D
+tensor gets a ``Flatten``. ``add``, ``mul`` and ``concat`` lift 2-D inputs to 4-D when their
+inputs have mixed ranks (ONNX broadcasting would align [N, F] with the trailing axes of
+[N, F, 1, 1]).
 
 Lowering, layer by layer (docs/onnx.md explains the choices):
 
@@ -29,6 +40,11 @@ Lowering, layer by layer (docs/onnx.md explains the choices):
   than zeros become a node before the Conv: ``Pad`` mode ``constant`` (with ``padding_value``),
   ``reflect`` or ``edge`` (replicate). Circular padding is ``Slice`` + ``Concat`` (``Pad`` mode
   ``wrap`` exists only from opset 19, and the model stays opset 17).
+* ``conv_transpose``: ``ConvTranspose`` (weights [in, out/groups, kh, kw] as in PyTorch) with
+  ``pads`` [top, left, bottom, right], ``output_padding``, strides, dilations, group. ONNX Runtime
+  refuses an ``output_padding`` not smaller than the stride (the spec allows up to the dilation);
+  such a layer is a bias-free uncropped ``ConvTranspose``, a zero ``Pad`` of the output_padding at
+  the end, the crop as a ``Slice``, then ``Add`` of the bias.
 * ``maxpool`` / ``avgpool``: ``ceil_mode`` is never passed to ONNX. The extra windows of ceil mode
   are expressed as extra end padding, computed from the output size cnnc resolved (ONNX shape
   inference and ONNX Runtime disagree on ``ceil_mode=1`` when a window would start in the padding).
@@ -36,12 +52,16 @@ Lowering, layer by layer (docs/onnx.md explains the choices):
   ``count_include_pad: true`` the ceil-mode overhang must not count in the divisor while the stated
   padding must: there the stated padding becomes an explicit zero ``Pad`` and the pool runs with
   ``count_include_pad=0`` over the overhang alone.
+* ``upsample``: ``Resize`` with scales [1, 1, sh, sw]; ``nearest`` is mode ``nearest`` with
+  ``asymmetric`` coordinates and ``floor`` rounding (output x copies input ⌊x/s⌋), ``bilinear`` is
+  mode ``linear`` with ``half_pixel`` coordinates (PyTorch's ``align_corners=False``).
+* ``add``: ``Add``, chained in the listed order for more than two inputs. ``mul``: ``Mul``; a C×1×1
+  gate is a 4-D [N, C, 1, 1] tensor that broadcasts over the other input's plane. ``concat``:
+  ``Concat`` on axis 1.
 * activations: ``Relu``, ``Clip`` (relu6), ``LeakyRelu``, ``Elu``, ``Sigmoid``, ``Tanh``; gelu as
   x·0.5·(1 + erf(x/√2)) from ``Erf`` (``Gelu`` is opset 20); silu as x·Sigmoid(x).
 * ``softmax``: ``Softmax`` over axis 1 (the channels). ``batchnorm``: ``BatchNormalization``.
   ``dropout``: ``Identity``. ``flatten``: ``Flatten`` (axis 1). ``dense``: ``Gemm`` with transB=1.
-  Layers that need a 4-D tensor after a flat one get an ``Unsqueeze`` to [N, F, 1, 1]; ``dense``
-  after a 4-D tensor gets a ``Flatten``.
 """
 from __future__ import annotations
 
@@ -64,10 +84,12 @@ OPSET = 17
 IR_VERSION = 8
 REPOSITORY_ROOT = Path(__file__).resolve().parent.parent
 
-SPATIAL_KINDS = {"conv", "maxpool", "avgpool", "global_avgpool", "global_maxpool"}
+SPATIAL_KINDS = {"conv", "conv_transpose", "maxpool", "avgpool", "global_avgpool", "global_maxpool", "upsample"}
 ELEMENTWISE_KINDS = {"relu", "relu6", "leaky_relu", "elu", "sigmoid", "tanh", "gelu", "silu",
                      "softmax", "batchnorm", "dropout"}
-ALL_KINDS = SPATIAL_KINDS | ELEMENTWISE_KINDS | {"flatten", "dense"}
+MERGE_KINDS = {"add", "mul", "concat"}
+ALL_KINDS = SPATIAL_KINDS | ELEMENTWISE_KINDS | MERGE_KINDS | {"flatten", "dense"}
+SUMMARY_SCHEMA = "cnnc.summary/2"
 
 
 class ExportError(Exception):
@@ -100,8 +122,8 @@ def run_summary(spec: str | os.PathLike, cnnc: str | None = None) -> dict:
     if result.returncode != 0:
         raise ExportError(f"`cnnc summary {spec}` failed (exit {result.returncode}):\n{result.stderr.strip()}")
     summary = json.loads(result.stdout)
-    if summary.get("schema") != "cnnc.summary/1":
-        raise ExportError(f"unsupported summary schema {summary.get('schema')!r} (expected cnnc.summary/1)")
+    if summary.get("schema") != SUMMARY_SCHEMA:
+        raise ExportError(f"unsupported summary schema {summary.get('schema')!r} (expected {SUMMARY_SCHEMA})")
     return summary
 
 
@@ -168,9 +190,11 @@ def _nested_floats(values: Any) -> np.ndarray:
 
 
 def inline_weights(spec: str | os.PathLike, summary: dict) -> dict[str, np.ndarray]:
-    """The tensors a spec gives inline, named and shaped as in the weights file, with a 2-D conv
-    filter copied to every output/input channel pair and `normalize: true` applied (in float32, the
-    sum accumulated in order, as cnnc does)."""
+    """The tensors a spec gives inline, named and shaped as in the weights file: conv, dense and
+    conv_transpose `weight:` lists (for conv also a 2-D filter, copied to every output/input channel
+    pair, and `normalize: true` applied in float32 with the sum accumulated in order, as cnnc does)
+    and `bias:` lists. YAML entries are matched to the summary's layers in order, skipping the
+    layers that `activation:` sugar adds."""
     import yaml  # only needed here; the rest of the module works without PyYAML
 
     text = Path(spec).read_text(encoding="utf-8-sig")
@@ -186,7 +210,7 @@ def inline_weights(spec: str | os.PathLike, summary: dict) -> dict[str, np.ndarr
         ((kind, options),) = entry.items()
         if kind != layer["kind"]:
             raise ExportError(f"{spec}: layer {layer['index']} is '{kind}' in the YAML but '{layer['kind']}' in the summary")
-        if not isinstance(options, dict) or kind not in ("conv", "dense"):
+        if not isinstance(options, dict) or kind not in ("conv", "dense", "conv_transpose"):
             continue
         name, o = layer["name"], layer["options"]
         if options.get("weight") is not None:
@@ -206,6 +230,11 @@ def inline_weights(spec: str | os.PathLike, summary: dict) -> dict[str, np.ndarr
                             total = np.float32(total + v)
                         row /= total
                     weight = kernels.reshape(full)
+            elif kind == "conv_transpose":
+                kh, kw = o["kernel"]
+                full = (o["in_channels"], o["out_channels"] // o["groups"], kh, kw)
+                if weight.shape != full:
+                    raise ExportError(f"{spec}: inline weight of '{name}' has shape {list(weight.shape)}, expected {list(full)}")
             tensors[f"{name}.weight"] = weight
         if isinstance(options.get("bias"), list):
             tensors[f"{name}.bias"] = _nested_floats(options["bias"])
@@ -243,8 +272,12 @@ class LayerExport:
 @dataclass
 class ExportedModel:
     model: Any                  # onnx.ModelProto, shape-inferred
-    layers: list[LayerExport]
+    layers: list[LayerExport]   # the exported layers, in the summary's order
     summary: dict
+    output_layer: str           # the layer whose value is the graph output `output`
+
+    def layer(self, name: str) -> LayerExport:
+        return next(record for record in self.layers if record.name == name)
 
     def initializer_sizes(self) -> dict[str, int]:
         return {init.name: int(np.prod(init.dims, dtype=np.int64)) for init in self.model.graph.initializer}
@@ -315,25 +348,48 @@ def ceil_mode_extra_padding(in_size: int, out_size: int, kernel: int, stride: in
     return extra
 
 
+def layers_needed(summary: dict, wanted: Iterable[str]) -> set[str]:
+    """The names of the layers whose results the `wanted` layers read, directly or not, and the
+    `wanted` layers themselves."""
+    by_name = {layer["name"]: layer for layer in summary["layers"]}
+    needed: set[str] = set()
+    stack = list(wanted)
+    while stack:
+        name = stack.pop()
+        if name == "input" or name in needed:
+            continue
+        if name not in by_name:
+            raise ExportError(f"no layer named '{name}'")
+        needed.add(name)
+        stack.extend(by_name[name]["inputs"])
+    return needed
+
+
 def export_model(summary: dict, weights: dict[str, np.ndarray], *,
-                 identity_kinds: Iterable[str] = (), extra_outputs: Iterable[str] = (),
-                 upto: int | None = None, check: bool = True) -> ExportedModel:
+                 identity_kinds: Iterable[str] = (), mul_as_add: bool = False, output: str | None = None,
+                 extra_outputs: Iterable[str] = (), check: bool = True) -> ExportedModel:
     """Builds, checks (onnx.checker) and shape-infers the ONNX model of a summary and its weights.
 
+    Only the layers that the graph outputs read (directly or not) are exported, so the spec's
+    unused layers are left out unless they are named in `extra_outputs`.
+
     identity_kinds: layer kinds exported as Identity instead (the receptive-field tests use it to
-        strip activations and batchnorm); extra_outputs: layer names whose outputs also become graph
-        outputs (under their own value names); upto: export only layers 0…upto.
+        strip activations and batchnorm); mul_as_add: export `mul` as `Add` (same dependencies,
+        and no zero input hides one; for the receptive-field tests); output: the layer whose value
+        is the graph output `output` (default: the summary's `output`); extra_outputs: layer names
+        whose values also become graph outputs (under their own value names).
     """
     import onnx
     from onnx import TensorProto, helper
 
     identity_kinds = set(identity_kinds)
-    layers = summary["layers"] if upto is None else summary["layers"][:upto + 1]
-    if not layers:
-        raise ExportError("no layers to export")
+    output_layer = output or summary["output"]
+    extra_outputs = [name for name in dict.fromkeys(extra_outputs) if name != output_layer]
+    needed = layers_needed(summary, [output_layer, *extra_outputs])
+    layers = [layer for layer in summary["layers"] if layer["name"] in needed]
     g = _Graph()
-    # Value names first come from the layers, so they are reserved in order.
-    current, rank = "input", 4
+    # Every value a layer may read: the graph value and its rank.
+    values: dict[str, tuple[str, int]] = {"input": ("input", 4)}
     exports: list[LayerExport] = []
 
     def tensor(layer: dict, role: str, shape: tuple[int, ...]) -> str:
@@ -345,28 +401,34 @@ def export_model(summary: dict, weights: dict[str, np.ndarray], *,
             raise ExportError(f"tensor '{key}' has shape {list(value.shape)}, expected {list(shape)}")
         return g.constant(key, value)
 
-    for position, layer in enumerate(layers):
+    for layer in layers:
         name, kind, o = layer["name"], layer["kind"], layer["options"]
         if kind not in ALL_KINDS:
             raise ExportError(f"layer '{name}': unsupported kind '{kind}'")
-        last = position == len(layers) - 1
-        out = "output" if last else g.unique(name)
+        out = "output" if name == output_layer else g.unique(name)
+        sources = [values[source] for source in layer["inputs"]]
+        x, rank = sources[0]
         record = LayerExport(name=name, kind=kind, output=out, rank=rank)
         first_node = len(g.nodes)
 
-        def to_4d(x: str) -> str:
-            nonlocal rank
-            if rank == 4:
-                return x
+        def to_4d(value: str, value_rank: int) -> str:
+            """[N, F] → [N, F, 1, 1] (a flat tensor is F×1×1); a 4-D value as it is."""
+            if value_rank == 4:
+                return value
             axes = g.constant(f"{name}/unsqueeze_axes", np.array([2, 3], dtype=np.int64))
-            rank = 4
-            return g.node("Unsqueeze", [x, axes], f"{name}/to_4d")
+            return g.node("Unsqueeze", [value, axes], f"{name}/to_4d")
 
-        x = current
+        def same_rank() -> tuple[list[str], int]:
+            """The inputs of a multi-input layer at one rank. Mixed ranks only meet on flat
+            tensors ([N, F] beside [N, F, 1, 1]), and ONNX broadcasting would align their trailing
+            axes ([N, F] + [N, F, 1, 1] → [N, F, N, F]), so the 2-D ones are lifted to 4-D."""
+            common = max(r for _, r in sources)
+            return [to_4d(v, r) if common == 4 else v for v, r in sources], common
+
         if kind in identity_kinds or kind == "dropout":
             g.node("Identity", [x], name, out)
         elif kind == "conv":
-            x = to_4d(x)
+            x, rank = to_4d(x, rank), 4
             kernel, stride, dilation, (top, bottom, left, right) = _window(o)
             groups = o["groups"]
             cin, cout = o["in_channels"], o["out_channels"]
@@ -410,8 +472,43 @@ def export_model(summary: dict, weights: dict[str, np.ndarray], *,
                 record.initializers["bias"] = inputs[2]
             g.node("Conv", inputs, name, out, kernel_shape=kernel, strides=stride, dilations=dilation,
                    pads=conv_pads, group=groups)
+        elif kind == "conv_transpose":
+            x, rank = to_4d(x, rank), 4
+            kernel, stride, dilation, (top, bottom, left, right) = _window(o)
+            groups, cin, cout = o["groups"], o["in_channels"], o["out_channels"]
+            weight = tensor(layer, "weight", (cin, cout // groups, kernel[0], kernel[1]))
+            record.initializers["weight"] = weight
+            bias = tensor(layer, "bias", (cout,)) if o["bias"] else None
+            if bias:
+                record.initializers["bias"] = bias
+            output_padding = list(o["output_padding"])
+            if all(rows < s for rows, s in zip(output_padding, stride)):
+                g.node("ConvTranspose", [x, weight] + ([bias] if bias else []), name, out, kernel_shape=kernel,
+                       strides=stride, dilations=dilation, group=groups, pads=[top, left, bottom, right],
+                       output_padding=output_padding)
+            else:
+                # ONNX Runtime refuses an output_padding that is not smaller than the stride, which
+                # the spec allows when the dilation is larger. Spelled out: the full output (no crop),
+                # output_padding zero rows and columns at the end (only the bias lands there), the
+                # crop as a Slice, then the bias.
+                _, in_h, in_w = layer["input_shape"]
+                full = [(n - 1) * st + dl * (k - 1) + 1 for n, st, dl, k in zip((in_h, in_w), stride, dilation, kernel)]
+                x = g.node("ConvTranspose", [x, weight], f"{name}/conv_transpose", kernel_shape=kernel, strides=stride,
+                           dilations=dilation, group=groups)
+                pads = g.constant(f"{name}/output_padding", np.array([0, 0, 0, 0, 0, 0, *output_padding], dtype=np.int64))
+                x = g.node("Pad", [x, pads], f"{name}/pad", mode="constant")
+                starts = g.constant(f"{name}/crop_starts", np.array([top, left], dtype=np.int64))
+                ends = g.constant(f"{name}/crop_ends", np.array([full[0] + output_padding[0] - bottom,
+                                                                  full[1] + output_padding[1] - right], dtype=np.int64))
+                axes = g.constant(f"{name}/crop_axes", np.array([2, 3], dtype=np.int64))
+                if bias:
+                    x = g.node("Slice", [x, starts, ends, axes], f"{name}/crop")
+                    bias_axes = g.constant(f"{name}/bias_axes", np.array([1, 2], dtype=np.int64))
+                    g.node("Add", [x, g.node("Unsqueeze", [bias, bias_axes], f"{name}/bias")], name, out)
+                else:
+                    g.node("Slice", [x, starts, ends, axes], name, out)
         elif kind in ("maxpool", "avgpool"):
-            x = to_4d(x)
+            x, rank = to_4d(x, rank), 4
             kernel, stride, _, (top, bottom, left, right) = _window(o)
             _, in_h, in_w = layer["input_shape"]
             _, out_h, out_w = layer["output_shape"]
@@ -435,8 +532,33 @@ def export_model(summary: dict, weights: dict[str, np.ndarray], *,
                        pads=[top, left, bottom + extra_h, right + extra_w],
                        count_include_pad=1 if o.get("count_include_pad", False) else 0)
         elif kind in ("global_avgpool", "global_maxpool"):
-            x = to_4d(x)
+            x, rank = to_4d(x, rank), 4
             g.node("GlobalAveragePool" if kind == "global_avgpool" else "GlobalMaxPool", [x], name, out)
+        elif kind == "upsample":
+            x, rank = to_4d(x, rank), 4
+            scale_h, scale_w = o["scale"]
+            scales = g.constant(f"{name}/scales", np.array([1, 1, scale_h, scale_w], dtype=np.float32))
+            if o["mode"] == "nearest":
+                attributes = {"mode": "nearest", "coordinate_transformation_mode": "asymmetric", "nearest_mode": "floor"}
+            elif o["mode"] == "bilinear":
+                attributes = {"mode": "linear", "coordinate_transformation_mode": "half_pixel"}
+            else:
+                raise ExportError(f"layer '{name}': unsupported upsample mode '{o['mode']}'")
+            g.node("Resize", [x, "", scales], name, out, **attributes)
+        elif kind == "add" or (kind == "mul" and mul_as_add):
+            xs, rank = same_rank()
+            total = xs[0]
+            for position, term in enumerate(xs[1:], start=1):
+                last = position == len(xs) - 1
+                total = g.node("Add", [total, term], name if last else f"{name}/add{position}", out if last else None)
+        elif kind == "mul":
+            # A C×1×1 gate is [N, C, 1, 1] after same_rank (the other input is spatial, so 4-D),
+            # and ONNX broadcasting then scales each channel of the other input, in either order.
+            (a, b), rank = same_rank()
+            g.node("Mul", [a, b], name, out)
+        elif kind == "concat":
+            xs, rank = same_rank()
+            g.node("Concat", xs, name, out, axis=1)
         elif kind == "flatten":
             g.node("Flatten", [x], name, out, axis=1)
             rank = 2
@@ -491,21 +613,17 @@ def export_model(summary: dict, weights: dict[str, np.ndarray], *,
         record.rank = rank
         record.nodes = [n.name for n in g.nodes[first_node:]]
         exports.append(record)
-        current = out
+        values[name] = (out, rank)
+
+    def value_info(record: LayerExport):
+        shape = next(layer for layer in layers if layer["name"] == record.name)["output_shape"]
+        dims = ["N", shape[0]] if record.rank == 2 else ["N", *shape]
+        return helper.make_tensor_value_info(record.output, TensorProto.FLOAT, dims)
 
     channels, height, width = summary["input_shape"]
     graph_input = helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", channels, height, width])
-    final = layers[-1]["output_shape"]
-    final_shape = ["N", final[0]] if rank == 2 else ["N", *final]
-    outputs = [helper.make_tensor_value_info("output", TensorProto.FLOAT, final_shape)]
-    for wanted in extra_outputs:
-        record = next((r for r in exports if r.name == wanted), None)
-        if record is None:
-            raise ExportError(f"extra output '{wanted}' is not an exported layer")
-        if record.output != "output":
-            layer_shape = next(l for l in layers if l["name"] == wanted)["output_shape"]
-            shape = ["N", layer_shape[0]] if record.rank == 2 else ["N", *layer_shape]
-            outputs.append(helper.make_tensor_value_info(record.output, TensorProto.FLOAT, shape))
+    by_name = {record.name: record for record in exports}
+    outputs = [value_info(by_name[name]) for name in [output_layer, *extra_outputs]]
     graph = helper.make_graph(g.nodes, summary["name"] or "cnnc", [graph_input], outputs, g.initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
                               producer_name="cnnc_onnx", producer_version="1")
@@ -514,7 +632,7 @@ def export_model(summary: dict, weights: dict[str, np.ndarray], *,
     if check:
         onnx.checker.check_model(model, full_check=True)
     model = onnx.shape_inference.infer_shapes(model, check_type=True, strict_mode=True, data_prop=True)
-    return ExportedModel(model=model, layers=exports, summary=summary)
+    return ExportedModel(model=model, layers=exports, summary=summary, output_layer=output_layer)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,19 +4,25 @@
 For each case — every saved regression (Tests/Fixtures/differential/regressions/, always first),
 every spec in models/, and `--count` random specs from tools/random_specs.py — the driver
 
-1. checks the spec with `cnnc check` and reads `cnnc summary --format json`;
+1. checks the spec with `cnnc check` and reads `cnnc summary --format json`, whose memory plan it
+   checks on its own terms (buffers alive at a common step never overlap; the arena holds every
+   buffer and is at least the lower bound; the lower bound is the largest sum of live buffers,
+   each rounded up to 64 bytes);
 2. writes seeded weights with `cnnc init-weights --randomize-all` (unless every weight is inline);
-3. exports the ONNX model (tools/cnnc_onnx.py) and requires the summary's per-layer output shapes to
-   equal ONNX shape inference's, and its parameter and buffer counts to equal the sizes of the
-   exported initializers;
+3. exports the ONNX model (tools/cnnc_onnx.py; the spec's unused layers as extra outputs) and
+   requires every layer's output shape in the summary to equal ONNX shape inference's, and its
+   parameter and buffer counts to equal the sizes of the exported initializers;
 4. runs a batch of seeded normal inputs through ONNX Runtime (the reference), `cnnc run`, the
-   inferencer `cnnc build` makes (`--build-binaries N`: every model and the first N random specs),
+   inferencer `cnnc build` makes (`--build-binaries N`: every regression and model and the first N
+   random specs),
    and any extra runner (`--binary-command`), and requires every result to satisfy
    |result − reference| ≤ 1e-5 + 1e-4·|reference| element by element (numpy.allclose), reporting
    the worst element.
 
-A failing case prints its seeds, is shrunk (layers dropped from the end and the middle, options
-simplified, channels and sides reduced, as long as the same kind of failure remains) and the
+A failing case prints its seeds, is shrunk (unused layers dropped, branches cut at their merges,
+layers dropped from the end and the middle with their readers rewired, options simplified,
+channels and sides reduced, as long as `cnnc check` accepts the spec and the same kind of failure
+remains) and the
 smallest spec is saved in the regressions folder with its seeds in a comment header, so the next
 run (and `swift test`) re-runs it first. A regression whose header has `# known-failure: WHY` is
 reported as a known failure instead of a new one.
@@ -131,9 +137,10 @@ def needed_tensors(summary: dict) -> dict[str, list[int]]:
     tensors: dict[str, list[int]] = {}
     for layer in summary["layers"]:
         name, kind, o = layer["name"], layer["kind"], layer["options"]
-        if kind == "conv":
+        if kind in ("conv", "conv_transpose"):
             kh, kw = o["kernel"]
-            tensors[f"{name}.weight"] = [o["out_channels"], o["in_channels"] // o["groups"], kh, kw]
+            tensors[f"{name}.weight"] = [o["out_channels"], o["in_channels"] // o["groups"], kh, kw] if kind == "conv" \
+                else [o["in_channels"], o["out_channels"] // o["groups"], kh, kw]
             if o["bias"]:
                 tensors[f"{name}.bias"] = [o["out_channels"]]
         elif kind == "dense":
@@ -146,6 +153,45 @@ def needed_tensors(summary: dict) -> dict[str, list[int]]:
     return tensors
 
 
+def memory_plan_problems(summary: dict) -> list[str]:
+    """Checks the summary's `memory_plan` on its own terms: buffers alive at a common step (their
+    [first_step, last_step] ranges intersect) must not overlap in [offset, offset + bytes); the
+    arena must hold every buffer and be at least the lower bound; the lower bound must be the
+    largest sum, over the steps, of the live buffers' sizes rounded up to 64 bytes."""
+    plan = summary["memory_plan"]
+    buffers = plan["buffers"]
+    problems = []
+
+    def label(b: dict) -> str:
+        return (f"'{b['purpose']}' ([{b['offset_bytes']}, {b['offset_bytes'] + b['bytes']}) bytes, "
+                f"steps {b['first_step']}–{b['last_step']})")
+
+    for b in buffers:
+        if b["bytes"] < 0 or b["offset_bytes"] < 0 or b["first_step"] > b["last_step"]:
+            problems.append(f"buffer {label(b)} has a negative size or offset or an empty step range")
+        if b["offset_bytes"] + b["bytes"] > plan["arena_bytes"]:
+            problems.append(f"buffer {label(b)} ends past the arena of {plan['arena_bytes']} bytes")
+    for i, a in enumerate(buffers):
+        for b in buffers[i + 1:]:
+            live_together = a["first_step"] <= b["last_step"] and b["first_step"] <= a["last_step"]
+            overlap = a["offset_bytes"] < b["offset_bytes"] + b["bytes"] and b["offset_bytes"] < a["offset_bytes"] + a["bytes"]
+            if live_together and overlap:
+                problems.append(f"buffers {label(a)} and {label(b)} are alive at once and overlap")
+    # The live set only grows where a buffer starts, so the maximum is reached at some first_step.
+    lower_bound = max((sum(-(-b["bytes"] // 64) * 64 for b in buffers if b["first_step"] <= step <= b["last_step"])
+                       for step in {b["first_step"] for b in buffers}), default=0)
+    if plan["lower_bound_bytes"] != lower_bound:
+        problems.append(f"lower_bound_bytes is {plan['lower_bound_bytes']}, but the live buffers "
+                        f"(each rounded up to 64 bytes) peak at {lower_bound}")
+    if plan["arena_bytes"] < plan["lower_bound_bytes"]:
+        problems.append(f"arena_bytes {plan['arena_bytes']} is below lower_bound_bytes {plan['lower_bound_bytes']}")
+    totals = summary["totals"]
+    if (totals["arena_bytes"], totals["activation_lower_bound_bytes"]) != (plan["arena_bytes"], plan["lower_bound_bytes"]):
+        problems.append(f"totals say arena {totals['arena_bytes']} and lower bound {totals['activation_lower_bound_bytes']}, "
+                        f"the memory plan {plan['arena_bytes']} and {plan['lower_bound_bytes']}")
+    return problems
+
+
 def prepare(case: Case, tools: Tools) -> None:
     """Checks, summarises, writes weights and inputs, exports, and compares shapes and counts."""
     assert case.workdir is not None
@@ -156,6 +202,9 @@ def prepare(case: Case, tools: Tools) -> None:
         case.summary = cnnc_onnx.run_summary(case.spec_path, tools.cnnc)
     except cnnc_onnx.ExportError as error:
         raise CaseFailure("summary", str(error)) from None
+    problems = memory_plan_problems(case.summary)
+    if problems:
+        raise CaseFailure("memory-plan", "\n".join(problems))
     inline = cnnc_onnx.inline_weights(case.spec_path, case.summary)
     missing = [name for name in needed_tensors(case.summary) if name not in inline]
     case.weights_path = None
@@ -167,7 +216,9 @@ def prepare(case: Case, tools: Tools) -> None:
             raise CaseFailure("init-weights", f"cnnc init-weights failed (exit {result.returncode}):\n{result.stderr.strip()}")
     weights = cnnc_onnx.load_weights(case.spec_path, case.summary, case.weights_path)
     try:
-        case.exported = cnnc_onnx.export_model(case.summary, weights)
+        # Unused layers are exported too (as extra graph outputs), so their shapes are compared.
+        unused = [layer["name"] for layer in case.summary["layers"] if layer["unused"]]
+        case.exported = cnnc_onnx.export_model(case.summary, weights, extra_outputs=unused)
     except cnnc_onnx.ExportError as error:
         raise CaseFailure("export", str(error)) from None
     except Exception as error:  # onnx.checker or shape inference refusing the model
@@ -180,17 +231,28 @@ def prepare(case: Case, tools: Tools) -> None:
 
 
 def compare_shapes_and_counts(case: Case) -> None:
+    """Every exported layer's output shape against ONNX shape inference, its parameters and
+    buffers against its initializers; the totals against the sum over the layers."""
     exported, summary = case.exported, case.summary
     inferred = exported.inferred_shapes()
     sizes = exported.initializer_sizes()
     problems = []
-    for layer, record in zip(summary["layers"], exported.layers):
+    exported_names = {record.name for record in exported.layers}
+    missing = [layer["name"] for layer in summary["layers"] if layer["name"] not in exported_names]
+    if missing:
+        problems.append(f"layers not exported: {', '.join(missing)}")
+    by_name = {layer["name"]: layer for layer in summary["layers"]}
+    for record in exported.layers:
+        layer = by_name[record.name]
         dims = inferred.get(record.output)
         if dims is None:
             problems.append(f"layer '{layer['name']}': ONNX shape inference gave no shape for '{record.output}'")
             continue
-        if dims[0] != "N" or not all(isinstance(d, int) for d in dims[1:]):
-            problems.append(f"layer '{layer['name']}': ONNX shape inference gave {dims} (expected [N, …] with static sizes)")
+        # The batch stays symbolic; after a Resize, ONNX shape inference names it anew (N·1 is
+        # not simplified to N), so any symbol is accepted there.
+        if not isinstance(dims[0], str) or not all(isinstance(d, int) for d in dims[1:]):
+            problems.append(f"layer '{layer['name']}': ONNX shape inference gave {dims} (expected a symbolic batch "
+                            f"and static sizes)")
             continue
         shape = cnnc_onnx.summary_shape_of(dims, record.rank)
         if shape != layer["output_shape"]:
@@ -306,7 +368,7 @@ def compare(name: str, got: np.ndarray, reference: np.ndarray, case: Case) -> Ag
     if list(got.shape) != expected_shape:
         raise CaseFailure("output-shape", f"{name} wrote shape {list(got.shape)}, expected {expected_shape}")
     ref_sample = cnnc_onnx.summary_shape_of([None, *reference.shape[1:]],
-                                            case.exported.layers[-1].rank)
+                                            case.exported.layer(case.exported.output_layer).rank)
     if ref_sample != [c, h, w] or reference.shape[0] != case.batch:
         raise CaseFailure("output-shape", f"onnxruntime produced shape {list(reference.shape)}, "
                                           f"the summary says {case.batch}×{[c, h, w]}")
@@ -365,18 +427,71 @@ def run_case(case: Case, tools: Tools, runners: list[Runner]) -> Result:
 # Shrinking and saving regressions
 # ---------------------------------------------------------------------------------------------
 
+def _without_layer(spec: Spec, index: int, replacement: str | None = None) -> Spec:
+    """The spec without written layer `index`. Layers that read its result read `replacement`
+    instead (default: the first value it read itself), and references follow the default names
+    that shift when a layer of their kind goes."""
+    names, inputs = random_specs.layer_names(spec), random_specs.layer_inputs(spec)
+    smaller = spec.copy()
+    del smaller.layers[index]
+    new_names = random_specs.layer_names(smaller)
+    renamed = dict(zip(names[:index] + names[index + 1:], new_names))
+    renamed[names[index]] = renamed.get(replacement or inputs[index][0], replacement or inputs[index][0])
+    for position, layer in enumerate(smaller.layers):
+        written = random_specs.references(layer)
+        if written is None and position != index:
+            continue  # it still reads the layer before it
+        sources = [renamed.get(name, name) for name in (written or [names[index]])]
+        previous = new_names[position - 1] if position else "input"
+        if written is None and sources == [previous]:
+            continue
+        layer.options["from"] = sources[0] if len(sources) == 1 and not isinstance(layer.options.get("from"), list) \
+            else sources
+    if smaller.output is not None:
+        smaller.output = renamed.get(smaller.output, smaller.output)
+    return smaller
+
+
 def _candidates(spec: Spec):
     """Smaller variants of a spec, most promising first."""
     layers = spec.layers
+    used = random_specs.used_layers(spec)
+    if len(used) < len(layers):                  # drop the layers whose results are never read
+        s = spec
+        for i in reversed(range(len(layers))):
+            if i not in used:
+                s = _without_layer(s, i)
+        yield f"drop {len(layers) - len(used)} unused layers", s
+    inputs = random_specs.layer_inputs(spec)
+    for i, sources in enumerate(inputs):        # cut branches: a merge keeps one input, or loses one
+        if len(sources) < 2:
+            continue
+        for k, source in enumerate(sources):
+            yield f"layer {i + 1} ({layers[i].kind}) replaced by its input {source!r}", _without_layer(spec, i, source)
+            if len(sources) > 2:
+                s = spec.copy()
+                s.layers[i].options["from"] = sources[:k] + sources[k + 1:]
+                yield f"layer {i + 1}: drop input {source!r}", s
+    names = random_specs.layer_names(spec)
+    for i, sources in enumerate(inputs[:-1]):   # the network up to a merge, the layers after it dropped
+        if len(sources) > 1:
+            s = spec.copy()
+            s.output = names[i]
+            for j in reversed(range(len(layers))):
+                if j not in random_specs.used_layers(s):
+                    s = _without_layer(s, j)
+            yield f"the network up to layer {i + 1} ({layers[i].kind})", s
+    if spec.output is not None:
+        s = spec.copy()
+        s.output = None
+        yield "drop output:", s
     for i in reversed(range(len(layers))):      # drop layers from the end, then from the middle
         if len(layers) > 1:
-            s = spec.copy()
-            del s.layers[i]
-            yield f"drop layer {i + 1} ({layers[i].kind})", s
+            yield f"drop layer {i + 1} ({layers[i].kind})", _without_layer(spec, i)
     for i, layer in enumerate(layers):           # simplify options
         for key in ("activation", "name", "weight", "normalize", "in_channels", "in_features", "groups",
-                    "dilation", "stride", "padding_value", "padding_mode", "bias", "ceil_mode", "padding", "eps",
-                    "alpha", "rate"):
+                    "dilation", "stride", "padding_value", "padding_mode", "bias", "ceil_mode", "padding",
+                    "output_padding", "mode", "eps", "alpha", "rate"):
             if key in layer.options:
                 s = spec.copy()
                 del s.layers[i].options[key]
@@ -426,7 +541,7 @@ def shrink(case: Case, category: str, tools: Tools, runners: list[Runner], budge
                 continue  # not a valid spec: not a smaller reproduction
             trial = Case(label=f"{case.label} (shrinking)", spec_path=path, weights_seed=case.weights_seed,
                          input_seed=case.input_seed, batch=case.batch, spec=candidate,
-                         workdir=directory / f"case-{tries}")
+                         build_binary=case.build_binary, workdir=directory / f"case-{tries}")
             outcome = run_case(trial, tools, runners)
             if not outcome.ok and outcome.category == category:
                 log(f"    shrink: {description} → {len(candidate.layers)} layers, input {candidate.input}")
@@ -485,6 +600,8 @@ def load_regression(path: Path, workroot: Path) -> Case:
 def build_cases(args: argparse.Namespace, workroot: Path) -> tuple[list[Case], list[Case], list[Case]]:
     regressions = [load_regression(p, workroot) for p in sorted(Path(args.regressions).glob("*.yaml"))] \
         if args.regressions and Path(args.regressions).is_dir() else []
+    for case in regressions:
+        case.build_binary = args.build_binaries > 0
     models = []
     if not args.no_models:
         for path in sorted(Path(args.models).glob("*.yaml")):
@@ -541,8 +658,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-shrink", type=int, default=5,
                         help="shrink and save at most this many failures per run (default 5)")
     parser.add_argument("--build-binaries", type=int, default=0, metavar="N",
-                        help="also build and compare the standalone inferencer (`cnnc build`) of every bundled "
-                             "model and of the first N random specs (default 0: none)")
+                        help="also build and compare the standalone inferencer (`cnnc build`) of every saved "
+                             "regression and bundled model and of the first N random specs (default 0: none)")
     parser.add_argument("--binary-command", metavar="TEMPLATE",
                         help="a third implementation to compare: a shell command with placeholders {cnnc} {spec} "
                              "{weights} {weights_args} {input} {output} {workdir} that writes {output} (.npy)")

@@ -4,7 +4,8 @@
 Each test writes a small spec, lets `cnnc summary` resolve it, exports it with tools/cnnc_onnx.py,
 runs it in ONNX Runtime and compares with a direct numpy transcription of the spec's definitions
 (pool windows and divisors, ceil mode with its dropped last window, padding modes, activations,
-softmax over channels). The differential tests compare ONNX Runtime with cnnc; these make sure the
+softmax over channels, the graph operations add, mul, concat, upsample and conv_transpose, and
+mixed flat ranks at a merge). The differential tests compare ONNX Runtime with cnnc; these make sure the
 reference side of that comparison means what the spec says.
 
     CNNC=.build/debug/cnnc tools/.venv/bin/python tools/test_cnnc_onnx.py [-v]
@@ -82,6 +83,52 @@ def reference_conv(x, weight, bias, stride, dilation, pads, mode, value, groups)
     return y
 
 
+def reference_upsample(x: np.ndarray, scale, mode: str) -> np.ndarray:
+    """docs/spec.md's upsample on one [C, H, W] sample: nearest copies input ⌊x/s⌋; bilinear is
+    PyTorch's align_corners=False, transcribed: src = max(0, (x + 0.5)/s − 0.5),
+    i0 = min(⌊src⌋, n − 1), i1 = min(i0 + 1, n − 1), λ = src − i0, per axis."""
+    def axis_taps(n: int, s: int):
+        taps = []
+        for out in range(n * s):
+            if mode == "nearest":
+                taps.append(((out // s, 1.0),))
+            else:
+                src = max(0.0, (out + 0.5) / s - 0.5)
+                i0 = min(math.floor(src), n - 1)
+                i1 = min(i0 + 1, n - 1)
+                weight = src - i0
+                taps.append(((i0, 1.0 - weight), (i1, weight)))
+        return taps
+
+    c, h, w = x.shape
+    rows, cols = axis_taps(h, scale[0]), axis_taps(w, scale[1])
+    y = np.zeros((c, len(rows), len(cols)))
+    for i, row in enumerate(rows):
+        for j, col in enumerate(cols):
+            y[:, i, j] = sum(a * b * x[:, r, k] for r, a in row for k, b in col)
+    return y
+
+
+def reference_conv_transpose(x, weight, bias, stride, dilation, pads, output_padding, groups):
+    """docs/spec.md's conv_transpose on one [C, H, W] sample, as a scatter: input (c, i, j) adds
+    w[c, o', ky, kx]·x[c, i, j] to output (o, i·s − top + ky·d, j·s − left + kx·d) for every output
+    channel o = g·(out/groups) + o' of c's group; positions outside the output are dropped."""
+    cin, h, w = x.shape
+    _, per_group_out, kh, kw = weight.shape
+    (sh, sw), (dh, dw), (top, bottom, left, right) = stride, dilation, pads
+    oh = (h - 1) * sh - top - bottom + dh * (kh - 1) + output_padding[0] + 1
+    ow = (w - 1) * sw - left - right + dw * (kw - 1) + output_padding[1] + 1
+    y = np.zeros((per_group_out * groups, oh, ow))
+    per_group_in = cin // groups
+    for c, i, j, o, ky, kx in itertools.product(range(cin), range(h), range(w), range(per_group_out), range(kh), range(kw)):
+        r, q = i * sh - top + ky * dh, j * sw - left + kx * dw
+        if 0 <= r < oh and 0 <= q < ow:
+            y[(c // per_group_in) * per_group_out + o, r, q] += weight[c, o, ky, kx] * x[c, i, j]
+    if bias is not None:
+        y += bias[:, None, None]
+    return y
+
+
 class ExporterTests(unittest.TestCase):
     cnnc: str
 
@@ -95,15 +142,21 @@ class ExporterTests(unittest.TestCase):
     def tearDownClass(cls) -> None:
         cls.directory.cleanup()
 
-    def export(self, yaml_layers: str, shape, weights=None):
+    def export(self, yaml_layers: str, shape, weights=None, extra_outputs=(), top_level: str = ""):
         type(self).counter += 1
         path = Path(self.directory.name) / f"spec{self.counter}.yaml"
         c, h, w = shape
-        path.write_text(f"name: t\ninput: {{channels: {c}, height: {h}, width: {w}}}\nlayers:\n{yaml_layers}",
+        path.write_text(f"name: t\ninput: {{channels: {c}, height: {h}, width: {w}}}\n{top_level}layers:\n{yaml_layers}",
                         encoding="utf-8")
         summary = cnnc_onnx.run_summary(path, self.cnnc)
-        exported = cnnc_onnx.export_model(summary, dict(weights or {}) | cnnc_onnx.inline_weights(path, summary))
+        exported = cnnc_onnx.export_model(summary, dict(weights or {}) | cnnc_onnx.inline_weights(path, summary),
+                                          extra_outputs=extra_outputs)
         return summary, exported, cnnc_onnx.make_session(exported.model)
+
+    def run_outputs(self, exported, session, x, names):
+        """The values of the named layers for input x."""
+        values = [exported.layer(name).output for name in names]
+        return dict(zip(names, session.run(values, {"input": x})))
 
     def test_pools_match_the_spec(self):
         """Max and average pooling, every combination of padding, stride, ceil mode and
@@ -270,6 +323,148 @@ class ExporterTests(unittest.TestCase):
         self.assertEqual(summary["output_shape"], [3, 1, 1])
         self.assertEqual(got.shape, (2, 3, 1, 1))
         np.testing.assert_allclose(got[:, :, 0, 0], conv, rtol=1e-4, atol=1e-5)
+
+    def test_add_mul_and_concat_match_the_spec(self):
+        """add of three inputs in listed order, mul of one shape, mul by a C×1×1 gate in both
+        orders (from a global pool, 4-D, and from a dense layer, 2-D), concat in listed order."""
+        rng = np.random.default_rng(6)
+        weights = {"fc.weight": rng.standard_normal((3, 3)).astype(np.float32),
+                   "fc.bias": rng.standard_normal(3).astype(np.float32)}
+        layers = ("  - relu: {name: r}\n"
+                  "  - sigmoid: {name: s, from: input}\n"
+                  "  - add: {name: sum3, from: [input, r, s]}\n"
+                  "  - mul: {name: product, from: [r, s]}\n"
+                  "  - global_avgpool: {name: gap, from: input}\n"
+                  "  - mul: {name: gate_second, from: [input, gap]}\n"
+                  "  - mul: {name: gate_first, from: [gap, s]}\n"
+                  "  - dense: {name: fc, units: 3, from: gap}\n"
+                  "  - mul: {name: dense_gate, from: [fc, r]}\n"
+                  "  - concat: {name: joined, from: [s, input, r]}\n"
+                  "  - add: {name: total, from: [sum3, product, gate_second, gate_first, dense_gate], activation: tanh}\n")
+        names = ["sum3", "product", "gate_second", "gate_first", "dense_gate", "joined", "total"]
+        summary, exported, session = self.export(layers, (3, 4, 5), weights, extra_outputs=names)
+        self.assertEqual(summary["output"], "tanh1")
+        x = rng.standard_normal((2, 3, 4, 5)).astype(np.float32)
+        got = self.run_outputs(exported, session, x, names + ["tanh1"])
+        xd = x.astype(np.float64)
+        r, s = np.maximum(xd, 0), 1 / (1 + np.exp(-xd))
+        gap = xd.mean(axis=(2, 3))
+        fc = gap @ weights["fc.weight"].T.astype(np.float64) + weights["fc.bias"]
+        want = {"sum3": xd + r + s, "product": r * s, "gate_second": xd * gap[:, :, None, None],
+                "gate_first": gap[:, :, None, None] * s, "dense_gate": fc[:, :, None, None] * r,
+                "joined": np.concatenate([s, xd, r], axis=1)}
+        want["total"] = want["sum3"] + want["product"] + want["gate_second"] + want["gate_first"] + want["dense_gate"]
+        want["tanh1"] = np.tanh(want["total"])
+        for name, value in want.items():
+            self.assertEqual(got[name].shape, value.shape, name)
+            np.testing.assert_allclose(got[name], value, rtol=1e-5, atol=1e-5, err_msg=name)
+        ops = {n.name: n.op_type for n in exported.model.graph.node}
+        self.assertEqual(ops["total"], "Add")
+        self.assertEqual(sum(1 for n in exported.layer("total").nodes if ops[n] == "Add"), 4)
+        self.assertEqual(ops["joined"], "Concat")
+
+    def test_mixed_ranks_at_a_merge(self):
+        """A flat value from flatten ([N, F]) meets one from a global pool ([N, F, 1, 1]): the
+        exporter lifts the 2-D one, where ONNX broadcasting would have made [N, F, N, F]."""
+        layers = ("  - global_avgpool: {name: gap}\n  - flatten: {name: flat}\n"
+                  "  - add: {name: doubled, from: [flat, gap]}\n  - mul: {name: squared, from: [gap, flat]}\n"
+                  "  - concat: {name: joined, from: [flat, gap, doubled, squared]}\n")
+        summary, exported, session = self.export(layers, (3, 2, 2))
+        x = np.random.default_rng(7).standard_normal((2, 3, 2, 2)).astype(np.float32)
+        got = session.run(None, {"input": x})[0]
+        gap = x.astype(np.float64).mean(axis=(2, 3))
+        self.assertEqual(summary["output_shape"], [12, 1, 1])
+        self.assertEqual(got.reshape(2, -1).shape, (2, 12))
+        np.testing.assert_allclose(got.reshape(2, -1), np.concatenate([gap, gap, 2 * gap, gap * gap], axis=1),
+                                   rtol=1e-5, atol=1e-6)
+
+    def test_upsample_matches_the_spec(self):
+        """Nearest and bilinear, square and non-square scales, odd and even sides, against a
+        transcription of PyTorch's align_corners=False formula."""
+        rng = np.random.default_rng(8)
+        for mode, scale, (h, w) in itertools.product(["nearest", "bilinear"], [(2, 2), (3, 3), (2, 3), (1, 4), (3, 1)],
+                                                     [(1, 1), (3, 4), (5, 2)]):
+            written = scale[0] if scale[0] == scale[1] else list(scale)
+            summary, _, session = self.export(f"  - upsample: {{scale: {written}, mode: {mode}}}\n", (2, h, w))
+            x = rng.standard_normal((1, 2, h, w)).astype(np.float32)
+            got = session.run(None, {"input": x})[0][0]
+            want = reference_upsample(x[0].astype(np.float64), scale, mode)
+            label = f"upsample {mode} ×{scale} on {h}×{w}"
+            self.assertEqual(list(got.shape), summary["output_shape"], label)
+            np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-6, err_msg=label)
+
+    def test_conv_transpose_matches_the_spec(self):
+        """Strides, four-sided paddings (crops), output_padding, dilation, groups and bias,
+        against the scatter definition; inline weights [in, out/groups, kh, kw] too."""
+        rng = random.Random(9)
+        np_rng = np.random.default_rng(9)
+        cases = large_output_padding = 0
+        for _ in range(60):
+            kernel = (rng.randint(1, 4), rng.randint(1, 4))
+            stride = (rng.randint(1, 3), rng.randint(1, 3))
+            dilation = (rng.randint(1, 2), rng.randint(1, 2))
+            output_padding = tuple(rng.randint(0, max(s, d) - 1) for s, d in zip(stride, dilation))
+            pads = [rng.randint(0, 2) for _ in range(4)]
+            h, w = rng.randint(1, 5), rng.randint(1, 5)
+            groups = rng.choice([1, 2])
+            cin, cout = 2, 2 * rng.randint(1, 2)
+            oh = (h - 1) * stride[0] - pads[0] - pads[1] + dilation[0] * (kernel[0] - 1) + output_padding[0] + 1
+            ow = (w - 1) * stride[1] - pads[2] - pads[3] + dilation[1] * (kernel[1] - 1) + output_padding[1] + 1
+            if oh < 1 or ow < 1:
+                continue
+            bias_on = rng.random() < 0.7
+            options = (f"channels: {cout}, kernel: [{kernel[0]}, {kernel[1]}], stride: [{stride[0]}, {stride[1]}], "
+                       f"dilation: [{dilation[0]}, {dilation[1]}], padding: [{', '.join(map(str, pads))}], "
+                       f"output_padding: [{output_padding[0]}, {output_padding[1]}], groups: {groups}, "
+                       f"bias: {str(bias_on).lower()}")
+            weight = np_rng.standard_normal((cin, cout // groups, *kernel)).astype(np.float32)
+            bias = np_rng.standard_normal(cout).astype(np.float32) if bias_on else None
+            weights = {"t.weight": weight} | ({"t.bias": bias} if bias_on else {})
+            summary, exported, session = self.export(f"  - conv_transpose: {{name: t, {options}}}\n", (cin, h, w), weights)
+            x = np_rng.standard_normal((1, cin, h, w)).astype(np.float32)
+            got = session.run(None, {"input": x})[0][0]
+            want = reference_conv_transpose(x[0].astype(np.float64), weight.astype(np.float64), bias, stride, dilation,
+                                            pads, output_padding, groups)
+            label = f"conv_transpose {options} on {h}×{w}"
+            self.assertEqual(list(got.shape), summary["output_shape"], label)
+            np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5, err_msg=label)
+            cases += 1
+            large_output_padding += any(op >= st for op, st in zip(output_padding, stride))
+        self.assertGreater(cases, 40)
+        # output_padding ≥ stride (allowed when the dilation is larger): ONNX Runtime refuses it in
+        # ConvTranspose, so the exporter spells it out (uncropped ConvTranspose, Pad, Slice, bias).
+        self.assertGreater(large_output_padding, 3)
+        # There the crop may even remove every row the input reaches: a 1×1 input, kernel 1,
+        # dilation 3, top crop 1 and output_padding 2 leave two rows holding the bias alone.
+        summary, _, session = self.export(
+            "  - conv_transpose: {channels: 1, kernel: 1, dilation: 3, padding: [1, 0, 0, 0], output_padding: [2, 0], "
+            "weight: [[[[2.0]]]], bias: [0.5]}\n", (1, 1, 1))
+        self.assertEqual(summary["output_shape"], [1, 2, 1])
+        np.testing.assert_array_equal(session.run(None, {"input": np.ones((1, 1, 1, 1), np.float32)})[0][0, 0],
+                                      [[0.5], [0.5]])
+        # Inline weights, given as the full [in][out/groups][kh][kw] list.
+        weight = [[[[1.0, 2.0]]], [[[-1.0, 0.5]]]]
+        _, _, session = self.export(
+            f"  - conv_transpose: {{channels: 2, kernel: [1, 2], stride: 2, groups: 2, bias: [0.25, -0.5], weight: {weight}}}\n",
+            (2, 1, 2))
+        x = np.array([[[[1.0, 3.0]], [[2.0, -1.0]]]], dtype=np.float32)
+        want = reference_conv_transpose(x[0].astype(np.float64), np.array(weight), np.array([0.25, -0.5]),
+                                        (2, 2), (1, 1), (0, 0, 0, 0), (0, 0), 2)
+        np.testing.assert_allclose(session.run(None, {"input": x})[0][0], want, rtol=1e-6)
+
+    def test_output_and_unused_layers(self):
+        """`output:` picks the graph output; layers it does not read are left out of the model
+        unless asked for, and then they are extra outputs that do not disturb the output."""
+        layers = ("  - relu: {name: a}\n  - sigmoid: {name: b}\n  - tanh: {name: unused, from: a}\n")
+        summary, exported, session = self.export(layers, (1, 2, 3), top_level="output: b\n")
+        self.assertEqual([r.name for r in exported.layers], ["a", "b"])
+        x = np.random.default_rng(10).standard_normal((1, 1, 2, 3)).astype(np.float32)
+        np.testing.assert_allclose(session.run(["output"], {"input": x})[0], 1 / (1 + np.exp(-np.maximum(x, 0))), rtol=1e-6)
+        summary, exported, session = self.export(layers, (1, 2, 3), top_level="output: b\n", extra_outputs=["unused"])
+        self.assertTrue(next(l for l in summary["layers"] if l["name"] == "unused")["unused"])
+        self.assertEqual([o.name for o in exported.model.graph.output], ["output", exported.layer("unused").output])
+        got = session.run(None, {"input": x})
+        np.testing.assert_allclose(got[1], np.tanh(np.maximum(x, 0)), rtol=1e-6)
 
     def test_names_and_interface(self):
         """Readable names: nodes after layers, initializers after safetensors tensors; one input

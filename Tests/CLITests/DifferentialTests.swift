@@ -103,7 +103,7 @@ import Testing
         let fixtures = try FileManager.default.contentsOfDirectory(
             atPath: repositoryRoot.appendingPathComponent("Tests/Fixtures/receptive").path)
             .filter { $0.hasSuffix(".yaml") }.sorted().map { "Tests/Fixtures/receptive/\($0)" }
-        #expect(fixtures.count >= 6)
+        #expect(fixtures.count >= 11)
         // The fixtures are sized so every layer has interior units; the bundled models are checked
         // as they are (imagenet_stem is left out: 449 one-line inputs at 224×224 take a minute).
         let models = ["seed", "lenet5", "mobile_block", "cifar_vgg"].map { "models/\($0).yaml" }
