@@ -6,7 +6,7 @@ its receptive field measured: which input rows and columns can change each outpu
 be graphs: branches, merges and unused layers are measured like the rest.
 
 How: the layers those read (directly or not) are exported (tools/cnnc_onnx.py) with every
-convolution and transposed-convolution weight 1 and every bias 0, activations, batchnorm, softmax
+convolution and transposed-convolution weight 1/√fan-in and every bias 0, activations, batchnorm, softmax
 and dropout replaced by Identity, upsampling kept, and `mul` exported as `Add` (a product with a
 zero input would hide a dependency; a sum has the same dependencies and hides none). Every layer
 is then monotone (non-decreasing in every input) and nothing cancels. One batch holds an all-zero
@@ -231,7 +231,10 @@ def measure(spec: Path, cnnc: str, log=print, require_interior: bool = False) ->
             kh, kw = o["kernel"]
             shape = (o["out_channels"], o["in_channels"] // o["groups"], kh, kw) if layer["kind"] == "conv" \
                 else (o["in_channels"], o["out_channels"] // o["groups"], kh, kw)
-            weights[f"{layer['name']}.weight"] = np.ones(shape, dtype=np.float32)
+            # 1/√fan-in: positive (nothing cancels), and deep networks neither overflow nor underflow
+            # float32 (all-ones weights overflow ResNet-20's last stage; 1/fan-in would underflow it).
+            fan_in = shape[1] * kh * kw
+            weights[f"{layer['name']}.weight"] = np.full(shape, 1 / np.sqrt(fan_in), dtype=np.float32)
             weights[f"{layer['name']}.bias"] = np.zeros(o["out_channels"], dtype=np.float32)
     exported = cnnc_onnx.export_model(summary, weights, identity_kinds=IDENTITY_KINDS, mul_as_add=True,
                                       output=names[-1], extra_outputs=names)

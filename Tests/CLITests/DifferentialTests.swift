@@ -106,7 +106,7 @@ import Testing
         #expect(fixtures.count >= 11)
         // The fixtures are sized so every layer has interior units; the bundled models are checked
         // as they are (imagenet_stem is left out: 449 one-line inputs at 224×224 take a minute).
-        let models = ["seed", "lenet5", "mobile_block", "cifar_vgg"].map { "models/\($0).yaml" }
+        let models = ["seed", "lenet5", "mobile_block", "cifar_vgg", "resnet_cifar", "mobilenetv2_block", "unet_small"].map { "models/\($0).yaml" }
         for (specs, strict) in [(fixtures, true), (models, false)] {
             let result = try pythonTool("tools/receptive_fields.py",
                                         ["--cnnc", cnncBinary.path] + (strict ? ["--require-interior"] : []) + specs)
