@@ -77,6 +77,10 @@ MODELS = [
     Model("cifar_vgg", 1000, 9),
     Model("imagenet_stem", 40, 5),  # ~40 ms per inference and 2.5 s per batch of 64: fewer of both
     Model("blur", 2000, 9),
+    # Graphs: residual adds, inverted residuals with a gate, a U-Net (no targets yet).
+    Model("resnet_cifar", 500, 9),
+    Model("mobilenetv2_block", 1000, 9),
+    Model("unet_small", 150, 7),
 ]
 
 # The first speed targets: single thread, batch 1, median time ours/ORT at most this.
