@@ -66,23 +66,7 @@ protocol ReferenceSemantics {
 }
 
 extension Operation {
-    var reference: any ReferenceSemantics {
-        switch self {
-        case .conv(let operation): operation
-        case .convTranspose(let operation): operation
-        case .pool(let operation): operation
-        case .globalPool(let operation): operation
-        case .activation(let operation): operation
-        case .batchNorm(let operation): operation
-        case .dropout(let operation): operation
-        case .flatten(let operation): operation
-        case .dense(let operation): operation
-        case .add(let operation): operation
-        case .mul(let operation): operation
-        case .concat(let operation): operation
-        case .upsample(let operation): operation
-        }
-    }
+    var reference: any ReferenceSemantics { implementation }
 }
 
 /// One layer's tensors by role.

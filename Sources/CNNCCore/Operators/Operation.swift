@@ -19,8 +19,10 @@ public enum Operation: Sendable {
     case concat(Concatenation)
     case upsample(Upsampling)
 
-    /// The operation's answers to the questions every stage asks.
-    public var rules: any OperatorRules {
+    /// The operation's own type, which answers every stage's questions: the analyses' (`OperatorRules`,
+    /// in `Operators/`), the interpreter's (`ReferenceSemantics`, in `Interpreter/Operators/`) and the
+    /// code generator's (`Lowering`, in `CodeGen/Lowering/`). The one switch over every kind.
+    var implementation: any OperatorRules & ReferenceSemantics & Lowering {
         switch self {
         case .conv(let operation): operation
         case .convTranspose(let operation): operation
@@ -37,6 +39,9 @@ public enum Operation: Sendable {
         case .upsample(let operation): operation
         }
     }
+
+    /// The operation's answers to the analyses' questions.
+    public var rules: any OperatorRules { implementation }
 
     /// The spec's word for the kind.
     public var keyword: String { rules.keyword }

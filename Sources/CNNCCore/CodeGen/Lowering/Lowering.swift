@@ -47,21 +47,5 @@ struct FusedGroup {
 }
 
 extension Operation {
-    var lowering: any Lowering {
-        switch self {
-        case .conv(let operation): operation
-        case .convTranspose(let operation): operation
-        case .pool(let operation): operation
-        case .globalPool(let operation): operation
-        case .activation(let operation): operation
-        case .batchNorm(let operation): operation
-        case .dropout(let operation): operation
-        case .flatten(let operation): operation
-        case .dense(let operation): operation
-        case .add(let operation): operation
-        case .mul(let operation): operation
-        case .concat(let operation): operation
-        case .upsample(let operation): operation
-        }
-    }
+    var lowering: any Lowering { implementation }
 }
