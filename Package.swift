@@ -10,6 +10,8 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // Reads and writes ONNX models (the generated onnx.pb.swift; tools/regenerate-onnx-proto.sh).
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // The system libyaml (Debian libyaml-dev), the only YAML reader.
@@ -25,12 +27,19 @@ let package = Package(
         // Compute kernels of generated inferencers (convolution, GEMM, pooling, …); copied verbatim
         // into each generated package, and tested here against the reference interpreter.
         .target(name: "CNNCKernels"),
+        // ONNX's protobuf messages, generated from onnx.proto of onnx 1.23.2 by protoc-gen-swift
+        // 1.39.0 and committed, so building never needs protoc.
+        .target(
+            name: "ONNXProto",
+            dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["onnx.proto"]
+        ),
         .executableTarget(name: "EmbedSourcesTool", path: "Sources/EmbedSourcesTool"),
         .plugin(name: "EmbedSupportSources", capability: .buildTool(), dependencies: ["EmbedSourcesTool"]),
         // The compiler: source → YAML nodes → spec → checked network → analyses → code generation.
         .target(
             name: "CNNCCore",
-            dependencies: ["CYAML", "CNNCRuntime", "CNNCKernels"],
+            dependencies: ["CYAML", "CNNCRuntime", "CNNCKernels", "ONNXProto"],
             // The reference interpreter runs ImageNet-sized networks in the tests; unoptimised it is
             // more than ten times slower.
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))],

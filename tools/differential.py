@@ -298,6 +298,87 @@ def make_cnnc_runner(tools: Tools) -> Runner:
     return run_cnnc_interpreter
 
 
+NATIVE_EXPORT = "cnnc export + onnxruntime"
+
+
+def make_native_export_runner(tools: Tools) -> Runner:
+    """ONNX Runtime on the model `cnnc export` writes (Swift), against ONNX Runtime on the model of
+    tools/cnnc_onnx.py (Python): two independent exporters of one spec must agree."""
+    def run_native_export(case: Case) -> np.ndarray:
+        model = case.workdir / "cnnc-export.onnx"
+        arguments = ["export", str(case.spec_path), "-o", str(model)]
+        if case.weights_path is not None:
+            arguments += ["--weights", str(case.weights_path)]
+        result = tools.cnnc_run(*arguments)
+        if result.returncode != 0:
+            raise CaseFailure("cnnc-export", f"cnnc export failed (exit {result.returncode}):\n{result.stderr.strip()}")
+        try:
+            session = cnnc_onnx.make_session(model.read_bytes())
+        except Exception as error:  # ONNX Runtime refusing the model is a failure of `cnnc export`
+            raise CaseFailure("cnnc-export", f"ONNX Runtime refuses the model of cnnc export: {error}") from None
+        output = session.run(["output"], {"input": case.inputs})[0]
+        # The model's output is [N, F] or [N, F, 1, 1] for a flat result; cnnc writes [N, F].
+        _, height, width = case.summary["output_shape"]
+        return output.reshape(output.shape[0], -1) if height == width == 1 else output
+    run_native_export.__name__ = NATIVE_EXPORT
+    return run_native_export
+
+
+# Round trips keep the summation order: the same-order row of docs/testing.md's tolerance table.
+ROUND_TRIP_RTOL, ROUND_TRIP_ATOL = 1e-5, 1e-6
+# Layers that move no data: an exporter may drop them (dropout) or add them (a Flatten before Gemm).
+NO_OP_KINDS = {"dropout", "flatten"}
+
+
+def check_round_trip(case: Case, tools: Tools) -> None:
+    """spec → `cnnc export` → `cnnc import` → spec: the imported spec must have the same summary
+    (shapes, parameters, MACs, receptive fields; layers matched by name, no-op layers aside) and the
+    same outputs as the original through `cnnc run`, within 1e-5 relative plus 1e-6 absolute."""
+    model = case.workdir / "cnnc-export.onnx"
+    if not model.exists():
+        raise CaseFailure("round-trip", "no cnnc export model to import (the export runner did not run)")
+    spec = case.workdir / "imported.yaml"
+    result = tools.cnnc_run("import", str(model), "-o", str(spec))
+    if result.returncode != 0:
+        raise CaseFailure("round-trip", f"cnnc import of cnnc export's model failed (exit {result.returncode}):\n"
+                                        f"{(result.stderr or result.stdout).strip()}")
+    imported = cnnc_onnx.run_summary(spec, tools.cnnc)
+    problems = []
+    for key in ("input_shape", "output_shape"):
+        if imported[key] != case.summary[key]:
+            problems.append(f"{key}: {case.summary[key]} became {imported[key]}")
+    # Unused layers are not exported: the totals to keep are those of the layers that run.
+    for key in ("parameters", "buffers", "macs"):
+        kept = sum(layer[key] for layer in case.summary["layers"] if not layer["unused"])
+        if imported["totals"][key] != kept:
+            problems.append(f"totals.{key} of the layers that run: {kept} became {imported['totals'][key]}")
+    original = {layer["name"]: layer for layer in case.summary["layers"] if not layer["unused"]}
+    roundtrip = {layer["name"]: layer for layer in imported["layers"]}
+    for name, layer in original.items():
+        twin = roundtrip.get(name)
+        if twin is None:
+            if layer["kind"] not in NO_OP_KINDS:
+                problems.append(f"layer '{name}' ({layer['kind']}) is missing from the imported spec")
+            continue
+        for key in ("kind", "output_shape", "parameters", "buffers", "macs", "receptive_field"):
+            if twin[key] != layer[key]:
+                problems.append(f"layer '{name}': {key} {layer[key]} became {twin[key]}")
+    for name, layer in roundtrip.items():
+        if name not in original and layer["kind"] not in NO_OP_KINDS:
+            problems.append(f"the imported spec has a layer '{name}' ({layer['kind']}) the original does not")
+    if problems:
+        raise CaseFailure("round-trip", "the imported spec's summary differs:\n" + "\n".join(problems[:20]))
+    output = case.workdir / "imported-output.npy"
+    result = tools.cnnc_run("run", str(spec), "--input", str(case.input_path), "--output", str(output))
+    if result.returncode != 0:
+        raise CaseFailure("round-trip", f"cnnc run of the imported spec failed (exit {result.returncode}):\n{result.stderr.strip()}")
+    got, want = np.load(output).astype(np.float64), np.load(case.workdir / "cnnc-output.npy").astype(np.float64)
+    if got.shape != want.shape or not np.allclose(got, want, rtol=ROUND_TRIP_RTOL, atol=ROUND_TRIP_ATOL):
+        worst = float(np.max(np.abs(got - want))) if got.shape == want.shape else float("nan")
+        raise CaseFailure("round-trip", f"the imported spec computes other values: shape {list(got.shape)} vs {list(want.shape)}, "
+                                        f"max |Δ| {worst:.3g} (tolerance 1e-6 + 1e-5·|original|)")
+
+
 def command_runner(template: str, tools: Tools) -> Runner:
     """A runner from a shell command template. Placeholders (shell-quoted): {cnnc} {spec} {weights}
     (empty when every weight is inline) {weights_args} (`--weights PATH` or nothing) {input}
@@ -414,6 +495,8 @@ def run_case(case: Case, tools: Tools, runners: list[Runner]) -> Result:
             result.max_rel_error = max(result.max_rel_error, agreement.max_rel)
             result.worst_ratio = max(result.worst_ratio, agreement.worst_ratio)
             result.elements = agreement.elements
+        if any(runner.__name__ == NATIVE_EXPORT for runner in runners):
+            check_round_trip(case, tools)
     except CaseFailure as failure:
         result.ok, result.category, result.message = False, failure.category, failure.message
     except Exception as error:  # a bug in the tools themselves: report it, never hide it
@@ -654,6 +737,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--regressions", default=str(REGRESSIONS),
                         help="regression folder, re-run first and where failures are saved")
     parser.add_argument("--no-shrink", action="store_true", help="report failures without shrinking them")
+    parser.add_argument("--no-round-trip", action="store_true",
+                        help="skip `cnnc export` (compared through ONNX Runtime) and the export → import round trip")
     parser.add_argument("--no-save", action="store_true", help="do not save shrunk failures as regressions")
     parser.add_argument("--max-shrink", type=int, default=5,
                         help="shrink and save at most this many failures per run (default 5)")
@@ -674,6 +759,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(error))
     tools = Tools(str(Path(cnnc).resolve()) if os.path.sep in cnnc else cnnc)
     runners: list[Runner] = [make_cnnc_runner(tools)]
+    if not args.no_round_trip:
+        runners.append(make_native_export_runner(tools))
     if args.build_binaries > 0:
         runners.append(make_built_binary_runner(tools))
     if args.binary_command:

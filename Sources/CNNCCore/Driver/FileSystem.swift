@@ -51,6 +51,18 @@ public enum FileSystem {
         return bytes
     }
 
+    /// `target` as the spec at `base` would refer to it: relative to `base`'s directory when both are
+    /// relative or both absolute, else absolute.
+    public static func relativePath(_ target: String, from base: String) -> String {
+        guard target.hasPrefix("/") == base.hasPrefix("/") else { return target }
+        let from = directoryName(base).split(separator: "/").filter { $0 != "." }
+        let to = target.split(separator: "/").filter { $0 != "." }
+        var common = 0
+        while common < from.count, common < to.count - 1, from[common] == to[common], from[common] != ".." { common += 1 }
+        guard !from[common...].contains("..") else { return target }
+        return (Array(repeating: "..", count: from.count - common) + to[common...].map(String.init)).joined(separator: "/")
+    }
+
     public static func exists(_ path: String) -> Bool {
         access(path, F_OK) == 0
     }

@@ -21,8 +21,9 @@ public enum Operation: Sendable {
 
     /// The operation's own type, which answers every stage's questions: the analyses' (`OperatorRules`,
     /// in `Operators/`), the interpreter's (`ReferenceSemantics`, in `Interpreter/Operators/`) and the
-    /// code generator's (`Lowering`, in `CodeGen/Lowering/`). The one switch over every kind.
-    var implementation: any OperatorRules & ReferenceSemantics & Lowering {
+    /// code generator's (`Lowering`, in `CodeGen/Lowering/`) and the ONNX exporter's (`ONNXExporting`, in
+    /// `ONNX/Export/`). The one switch over every kind.
+    var implementation: any OperatorRules & ReferenceSemantics & Lowering & ONNXExporting {
         switch self {
         case .conv(let operation): operation
         case .convTranspose(let operation): operation
@@ -95,10 +96,15 @@ public enum ShapeLimits {
 
     /// The product, or nil when it overflows or exceeds `maximumElements`.
     static func product(_ factors: Int...) -> Int? {
+        product(of: factors)
+    }
+
+    /// The product of an array of non-negative factors, or nil beyond `maximumElements`.
+    static func product(of factors: [Int]) -> Int? {
         var product = 1
         for factor in factors {
             let (next, overflow) = product.multipliedReportingOverflow(by: factor)
-            guard !overflow, next <= maximumElements else { return nil }
+            guard factor >= 0, !overflow, next <= maximumElements else { return nil }
             product = next
         }
         return product
