@@ -73,8 +73,14 @@ public struct CheckedLayer: Sendable {
     public var inputs: [ValueID]
     public var inputShapes: [FeatureShape]
     public var output: FeatureShape
+    /// What its tensors are called in a weights file: `<tensorPrefix>.weight`, …; the layer's name
+    /// unless `tensor:`, `weights_names` or `weights_prefix` say otherwise.
+    public var tensorPrefix: String
 
     public var name: String { spec.name }
+
+    /// `<tensorPrefix>.<role>`, the state-dict name of one of its tensors.
+    public func tensorName(_ role: ParameterRole) -> String { "\(tensorPrefix).\(role.rawValue)" }
     /// The shape of the first (for most kinds, the only) input.
     public var input: FeatureShape { inputShapes[0] }
 }

@@ -66,11 +66,12 @@ public struct ShapeChecker {
             shapes.append(checked?.1)
             if let (operation, output) = checked {
                 layers.append(CheckedLayer(index: index, spec: layer, operation: operation, inputs: values,
-                                           inputShapes: inputs.map(\.shape), output: output))
+                                           inputShapes: inputs.map(\.shape), output: output, tensorPrefix: tensorPrefix(of: layer, at: index)))
             }
         }
         guard layers.count == spec.layers.count, let output = shapes[graph.output] else { return nil }
         checkLabels(output: output, producer: spec.layers[graph.output])
+        checkTensorNames(layers)
         let network = CheckedNetwork(spec: spec, input: input, layers: layers, outputLayer: graph.output)
         reportUnused(network)
         return network
@@ -195,6 +196,32 @@ public struct ShapeChecker {
     }
 
     // MARK: Whole-network checks
+
+    /// `tensor:`, else `weights_prefix` and the name or (`weights_names: sequential`) the position.
+    private func tensorPrefix(of layer: LayerSpec, at index: Int) -> String {
+        if let tensor = layer.tensor { return tensor.value }
+        let base = spec.weightsNames?.value == .sequential ? String(index) : layer.name
+        return (spec.weightsPrefix?.value ?? "") + base
+    }
+
+    /// Two layers must not bind the same tensors, and `tensor:` must name something.
+    private mutating func checkTensorNames(_ layers: [CheckedLayer]) {
+        var owner: [String: CheckedLayer] = [:]
+        for layer in layers {
+            let hasTensors = !layer.operation.rules.parameters(of: layer).isEmpty
+            if let tensor = layer.spec.tensor, !hasTensors {
+                diagnostics.error("'tensor' names the tensors of '\(layer.name)', but a \(layer.operation.keyword) layer has none", at: tensor.location)
+            }
+            guard hasTensors else { continue }
+            if let earlier = owner[layer.tensorPrefix] {
+                diagnostics.error("'\(layer.name)' would read the tensors '\(layer.tensorPrefix).…' of '\(earlier.name)'; give one of them another 'tensor:'",
+                                  at: layer.spec.tensor?.location ?? layer.spec.location,
+                                  notes: [.init("'\(earlier.name)' reads them here", at: earlier.spec.location)])
+            } else {
+                owner[layer.tensorPrefix] = layer
+            }
+        }
+    }
 
     private mutating func checkLabels(output: FeatureShape, producer: LayerSpec) {
         guard let labels = spec.labels else { return }

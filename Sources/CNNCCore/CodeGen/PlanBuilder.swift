@@ -161,10 +161,10 @@ enum WeightFolding {
     /// `scale = weight / √(var + eps)`, `shift = bias − mean · scale` of a batchnorm layer.
     static func batchnormFactors(_ layer: CheckedLayer, _ weights: NetworkWeights) -> (scale: [Float], shift: [Float]) {
         guard case .batchNorm(let batchnorm) = layer.operation else { preconditionFailure("not a batchnorm") }
-        let gamma = weights[name: "\(layer.name).weight"]!
-        let beta = weights[name: "\(layer.name).bias"]!
-        let mean = weights[name: "\(layer.name).running_mean"]!
-        let variance = weights[name: "\(layer.name).running_var"]!
+        let gamma = weights[name: layer.tensorName(.weight)]!
+        let beta = weights[name: layer.tensorName(.bias)]!
+        let mean = weights[name: layer.tensorName(.runningMean)]!
+        let variance = weights[name: layer.tensorName(.runningVar)]!
         let scale = gamma.indices.map { gamma[$0] * (1 / (variance[$0] + batchnorm.eps).squareRoot()) }
         let shift = beta.indices.map { beta[$0] - mean[$0] * scale[$0] }
         return (scale, shift)
@@ -174,8 +174,8 @@ enum WeightFolding {
     /// weights scaled, the bias `bias·scale + shift`.
     static func parameters(_ layer: CheckedLayer, folding batchnorm: CheckedLayer?, perOutput: Int,
                            _ weights: NetworkWeights) -> (weight: [Float], bias: [Float]?) {
-        var weight = weights[name: "\(layer.name).weight"]!
-        var bias = weights[name: "\(layer.name).bias"]
+        var weight = weights[name: layer.tensorName(.weight)]!
+        var bias = weights[name: layer.tensorName(.bias)]
         if let batchnorm {
             let (scale, shift) = batchnormFactors(batchnorm, weights)
             for output in scale.indices {

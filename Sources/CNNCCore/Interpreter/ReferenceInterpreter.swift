@@ -54,7 +54,7 @@ public struct ReferenceInterpreter: Sendable {
     /// The output of one layer from the values of its inputs; exposed for tests.
     public func apply(_ layer: CheckedLayer, to inputs: [[Float]]) -> [Float] {
         let tensors = zip(layer.inputShapes, inputs).map { Tensor3(shape: $0, values: $1) }
-        let parameters = LayerParameters(weights: weights, layer: layer.name)
+        let parameters = LayerParameters(weights: weights, layer: layer)
         return layer.operation.reference.evaluate(tensors, layer: layer, parameters: parameters)
     }
 }
@@ -72,9 +72,9 @@ extension Operation {
 /// One layer's tensors by role.
 struct LayerParameters {
     let weights: NetworkWeights
-    let layer: String
+    let layer: CheckedLayer
 
-    subscript(_ role: ParameterRole) -> [Float]? { weights[name: "\(layer).\(role.rawValue)"] }
+    subscript(_ role: ParameterRole) -> [Float]? { weights[name: layer.tensorName(role)] }
 }
 
 /// One sample's activations with C, H, W indexing and the padding rules of docs/spec.md.

@@ -12,7 +12,7 @@ public enum ONNXModelFile {
     }
 
     public static func decode(_ bytes: [UInt8], path: String) throws(FileError) -> Onnx_ModelProto {
-        if let other = CheckpointKind(bytes) {
+        if let other = CheckpointKind(bytes), other != .onnx {
             throw FileError("\(path): \(other.description), not an ONNX model")
         }
         let model: Onnx_ModelProto
@@ -48,14 +48,18 @@ public enum CheckpointKind: CustomStringConvertible, Sendable {
     /// A `torch.save` file in the legacy pickle format.
     case pytorchPickle
     case safetensors
+    /// An ONNX model: protobuf field 1, `ir_version`, comes first.
+    case onnx
 
     public init?(_ bytes: [UInt8]) {
-        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
+        if bytes.count > 9, bytes[8] == UInt8(ascii: "{"), bytes[4..<8].allSatisfy({ $0 == 0 }) {
+            self = .safetensors
+        } else if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) {
             self = .pytorchZip
         } else if bytes.count >= 2, bytes[0] == 0x80, (2...5).contains(bytes[1]) {
             self = .pytorchPickle
-        } else if bytes.count > 9, bytes[8] == UInt8(ascii: "{"), bytes[4..<8].allSatisfy({ $0 == 0 }) {
-            self = .safetensors
+        } else if bytes.count > 2, bytes[0] == 0x08, (1...12).contains(bytes[1]) {
+            self = .onnx
         } else {
             return nil
         }
@@ -66,6 +70,7 @@ public enum CheckpointKind: CustomStringConvertible, Sendable {
         case .pytorchZip, .pytorchPickle:
             "this is a PyTorch checkpoint (torch.save, \(self == .pytorchZip ? "zip" : "legacy pickle") format); save the weights with safetensors.torch.save_file(model.state_dict(), \"weights.safetensors\")"
         case .safetensors: "this is a safetensors weights file"
+        case .onnx: "this is an ONNX model; turn it into a spec and weights with 'cnnc import'"
         }
     }
 }

@@ -8,6 +8,7 @@ struct LayerDecoder {
         var kind: LayerKind
         var name: Located<String>?
         var from: InputReferences?
+        var tensor: Located<String>?
         /// The value of `activation:`, decoded by the caller as a layer of its own.
         var activation: YAMLNode?
     }
@@ -49,6 +50,10 @@ struct LayerDecoder {
             }
         }
         let from = decodeFrom()
+        var tensor: Located<String>?
+        if let tensorNode = options.take("tensor"), let text = values.name(tensorNode, "tensor") {
+            tensor = Located(text, at: values.location(tensorNode))
+        }
         let activation = keyword.takesActivationSugar ? options.take("activation") : nil
         let layerKind = decodeKind()
         for key in missingRequired where !options.isMisspelled(key) {
@@ -56,7 +61,7 @@ struct LayerDecoder {
         }
         options.reportUnknown(into: &values, hint: hint)
         guard let layerKind, !failed else { return nil }
-        return Decoded(kind: layerKind, name: name, from: from, activation: activation)
+        return Decoded(kind: layerKind, name: name, from: from, tensor: tensor, activation: activation)
     }
 
     private var exampleOptions: String {

@@ -27,6 +27,19 @@ public struct NetworkSpec: Sendable {
     public var labels: Located<[String]>?
     /// `output:`, the layer whose result the network returns; nil for the last layer.
     public var output: Located<String>?
+    /// `weights_names:`, how tensors are named (by layer name, or by position as in an `nn.Sequential`).
+    public var weightsNames: Located<TensorNaming>?
+    /// `weights_prefix:`, put before every tensor name (`features.`).
+    public var weightsPrefix: Located<String>?
+}
+
+/// How a layer's tensors are named in a weights file.
+public enum TensorNaming: String, CaseIterable, Sendable {
+    /// `<layer name>.weight`: the layer names are the state-dict prefixes.
+    case names
+    /// `<position>.weight`: the layer's 0-based position in the layer list, activation sugar included,
+    /// as an `nn.Sequential` numbers its modules.
+    case sequential
 }
 
 public struct InputSpec: Sendable {
@@ -61,6 +74,8 @@ public struct LayerSpec: Sendable {
     /// `from:` as written: the names of the values the layer reads. Nil reads the layer written just
     /// before it (or the network input, for the first layer); a sugar layer reads its parent.
     public var from: InputReferences?
+    /// `tensor:`, the prefix of this layer's tensors in the weights file, instead of its name.
+    public var tensor: Located<String>? = nil
 }
 
 /// The entries of a `from:` option, each where it was written.

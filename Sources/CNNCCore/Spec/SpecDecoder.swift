@@ -36,6 +36,8 @@ public struct SpecDecoder {
         let weightsNode = options.take("weights")
         let labelsNode = options.take("labels")
         let outputNode = options.take("output")
+        let namingNode = options.take("weights_names")
+        let prefixNode = options.take("weights_prefix")
         options.reportUnknown(into: &values)
         func reportMissing(_ key: String, _ message: String, _ decoder: inout SpecDecoder) {
             guard !options.isMisspelled(key) else { return }
@@ -80,10 +82,18 @@ public struct SpecDecoder {
                 output = Located(text, at: location(outputNode))
             }
         }
+        var naming: Located<TensorNaming>?
+        if let namingNode, let word = values.keyword(namingNode, "weights_names", TensorNaming.allCases.map(\.rawValue)) {
+            naming = Located(TensorNaming(rawValue: word)!, at: location(namingNode))
+        }
+        var prefix: Located<String>?
+        if let prefixNode, let text = values.text(prefixNode, "weights_prefix") {
+            prefix = Located(text, at: location(prefixNode))
+        }
         guard let name, let input, let layersNode else { return nil }
         return NetworkSpec(path: path, name: name, input: input, layers: layers,
                            layersLocation: location(options.keyNode("layers") ?? layersNode),
-                           weightsPath: weightsPath, labels: labels, output: output)
+                           weightsPath: weightsPath, labels: labels, output: output, weightsNames: naming, weightsPrefix: prefix)
     }
 
     private mutating func decodeInput(_ node: YAMLNode, key: YAMLNode) -> InputSpec? {
@@ -264,7 +274,7 @@ public struct SpecDecoder {
             activation = ActivationEntry(keyword: entry.keyword, layer: entry.layer)
         }
         let layer = LayerSpec(name: decoded.name?.value ?? "", nameLocation: decoded.name?.location,
-                              location: location(kindNode), kind: decoded.kind, sugarParent: nil, from: decoded.from)
+                              location: location(kindNode), kind: decoded.kind, sugarParent: nil, from: decoded.from, tensor: decoded.tensor)
         return DecodedEntry(keyword: word, layer: layer, activation: activation)
     }
 

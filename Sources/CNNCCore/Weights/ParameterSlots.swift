@@ -32,7 +32,7 @@ extension CheckedNetwork {
 extension CheckedLayer {
     public var parameterSlots: [ParameterSlot] {
         operation.rules.parameters(of: self).map { parameter in
-            ParameterSlot(layerIndex: index, role: parameter.role, name: "\(name).\(parameter.role.rawValue)", shape: parameter.shape,
+            ParameterSlot(layerIndex: index, role: parameter.role, name: tensorName(parameter.role), shape: parameter.shape,
                           initial: parameter.initial)
         }
     }

@@ -154,6 +154,9 @@ extension SafeTensorsFile {
         func fail(_ problem: WeightsFileError.Problem, _ detail: String) -> WeightsFileError {
             WeightsFileError(path: path, problem: problem, detail: detail)
         }
+        if let kind = CheckpointKind(bytes), kind != .safetensors {
+            throw fail(.otherFormat, kind.description)
+        }
         guard bytes.count >= 8 else {
             throw fail(.fileTooShort, "file is \(bytes.count) byte\(bytes.count == 1 ? "" : "s"), too short for the 8-byte header length")
         }

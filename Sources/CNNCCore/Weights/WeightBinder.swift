@@ -17,12 +17,13 @@ public struct WeightBinder {
         if let file { binder.bindFile(file) }
         let missing = network.parameterSlots.filter { binder.weights[$0] == nil }
         if let file {
+            var hints = TensorHints(network: network, file: file)
             // A tensor present but unusable has its own error already.
             for slot in missing where file.tensor(named: slot.name) == nil {
                 let layer = network.layers[slot.layerIndex]
                 binder.diagnostics.error(
                     "'\(layer.name)' needs tensor '\(slot.name)' \(shapeText(slot.shape)), which \(file.path) does not have",
-                    at: layer.spec.location, notes: binder.similarTensorNote(slot, in: file))
+                    at: layer.spec.location, notes: hints.notes(for: slot))
             }
         }
         let complete = missing.isEmpty && !binder.diagnostics.hasErrors
@@ -43,7 +44,7 @@ public struct WeightBinder {
                 bindWeight(weight, slot, layer)
             }
             if let bias = inline.bias, let slot = slots.first(where: { $0.role == .bias }) {
-                bindBias(bias, count: slot.count, layer)
+                bindBias(bias, slot, layer)
             }
         }
     }
@@ -85,13 +86,14 @@ public struct WeightBinder {
         weights[slot] = values
     }
 
-    private mutating func bindBias(_ bias: InlineTensor, count: Int, _ layer: CheckedLayer) {
+    private mutating func bindBias(_ bias: InlineTensor, _ slot: ParameterSlot, _ layer: CheckedLayer) {
+        let count = slot.count
         guard bias.values.count == count else {
             diagnostics.error("'bias' of '\(layer.name)' has \(bias.values.count) value\(bias.values.count == 1 ? "" : "s"), but '\(layer.name)' has \(count) output\(count == 1 ? "" : "s")",
                               at: bias.location)
             return
         }
-        weights[name: "\(layer.name).bias"] = bias.values
+        weights[slot] = bias.values
     }
 
     // MARK: The weights file
@@ -115,7 +117,8 @@ public struct WeightBinder {
                 diagnostics.error("\(error.message) (needed by '\(layer.name)')", at: layer.spec.location)
             }
         }
-        for name in file.names where !used.contains(name) {
+        // PyTorch's BatchNorm counts its training steps; inference has no use for the count.
+        for name in file.names where !used.contains(name) && !name.hasSuffix(".num_batches_tracked") {
             diagnostics.warning("tensor '\(name)' in \(file.path) is used by no layer", at: nil)
         }
         for range in file.uncoveredDataRanges {
@@ -123,18 +126,73 @@ public struct WeightBinder {
         }
     }
 
-    /// "did you mean" for a missing tensor: a file tensor of the same shape and role, or a near name.
-    private func similarTensorNote(_ slot: ParameterSlot, in file: SafeTensorsFile) -> [Diagnostic.Note] {
-        let candidates = file.names.filter { !network.parameterSlots.map(\.name).contains($0) }
-        if let near = Suggestions.closest(to: slot.name, in: candidates) {
-            return [.init("the file has '\(near)'; rename the layer or the tensor", at: nil)]
+}
+
+/// "Did you mean" for missing tensors, built once per file: tensors of the right shape and role come
+/// first, then near names; and once per file, the spec-level fix when the file's names follow
+/// `nn.Sequential` positions or carry a prefix.
+struct TensorHints {
+    let network: CheckedNetwork
+    let file: SafeTensorsFile
+    /// Tensors no slot claims, `num_batches_tracked` left out.
+    let unclaimed: [String]
+    /// Unclaimed tensors by shape and role (the part after the last dot).
+    let byShapeAndRole: [String: [String]]
+    private var namingHintGiven = false
+
+    init(network: CheckedNetwork, file: SafeTensorsFile) {
+        self.network = network
+        self.file = file
+        let claimed = Set(network.parameterSlots.map(\.name))
+        unclaimed = file.names.filter { !claimed.contains($0) && !$0.hasSuffix(".num_batches_tracked") }
+        var groups: [String: [String]] = [:]
+        for name in unclaimed {
+            guard let tensor = file.tensor(named: name) else { continue }
+            groups[Self.key(tensor.shape, name.split(separator: ".").last.map(String.init) ?? ""), default: []].append(name)
         }
-        let sameShape = candidates.filter { file.tensor(named: $0)?.shape == slot.shape && $0.hasSuffix("." + slot.role.rawValue) }
-        if sameShape.count == 1 {
-            return [.init("the file has '\(sameShape[0])' of that shape; name the layer '\(sameShape[0].dropLast(slot.role.rawValue.count + 1))' to use it", at: nil)]
-        }
-        return []
+        byShapeAndRole = groups
     }
+
+    private static func key(_ shape: [Int], _ role: String) -> String { "\(shape) \(role)" }
+
+    mutating func notes(for slot: ParameterSlot) -> [Diagnostic.Note] {
+        var notes: [Diagnostic.Note] = []
+        if !namingHintGiven, let naming = namingHint(for: slot) {
+            notes.append(.init(naming, at: nil))
+            namingHintGiven = true
+        }
+        let prefix = { (name: String) in String(name.dropLast(slot.role.rawValue.count + 1)) }
+        let fitting = byShapeAndRole[Self.key(slot.shape, slot.role.rawValue)] ?? []
+        if fitting.count == 1 {
+            notes.append(.init("the file has '\(fitting[0])' of that shape; name the layer '\(prefix(fitting[0]))' or write tensor: \(quotedIfNeeded(prefix(fitting[0]))) to use it", at: nil))
+        } else if fitting.count > 1 {
+            let best = Suggestions.closest(to: slot.name, in: fitting) ?? fitting[0]
+            notes.append(.init("the file has \(fitting.count) tensors of that shape, such as '\(best)'; name the layer after one of them or write tensor: \(quotedIfNeeded(prefix(best)))", at: nil))
+        } else if let near = Suggestions.closest(to: slot.name, in: unclaimed) {
+            let shape = file.tensor(named: near).map { " \(shapeText($0.shape))" } ?? ""
+            notes.append(.init("the file has '\(near)'\(shape), but of another shape", at: nil))
+        }
+        return notes
+    }
+
+    /// `weights_names: sequential` when the file's names start with positions and the spec does not
+    /// use them; `weights_prefix` when the file has the slot's name behind a common prefix.
+    private func namingHint(for slot: ParameterSlot) -> String? {
+        let spec = network.spec
+        let positional = !unclaimed.isEmpty && unclaimed.allSatisfy { $0.split(separator: ".").first.map { Int($0) != nil } == true }
+        if positional, spec.weightsNames?.value != .sequential {
+            return "the file's tensors are named by position (\(unclaimed.prefix(2).map { "'\($0)'" }.joined(separator: ", ")), …), as an nn.Sequential's; add 'weights_names: sequential' to the spec"
+        }
+        let suffix = "." + slot.role.rawValue
+        let layerPart = String(slot.name.dropLast(suffix.count))
+        if let match = unclaimed.first(where: { $0.hasSuffix("." + layerPart + suffix) }) {
+            let prefix = String(match.dropLast(layerPart.count + suffix.count))
+            if !prefix.isEmpty { return "the file's names carry the prefix '\(prefix)'; add 'weights_prefix: \(quotedIfNeeded(prefix))' to the spec" }
+        }
+        return nil
+    }
+
+    private func quotedIfNeeded(_ text: String) -> String { SpecWriter.scalar(text) }
 }
 
 /// `[3, 1, 5, 5]`, how messages show a tensor shape.

@@ -14,6 +14,9 @@ public struct WeightsFileError: Error, Equatable, Sendable, CustomStringConverti
         case cannotRead
         /// The file could not be written (directory missing, disk full, permission denied).
         case cannotWrite
+        /// Not safetensors but another format recognised by its first bytes (a PyTorch checkpoint, an
+        /// ONNX model).
+        case otherFormat
         /// Fewer than the 8 bytes that hold the header length.
         case fileTooShort
         /// The header length points past the end of the file.

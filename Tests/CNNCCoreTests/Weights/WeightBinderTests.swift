@@ -93,8 +93,64 @@ import Testing
             try SafeTensorsWriter.write(path: path, tensors: [("dense.weight", [1, 2], [1, 2])])
             let result = WeightBinder.bind(network, file: try SafeTensorsFile.read(path: path))
             let missing = try #require(result.diagnostics.all.first { $0.severity == .error })
-            #expect(missing.notes.first?.message == "the file has 'dense.weight'; rename the layer or the tensor")
+            #expect(missing.notes.first?.message == "the file has 'dense.weight' of that shape; name the layer 'dense' or write tensor: dense to use it")
         }
+    }
+
+    /// The issue's case: a near name of the wrong shape must not win over a far name of the right one.
+    @Test func aTensorOfTheRightShapeIsPreferredOverANearName() throws {
+        let network = try checked("flatten", "dense: {name: '11', units: 10, bias: false}", input: "{channels: 128, height: 1, width: 1}")
+        try withScratchDirectory { scratch in
+            let path = scratch.file("w.safetensors")
+            try SafeTensorsWriter.write(path: path, tensors: [("2.weight", [64, 32, 3, 3], [Float](repeating: 0, count: 64 * 32 * 9)),
+                                                              ("10.weight", [10, 128], [Float](repeating: 0, count: 1280))])
+            let result = WeightBinder.bind(network, file: try SafeTensorsFile.read(path: path))
+            let missing = try #require(result.diagnostics.all.first { $0.severity == .error })
+            #expect(missing.message.contains("needs tensor '11.weight' [10, 128]"))
+            #expect(missing.notes.map(\.message).contains("the file has '10.weight' of that shape; name the layer '10' or write tensor: \"10\" to use it"),
+                    "\(missing.notes)")
+            // Names that all start with a position suggest the spec-level fix once.
+            #expect(missing.notes.first?.message.contains("add 'weights_names: sequential' to the spec") == true)
+        }
+    }
+
+    @Test func batchnormStepCountsAreIgnoredSilently() throws {
+        let network = try checked("batchnorm: {name: bn}", input: "{channels: 1, height: 1, width: 1}")
+        try withScratchDirectory { scratch in
+            let path = scratch.file("w.safetensors")
+            try SafeTensorsWriter.write(path: path, tensors: ["weight", "bias", "running_mean", "running_var"].map { ("bn.\($0)", [1], [1]) }
+                                        + [("bn.num_batches_tracked", [], [7])])
+            let result = WeightBinder.bind(network, file: try SafeTensorsFile.read(path: path))
+            #expect(result.diagnostics.all.isEmpty, "\(result.diagnostics.all)")
+            #expect(result.weights != nil)
+        }
+    }
+
+    @Test func tensorNamesFollowWeightsNamesPrefixAndTensor() throws {
+        let text = """
+            name: t
+            input: {channels: 1, height: 4, width: 4}
+            weights_names: sequential
+            weights_prefix: features.
+            layers:
+              - conv: {channels: 2, kernel: 3, activation: relu}
+              - maxpool: {kernel: 2}
+              - flatten
+              - dense: {units: 3, tensor: classifier}
+
+            """
+        let network = try #require(compile(text).network)
+        // conv 0, its relu 1, maxpool 2, flatten 3, dense named by tensor:.
+        #expect(network.parameterSlots.map(\.name) == ["features.0.weight", "features.0.bias", "classifier.weight", "classifier.bias"])
+    }
+
+    @Test func twoLayersCannotBindTheSameTensors() {
+        let pipeline = network(input: "{channels: 1, height: 4, width: 4}", "conv: {channels: 1, kernel: 1, tensor: shared}",
+                               "conv: {channels: 1, kernel: 1, tensor: shared}", "relu: {tensor: x}")
+        #expect(errorLines(pipeline) == [
+            "5:44: 'conv2' would read the tensors 'shared.…' of 'conv1'; give one of them another 'tensor:'",
+            "6:20: 'tensor' names the tensors of 'relu1', but a relu layer has none",
+        ])
     }
 }
 

@@ -13,9 +13,9 @@ extension TransposedConvolution: Lowering {
         let source = builder.read(layer.inputs[0])
         let name = layer.name
         let weights = builder.slice("\(name).weight", count: transposedPackedCount(geometry)) {
-            packForTransposed($0[name: "\(name).weight"]!, geometry: geometry)
+            packForTransposed($0[name: layer.tensorName(.weight)]!, geometry: geometry)
         }
-        let bias = hasBias ? builder.slice("\(name).bias", count: outChannels) { $0[name: "\(name).bias"]! } : nil
+        let bias = hasBias ? builder.slice("\(name).bias", count: outChannels) { $0[name: layer.tensorName(.bias)]! } : nil
         let target = builder.target(for: group)
         builder.emit(.convolveTransposed(source: source, target: target, weights: weights, bias: bias, geometry: geometry,
                                          activation: group.epilogue))
