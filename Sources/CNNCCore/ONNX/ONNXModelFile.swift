@@ -21,7 +21,7 @@ public enum ONNXModelFile {
         } catch BinaryDecodingError.truncated {
             throw FileError("\(path): the ONNX model is truncated (the file ends inside a protobuf field)")
         } catch {
-            throw FileError("\(path): not an ONNX model: the bytes are not a valid protobuf message (\(error))")
+            throw FileError("\(path): not an ONNX model: the bytes are not a protobuf message")
         }
         guard model.hasGraph, model.irVersion > 0, !model.graph.node.isEmpty || !model.graph.output.isEmpty else {
             throw FileError("\(path): not an ONNX model: it has no graph (ir_version \(model.irVersion), \(model.graph.node.count) nodes)")

@@ -132,8 +132,10 @@ public struct ONNXImporter {
                 problem(node, "operator of domain '\(node.domain)', which cnnc does not import")
                 continue
             }
-            // A node reading the output of a node that failed says nothing: its problem would only echo.
+            // A node reading the output of a node that failed says nothing (its problem would only
+            // echo), unless cnnc does not have its operation at all: every such node is listed.
             if node.input.contains(where: failed.contains) {
+                if !Self.supportedOperations.contains(node.opType) { problem(node, Self.unsupportedReason(node.opType)) }
                 failed.formUnion(node.output)
                 continue
             }
@@ -324,7 +326,7 @@ public struct ONNXImporter {
     private func result(_ options: Options) -> Result {
         let graph = model.graph
         let name = options.name ?? (graph.name.isEmpty ? "imported" : graph.name)
-        let producer = model.producerName.isEmpty ? "an unnamed producer" : "\(model.producerName) \(model.producerVersion)"
+        let producer = model.producerName.isEmpty ? "an unnamed producer" : [model.producerName, model.producerVersion].filter { !$0.isEmpty }.joined(separator: " ")
         let header = [
             "Imported by cnnc \(CNNCVersion.string) from \(options.sourcePath)",
             "sha256 \(options.sourceSHA256)",

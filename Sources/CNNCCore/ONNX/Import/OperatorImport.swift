@@ -66,6 +66,14 @@ extension ONNXImporter {
         }
     }
 
+    /// Every operation `importNode` handles (constant-only operations fold besides).
+    static let supportedOperations: Set<String> = [
+        "Constant", "Shape", "Identity", "Dropout", "Cast", "Conv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool",
+        "GlobalMaxPool", "BatchNormalization", "Flatten", "Reshape", "Unsqueeze", "Squeeze", "Gemm", "MatMul", "Softmax", "Resize",
+        "Upsample", "Pad", "Slice", "Concat", "Add", "Sub", "Mul", "Div", "Max", "Min", "Relu", "Sigmoid", "Tanh", "Erf", "Exp", "Neg",
+        "LeakyRelu", "Elu", "Clip", "Gelu",
+    ]
+
     static func unsupportedReason(_ op: String) -> String {
         switch op {
         case "Transpose": "transposes axes (an NHWC model, or a layout change): cnnc's tensors are C×H×W; export the model in NCHW"

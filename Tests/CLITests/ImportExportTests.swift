@@ -1,0 +1,124 @@
+import CNNCRuntime
+import Foundation
+import Testing
+
+/// `cnnc import` and `cnnc export` on files made outside cnnc: the hand-built pattern models of
+/// tools/make_import_fixtures.py and the models PyTorch's exporters wrote (tools/make_onnx_fixtures.py),
+/// each compared with ONNX Runtime's output recorded beside it. The round trips of every model and of
+/// random specs run in the differential tests (tools/differential.py).
+@Suite struct ImportExportTests {
+    static let patterns = repositoryRoot.appendingPathComponent("Tests/Fixtures/onnx/patterns")
+
+    static func models(in folder: URL, prefix: String? = nil, invalid: Bool) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).filter {
+            $0.hasSuffix(".onnx") && $0.hasPrefix("invalid-") == invalid
+        }.sorted()
+    }
+
+    static let validPatterns = models(in: patterns, invalid: false)
+    static let invalidPatterns = models(in: patterns, invalid: true)
+
+    @Test func theFixtureFoldersAreThere() {
+        #expect(Self.validPatterns.count >= 6, "\(Self.validPatterns)")
+        #expect(Self.invalidPatterns.count >= 6, "\(Self.invalidPatterns)")
+    }
+
+    /// Imports a model into `directory` and runs the spec on the recorded input; the output as read.
+    static func importAndRun(_ model: URL, in directory: URL) throws -> (NPYArray, NPYArray) {
+        let name = model.deletingPathExtension().lastPathComponent
+        let spec = directory.appendingPathComponent(name + ".yaml")
+        let imported = try cnnc("import", model.path, "-o", spec.path)
+        #expect(imported.status == 0, "\(name): \(imported.stderr)")
+        let input = model.deletingPathExtension().appendingPathExtension("input.npy")
+        let output = directory.appendingPathComponent(name + ".out.npy")
+        let ran = try cnnc("run", spec.path, "--input", input.path, "--output", output.path)
+        #expect(ran.status == 0, "\(name): \(ran.stderr)")
+        let expected = try NPY.read(path: model.deletingPathExtension().appendingPathExtension("output.npy").path)
+        return (try NPY.read(path: output.path), expected)
+    }
+
+    /// Within the ONNX Runtime row of docs/testing.md's tolerance table: 1e-5 + 1e-4·|expected|.
+    static func expectAgreesWithONNXRuntime(_ got: NPYArray, _ expected: NPYArray, _ name: String,
+                                            sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(got.values.count == expected.values.count, "\(name): \(got.shape) vs \(expected.shape)", sourceLocation: sourceLocation)
+        let worst = zip(got.values, expected.values).map { abs($0 - $1) / (1e-5 + 1e-4 * abs($1)) }.max() ?? .nan
+        #expect(worst <= 1, "\(name): worst difference \(worst)× the tolerance", sourceLocation: sourceLocation)
+    }
+
+    @Test(arguments: validPatterns)
+    func aPatternImportsAndComputesWhatONNXRuntimeDoes(_ file: String) throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let (got, expected) = try Self.importAndRun(Self.patterns.appendingPathComponent(file), in: directory)
+        Self.expectAgreesWithONNXRuntime(got, expected, file)
+    }
+
+    /// Each refusal is one or more one-line messages naming the file (and the node), exit status 1, and
+    /// nothing written. Goldens: `invalid-NAME.expected`; re-record with CNNC_RECORD_GOLDENS=1.
+    @Test(arguments: invalidPatterns)
+    func anInvalidModelIsRefusedWithClearLines(_ file: String) throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let spec = directory.appendingPathComponent("out.yaml")
+        let path = "Tests/Fixtures/onnx/patterns/" + file
+        let result = try cnnc("import", path, "-o", spec.path)
+        #expect(result.status == 1, "\(file): exit \(result.status)")
+        #expect(!FileManager.default.fileExists(atPath: spec.path))
+        #expect(!FileManager.default.fileExists(atPath: directory.appendingPathComponent("out.safetensors").path))
+        let golden = Self.patterns.appendingPathComponent(file.replacingOccurrences(of: ".onnx", with: ".expected"))
+        if ProcessInfo.processInfo.environment["CNNC_RECORD_GOLDENS"] == "1" {
+            try result.stderr.write(to: golden, atomically: true, encoding: .utf8)
+        } else {
+            #expect(result.stderr == (try? String(contentsOf: golden, encoding: .utf8)), "\(file):\n\(result.stderr)")
+        }
+    }
+
+    @Test func exportWritesAModelThatImportsToTheSameNetwork() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let weights = directory.appendingPathComponent("w.safetensors").path
+        #expect(try cnnc("init-weights", "models/mobilenetv2_block.yaml", "-o", weights, "--randomize-all").status == 0)
+        let model = directory.appendingPathComponent("m.onnx").path
+        let exported = try cnnc("export", "models/mobilenetv2_block.yaml", "--weights", weights, "-o", model)
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(exported.stdout.hasPrefix("wrote \(model): opset 17, "))
+        let spec = directory.appendingPathComponent("m.yaml").path
+        let imported = try cnnc("import", model, "-o", spec, "--name", "again")
+        #expect(imported.status == 0, "\(imported.stderr)")
+        let text = try String(contentsOfFile: spec, encoding: .utf8)
+        #expect(text.contains("name: again\n"))
+        #expect(text.contains("weights: m.safetensors\n"))
+        #expect(text.contains("  - mul: {name: block3.se.scale, from: [block3.depthwise.relu, sigmoid1]}\n"), "\(text)")
+        // The same summary figures as the original (the labels and comments aside).
+        let original = try cnnc("summary", "models/mobilenetv2_block.yaml", "--format", "json")
+        let again = try cnnc("summary", spec, "--format", "json")
+        func totals(_ json: String) throws -> [String: Int] {
+            let object = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+            return (object?["totals"] as? [String: Int]) ?? [:]
+        }
+        #expect(try totals(original.stdout) == totals(again.stdout))
+    }
+
+    @Test func exportNeedsEveryWeight() throws {
+        let result = try cnnc("export", "models/lenet5.yaml", "-o", "/nonexistent/never.onnx")
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("cnnc init-weights"), "\(result.stderr)")
+    }
+
+    @Test func weightsThatAreAPyTorchCheckpointOrAnONNXModelAreNamed() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let zip = directory.appendingPathComponent("model.pt")
+        try Data([0x50, 0x4B, 0x03, 0x04] + [UInt8](repeating: 0, count: 60)).write(to: zip)
+        let result = try cnnc("check", "models/lenet5.yaml", "--weights", zip.path)
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("this is a PyTorch checkpoint (torch.save, zip format); save the weights with safetensors.torch.save_file(model.state_dict(), \"weights.safetensors\")"),
+                "\(result.stderr)")
+        let onnx = Self.patterns.appendingPathComponent("circular_pad.onnx").path
+        let asWeights = try cnnc("check", "models/lenet5.yaml", "--weights", onnx)
+        #expect(asWeights.stderr.contains("this is an ONNX model; turn it into a spec and weights with 'cnnc import'"), "\(asWeights.stderr)")
+        let imported = try cnnc("import", zip.path, "-o", directory.appendingPathComponent("x.yaml").path)
+        #expect(imported.status == 1)
+        #expect(imported.stderr.contains("this is a PyTorch checkpoint"), "\(imported.stderr)")
+    }
+}
