@@ -60,6 +60,7 @@ public enum InputFile {
     static func fromNPY(_ bytes: [UInt8], path: String, shape: FeatureShape) throws(RuntimeError) -> InputBatch {
         let array = try NPY.decode(bytes, name: path)
         let sample = shape.dimensions
+        let isVector = shape.height == 1 && shape.width == 1
         let count: Int
         if array.shape == sample {
             count = 1
@@ -67,9 +68,14 @@ public enum InputFile {
             count = array.shape[0]
         } else if shape.channels == 1 && array.shape == [shape.height, shape.width] {
             count = 1
+        } else if isVector && array.shape == [shape.channels] {
+            count = 1
+        } else if isVector && array.shape.count == 2 && array.shape[1] == shape.channels {
+            count = array.shape[0]  // [N, F]: how PyTorch and ONNX hold a batch of vectors
         } else {
             var accepted = [shapeText(sample), "[N, " + sample.map(String.init).joined(separator: ", ") + "]"]
             if shape.channels == 1 { accepted.append(shapeText([shape.height, shape.width])) }
+            if isVector { accepted += [shapeText([shape.channels]), "[N, \(shape.channels)]"] }
             throw RuntimeError(path: path,
                 "expected \(shape) float input, found shape \(shapeText(array.shape)) (accepted: \(accepted.joined(separator: ", ")))")
         }

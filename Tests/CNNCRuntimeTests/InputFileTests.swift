@@ -40,6 +40,27 @@ import Testing
         }
     }
 
+    @Test func npyVectorsForAVectorInput() throws {
+        let vector = FeatureShape(channels: 3, height: 1, width: 1)
+        try withTemporaryDirectory { directory in
+            let one = directory + "/one.npy"
+            writeFile(one, try npy([3], [1, 2, 3]))
+            #expect(try InputFile.read(path: one, shape: vector, preprocess: .identity).count == 1)
+            let rows = directory + "/rows.npy"
+            writeFile(rows, try npy([2, 3], [1, 2, 3, 4, 5, 6]))
+            let batch = try InputFile.read(path: rows, shape: vector, preprocess: .identity)
+            #expect(batch.count == 2)
+            #expect(batch.values == [1, 2, 3, 4, 5, 6])
+            // Only a C×1×1 input reads vectors.
+            expectRuntimeError([rows, "expected 1×2×2 float input", "found shape [2, 3]"]) {
+                _ = try InputFile.read(path: rows, shape: gray, preprocess: .identity)
+            }
+            expectRuntimeError([rows, "[N, 4]"]) {
+                _ = try InputFile.read(path: rows, shape: FeatureShape(channels: 4, height: 1, width: 1), preprocess: .identity)
+            }
+        }
+    }
+
     @Test func npyShapeMismatchNamesExpectedAndFound() throws {
         try withTemporaryDirectory { directory in
             let path = directory + "/digit.npy"

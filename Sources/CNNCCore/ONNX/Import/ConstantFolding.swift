@@ -19,7 +19,18 @@ enum ConstantFolding {
             guard let values = present[0].floats else { try batchArithmetic(node) }
             return ONNXConstant(dims: present[0].dims, values: .integers(values.map { Int($0.rounded(.towardZero)) }))
         case "Shape":
-            return ONNXConstant(dims: [present[0].dims.count], values: .integers(present[0].dims))
+            let dims = ONNXConstant.shapeSlice(present[0].dims, start: attributes.int("start"), end: attributes.int("end"))
+            return ONNXConstant(dims: [dims.count], values: .integers(dims))
+        case "CastLike":
+            guard inputs.count == 2, let like = inputs[1] else { return nil }
+            if case .integers = like.values {
+                guard let values = present[0].integers else { try batchArithmetic(node) }
+                return ONNXConstant(dims: present[0].dims, values: .integers(values))
+            }
+            return present[0].floats.map { ONNXConstant(dims: present[0].dims, values: .floats($0)) }
+        case "Expand":
+            guard inputs.count == 2, let shape = inputs[1]?.integers else { return nil }
+            return try expand(present[0], to: shape)
         case "Reshape":
             guard let target = inputs[1]?.integers else { return nil }
             return present[0].reshaped(try resolve(target, for: present[0]))
@@ -65,7 +76,8 @@ enum ConstantFolding {
             }
             return ONNXConstant(dims: present[0].dims, values: .floats(values.map(f)))
         case "ConstantOfShape":
-            guard let dims = present[0].integers, let count = ShapeLimits.product(of: dims) else { throw ImportFailure("has an impossible shape") }
+            guard let dims = present[0].integers else { throw ImportFailure("has an impossible shape") }
+            let count = try foldedCount(dims)
             let fill = attributes.tensor("value").flatMap { try? ONNXConstant.decode($0).get() } ?? ONNXConstant(dims: [1], values: .floats([0]))
             switch fill.values {
             case .floats(let values): return ONNXConstant(dims: dims, values: .floats([Double](repeating: values.first ?? 0, count: count)))
@@ -89,6 +101,39 @@ enum ConstantFolding {
         if let value = attributes.int("value_int") { return ONNXConstant(dims: [], values: .integers([value])) }
         if let values = attributes.ints("value_ints") { return ONNXConstant(dims: [values.count], values: .integers(values)) }
         throw ImportFailure("has a value of a kind cnnc does not read (attributes \(attributes.names))")
+    }
+
+    /// The most elements a folded constant may have (a hostile shape must not exhaust memory).
+    static let maximumFoldedElements = 1 << 27
+
+    private static func foldedCount(_ dims: [Int]) throws(ImportFailure) -> Int {
+        guard let count = ShapeLimits.product(of: dims), count <= maximumFoldedElements else {
+            throw ImportFailure("would make a constant of shape \(dims); cnnc folds constants of at most \(maximumFoldedElements.formatted()) elements")
+        }
+        return count
+    }
+
+    /// `Expand`: numpy broadcasting of the constant against `shape`.
+    private static func expand(_ data: ONNXConstant, to shape: [Int]) throws(ImportFailure) -> ONNXConstant {
+        guard !shape.contains(ONNXConstant.batch) else { throw ImportFailure("expands to a shape with the batch size, which cnnc keeps symbolic") }
+        let rank = max(shape.count, data.dims.count)
+        let source = [Int](repeating: 1, count: rank - data.dims.count) + data.dims
+        let target = [Int](repeating: 1, count: rank - shape.count) + shape
+        var dims: [Int] = []
+        for (x, y) in zip(source, target) {
+            guard x == y || x == 1 || y == 1, y >= 0 else { throw ImportFailure("expands a constant of shape \(data.dims) to \(shape)") }
+            dims.append(x == 1 ? y : x)
+        }
+        _ = try foldedCount(dims)
+        var offsets = [0]
+        for (axis, size) in dims.enumerated() {
+            let inner = source.dropFirst(axis + 1).reduce(1, *)
+            offsets = offsets.flatMap { offset in (0..<size).map { offset + (source[axis] == 1 ? 0 : $0 * inner) } }
+        }
+        switch data.values {
+        case .floats(let values): return ONNXConstant(dims: dims, values: .floats(offsets.map { values[$0] }))
+        case .integers(let values): return ONNXConstant(dims: dims, values: .integers(offsets.map { values[$0] }))
+        }
     }
 
     private static func batchArithmetic(_ node: Onnx_NodeProto) throws(ImportFailure) -> Never {
@@ -201,6 +246,7 @@ enum ConstantFolding {
             guard x == y || x == 1 || y == 1 else { throw ImportFailure("combines constants of shapes \(a.dims) and \(b.dims)") }
             dims.append(max(x, y))
         }
+        _ = try foldedCount(dims)
         // The source offset of every result element, broadcasting axes of size 1.
         func offsets(_ sourceDims: [Int]) -> [Int] {
             var result = [0]

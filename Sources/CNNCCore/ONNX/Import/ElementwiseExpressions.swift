@@ -243,6 +243,8 @@ extension ONNXImporter {
             if let existing = base, existing.layer != expressionBase.layer { return nil }
             base = expressionBase
             return (expression, nodes)
+        case .transposed(_, _, let nodes):
+            throw ImportFailure("reads '\(name)', which \(Self.transposedReason(nodes))")
         }
     }
 }

@@ -34,6 +34,14 @@ struct ONNXConstant {
         }
     }
 
+    /// `Shape`'s `start` and `end` (opset 15): a clamped range of the dimensions.
+    static func shapeSlice(_ dims: [Int], start: Int?, end: Int?) -> [Int] {
+        guard start != nil || end != nil else { return dims }
+        let clamp = { (i: Int) in min(max(i < 0 ? i + dims.count : i, 0), dims.count) }
+        let (from, to) = (clamp(start ?? 0), clamp(end ?? dims.count))
+        return from < to ? Array(dims[from..<to]) : []
+    }
+
     /// A single number (any shape with one element).
     var scalar: Double? { count == 1 ? floats?.first : nil }
 

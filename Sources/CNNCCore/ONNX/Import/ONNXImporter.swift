@@ -56,6 +56,10 @@ public struct ONNXImporter {
         /// silu and friends as several nodes.
         case expression(Expression, base: Tensor, nodes: [Onnx_NodeProto])
         case constant(ONNXConstant)
+        /// A tensor whose axes `Transpose` nodes reordered (`permutation[i]` is the source axis of
+        /// axis i, batch included). Only a Softmax and the Transpose that restores the order may read
+        /// it: the opset-11 exporters' way to take a softmax over the channels.
+        case transposed(Tensor, permutation: [Int], nodes: [String])
     }
 
     /// A value cnnc computes, and padding waiting to be folded into the convolution or pooling that
@@ -97,6 +101,7 @@ public struct ONNXImporter {
     /// Slices of tensors waiting for the `Concat` of the circular-padding pattern.
     var slices: [String: SliceOf] = [:]
     private var usedNames: Set<String> = [NetworkSpec.inputName]
+    private var reportedTransposes: Set<String> = []
 
     init(model: Onnx_ModelProto) {
         self.model = model
@@ -132,6 +137,17 @@ public struct ONNXImporter {
                 problem(node, "operator of domain '\(node.domain)', which cnnc does not import")
                 continue
             }
+            // Reordered axes may only be read by the Softmax of the opset-11 pattern and the Transpose
+            // that restores them; anything else means the model works in another layout.
+            let transposed = node.input.compactMap { name -> (permutation: [Int], nodes: [String])? in
+                if case .transposed(_, let permutation, let nodes)? = values[name] { (permutation, nodes) } else { nil }
+            }
+            if !transposed.isEmpty, node.opType != "Softmax", node.opType != "Transpose" {
+                for (permutation, nodes) in transposed { reportTransposed(permutation, nodes) }
+                if !Self.supportedOperations.contains(node.opType) { problem(node, Self.unsupportedReason(node.opType)) }
+                failed.formUnion(node.output)
+                continue
+            }
             // A node reading the output of a node that failed says nothing (its problem would only
             // echo), unless cnnc does not have its operation at all: every such node is listed.
             if node.input.contains(where: failed.contains) {
@@ -156,6 +172,8 @@ public struct ONNXImporter {
             }
         case .constant?:
             problems.append("the graph output '\(graph.output[0].name)' is a constant: the network does not depend on its input")
+        case .transposed(_, let permutation, let nodes)?:
+            reportTransposed(permutation, nodes)
         case nil:
             break
         }
@@ -249,7 +267,19 @@ public struct ONNXImporter {
             return tensor
         case .constant:
             throw ImportFailure("reads the constant '\(name)' where cnnc expects a tensor computed from the input")
+        case .transposed(_, _, let nodes):
+            throw ImportFailure("reads '\(name)', which \(Self.transposedReason(nodes))")
         }
+    }
+
+    static func transposedReason(_ nodes: [String]) -> String {
+        "has its axes reordered by \(nodes.map { "'\($0)'" }.joined(separator: ", ")); cnnc's tensors are N×C×H×W"
+    }
+
+    /// The Transpose that left axes reordered, once.
+    private mutating func reportTransposed(_ permutation: [Int], _ nodes: [String]) {
+        guard let last = nodes.last, reportedTransposes.insert(last).inserted else { return }
+        problems.append("node '\(last)' (Transpose): reorders the axes to \(permutation) (an NHWC model, or a layout change); cnnc's tensors are N×C×H×W and it folds a Transpose only around a Softmax over the channels: export the model in NCHW")
     }
 
     /// A tensor input that must carry no pending padding (only convolutions and pools fold it).

@@ -21,13 +21,18 @@ extension ONNXImporter {
             values[output] = .constant(try ConstantFolding.constantNode(node, attributes))
         case "Shape":
             let tensor = try tensor(node.input[0], of: node)
-            var shape = [batch] + tensor.dims
-            if let start = attributes.int("start") ?? (attributes.int("end") != nil ? 0 : nil) {
-                let end = attributes.int("end") ?? shape.count
-                let clamp = { (i: Int) in min(max(i < 0 ? i + shape.count : i, 0), shape.count) }
-                shape = Array(shape[clamp(start)..<max(clamp(start), clamp(end))])
-            }
+            let shape = ONNXConstant.shapeSlice([batch] + tensor.dims, start: attributes.int("start"), end: attributes.int("end"))
             values[output] = .constant(ONNXConstant(dims: [shape.count], values: .integers(shape)))
+        case "CastLike":
+            // The dynamo exporter casts constants like a computed tensor: cnnc computes in float32.
+            if let constant = try constant(node.input[0]) {
+                guard let floats = constant.floats else { throw ImportFailure("casts the batch size to a float") }
+                values[output] = .constant(ONNXConstant(dims: constant.dims, values: .floats(floats)))
+            } else if case .constant(let like)? = values[node.input[1]], case .integers = like.values {
+                throw ImportFailure("casts a computed tensor to integers; cnnc computes in float32")
+            } else {
+                values[output] = .tensor(try unpaddedTensor(node.input[0], of: node))
+            }
         case "Identity", "Dropout":
             try importDropout(node, attributes, output)
         case "Cast":
@@ -43,6 +48,8 @@ extension ONNXImporter {
             guard x.dims.count == 3 else { throw ImportFailure("needs a 4-D input, got [N, \(x.dims.map(String.init).joined(separator: ", "))]") }
             define(output, as: ImportedLayer(name: layerName(for: node), keyword: node.opType == "GlobalAveragePool" ? "global_avgpool" : "global_maxpool",
                                              inputs: [x.layer], dims: [x.channels, 1, 1]))
+        case "ReduceMean", "ReduceMax": try importPlaneReduction(node, attributes, output)
+        case "Transpose": try importTranspose(node, attributes, output)
         case "BatchNormalization": try importBatchNormalization(node, attributes, output)
         case "Flatten":
             let x = try unpaddedTensor(node.input[0], of: node)
@@ -51,6 +58,7 @@ extension ONNXImporter {
             }
             define(output, as: ImportedLayer(name: layerName(for: node), keyword: "flatten", inputs: [x.layer], dims: [x.dims.reduce(1, *)]))
         case "Reshape": try importReshape(node, output)
+        case "Expand": throw ImportFailure("broadcasts a computed tensor to a new shape; cnnc has no such layer")
         case "Unsqueeze", "Squeeze": try importUnsqueeze(node, attributes, output)
         case "Gemm", "MatMul": try importDense(node, attributes, output)
         case "Softmax": try importSoftmax(node, attributes, output)
@@ -71,17 +79,17 @@ extension ONNXImporter {
         "Constant", "Shape", "Identity", "Dropout", "Cast", "Conv", "ConvTranspose", "MaxPool", "AveragePool", "GlobalAveragePool",
         "GlobalMaxPool", "BatchNormalization", "Flatten", "Reshape", "Unsqueeze", "Squeeze", "Gemm", "MatMul", "Softmax", "Resize",
         "Upsample", "Pad", "Slice", "Concat", "Add", "Sub", "Mul", "Div", "Max", "Min", "Relu", "Sigmoid", "Tanh", "Erf", "Exp", "Neg",
-        "LeakyRelu", "Elu", "Clip", "Gelu",
+        "LeakyRelu", "Elu", "Clip", "Gelu", "ReduceMean", "ReduceMax", "Transpose", "CastLike", "Expand",
     ]
 
     static func unsupportedReason(_ op: String) -> String {
         switch op {
-        case "Transpose": "transposes axes (an NHWC model, or a layout change): cnnc's tensors are C×H×W; export the model in NCHW"
         case "LSTM", "GRU", "RNN": "a recurrent layer; cnnc's spec language has convolutional layers only"
         case "LogSoftmax": "log-softmax; cnnc has softmax (export the model without the log, or take the log of its outputs)"
         case "HardSigmoid", "HardSwish", "Mish", "Softplus", "PRelu", "Selu": "an activation cnnc does not have (it has relu, relu6, leaky_relu, elu, sigmoid, tanh, gelu, silu, softmax)"
         case "LRN", "InstanceNormalization", "LayerNormalization", "GroupNormalization": "a normalisation cnnc does not have (it has batchnorm)"
-        case "ReduceMean", "ReduceMax", "ReduceSum": "a reduction; cnnc reduces only whole planes, as global_avgpool and global_maxpool (a ReduceMean over axes [2, 3] would be one: export it as AdaptiveAvgPool2d(1))"
+        case "ReduceSum", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2", "ReduceLogSumExp", "ReduceSumSquare", "ArgMax", "ArgMin":
+            "a reduction cnnc does not have (it averages or takes the maximum of whole planes: ReduceMean and ReduceMax over H and W)"
         default: "unsupported operation: cnnc's spec language has no equivalent"
         }
     }
@@ -144,7 +152,11 @@ extension ONNXImporter {
             }
         }
         var bias: [Float]?
-        if node.input.count > 2, !node.input[2].isEmpty { bias = try weights(node.input[2], rank: 1, "bias").1 }
+        if node.input.count > 2, !node.input[2].isEmpty {
+            let (constant, values) = try weights(node.input[2], rank: 1, "bias")
+            // The dynamo exporter spells `bias=False` as a zero vector computed from the weight's shape.
+            if constant.source != nil || values.contains(where: { $0 != 0 }) { bias = values }
+        }
         let outChannels = w.dims[0]
         let height = windowOutputSize(input: x.height, extent: dilation.height * (kernel.height - 1) + 1, stride: stride.height,
                                       padBefore: padding.top, padAfter: padding.bottom, ceilMode: false) ?? 0
@@ -425,6 +437,19 @@ extension ONNXImporter {
     // MARK: Softmax and resizing
 
     private mutating func importSoftmax(_ node: Onnx_NodeProto, _ attributes: ONNXAttributes, _ output: String) throws(ImportFailure) {
+        if case .transposed(let x, let permutation, let nodes) = try value(node.input[0]) {
+            // Opset < 13 exporters move the channels last, take the softmax over the last axis and
+            // move them back. Over the last axis alone, the old and new meanings of `axis` agree.
+            var axis = attributes.int("axis") ?? (opset < 13 ? 1 : -1)
+            if axis < 0 { axis += 4 }
+            guard axis >= 0, axis < 4, axis == 3 || opset >= 13, permutation[axis] == 1 else {
+                throw ImportFailure("runs over axis \(axis) of a tensor whose axes \(nodes.map { "'\($0)'" }.joined(separator: ", ")) reordered to \(permutation); cnnc's softmax runs over the channels")
+            }
+            let layer = ImportedLayer(name: layerName(for: node), keyword: "softmax", inputs: [x.layer], dims: x.dims)
+            addLayer(layer)
+            values[output] = .transposed(Tensor(layer: layer.name, dims: x.dims), permutation: permutation, nodes: nodes)
+            return
+        }
         let x = try unpaddedTensor(node.input[0], of: node)
         let rank = x.dims.count + 1
         var axis = attributes.int("axis") ?? (opset < 13 ? 1 : -1)
@@ -438,10 +463,54 @@ extension ONNXImporter {
         }
         guard overChannels else {
             throw ImportFailure(opset < 13 && axis == 1
-                ? "normalises over C·H·W (opset \(opset)'s Softmax flattens from its axis); cnnc's softmax runs over the channels at each position"
+                ? "normalises over C·H·W (opset \(opset)'s Softmax flattens from its axis); cnnc's softmax runs over the channels at each position (if the model means the channels, export it at opset 13 or later)"
                 : "runs over axis \(axis); cnnc's softmax runs over the channels (axis 1)")
         }
         define(output, as: ImportedLayer(name: layerName(for: node), keyword: "softmax", inputs: [x.layer], dims: x.dims))
+    }
+
+    /// `Transpose`: pending until a Softmax has read it and a second Transpose restores the order.
+    private mutating func importTranspose(_ node: Onnx_NodeProto, _ attributes: ONNXAttributes, _ output: String) throws(ImportFailure) {
+        let (x, earlier, nodes): (Tensor, [Int], [String])
+        if case .transposed(let tensor, let permutation, let names) = try value(node.input[0]) {
+            (x, earlier, nodes) = (tensor, permutation, names)
+        } else {
+            let tensor = try unpaddedTensor(node.input[0], of: node)
+            (x, earlier, nodes) = (tensor, Array(0...tensor.dims.count), [])
+        }
+        let rank = earlier.count
+        let permutation = attributes.ints("perm") ?? Array((0..<rank).reversed())
+        guard permutation.sorted() == Array(0..<rank) else { throw ImportFailure("has perm \(permutation) for a tensor of rank \(rank)") }
+        let combined = permutation.map { earlier[$0] }
+        if combined == Array(0..<rank) {
+            values[output] = .tensor(x)
+        } else if combined[0] != 0 {
+            throw ImportFailure("moves the batch axis (perm \(permutation)); cnnc keeps the batch first")
+        } else {
+            values[output] = .transposed(x, permutation: combined, nodes: nodes + [node.name.isEmpty ? output : node.name])
+        }
+    }
+
+    /// `ReduceMean` / `ReduceMax` over H and W: what `AdaptiveAvgPool2d(1)` and `x.mean((2, 3))`
+    /// export as. Without `keepdims` the result is [N, C], a view of the same layer.
+    private mutating func importPlaneReduction(_ node: Onnx_NodeProto, _ attributes: ONNXAttributes, _ output: String) throws(ImportFailure) {
+        let x = try unpaddedTensor(node.input[0], of: node)
+        var axes = attributes.ints("axes")
+        // Opset 18 moved `axes` from an attribute to an input (ReduceMean and ReduceMax alike).
+        if axes == nil, node.input.count > 1, !node.input[1].isEmpty {
+            guard let given = try constant(node.input[1])?.integers else { throw ImportFailure("reduces over axes known only at run time") }
+            axes = given
+        }
+        let rank = x.dims.count + 1
+        let normalized = Set((axes ?? []).map { $0 < 0 ? $0 + rank : $0 })
+        guard rank == 4, normalized == [2, 3] else {
+            let described = axes.map { "axes \($0)" } ?? ((attributes.int("noop_with_empty_axes") ?? 0) == 1 ? "no axes" : "every axis")
+            throw ImportFailure("reduces [N, \(x.dims.map(String.init).joined(separator: ", "))] over \(described); cnnc reduces whole planes (axes [2, 3] of [N, C, H, W]), as global_avgpool and global_maxpool")
+        }
+        let layer = ImportedLayer(name: layerName(for: node), keyword: node.opType == "ReduceMean" ? "global_avgpool" : "global_maxpool",
+                                  inputs: [x.layer], dims: [x.channels, 1, 1])
+        define(output, as: layer)
+        if (attributes.int("keepdims") ?? 1) == 0 { values[output] = .tensor(Tensor(layer: layer.name, dims: [x.channels])) }
     }
 
     private mutating func importResize(_ node: Onnx_NodeProto, _ attributes: ONNXAttributes, _ output: String) throws(ImportFailure) {
