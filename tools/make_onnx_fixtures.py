@@ -22,6 +22,15 @@ models/digits.safetensors) it exports with `torch.onnx.export`:
 - the dynamo-based exporter (`dynamo=True`, `external_data=False`, the default `optimize=True`):
   NAME-dynamo.onnx, or, when it fails, the one-line reason in README.md instead of a file.
 
+Variants beyond that pair: resnet20.onnx keeps BatchNormalization (TorchScript with
+training=TrainingMode.PRESERVE on the eval-mode model) and resnet20-dynamo.onnx too (optimize=False,
+the only switch that stops the dynamo optimizer from fusing it), while resnet20-folded.onnx and
+resnet20-folded-dynamo.onnx are the exporters' defaults, which fold BatchNorm into the convolutions;
+flatten_view-nofold.onnx is TorchScript with do_constant_folding=False. The dynamo exporter works at
+opset 18 and converts down; when that conversion fails it keeps opset 18 (the README lists the logged
+reasons), and where it succeeds it can change the meaning (softmax_opset11_spatial-dynamo.onnx, kept
+and marked **differs**: its ONNX Runtime output is not the module's).
+
 Inputs are batch 1 with static shapes (no dynamic axes), named `input`; outputs `output`. Weights are
 drawn after torch.manual_seed (see SEEDS) with every BatchNorm given non-trivial statistics,
 except digits, whose weights are the trained ones. For each file it writes NAME.input.npy (seeded
