@@ -3,7 +3,7 @@
 what PyTorch and ONNX Runtime computed.
 
     swift build --product cnnc
-    /work/torch-venv/bin/python tools/check_torch_fixtures.py [--cnnc .build/debug/cnnc]
+    tools/.venv-torch/bin/python tools/check_torch_fixtures.py [--cnnc .build/debug/cnnc]
 
 Run by hand after tools/train_digits.py, tools/make_onnx_fixtures.py and
 tools/make_state_dict_fixtures.py (same scratch environment, see their docstrings; CI has no

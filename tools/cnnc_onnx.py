@@ -235,9 +235,9 @@ def inline_weights(spec: str | os.PathLike, summary: dict) -> dict[str, np.ndarr
                 full = (o["in_channels"], o["out_channels"] // o["groups"], kh, kw)
                 if weight.shape != full:
                     raise ExportError(f"{spec}: inline weight of '{name}' has shape {list(weight.shape)}, expected {list(full)}")
-            tensors[f"{name}.weight"] = weight
+            tensors[f"{layer.get('tensor_prefix', name)}.weight"] = weight
         if isinstance(options.get("bias"), list):
-            tensors[f"{name}.bias"] = _nested_floats(options["bias"])
+            tensors[f"{layer.get('tensor_prefix', name)}.bias"] = _nested_floats(options["bias"])
     return tensors
 
 
@@ -393,7 +393,7 @@ def export_model(summary: dict, weights: dict[str, np.ndarray], *,
     exports: list[LayerExport] = []
 
     def tensor(layer: dict, role: str, shape: tuple[int, ...]) -> str:
-        key = f"{layer['name']}.{role}"
+        key = f"{layer.get('tensor_prefix', layer['name'])}.{role}"
         if key not in weights:
             raise ExportError(f"missing tensor '{key}' (shape {list(shape)}) for layer '{layer['name']}'")
         value = np.asarray(weights[key], dtype=np.float32)

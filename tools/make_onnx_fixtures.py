@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """Writes Tests/Fixtures/onnx/pytorch/: ONNX files made by PyTorch's own exporters, for the importer.
 
-    /work/torch-venv/bin/python tools/make_onnx_fixtures.py      # from the repository root
+    tools/.venv-torch/bin/python tools/make_onnx_fixtures.py      # from the repository root
 
-Needs the scratch virtual environment of tools/train_digits.py (outside the repository; CI has no
+Needs the scratch virtual environment of tools/train_digits.py (tools/.venv-torch; CI has no
 PyTorch and nothing in the build or the tests runs this script — only its outputs are committed):
 
-    python3 -m venv /work/torch-venv
-    /work/torch-venv/bin/pip install torch torchvision onnx==1.23.2 onnxruntime==1.32.0 \
+    python3 -m venv tools/.venv-torch
+    tools/.venv-torch/bin/pip install torch torchvision onnx==1.23.2 onnxruntime==1.32.0 \
         numpy==2.4.6 scikit-learn safetensors onnxscript
 
 Versions used for the committed outputs: Python 3.11.7, torch 2.15.0 (PyPI wheel 2.15.0+cu132, run
@@ -431,10 +431,10 @@ def write_readme(rows, failures):
         "thread). Every file passes `onnx.checker` (full check). Shapes are static, batch 1: input `input`,",
         "output `output` (neither exporter needed a dynamic batch).",
         "",
-        "Regenerate (needs PyTorch, outside the repository: see the script's docstring):",
+        "Regenerate (needs PyTorch in tools/.venv-torch: see the script's docstring):",
         "",
-        "    /work/torch-venv/bin/python tools/train_digits.py          # only if digits changes",
-        "    /work/torch-venv/bin/python tools/make_onnx_fixtures.py",
+        "    tools/.venv-torch/bin/python tools/train_digits.py          # only if digits changes",
+        "    tools/.venv-torch/bin/python tools/make_onnx_fixtures.py",
         "",
         f"Versions: {versions()}.",
         "",

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Writes Tests/Fixtures/state_dicts/: PyTorch state dicts as users have them, for weight binding and import.
 
-    /work/torch-venv/bin/python tools/make_state_dict_fixtures.py      # from the repository root
+    tools/.venv-torch/bin/python tools/make_state_dict_fixtures.py      # from the repository root
 
-Needs the scratch virtual environment of tools/train_digits.py (outside the repository; CI has no
+Needs the scratch virtual environment of tools/train_digits.py (tools/.venv-torch; CI has no
 PyTorch and nothing in the build or the tests runs this script — only its outputs are committed).
 Versions used for the committed outputs: Python 3.11.7, torch 2.15.0 (PyPI wheel 2.15.0+cu132, CPU),
 safetensors 0.8.0, numpy 2.4.6.
@@ -21,9 +21,10 @@ it writes NAME.json (every key in state-dict order with its shape and safetensor
 `[{"name": "0.weight", "shape": [16, 1, 3, 3], "dtype": "F32"}, …]`, num_batches_tracked included,
 I64 with shape []), NAME.safetensors (`safetensors.torch.save_file(model.state_dict())`: the same
 tensors, num_batches_tracked kept as int64, metadata {"format": "pt"} as Hugging Face files have), and
-NAME.yaml, the cnnc spec a user would write today, every layer named with its state-dict prefix.
-`cnnc check NAME.yaml --weights NAME.safetensors` passes with one warning per num_batches_tracked
-tensor (no layer uses it).
+NAME.yaml, the cnnc spec that reads it: `weights_names: sequential` for the Sequential,
+`weights_prefix` and `tensor:` for the named module, layer names for the others.
+`cnnc check NAME.yaml --weights NAME.safetensors` prints ok without warnings (num_batches_tracked
+is ignored).
 
 Checkpoints that are not safetensors, of the Tiny module (seed 30; conv.*, bn.*, fc.*):
 
@@ -57,50 +58,51 @@ DTYPES = {torch.float32: "F32", torch.int64: "I64", torch.float16: "F16", torch.
           torch.float64: "F64"}
 
 SEQUENTIAL_YAML = """\
-# The spec for an nn.Sequential state dict (tools/torch_fixture_models.py, mnist_sequential): each
-# layer is named with its index in the Sequential, so `0.weight`, `4.running_mean` and `11.bias` bind
-# as they are. Check with: cnnc check sequential.yaml --weights sequential.safetensors (one warning:
-# 4.num_batches_tracked is used by no layer). Written by tools/make_state_dict_fixtures.py.
+# The spec for an nn.Sequential state dict (tools/torch_fixture_models.py, mnist_sequential):
+# `weights_names: sequential` names each layer's tensors by its position in the Sequential (activation
+# sugar takes the next position, as nn.ReLU does), so `0.weight`, `4.running_mean` and `11.bias` bind as
+# they are. `cnnc check sequential.yaml --weights sequential.safetensors` prints ok, without warnings
+# (4.num_batches_tracked is ignored). Written by tools/make_state_dict_fixtures.py.
 name: sequential
 input: {channels: 1, height: 28, width: 28}
+weights_names: sequential
 layers:
-  - conv: {name: "0", channels: 16, kernel: 3, padding: 1}
-  - relu: {name: "1"}
-  - maxpool: {name: "2", kernel: 2}
-  - conv: {name: "3", channels: 32, kernel: 3, padding: 1}
-  - batchnorm: {name: "4"}
-  - relu: {name: "5"}
-  - maxpool: {name: "6", kernel: 2}
-  - flatten: {name: "7"}
-  - dense: {name: "8", units: 64}
-  - relu: {name: "9"}
-  - dropout: {name: "10", rate: 0.5}
-  - dense: {name: "11", units: 10}
+  - conv: {channels: 16, kernel: 3, padding: 1, activation: relu}   # 0, its relu 1
+  - maxpool: {kernel: 2}                                            # 2
+  - conv: {channels: 32, kernel: 3, padding: 1}                     # 3
+  - batchnorm                                                       # 4
+  - relu                                                            # 5
+  - maxpool: {kernel: 2}                                            # 6
+  - flatten                                                         # 7
+  - dense: {units: 64, activation: relu}                            # 8, its relu 9
+  - dropout: {rate: 0.5}                                            # 10
+  - dense: {units: 10}                                              # 11
 """
 
 NAMED_YAML = """\
 # The spec for a module with named attributes (tools/torch_fixture_models.py, NamedNet:
-# self.features = nn.Sequential(...), self.classifier = nn.Linear(...)). Check with:
-# cnnc check named.yaml --weights named.safetensors (one warning: features.1.num_batches_tracked).
-# Written by tools/make_state_dict_fixtures.py.
+# self.features = nn.Sequential(...), self.classifier = nn.Linear(...)): positions inside `features.`,
+# and the classifier by its own name. `cnnc check named.yaml --weights named.safetensors` prints ok,
+# without warnings. Written by tools/make_state_dict_fixtures.py.
 name: named
 input: {channels: 3, height: 16, width: 16}
+weights_names: sequential
+weights_prefix: features.
 layers:
-  - conv: {name: features.0, channels: 8, kernel: 3, padding: 1}
-  - batchnorm: {name: features.1}
-  - relu: {name: features.2}
-  - maxpool: {name: features.3, kernel: 2}
-  - conv: {name: features.4, channels: 16, kernel: 3, padding: 1}
-  - relu: {name: features.5}
-  - global_avgpool: {name: features.6}
+  - conv: {channels: 8, kernel: 3, padding: 1}                     # features.0
+  - batchnorm                                                      # features.1
+  - relu                                                           # features.2
+  - maxpool: {kernel: 2}                                           # features.3
+  - conv: {channels: 16, kernel: 3, padding: 1, activation: relu}  # features.4, its relu features.5
+  - global_avgpool                                                 # features.6
   - flatten
-  - dense: {name: classifier, units: 5}
+  - dense: {units: 5, tensor: classifier}                          # classifier.weight, classifier.bias
 """
 
 TINY_YAML = """\
 # The spec for the tiny checkpoint module (tools/torch_fixture_models.py, Tiny): checkpoint.pt,
 # legacy.pth and tiny.safetensors hold the same state dict. Check with:
-# cnnc check tiny.yaml --weights tiny.safetensors (one warning: bn.num_batches_tracked).
+# cnnc check tiny.yaml --weights tiny.safetensors (ok, without warnings: bn.num_batches_tracked is ignored).
 # Written by tools/make_state_dict_fixtures.py.
 name: tiny
 input: {channels: 1, height: 8, width: 8}
@@ -118,8 +120,8 @@ def resnet20_yaml():
     lines = [
         "# The spec for a CIFAR ResNet-20 state dict (tools/torch_fixture_models.py, ResNet20; the network of",
         "# models/resnet_cifar.yaml): basic blocks, option-B projection shortcuts (layerN.0.downsample.0 and .1).",
-        "# Check with: cnnc check resnet20.yaml --weights resnet20.safetensors (21 warnings, one per",
-        "# num_batches_tracked). Written by tools/make_state_dict_fixtures.py.",
+        "# Check with: cnnc check resnet20.yaml --weights resnet20.safetensors (ok, without warnings: the",
+        "# 21 num_batches_tracked are ignored). Written by tools/make_state_dict_fixtures.py.",
         "name: resnet20",
         "input: {channels: 3, height: 32, width: 32}",
         "layers:",
@@ -234,7 +236,7 @@ def write_readme():
         "Written by `tools/make_state_dict_fixtures.py` (do not edit by hand; see its docstring): state dicts of real",
         "PyTorch modules (`tools/torch_fixture_models.py`) with seeded random values, as users have them.",
         "",
-        "    /work/torch-venv/bin/python tools/make_state_dict_fixtures.py",
+        "    tools/.venv-torch/bin/python tools/make_state_dict_fixtures.py",
         "",
         f"Versions: Python {platform.python_version()}, torch {torch.__version__}, safetensors {safetensors.__version__}.",
         "",
@@ -242,9 +244,9 @@ def write_readme():
         "  names); `num_batches_tracked` is there as PyTorch has it, `I64` with shape `[]`.",
         "- `NAME.safetensors`: `safetensors.torch.save_file(state_dict, metadata={\"format\": \"pt\"})`, the same tensors",
         "  (`num_batches_tracked` kept as int64). The file orders tensors by dtype alignment and name, not state-dict order.",
-        "- `NAME.yaml`: the cnnc spec a user writes today, each layer named with its state-dict prefix.",
-        "  `cnnc check NAME.yaml --weights NAME.safetensors` prints `ok` and one warning per `num_batches_tracked`",
-        "  (used by no layer).",
+        "- `NAME.yaml`: the cnnc spec that reads it (`weights_names: sequential`; `weights_prefix` and `tensor:`;",
+        "  layer names). `cnnc check NAME.yaml --weights NAME.safetensors` prints `ok` without warnings",
+        "  (`num_batches_tracked` is ignored).",
         "",
         "| file | bytes | what |",
         "|---|---|---|",

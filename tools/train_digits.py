@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """Trains models/digits: a small CNN on scikit-learn's bundled 8×8 handwritten digits.
 
-    /work/torch-venv/bin/python tools/train_digits.py            # from the repository root
-    /work/torch-venv/bin/python tools/train_digits.py --cnnc .build/debug/cnnc   # and compare with cnnc
+    tools/.venv-torch/bin/python tools/train_digits.py            # from the repository root
+    tools/.venv-torch/bin/python tools/train_digits.py --cnnc .build/debug/cnnc   # and compare with cnnc
 
-Needs a scratch virtual environment outside the repository (CI has no PyTorch; nothing in the
+Needs a virtual environment with PyTorch (tools/.venv-torch, ignored by git) (CI has no PyTorch; nothing in the
 build or the tests runs this script, only its outputs are committed):
 
-    python3 -m venv /work/torch-venv
-    /work/torch-venv/bin/pip install torch torchvision onnx==1.23.2 onnxruntime==1.32.0 \
+    python3 -m venv tools/.venv-torch
+    tools/.venv-torch/bin/pip install torch torchvision onnx==1.23.2 onnxruntime==1.32.0 \
         numpy==2.4.6 scikit-learn safetensors onnxscript
 
 Versions used for the committed outputs: Python 3.11.7, torch 2.15.0 (the PyPI wheel,
@@ -73,7 +73,7 @@ SPEC = """\
 # a stratified 75 % split ({train} images, {epochs} epochs of Adam, seed {seed}); on the held-out
 # {test} images its test accuracy is {accuracy:.2f} % ({correct}/{test}). Layer names are the
 # PyTorch module's state-dict prefixes, so digits.safetensors is its state dict as saved
-# (without num_batches_tracked). Retrain with: /work/torch-venv/bin/python tools/train_digits.py
+# (without num_batches_tracked). Retrain with: tools/.venv-torch/bin/python tools/train_digits.py
 name: digits
 input: {{channels: 1, height: 8, width: 8}}
 weights: digits.safetensors
@@ -204,7 +204,7 @@ def main():
         "versions": {"python": platform.python_version(), "torch": torch.__version__,
                      "numpy": np.__version__, "scikit-learn": sklearn.__version__,
                      "safetensors": safetensors.__version__},
-        "command": "/work/torch-venv/bin/python tools/train_digits.py",
+        "command": "tools/.venv-torch/bin/python tools/train_digits.py",
     }
     with open(os.path.join(fixtures, "training.json"), "w") as f:
         json.dump(record, f, indent=2)

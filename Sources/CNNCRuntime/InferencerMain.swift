@@ -130,8 +130,9 @@ public enum InferencerMain {
             Runs the network '\(model.name)' (input \(model.inputShape), output \(output)), compiled by cnnc.
 
             OPTIONS:
-              --input FILE...   Input files: .npy ([C,H,W], [N,C,H,W], or [H,W] for one channel; float32,
-                                float64 or uint8, used as is), binary .pgm/.ppm/.pnm (P5/P6, 8 or 16 bit,
+              --input FILE...   Input files: .npy ([C,H,W], [N,C,H,W], [H,W] for one channel, [F] or
+                                [N,F] for an F×1×1 input; float32, float64 or uint8, used as is),
+                                binary .pgm/.ppm/.pnm (P5/P6, 8 or 16 bit,
                                 preprocessed), .f32 (raw little-endian float32, one or more samples).
                                 Several files, or files of several samples, form one batch.
               --output FILE     Write the result to FILE instead of printing JSON: .npy ([N,F] or

@@ -20,7 +20,8 @@ actor SharedBuilds {
 
     private var builds: [String: Task<Built, Error>] = [:]
 
-    /// The binary for `spec`, with seeded random weights (biases and batchnorm too) unless every weight is inline.
+    /// The binary for `spec`, with seeded random weights (biases and batchnorm too) unless
+    /// `inlineWeights`: then with the weights the spec itself has (inline, or its `weights:` file).
     func binary(for spec: String, inlineWeights: Bool = false) async throws -> Built {
         if let existing = builds[spec] { return try await existing.value }
         let task = Task { try Self.build(spec, inlineWeights: inlineWeights) }

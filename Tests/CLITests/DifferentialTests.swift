@@ -99,6 +99,17 @@ import Testing
         }
     }
 
+    /// The really trained model (models/digits.yaml, tools/train_digits.py) on its whole held-out
+    /// split: the built inferencer, `cnnc run` and ONNX Runtime on `cnnc export`'s model predict the
+    /// same digit for every image, and the accuracy is at least the one recorded when training.
+    @Test func digitsClassifiesItsTestSplitAsRecorded() async throws {
+        let built = try await SharedBuilds.shared.binary(for: "models/digits.yaml", inlineWeights: true)
+        let result = try pythonTool("tools/check_digits.py", ["--cnnc", cnncBinary.path, "--binary", built.binary.path])
+        #expect(result.status == 0, "tools/check_digits.py failed:\n\(result.stdout)\(result.stderr)")
+        #expect(result.stdout.hasPrefix("digits test split: ONNX Runtime "), "\(result.stdout)")
+        print(result.stdout, terminator: "")
+    }
+
     @Test func receptiveFieldsMatchMeasurements() throws {
         let fixtures = try FileManager.default.contentsOfDirectory(
             atPath: repositoryRoot.appendingPathComponent("Tests/Fixtures/receptive").path)

@@ -104,8 +104,10 @@ import Testing
         _ = try cnnc("init-weights", "models/lenet5.yaml", "-o", weights)
         let result = try cnnc("check", "models/seed.yaml", "--weights", weights)
         #expect(result.status == 1)
-        #expect(result.stderr.contains("models/seed.yaml:7:5: error: 'conv1' needs tensor 'conv1.weight' [3, 1, 3, 3], which \(weights) does not have"))
-        #expect(result.stderr.contains("warning: tensor 'c1.weight' in \(weights) is used by no layer"))
+        #expect(result.stderr.contains("models/seed.yaml:7:5: error: 'conv1' needs tensors 'conv1.weight' [3, 1, 3, 3] and 'conv1.bias' [3], which \(weights) does not have"))
+        #expect(result.stderr.contains("note: for 'conv1.weight', the file has 'c1.weight' [6, 1, 5, 5], but of another shape"))
+        // Ten unused tensors are one warning, not ten.
+        #expect(result.stderr.contains("warning: 10 tensors in \(weights) are used by no layer: 'c1.weight', 'c1.bias', 'c3.weight', …\n"))
     }
 
     @Test func imageFiltersRunWithoutAWeightsFile() throws {

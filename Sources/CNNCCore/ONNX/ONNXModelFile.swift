@@ -13,7 +13,7 @@ public enum ONNXModelFile {
 
     public static func decode(_ bytes: [UInt8], path: String) throws(FileError) -> Onnx_ModelProto {
         if let other = CheckpointKind(bytes), other != .onnx {
-            throw FileError("\(path): \(other.description), not an ONNX model")
+            throw FileError("\(path): not an ONNX model: \(other.description)")
         }
         let model: Onnx_ModelProto
         do {

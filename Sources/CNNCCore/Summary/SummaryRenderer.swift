@@ -214,6 +214,9 @@ public struct SummaryRenderer: Sendable {
         if let parent = layer.spec.sugarParent {
             members.append(("activation_of", .string(network.layers[parent].name)))
         }
+        if !layer.parameterSlots.isEmpty {
+            members.append(("tensor_prefix", .string(layer.tensorPrefix)))
+        }
         members += [
             ("inputs", .array(layer.inputs.map { .string(network.name(of: $0)) })),
             ("unused", .bool(!network.reachesOutput[layer.index])),

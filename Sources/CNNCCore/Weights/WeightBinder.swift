@@ -18,12 +18,15 @@ public struct WeightBinder {
         let missing = network.parameterSlots.filter { binder.weights[$0] == nil }
         if let file {
             var hints = TensorHints(network: network, file: file)
-            // A tensor present but unusable has its own error already.
-            for slot in missing where file.tensor(named: slot.name) == nil {
-                let layer = network.layers[slot.layerIndex]
-                binder.diagnostics.error(
-                    "'\(layer.name)' needs tensor '\(slot.name)' \(shapeText(slot.shape)), which \(file.path) does not have",
-                    at: layer.spec.location, notes: hints.notes(for: slot))
+            // One error per layer; a tensor present but unusable has its own error already.
+            let absent = missing.filter { file.tensor(named: $0.name) == nil }
+            for layerIndex in Set(absent.map(\.layerIndex)).sorted() {
+                let layer = network.layers[layerIndex]
+                let slots = absent.filter { $0.layerIndex == layerIndex }
+                let listed = slots.map { "'\($0.name)' \(shapeText($0.shape))" }
+                let needs = listed.count == 1 ? "tensor " + listed[0] : "tensors " + listed.dropLast().joined(separator: ", ") + " and " + listed.last!
+                binder.diagnostics.error("'\(layer.name)' needs \(needs), which \(file.path) does not have",
+                                         at: layer.spec.location, notes: hints.notes(for: slots))
             }
         }
         let complete = missing.isEmpty && !binder.diagnostics.hasErrors
@@ -118,8 +121,12 @@ public struct WeightBinder {
             }
         }
         // PyTorch's BatchNorm counts its training steps; inference has no use for the count.
-        for name in file.names where !used.contains(name) && !name.hasSuffix(".num_batches_tracked") {
-            diagnostics.warning("tensor '\(name)' in \(file.path) is used by no layer", at: nil)
+        let unused = file.names.filter { !used.contains($0) && !$0.hasSuffix(".num_batches_tracked") }
+        if unused.count <= 3 {
+            for name in unused { diagnostics.warning("tensor '\(name)' in \(file.path) is used by no layer", at: nil) }
+        } else {
+            // Many at once means the names do not match at all: the errors say why, one line is enough.
+            diagnostics.warning("\(unused.count) tensors in \(file.path) are used by no layer: \(unused.prefix(3).map { "'\($0)'" }.joined(separator: ", ")), …", at: nil)
         }
         for range in file.uncoveredDataRanges {
             diagnostics.warning("\(file.path): data bytes [\(range.lowerBound), \(range.upperBound)) belong to no tensor", at: nil)
@@ -155,24 +162,42 @@ struct TensorHints {
 
     private static func key(_ shape: [Int], _ role: String) -> String { "\(shape) \(role)" }
 
-    mutating func notes(for slot: ParameterSlot) -> [Diagnostic.Note] {
+    /// Hints for a layer's missing tensors: the spec-level naming fix (once per file), then a prefix
+    /// under which the file has every one of them with the right shapes, else per-tensor hints.
+    mutating func notes(for slots: [ParameterSlot]) -> [Diagnostic.Note] {
+        guard let first = slots.first else { return [] }
         var notes: [Diagnostic.Note] = []
-        if !namingHintGiven, let naming = namingHint(for: slot) {
+        if !namingHintGiven, let naming = namingHint(for: first) {
             notes.append(.init(naming, at: nil))
             namingHintGiven = true
         }
-        let prefix = { (name: String) in String(name.dropLast(slot.role.rawValue.count + 1)) }
-        let fitting = byShapeAndRole[Self.key(slot.shape, slot.role.rawValue)] ?? []
-        if fitting.count == 1 {
-            notes.append(.init("the file has '\(fitting[0])' of that shape; name the layer '\(prefix(fitting[0]))' or write tensor: \(quotedIfNeeded(prefix(fitting[0]))) to use it", at: nil))
-        } else if fitting.count > 1 {
-            let best = Suggestions.closest(to: slot.name, in: fitting) ?? fitting[0]
-            notes.append(.init("the file has \(fitting.count) tensors of that shape, such as '\(best)'; name the layer after one of them or write tensor: \(quotedIfNeeded(prefix(best)))", at: nil))
-        } else if let near = Suggestions.closest(to: slot.name, in: unclaimed) {
-            let shape = file.tensor(named: near).map { " \(shapeText($0.shape))" } ?? ""
-            notes.append(.init("the file has '\(near)'\(shape), but of another shape", at: nil))
+        var prefixes: Set<String>?
+        for slot in slots {
+            let fitting = Set((byShapeAndRole[Self.key(slot.shape, slot.role.rawValue)] ?? []).map { prefix($0, slot) })
+            prefixes = prefixes.map { $0.intersection(fitting) } ?? fitting
+        }
+        let candidates = (prefixes ?? []).sorted()
+        let layerPart = prefix(first.name, first)
+        let those = slots.count == 1 ? "that shape" : "those shapes"
+        if candidates.count == 1 {
+            let names = slots.map { "'\(candidates[0]).\($0.role.rawValue)'" }.joined(separator: ", ")
+            notes.append(.init("the file has \(names) of \(those); name the layer '\(candidates[0])' or write tensor: \(quotedIfNeeded(candidates[0])) to use \(slots.count == 1 ? "it" : "them")", at: nil))
+        } else if candidates.count > 1 {
+            let best = Suggestions.closest(to: layerPart, in: candidates) ?? candidates[0]
+            notes.append(.init("the file has \(candidates.count) sets of tensors of \(those), such as '\(best).\(first.role.rawValue)'; name the layer after one of them or write tensor: \(quotedIfNeeded(best))", at: nil))
+        } else {
+            for slot in slots {
+                if let near = Suggestions.closest(to: slot.name, in: unclaimed) {
+                    let shape = file.tensor(named: near).map { " \(shapeText($0.shape))" } ?? ""
+                    notes.append(.init("for '\(slot.name)', the file has '\(near)'\(shape), but of another shape", at: nil))
+                }
+            }
         }
         return notes
+    }
+
+    private func prefix(_ name: String, _ slot: ParameterSlot) -> String {
+        String(name.dropLast(slot.role.rawValue.count + 1))
     }
 
     /// `weights_names: sequential` when the file's names start with positions and the spec does not

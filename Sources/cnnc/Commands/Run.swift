@@ -8,7 +8,7 @@ struct Run: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run a network on input files with the reference interpreter.",
         discussion: """
-            Inputs: .npy (float32, float64 or uint8; [C,H,W], [N,C,H,W], or [H,W] for one channel), binary \
+            Inputs: .npy (float32, float64 or uint8; [C,H,W], [N,C,H,W], [H,W] for one channel, [F] or [N,F] for an F×1×1 input), binary \
             PGM/PPM (P5/P6, 8 or 16 bit; pixels scaled to [0,1], then the spec's input.preprocess), and raw \
             little-endian float32 (.f32). Several inputs, or an N-batch .npy, form a batch.
 
