@@ -32,6 +32,7 @@ Writes:
   Tests/Fixtures/digits/test-labels.npy     int64 [450]
   Tests/Fixtures/digits/test-probabilities.npy  float32 [450, 10], PyTorch's softmax output (eval)
   Tests/Fixtures/digits/training.json       accuracy, counts, seeds, hyper-parameters, versions
+  models/digits-7.pgm                       the first 7 of the test split as a PGM with maxval 16
 
 With --cnnc PATH it then runs `cnnc check` and `cnnc run` on the test images and prints cnnc's
 accuracy, the number of images on which cnnc and PyTorch predict the same class, and the largest
@@ -69,8 +70,9 @@ SPEC = """\
 # Handwritten digits: a small CNN that classifies the 8×8 images of scikit-learn's bundled digits
 # data set (sklearn.datasets.load_digits, 1,797 images with pixel values 0–16) into 0–9. The input
 # is the image divided by 16 (values in [0, 1]); a .npy input is taken as it is, so divide first
-# (Tests/Fixtures/digits/test-images.npy already is). Trained in PyTorch by tools/train_digits.py on
-# a stratified 75 % split ({train} images, {epochs} epochs of Adam, seed {seed}); on the held-out
+# (Tests/Fixtures/digits/test-images.npy already is); a PGM is scaled by its maxval, so an image
+# written with maxval 16 is read exactly (models/digits-7.pgm is one of the test images).
+# Trained in PyTorch by tools/train_digits.py on a stratified 75 % split ({train} images, {epochs} epochs of Adam, seed {seed}); on the held-out
 # {test} images its test accuracy is {accuracy:.2f} % ({correct}/{test}). Layer names are the
 # PyTorch module's state-dict prefixes, so digits.safetensors is its state dict as saved
 # (without num_batches_tracked). Retrain with: tools/.venv-torch/bin/python tools/train_digits.py
@@ -181,6 +183,10 @@ def main():
     write_npy(os.path.join(fixtures, "test-images.npy"), x_test.astype(np.float32))
     write_npy(os.path.join(fixtures, "test-labels.npy"), y_test.astype(np.int64))
     write_npy(os.path.join(fixtures, "test-probabilities.npy"), probabilities)
+    # One test image as a picture the README's walkthrough runs: maxval 16 keeps its values exact.
+    seven = np.rint(x_test[int(np.flatnonzero(y_test == 7)[0]), 0] * 16).astype(np.uint8)
+    with open(os.path.join(ROOT, "models/digits-7.pgm"), "wb") as f:
+        f.write(b"P5\n8 8\n16\n" + seven.tobytes())
     per_class = {str(c): {"images": int((y_test == c).sum()), "correct": int(((y_test == c) & (predictions == c)).sum())}
                  for c in range(10)}
     record = {

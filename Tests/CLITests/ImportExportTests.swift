@@ -151,6 +151,40 @@ import Testing
         #expect(try totals(original.stdout) == totals(again.stdout))
     }
 
+    /// A user's state dict beside the spec, or the model itself, is never written over.
+    @Test func importAndExportNeverDestroyAnInput() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let stateDict = directory.appendingPathComponent("mnist.safetensors")
+        try FileManager.default.copyItem(at: repositoryRoot.appendingPathComponent("Tests/Fixtures/state_dicts/sequential.safetensors"), to: stateDict)
+        let original = try Data(contentsOf: stateDict)
+        let model = directory.appendingPathComponent("mnist.onnx")
+        try FileManager.default.copyItem(at: Self.pytorch.appendingPathComponent("mnist_sequential-opset17.onnx"), to: model)
+        let spec = directory.appendingPathComponent("mnist.yaml").path
+
+        let refused = try cnnc("import", model.path, "-o", spec)
+        #expect(refused.status == 2)
+        #expect(refused.stderr == "cnnc: error: \(stateDict.path) exists and was not written by cnnc import; name the weights file with --weights-out, or remove it\n")
+        #expect(try Data(contentsOf: stateDict) == original)
+        #expect(!FileManager.default.fileExists(atPath: spec))
+        // Asked for explicitly, another path is fine; a file cnnc import wrote may be replaced.
+        #expect(try cnnc("import", model.path, "-o", spec, "--weights-out", directory.appendingPathComponent("w.safetensors").path).status == 0)
+        let again = directory.appendingPathComponent("again.yaml").path
+        #expect(try cnnc("import", model.path, "-o", again).status == 0)
+        #expect(try cnnc("import", model.path, "-o", again).status == 0)
+
+        let onItself = try cnnc("import", model.path, "-o", model.path)
+        #expect(onItself.status == 2)
+        #expect(onItself.stderr.contains("is also the input"), "\(onItself.stderr)")
+        let exported = try cnnc("export", spec, "-o", spec)
+        #expect(exported.status == 2)
+        #expect(exported.stderr.contains("is also the input"), "\(exported.stderr)")
+        #expect(try cnnc("check", spec).status == 0)
+        #expect(try cnnc("run", spec, "--input", Self.pytorch.appendingPathComponent("mnist_sequential-opset17.input.npy").path, "--output", spec).status == 2)
+        #expect(try cnnc("init-weights", spec, "-o", spec).status == 2)
+        #expect(try cnnc("check", spec).status == 0)
+    }
+
     @Test func exportNeedsEveryWeight() throws {
         let result = try cnnc("export", "models/lenet5.yaml", "-o", "/nonexistent/never.onnx")
         #expect(result.status == 1)

@@ -30,6 +30,7 @@ struct Export: ParsableCommand {
         let loaded = try loadSpec(spec)
         let outcome = try loaded.loadWeights(override: weights, requireAll: true)
         guard let weights = outcome.binding.weights else { throw ExitStatus.inputErrors }
+        try refuseToOverwrite(output, inputs: [spec, outcome.filePath])
         let model = ONNXExporter.export(loaded.network, weights: weights)
         let bytes: [UInt8]
         do {

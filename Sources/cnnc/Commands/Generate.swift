@@ -83,6 +83,7 @@ struct Build: ParsableCommand {
     var output: String
 
     func run() throws {
+        try refuseToOverwrite(output, inputs: [generation.spec, generation.weights])
         let (loaded, package) = try generation.generatePackage()
         let directory = BuildDriver.buildDirectory(specPath: loaded.network.spec.path, command: package.command, portable: generation.portable)
         let showProgress = Console.stderrIsTerminal

@@ -50,6 +50,13 @@ struct Import: ParsableCommand {
             throw ExitStatus.inputErrors
         }
         let weightsPath = weightsOut ?? output.replacingSuffix(".yaml", with: "").replacingSuffix(".yml", with: "") + ".safetensors"
+        try refuseToOverwrite(output, inputs: [model])
+        try refuseToOverwrite(weightsPath, inputs: [model, output])
+        if weightsOut == nil, FileSystem.exists(weightsPath), !Self.writtenByImport(weightsPath) {
+            // The weights path was not asked for: never replace a file the user made (a state dict).
+            Console.error("cnnc: error: \(weightsPath) exists and was not written by cnnc import; name the weights file with --weights-out, or remove it\n")
+            throw ExitStatus.usageOrIO
+        }
         let options = ONNXImporter.Options(name: name ?? defaultName(proto), weightsReference: FileSystem.relativePath(weightsPath, from: output),
                                            sourcePath: model, sourceSHA256: SHA256.hex(bytes))
         let imported = ONNXImport.run(proto, options: options, specPath: output)
@@ -79,6 +86,12 @@ struct Import: ParsableCommand {
         let values = imported.tensors.reduce(0) { $0 + $1.values.count }
         let weightsNote = imported.tensors.isEmpty ? "" : " and \(weightsPath) (\(imported.tensors.count) tensors, \(values.grouped) values)"
         Console.out("wrote \(output) (\(imported.layerCount) layers from \(imported.nodeCount) ONNX nodes)\(weightsNote)\n")
+    }
+
+    /// A safetensors file whose metadata says `cnnc import` wrote it (so importing again may replace it).
+    static func writtenByImport(_ path: String) -> Bool {
+        guard let file = try? SafeTensorsFile.read(path: path) else { return false }
+        return file.metadata["generator"]?.hasPrefix("cnnc import") == true
     }
 
     private func defaultName(_ proto: ONNXModelProtoBox) -> String? {

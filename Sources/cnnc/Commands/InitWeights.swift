@@ -30,6 +30,7 @@ struct InitWeights: ParsableCommand {
     var randomizeAll = false
 
     func run() throws {
+        try refuseToOverwrite(output, inputs: [spec])
         let loaded = try loadSpec(spec)
         // Inline values are validated and left out of the file: the spec already has them.
         let binding = WeightBinder.bind(loaded.network, file: nil)

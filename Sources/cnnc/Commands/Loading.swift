@@ -50,6 +50,14 @@ extension LoadedSpec {
     }
 }
 
+/// Refuses an output path that names one of the command's inputs: writing it would destroy the input.
+func refuseToOverwrite(_ output: String, inputs: [String?]) throws {
+    for case let input? in inputs where FileSystem.isSameFile(output, input) {
+        Console.error("cnnc: error: \(output) is also the input \(input); writing it would destroy that file: choose another output\n")
+        throw ExitStatus.usageOrIO
+    }
+}
+
 extension String {
     func replacingSuffix(_ suffix: String, with replacement: String) -> String {
         hasSuffix(suffix) ? String(dropLast(suffix.count)) + replacement : self

@@ -53,6 +53,7 @@ struct Run: ParsableCommand {
         let network = loaded.network
         let outcome = try loaded.loadWeights(override: weights, requireAll: true)
         guard let weights = outcome.binding.weights else { throw ExitStatus.inputErrors }
+        if let output { try refuseToOverwrite(output, inputs: [spec, outcome.filePath] + input) }
         let interpreter = ReferenceInterpreter(network: network, weights: weights)
         let request = RunRequest(inputs: input, output: output, format: format, top: top)
         do {
