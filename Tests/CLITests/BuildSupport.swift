@@ -23,9 +23,12 @@ actor SharedBuilds {
     /// The binary for `spec`, with seeded random weights (biases and batchnorm too) unless
     /// `inlineWeights`: then with the weights the spec itself has (inline, or its `weights:` file).
     func binary(for spec: String, inlineWeights: Bool = false) async throws -> Built {
-        if let existing = builds[spec] { return try await existing.value }
+        // Keyed by both: one spec may be built with its trained weights by one test and with
+        // random weights by another.
+        let key = "\(spec)|\(inlineWeights)"
+        if let existing = builds[key] { return try await existing.value }
         let task = Task { try Self.build(spec, inlineWeights: inlineWeights) }
-        builds[spec] = task
+        builds[key] = task
         return try await task.value
     }
 
@@ -40,7 +43,7 @@ actor SharedBuilds {
             arguments += ["--weights", file.path]
             weights = file
         }
-        let binary = workDirectory.appendingPathComponent(name)
+        let binary = workDirectory.appendingPathComponent(inlineWeights ? "\(name)-own-weights" : name)
         let result = try run(cnncBinary, arguments + ["-o", binary.path], environment: ["CNNC_CACHE_DIR": cacheDirectory])
         guard result.status == 0 else { throw BuildError(message: "cnnc build \(spec) failed:\n\(result.stderr)") }
         return Built(binary: binary, weights: weights)

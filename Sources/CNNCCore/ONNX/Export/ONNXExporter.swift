@@ -116,22 +116,13 @@ extension Operation {
 struct ONNXGraphBuilder {
     var nodes: [Onnx_NodeProto] = []
     var initializers: [Onnx_TensorProto] = []
-    private var usedValues: Set<String> = []
-    private var usedNodes: Set<String> = []
+    private var valueNames = UniqueNames()
+    private var nodeNames = UniqueNames()
 
-    mutating func reserve(_ names: [String]) { usedValues.formUnion(names) }
+    mutating func reserve(_ names: [String]) { valueNames.reserve(names) }
 
     /// `base`, or `base_1`, `base_2`, … when taken.
-    mutating func unique(_ base: String) -> String {
-        var name = base
-        var counter = 1
-        while usedValues.contains(name) {
-            name = "\(base)_\(counter)"
-            counter += 1
-        }
-        usedValues.insert(name)
-        return name
-    }
+    mutating func unique(_ base: String) -> String { valueNames.claim(base) }
 
     mutating func initializer(_ base: String, _ values: [Float], shape: [Int]) -> String {
         let name = unique(base)
@@ -166,13 +157,7 @@ struct ONNXGraphBuilder {
     mutating func node(_ op: String, _ inputs: [String], name: String, output: String? = nil,
                        _ attributes: [Onnx_AttributeProto] = []) -> String {
         let written = output ?? unique(name)
-        var nodeName = name
-        var counter = 1
-        while usedNodes.contains(nodeName) {
-            nodeName = "\(name)_\(counter)"
-            counter += 1
-        }
-        usedNodes.insert(nodeName)
+        let nodeName = nodeNames.claim(name)
         nodes.append(Onnx_NodeProto.with { node in
             node.opType = op
             node.name = nodeName

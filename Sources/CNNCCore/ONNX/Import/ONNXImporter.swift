@@ -100,7 +100,7 @@ public struct ONNXImporter {
     var failed: Set<String> = []
     /// Slices of tensors waiting for the `Concat` of the circular-padding pattern.
     var slices: [String: SliceOf] = [:]
-    private var usedNames: Set<String> = [NetworkSpec.inputName]
+    private var usedNames = UniqueNames(reserving: [NetworkSpec.inputName])
     private var reportedTransposes: Set<String> = []
 
     init(model: Onnx_ModelProto) {
@@ -323,14 +323,7 @@ public struct ONNXImporter {
             $0.properties.generalCategory != .control && $0.value != 0x2028 && $0.value != 0x2029
         }.prefix(120)))
         if cleaned.isEmpty || cleaned == NetworkSpec.inputName { cleaned = cleaned.isEmpty ? "layer" : "input_layer" }
-        var name = cleaned
-        var counter = 1
-        while usedNames.contains(name) {
-            name = "\(cleaned)_\(counter)"
-            counter += 1
-        }
-        usedNames.insert(name)
-        return name
+        return usedNames.claim(cleaned)
     }
 
     mutating func addLayer(_ layer: ImportedLayer) {
