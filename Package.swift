@@ -3,7 +3,7 @@ import PackageDescription
 
 let package = Package(
     name: "cnnc",
-    platforms: [.macOS(.v13)],
+    platforms: [.macOS(.v15)],
     products: [
         .executable(name: "cnnc", targets: ["cnnc"]),
         .library(name: "CNNCCore", targets: ["CNNCCore"]),

@@ -53,6 +53,67 @@ def run_measured(command, env=None):
     return time.monotonic() - start, peak
 
 
+APP = r"""
+import Glibc
+import Lenet5
+import CifarVgg
+
+func cpuSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
+
+func measure(_ count: Int, _ body: () throws -> Void) rethrows -> Double {
+    try body()
+    let start = cpuSeconds()
+    for _ in 0..<count { try body() }
+    return (cpuSeconds() - start) / Double(count) * 1e6
+}
+
+let lenet = Lenet5(), vgg = CifarVgg()
+let lenetInput = [Float](repeating: 0.5, count: Lenet5.inputCount)
+let vggInput = [Float](repeating: 0.5, count: CifarVgg.inputCount)
+print(try measure(2000) { _ = try lenet.predict(lenetInput) }, try measure(20) { _ = try vgg.predict(vggInput) })
+"""
+
+
+def library_debug_vs_release(cnnc, scratch, env):
+    """lenet5 and cifar_vgg through their generated libraries in one app, debug against release."""
+    app = os.path.join(scratch, "app")
+    os.makedirs(os.path.join(app, "Sources/App"))
+    for spec in ["lenet5", "cifar_vgg"]:
+        weights = os.path.join(scratch, f"{spec}-app.safetensors")
+        subprocess.run([cnnc, "init-weights", f"models/{spec}.yaml", "-o", weights], cwd=ROOT, check=True, capture_output=True)
+        subprocess.run([cnnc, "generate", f"models/{spec}.yaml", "--weights", weights, "-o", os.path.join(scratch, spec)],
+                       cwd=ROOT, env=env, check=True, capture_output=True)
+    with open(os.path.join(app, "Package.swift"), "w") as f:
+        f.write("""// swift-tools-version: 6.0
+import PackageDescription
+let package = Package(name: "App", platforms: [.macOS(.v15)],
+    dependencies: [.package(path: "../lenet5"), .package(path: "../cifar_vgg")],
+    targets: [.executableTarget(name: "App", dependencies: [
+        .product(name: "Lenet5", package: "lenet5"), .product(name: "CifarVgg", package: "cifar_vgg")])])
+""")
+    with open(os.path.join(app, "Sources/App/main.swift"), "w") as f:
+        f.write(APP)
+    times = {}
+    for configuration in ["debug", "release"]:
+        subprocess.run(["swift", "build", "-c", configuration, "--scratch-path", os.path.join(scratch, "app-build")],
+                       cwd=app, check=True, capture_output=True)
+    for _ in range(5):
+        for configuration in ["debug", "release"]:
+            output = subprocess.run([os.path.join(scratch, "app-build", configuration, "App")], check=True, capture_output=True, text=True).stdout
+            times.setdefault(configuration, []).append([float(x) for x in output.split()])
+    rows = []
+    for index, name in enumerate(["lenet5", "cifar_vgg"]):
+        debug = statistics.median(t[index] for t in times["debug"])
+        release = statistics.median(t[index] for t in times["release"])
+        rows.append((f"{name} through the generated library in an app: debug vs release build (CPU time per call)",
+                     f"{debug:.0f} µs vs {release:.0f} µs", "debug within 3× of release", f"{debug / release:.2f}×"))
+    return rows
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--cnnc", default=os.path.join(ROOT, ".build/release/cnnc"))
@@ -109,6 +170,23 @@ def main():
     binary_one = timed([binary, "--input", sample], 15)
     rows.append(("lenet5, one input, whole process: generated binary vs `cnnc run`",
                  f"{binary_one * 1e3:.1f} ms vs {run_one * 1e3:.1f} ms", "", f"{run_one / binary_one:.0f}×"))
+
+    # 4. Size: the stripped lenet5 binary, against the floor any statically linked Swift program has.
+    hello = os.path.join(scratch, "hello")
+    os.makedirs(hello)
+    with open(os.path.join(hello, "main.swift"), "w") as f:
+        f.write('print("hi")\n')
+    subprocess.run(["swiftc", "-O", "-static-stdlib", "main.swift", "-o", "hello", "-Xlinker", "--strip-all"], cwd=hello, check=True, capture_output=True)
+    floor = os.path.getsize(os.path.join(hello, "hello"))
+    library = [os.path.join(dirpath, name) for dirpath, _, names in os.walk(os.path.join(scratch, "cache"))
+               for name in names if name == "libLenet5Kernels.a"][0]
+    rows.append(("lenet5 binary (`cnnc build`, stripped, static Swift runtime)", f"{os.path.getsize(binary) / 1e6:.2f} MB",
+                 "2 MB not reached: see note", f"floor: a stripped `print(\"hi\")` with the static runtime is {floor / 1e6:.2f} MB; "
+                 f"the network's library (kernels, steps, 247 KB of weights) is {os.path.getsize(library) / 1e3:.0f} KB"))
+
+    # 5. The generated library in an app built in debug and in release (one scratch folder), CPU time
+    # per call, runs interleaved.
+    rows += library_debug_vs_release(cnnc, scratch, env)
 
     cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), platform.processor())
     swift = subprocess.run(["swift", "--version"], capture_output=True, text=True).stdout.splitlines()[0]

@@ -88,7 +88,9 @@ package enum ActivationFunction: Hashable, Sendable {
     case gelu
     case silu
 
-    /// The kernel type's value.
+    #if !hasFeature(Embedded)
+    /// The kernel type's value, for code that picks the activation at run time (tests); Embedded
+    /// Swift has no existentials.
     package var kernel: any ActivationKernel {
         switch self {
         case .identity: Activations.Identity()
@@ -102,10 +104,24 @@ package enum ActivationFunction: Hashable, Sendable {
         case .silu: Activations.SiLU()
         }
     }
+    #endif
 
-    /// One value through the vector form (lane 0), so every value is computed the same way.
+    /// One value through the vector form (lane 0), so every value is computed the same way. A switch
+    /// rather than an existential, which Embedded Swift (the `--runtime minimal` and device builds)
+    /// does not allow.
     package func apply(_ x: Float) -> Float {
-        kernel.apply(SIMD8(repeating: x))[0]
+        let lanes = SIMD8(repeating: x)
+        switch self {
+        case .identity: return Activations.Identity().apply(lanes)[0]
+        case .relu: return Activations.ReLU().apply(lanes)[0]
+        case .relu6: return Activations.ReLU6().apply(lanes)[0]
+        case .leakyReLU(let alpha): return Activations.LeakyReLU(alpha: alpha).apply(lanes)[0]
+        case .elu(let alpha): return Activations.ELU(alpha: alpha).apply(lanes)[0]
+        case .sigmoid: return Activations.Sigmoid().apply(lanes)[0]
+        case .tanh: return Activations.Tanh().apply(lanes)[0]
+        case .gelu: return Activations.GELU().apply(lanes)[0]
+        case .silu: return Activations.SiLU().apply(lanes)[0]
+        }
     }
 }
 

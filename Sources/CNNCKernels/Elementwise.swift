@@ -1,9 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Batch normalisation folded to one multiply-add per value: `x·scale[c] + shift[c]`, with
 /// `scale = weight / √(var + eps)` and `shift = bias − mean · scale` computed when code is generated.
 @inline(__always)
@@ -28,19 +22,31 @@ package func scaleAndShift(_ input: UnsafePointer<Float>, scale: UnsafePointer<F
     }
 }
 
-/// Softmax over the channels at each position, subtracting the maximum first.
+/// Softmax over the channels at each position, subtracting the maximum first. Eight positions at a
+/// time (the last group padded by repeating a position); `exponential` is VectorMath's, so the kernels
+/// need nothing from the C library.
 @inline(__always)
 package func softmaxOverChannels(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, channels: Int, plane: Int) {
-    for position in 0..<plane {
-        var largest = -Float.infinity
-        for channel in 0..<channels { largest = max(largest, input[channel * plane + position]) }
-        var sum: Float = 0
-        for channel in 0..<channels {
-            let exponential = expf(input[channel * plane + position] - largest)
-            output[channel * plane + position] = exponential
-            sum += exponential
+    var first = 0
+    while first < plane {
+        let lanes = min(8, plane - first)
+        func load(_ channel: Int) -> SIMD8<Float> {
+            var vector = SIMD8<Float>()
+            for lane in 0..<8 { vector[lane] = input[channel * plane + first + min(lane, lanes - 1)] }
+            return vector
         }
-        for channel in 0..<channels { output[channel * plane + position] /= sum }
+        var largest = SIMD8<Float>(repeating: -.infinity)
+        for channel in 0..<channels { largest = largest.replacing(with: load(channel), where: load(channel) .> largest) }
+        var sum = SIMD8<Float>()
+        for channel in 0..<channels {
+            let value = exponential(load(channel) - largest)
+            for lane in 0..<lanes { output[channel * plane + first + lane] = value[lane] }
+            sum += value
+        }
+        for channel in 0..<channels {
+            for lane in 0..<lanes { output[channel * plane + first + lane] /= sum[lane] }
+        }
+        first += 8
     }
 }
 

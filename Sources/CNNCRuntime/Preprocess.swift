@@ -48,4 +48,23 @@ public struct Preprocess: Hashable, Sendable {
             }
         }
     }
+
+    /// 8-bit pixels as a camera buffer or a PGM/PPM file holds them (rows top to bottom, channels
+    /// interleaved: gray, or R, G, B) mapped to [0, 1], rearranged to planes (C, H, W) and put through
+    /// this formula: the network input, exactly as `cnnc run` and the inferencer make it from an image.
+    public func input(pixels: UnsafeBufferPointer<UInt8>, shape: FeatureShape) throws(RuntimeError) -> [Float] {
+        guard pixels.count == shape.count else {
+            throw RuntimeError("\(pixels.count) pixel values given; a \(shape.width)×\(shape.height) image with \(shape.channels) channel\(shape.channels == 1 ? "" : "s") has \(shape.count)")
+        }
+        let plane = shape.height * shape.width
+        var values = [Float](repeating: 0, count: shape.count)
+        for position in 0..<plane {
+            for channel in 0..<shape.channels {
+                values[channel * plane + position] = Float(pixels[position * shape.channels + channel]) / 255
+            }
+        }
+        try apply(to: &values, shape: shape)
+        return values
+    }
 }
+

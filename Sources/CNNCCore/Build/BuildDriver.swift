@@ -18,10 +18,15 @@ public struct BuildDriver {
     }
 
     /// One build directory per spec file and flavour, so rebuilding after an edit is incremental.
-    public static func buildDirectory(specPath: String, command: String, portable: Bool) -> String {
+    public static func buildDirectory(specPath: String, command: String, cpu: CPUTarget) -> String {
         let absolute = URL(fileURLWithPath: specPath).standardizedFileURL.path
         let key = String(SHA256.hex(Array(absolute.utf8)).prefix(12))
-        return cacheRoot + "/builds/\(command)-\(key)\(portable ? "-portable" : "")"
+        return cacheRoot + "/builds/\(command)-\(key)-\(SwiftNames.commandName(cpu.name))"
+    }
+
+    /// The binary links the Swift runtime statically and is stripped: it needs only the C library.
+    public static func swiftBuildArguments(product: String) -> [String] {
+        ["build", "-c", "release", "--static-swift-stdlib", "--product", product, "-Xlinker", "--strip-all"]
     }
 
     /// Progress lines ("stage… elapsed"), shown only on a terminal.
@@ -44,9 +49,14 @@ public struct BuildDriver {
         } catch {
             throw Failure(message: error.message)
         }
-        progress("compiling with swift build -c release (this takes a while the first time)…")
+        do {
+            try CoreLibraryBuilder(progress: progress).build(package, in: directory)
+        } catch {
+            throw Failure(message: error.message, compilerOutput: error.compilerOutput)
+        }
+        progress("compiling the inferencer with swift build -c release (this takes a while the first time)…")
         let swift = ProcessInfo.processInfo.environment["CNNC_SWIFT"] ?? "swift"
-        let result = run([swift, "build", "-c", "release", "--static-swift-stdlib", "--product", package.command], in: directory)
+        let result = runCollectingOutput([swift] + Self.swiftBuildArguments(product: package.command), in: directory, log: directory + "/.cnnc-build.log")
         guard result.status == 0 else {
             throw Failure(message: "the generated package did not build (swift build exited with status \(result.status)); this is a bug in cnnc, please report it with the spec",
                           compilerOutput: result.output)
@@ -74,28 +84,5 @@ public struct BuildDriver {
         guard descriptor >= 0 else { throw Failure(message: "\(directory).lock: cannot open: \(String(cString: strerror(errno)))") }
         flock(descriptor, LOCK_EX)
         return descriptor
-    }
-
-    /// Runs a command, collecting stdout and stderr together (through a file, so it cannot block).
-    private func run(_ arguments: [String], in directory: String) -> (status: Int32, output: String) {
-        let logPath = directory + "/.cnnc-build.log"
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        guard let log = FileHandle(forWritingAtPath: logPath) else { return (127, "cannot write \(logPath)") }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            return (127, "cannot run \(arguments[0]): \(error.localizedDescription)")
-        }
-        process.waitUntilExit()
-        try? log.close()
-        let output = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
-        return (process.terminationStatus, output)
     }
 }

@@ -99,6 +99,8 @@ struct ExecutionPlan {
     var blobCount = 0
     /// Floats of the arena the generated network allocates once.
     var arenaCount = 0
+    /// The bytes one call's arena takes (at least one cache line, so no allocation is empty).
+    var arenaBytes: Int { max(arenaCount * 4, 64) }
     /// The most floats alive at any one step, a lower bound for any arena.
     var lowerBoundCount = 0
 

@@ -1,7 +1,9 @@
 import CNNCKernels
 
-/// Writes the Swift source of a network: one value type whose `predict` runs the plan's kernel calls
-/// with every shape as a literal constant.
+/// Writes the Swift source of a network's compute core: one C-callable function whose body runs the
+/// plan's kernel calls with every shape as a literal constant. It is compiled with the kernels into a
+/// static library (`CoreLibraryBuilder`), so it runs at full speed however the app that links it is
+/// built.
 struct NetworkEmitter {
     let network: CheckedNetwork
     let plan: ExecutionPlan
@@ -14,7 +16,7 @@ struct NetworkEmitter {
         printer.print()
         printer.print("import \(names.weightsModule)")
         printer.print()
-        emitType(&printer)
+        emitEntryPoint(&printer)
         printer.print()
         emitSteps(&printer)
         printer.print()
@@ -24,73 +26,15 @@ struct NetworkEmitter {
         return printer.text
     }
 
-    private var typeName: String { names.networkType }
-
-    private func emitType(_ printer: inout CodePrinter) {
+    private func emitEntryPoint(_ printer: inout CodePrinter) {
         let analysis = NetworkAnalysis(network)
         printer.print("/// \(commentSafe(network.name)): \(network.input) → \(network.output), \(analysis.parameters.grouped) parameters, \(analysis.macs.grouped) MACs per inference.")
         printer.print("///")
-        printer.print("/// Each instance owns its scratch memory (\(plan.arenaCount.grouped) floats, \((plan.arenaCount * 4).grouped) bytes; the largest set of tensors")
-        printer.print("/// alive at once needs \((plan.lowerBoundCount * 4).grouped) bytes), allocated once; `predict` allocates nothing. Use one")
-        printer.print("/// instance per thread.")
-        printer.block("public struct \(typeName): ~Copyable") { p in
-            p.print("public static let inputShape = (channels: \(network.input.channels), height: \(network.input.height), width: \(network.input.width))")
-            p.print("public static let outputShape = (channels: \(network.output.channels), height: \(network.output.height), width: \(network.output.width))")
-            p.print("/// Floats in one input sample (C, H, W order).")
-            p.print("public static let inputCount = \(network.input.count)")
-            p.print("/// Floats in one output sample.")
-            p.print("public static let outputCount = \(network.output.count)")
-            if let labels = network.spec.labels?.value {
-                p.print("public static let labels: [String] = [\(labels.map(quoted).joined(separator: ", "))]")
-            }
-            p.print()
-            p.print("private let arena: UnsafeMutablePointer<Float>")
-            p.print()
-            p.block("public init()") { p in
-                p.print("arena = .allocate(capacity: \(max(1, plan.arenaCount)))")
-                p.print("arena.initialize(repeating: 0, count: \(max(1, plan.arenaCount)))")
-            }
-            p.print()
-            p.block("deinit") { p in
-                p.print("arena.deallocate()")
-            }
-            p.print()
-            p.print("/// One sample: reads `inputCount` floats, writes `outputCount` floats.")
-            p.block("public func predict(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>)") { p in
-                p.print("precondition(input.count == Self.inputCount, \"expected \\(Self.inputCount) input values, got \\(input.count)\")")
-                p.print("precondition(output.count == Self.outputCount, \"expected room for \\(Self.outputCount) output values, got \\(output.count)\")")
-                p.print("run(input.baseAddress!, output.baseAddress!)")
-            }
-            p.print()
-            p.print("/// One sample through raw pointers: `inputCount` floats in, `outputCount` floats out.")
-            p.block("public func predict(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>)") { p in
-                p.print("run(input, output)")
-            }
-            p.print()
-            p.print("/// One sample, for convenience (allocates the result).")
-            p.block("public func predict(_ input: [Float]) -> [Float]") { p in
-                p.print("precondition(input.count == Self.inputCount, \"expected \\(Self.inputCount) input values, got \\(input.count)\")")
-                p.print("var output = [Float](repeating: 0, count: Self.outputCount)")
-                p.print("input.withUnsafeBufferPointer { input in")
-                p.print("    output.withUnsafeMutableBufferPointer { output in run(input.baseAddress!, output.baseAddress!) }")
-                p.print("}")
-                p.print("return output")
-            }
-            p.print()
-            p.print("/// `count` samples one after another, on this instance's thread.")
-            p.block("public func predict(batch input: UnsafeBufferPointer<Float>, count: Int, into output: UnsafeMutableBufferPointer<Float>)") { p in
-                p.print("precondition(input.count == count * Self.inputCount && output.count == count * Self.outputCount, \"batch buffers do not hold \\(count) samples\")")
-                p.block("for sample in 0..<count") { p in
-                    p.print("run(input.baseAddress! + sample * Self.inputCount, output.baseAddress! + sample * Self.outputCount)")
-                }
-            }
-            p.print()
-            emitRun(&p)
-        }
-    }
-
-    private func emitRun(_ printer: inout CodePrinter) {
-        printer.block("private func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>)") { p in
+        printer.print("/// Reads \(network.input.count.grouped) floats from `input`, writes \(network.output.count.grouped) to `output`; `arena` holds \(plan.arenaBytes.grouped) bytes")
+        printer.print("/// (64-byte aligned, zero-filled before its first use) that no other call uses meanwhile. Allocates nothing.")
+        printer.print("@_cdecl(\"\(names.cFunction("predict"))\")")
+        printer.block("public func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer)") { p in
+            p.print("let arena = arenaBytes.assumingMemoryBound(to: Float.self)")
             p.print("let weights = \(plan.slices.isEmpty ? "UnsafePointer<Float>(bitPattern: 64)!" : names.weightsFunction + "()!")")
             for name in stepNames {
                 p.print("Steps.\(name)(input, output, arena, weights)")
@@ -268,30 +212,47 @@ struct NetworkEmitter {
     }
 }
 
-/// Every identifier the generated package uses, derived from the spec's names once so they agree.
+/// Every identifier the generated package uses, derived from the spec's names once so they agree;
+/// every module and exported C symbol carries the network's name, so any number of generated
+/// packages coexist in one app.
 struct GeneratedNames {
-    /// The library module: `Lenet5`.
+    /// The library module: `Lenet5`; its value type has the same name.
     var module: String
-    /// The value type: `Lenet5Network`.
-    var networkType: String
-    /// The C target holding the weights: `Lenet5Weights`.
+    /// The binary target holding the compiled network (a C module): `Lenet5Kernels`.
+    var kernelsModule: String
+    /// The Swift module compiled into it (its symbols are all local to the library).
+    var coreSwiftModule: String
+    /// The support code (input files, preprocessing, the command line): `Lenet5Runtime`.
+    var runtimeModule: String
+    /// The C module of the weights, inside the compiled library only.
     var weightsModule: String
     /// Its accessor function.
     var weightsFunction: String
     /// The executable target, and the command it builds: `Lenet5Inferencer`, `lenet5`.
     var executableTarget: String
     var command: String
+    /// The prefix of the library's C symbols and macros: `lenet5`, `LENET5`.
+    var cPrefix: String
     /// Weight slice name → Swift constant name.
     var offsetConstant: [String: String]
 
     init(network: CheckedNetwork, slices: [ExecutionPlan.WeightSlice]) {
         module = SwiftNames.typeName(network.name)
-        networkType = module + "Network"
+        kernelsModule = module + "Kernels"
+        coreSwiftModule = module + "Core"
+        runtimeModule = module + "Runtime"
         weightsModule = module + "Weights"
-        weightsFunction = "cnnc_" + module.lowercased() + "_weights"
-        executableTarget = module + "Inferencer"
         command = SwiftNames.commandName(network.name)
+        cPrefix = command.replacingOccurrences(of: "-", with: "_")
+        if cPrefix.first!.isNumber { cPrefix = "n" + cPrefix }
+        weightsFunction = cPrefix + "_weights"
+        executableTarget = module + "Inferencer"
         let constants = SwiftNames.unique(slices.map { SwiftNames.valueName($0.name) })
         offsetConstant = Dictionary(uniqueKeysWithValues: zip(slices.map(\.name), constants))
     }
+
+    /// `lenet5_predict`.
+    func cFunction(_ name: String) -> String { cPrefix + "_" + name }
+    /// `LENET5_ARENA_BYTES`.
+    func cMacro(_ name: String) -> String { cPrefix.uppercased() + "_" + name }
 }

@@ -1,36 +1,96 @@
 import CNNCRuntime
 
+/// The processor a generated network's kernels are compiled for (`--cpu`).
+public struct CPUTarget: Hashable, Sendable, CustomStringConvertible {
+    /// As the user wrote it: `x86-64-v3`, `native`, `znver4`, …
+    public var name: String
+    /// What `swiftc -target-cpu` takes for it.
+    public var compilerName: String
+
+    public var description: String { name == compilerName ? name : "\(name) (\(compilerName))" }
+
+    /// x86-64's microarchitecture levels in LLVM's CPU names (swiftc does not take the level names);
+    /// any other name is passed on to swiftc, which lists the valid ones if it is not.
+    public init(_ name: String) {
+        self.name = name
+        switch name {
+        case "x86-64-v2": compilerName = "nehalem"
+        case "x86-64-v3": compilerName = "haswell"
+        case "x86-64-v4": compilerName = "skylake-avx512"
+        default: compilerName = name
+        }
+    }
+
+    /// AVX2 and FMA on x86-64 (every x86-64 CPU since 2013–2015); the architecture baseline elsewhere.
+    public static var standard: CPUTarget {
+        #if arch(x86_64)
+        CPUTarget("x86-64-v3")
+        #else
+        CPUTarget("generic")
+        #endif
+    }
+
+    /// The architecture baseline: what `--portable` means.
+    public static var baseline: CPUTarget {
+        #if arch(x86_64)
+        CPUTarget("x86-64")
+        #else
+        CPUTarget("generic")
+        #endif
+    }
+}
+
 /// What `cnnc generate` and `cnnc build` need besides the network.
 public struct GenerationOptions: Sendable {
-    /// Build for any x86-64 (or arm64) rather than for this machine's vector instructions.
-    public var portable: Bool
+    /// The processor the compiled network targets.
+    public var cpu: CPUTarget
     /// The spec's bytes and the weights file's, for the provenance `--info` prints.
     public var specBytes: [UInt8]
     public var weightsPath: String?
     public var weightsBytes: [UInt8]?
 
-    public init(portable: Bool = false, specBytes: [UInt8], weightsPath: String? = nil, weightsBytes: [UInt8]? = nil) {
-        self.portable = portable
+    public init(cpu: CPUTarget = .standard, specBytes: [UInt8], weightsPath: String? = nil, weightsBytes: [UInt8]? = nil) {
+        self.cpu = cpu
         self.specBytes = specBytes
         self.weightsPath = weightsPath
         self.weightsBytes = weightsBytes
     }
 }
 
-/// A complete SwiftPM package: every file's path (relative to the package root) and bytes.
+/// A complete SwiftPM package: every file's path (relative to the package root) and bytes, plus what
+/// `CoreLibraryBuilder` needs to compile its network into the package's binary target.
 public struct GeneratedPackage: Sendable {
     public var files: [(path: String, bytes: [UInt8])]
     /// The executable product, which `swift build` writes to `.build/release/<command>`.
     public var command: String
     public var module: String
+    public var core: CoreLibrary
 
     /// The file recording that cnnc wrote this directory; `generate` refuses other non-empty ones.
     public static let markerFile = ".cnnc-generated"
+
+    /// The compiled network: Swift sources and a C weights file in `Core/`, built into a
+    /// static library inside the artifact bundle the manifest names.
+    public struct CoreLibrary: Sendable {
+        public var swiftModule: String
+        public var swiftSources: [String]
+        public var weightsSource: String
+        public var weightsIncludes: String
+        public var library: String
+        /// The one global symbol the library keeps.
+        public var exportedSymbols: [String]
+        public var cpu: CPUTarget
+    }
 }
 
-/// Turns a checked network and its weights into a standalone SwiftPM package: the network as a
-/// library, its weights embedded bit-exactly through a C target, and an inferencer executable built
-/// on the support sources cnnc itself is built from.
+/// Turns a checked network and its weights into a standalone SwiftPM package:
+/// - `Core/`: the network's steps and the kernels (Swift) and its weights (C, `#embed`),
+///   which `CoreLibraryBuilder` compiles, optimised for the chosen CPU, into
+///   `<Net>Kernels.artifactbundle`, a static library with a C interface that the manifest names as a
+///   binary target — so the package has no unsafe flags, and an app's debug build runs the network
+///   at release speed;
+/// - `Sources/<Net>`: the Swift API (`LibraryEmitter`); `Sources/<Net>Runtime`: the support sources
+///   cnnc itself is built from; `Sources/<Net>Inferencer`: the standalone command.
 public enum PackageGenerator {
     public static func generate(_ network: CheckedNetwork, weights: NetworkWeights, options: GenerationOptions) -> GeneratedPackage {
         let plan = ExecutionPlan(network: network)
@@ -39,55 +99,124 @@ public enum PackageGenerator {
         var files: [(String, [UInt8])] = []
         func add(_ path: String, _ text: String) { files.append((path, Array(text.utf8))) }
 
-        add("Package.swift", packageManifest(network, names, portable: options.portable))
+        add("Package.swift", packageManifest(network, names, cpu: options.cpu))
         add(".gitignore", ".build/\nPackage.resolved\n")
-        add("Sources/\(names.module)/\(names.module).swift",
-            NetworkEmitter(network: network, plan: plan, names: names, header: header).emit())
+        add("README.md", readme(network, names, plan: plan, cpu: options.cpu))
+        var swiftSources = ["Core/\(names.coreSwiftModule).swift"]
+        add(swiftSources[0], NetworkEmitter(network: network, plan: plan, names: names, header: header).emit())
         for file in EmbeddedSources.files where file.module == "CNNCKernels" {
-            add("Sources/\(names.module)/Kernels/\(file.name)", file.text)
+            swiftSources.append("Core/Kernels/\(file.name)")
+            add(swiftSources.last!, file.text)
         }
+        add("Core/Weights/include/\(names.weightsModule).h", weightsHeader(names, header: header))
+        add("Core/Weights/include/module.modulemap", "module \(names.weightsModule) {\n    header \"\(names.weightsModule).h\"\n    export *\n}\n")
+        add("Core/Weights/weights.c", weightsSource(names, header: header))
+        files.append(("Core/Weights/weights.bin", littleEndianBytes(plan.blob(weights))))
+        // The library's path names its sources' hash: SwiftPM relinks what depends on a binary target
+        // only when the link command changes, not when the archive's bytes do.
+        var coreBytes = Array("\(options.cpu.compilerName)\n".utf8)
+        for file in files where file.0.hasPrefix("Core/") { coreBytes += Array(file.0.utf8) + SHA256.digest(file.1) }
+        let coreHash = String(SHA256.hex(coreBytes).prefix(16))
+        let bundle = "\(names.kernelsModule).artifactbundle"
+        let libraryPath = "lib/\(coreHash)/lib\(names.kernelsModule).a"
+        add("\(bundle)/info.json", artifactInfo(names, libraryPath: libraryPath))
+        add("\(bundle)/include/\(names.kernelsModule).h", kernelsHeader(network, names, plan: plan, cpu: options.cpu))
+        add("\(bundle)/include/module.modulemap", "module \(names.kernelsModule) {\n    header \"\(names.kernelsModule).h\"\n    export *\n}\n")
+        let library = LibraryEmitter(network: network, plan: plan, names: names, header: header).emit()
+        add("Sources/\(names.module)/\(names.module).swift", library)
+        let prediction = EmbeddedSources.files.first { $0.module == "CNNCRuntime" && $0.name == "Prediction.swift" }?.text ?? ""
+        add("API.md", apiReference(names, sources: [library, prediction]))
         for file in EmbeddedSources.files where file.module == "CNNCRuntime" {
-            add("Sources/CNNCRuntime/\(file.name)", file.text)
+            add("Sources/\(names.runtimeModule)/\(file.name)", file.text)
         }
-        add("Sources/\(names.weightsModule)/include/\(names.weightsModule).h", weightsHeader(names, header: header))
-        add("Sources/\(names.weightsModule)/weights.c", weightsSource(names, header: header))
-        files.append(("Sources/\(names.weightsModule)/weights.bin", littleEndianBytes(plan.blob(weights))))
         add("Sources/\(names.executableTarget)/main.swift", inferencerMain(network, names, options: options, header: header))
         add(GeneratedPackage.markerFile, marker(network, options: options))
-        return GeneratedPackage(files: files, command: names.command, module: names.module)
+        let core = GeneratedPackage.CoreLibrary(
+            swiftModule: names.coreSwiftModule, swiftSources: swiftSources, weightsSource: "Core/Weights/weights.c",
+            weightsIncludes: "Core/Weights/include", library: "\(bundle)/\(libraryPath)",
+            exportedSymbols: [names.cFunction("predict")], cpu: options.cpu)
+        return GeneratedPackage(files: files, command: names.command, module: names.module, core: core)
     }
 
-    /// Release builds are always unchecked and, unless portable, tuned for this CPU.
-    static func swiftFlags(portable: Bool) -> [String] {
-        portable ? ["-Ounchecked"] : ["-Ounchecked", "-target-cpu", "native"]
+    private static func packageManifest(_ network: CheckedNetwork, _ names: GeneratedNames, cpu: CPUTarget) -> String {
+        """
+        // swift-tools-version: 6.0
+        // Generated by cnnc \(CNNCVersion.string) from \(commentSafe(network.spec.path)). DO NOT EDIT.
+        import PackageDescription
+
+        let package = Package(
+            name: \(quoted(names.command)),
+            platforms: [.macOS(.v15)],
+            products: [
+                .library(name: "\(names.module)", targets: ["\(names.module)"]),
+                .executable(name: \(quoted(names.command)), targets: ["\(names.executableTarget)"]),
+            ],
+            targets: [
+                // The network, its kernels and its weights, compiled by cnnc from Core/ (whole module,
+                // -Ounchecked, -target-cpu \(cpu.compilerName)) into a static library with a C interface.
+                .binaryTarget(name: "\(names.kernelsModule)", path: "\(names.kernelsModule).artifactbundle"),
+                .target(name: "\(names.runtimeModule)"),
+                .target(name: "\(names.module)", dependencies: ["\(names.kernelsModule)", "\(names.runtimeModule)"]),
+                .executableTarget(name: "\(names.executableTarget)", dependencies: ["\(names.module)", "\(names.runtimeModule)"]),
+            ],
+            swiftLanguageModes: [.v6]
+        )
+
+        """
     }
 
-    private static func packageManifest(_ network: CheckedNetwork, _ names: GeneratedNames, portable: Bool) -> String {
-        let flags = swiftFlags(portable: portable).map { "\"\($0)\"" }.joined(separator: ", ")
+    private static func artifactInfo(_ names: GeneratedNames, libraryPath: String) -> String {
+        JSONValue.object([
+            ("schemaVersion", .string("1.0")),
+            ("artifacts", .object([(names.kernelsModule, .object([
+                ("type", .string("staticLibrary")),
+                ("version", .string(CNNCVersion.string)),
+                ("variants", .array([.object([
+                    ("path", .string(libraryPath)),
+                    ("supportedTriples", .array([.string(hostTriple)])),
+                    ("staticLibraryMetadata", .object([
+                        ("headerPaths", .array([.string("include")])),
+                        ("moduleMapPath", .string("include/module.modulemap")),
+                    ])),
+                ])])),
+            ]))])),
+        ]).rendered() + "\n"
+    }
+
+    /// The triple the library is compiled for: this machine's (the package is built where cnnc runs).
+    static var hostTriple: String {
+        #if arch(x86_64)
+        let architecture = "x86_64"
+        #else
+        let architecture = "aarch64"
+        #endif
+        #if os(Linux)
+        return architecture + "-unknown-linux-gnu"
+        #else
+        return (architecture == "aarch64" ? "arm64" : architecture) + "-apple-macosx"
+        #endif
+    }
+
+    private static func kernelsHeader(_ network: CheckedNetwork, _ names: GeneratedNames, plan: ExecutionPlan, cpu: CPUTarget) -> String {
+        let guardName = names.cMacro("KERNELS_H")
         return """
-            // swift-tools-version: 6.0
             // Generated by cnnc \(CNNCVersion.string) from \(commentSafe(network.spec.path)). DO NOT EDIT.
-            import PackageDescription
+            // \(commentSafe(network.name)): \(network.input) → \(network.output), compiled for \(cpu).
+            #ifndef \(guardName)
+            #define \(guardName)
 
-            // Unchecked arithmetic\(portable ? "" : " and this machine's vector instructions"); the code is generated and its
-            // bounds are checked by cnnc.
-            let optimized: [SwiftSetting] = [.unsafeFlags([\(flags)], .when(configuration: .release))]
+            /// Floats in one input sample (C, H, W order) and in one output sample.
+            #define \(names.cMacro("INPUT_COUNT")) \(network.input.count)
+            #define \(names.cMacro("OUTPUT_COUNT")) \(network.output.count)
+            /// The scratch memory one call needs, and its alignment.
+            #define \(names.cMacro("ARENA_BYTES")) \(plan.arenaBytes)
+            #define \(names.cMacro("ARENA_ALIGNMENT")) 64
 
-            let package = Package(
-                name: \(quoted(names.command)),
-                products: [
-                    .library(name: "\(names.module)", targets: ["\(names.module)"]),
-                    .executable(name: \(quoted(names.command)), targets: ["\(names.executableTarget)"]),
-                ],
-                targets: [
-                    // The weights, embedded bit-exactly from weights.bin with C23's #embed.
-                    .target(name: "\(names.weightsModule)", exclude: ["weights.bin"], cSettings: [.unsafeFlags(["-std=c23"])]),
-                    .target(name: "\(names.module)", dependencies: ["\(names.weightsModule)"], swiftSettings: optimized),
-                    .target(name: "CNNCRuntime", swiftSettings: optimized),
-                    .executableTarget(name: "\(names.executableTarget)", dependencies: ["\(names.module)", "CNNCRuntime"], swiftSettings: optimized),
-                ],
-                swiftLanguageModes: [.v6]
-            )
+            /// Runs the network on one sample. `arena`: ARENA_BYTES bytes, ARENA_ALIGNMENT-aligned,
+            /// zero-filled before its first use, used by no other call at the same time. Allocates nothing.
+            void \(names.cFunction("predict"))(const float *input, float *output, void *arena);
+
+            #endif
 
             """
     }
@@ -133,7 +262,7 @@ public enum PackageGenerator {
         }
         provenance += [
             ("cnnc", CNNCVersion.string),
-            ("build flags", (["-c release", "--static-swift-stdlib"] + swiftFlags(portable: options.portable)).joined(separator: " ")),
+            ("network compiled for", "\(hostTriple), -target-cpu \(options.cpu.compilerName)\(options.cpu.name == options.cpu.compilerName ? "" : " (\(options.cpu.name))"), -Ounchecked"),
         ]
         func floats(_ values: [Float]) -> String {
             "[" + values.map(swiftFloatLiteral).joined(separator: ", ") + "]"
@@ -141,15 +270,15 @@ public enum PackageGenerator {
         var printer = CodePrinter()
         printer.print(header)
         printer.print()
-        printer.print("import CNNCRuntime")
         printer.print("import \(names.module)")
+        printer.print("import \(names.runtimeModule)")
         printer.print()
-        printer.print("/// One network per thread: the runtime calls `predict` for each sample of that thread's share.")
+        printer.print("/// One predictor per thread; the network value's arena pool gives each its own scratch memory.")
         printer.block("final class NetworkPredictor: Predictor") { p in
-            p.print("let network = \(names.networkType)()")
+            p.print("let network = \(names.module)()")
             p.print()
             p.block("func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>)") { p in
-                p.print("network.predict(input, into: output)")
+                p.print("network.predictUnchecked(input, into: output)")
             }
         }
         printer.print()
@@ -177,8 +306,81 @@ public enum PackageGenerator {
             ("generator", .string("cnnc \(CNNCVersion.string)")),
             ("spec", .string(network.spec.path)),
             ("spec_sha256", .string(SHA256.hex(options.specBytes))),
-            ("portable", .bool(options.portable)),
+            ("cpu", .string(options.cpu.name)),
         ]).rendered() + "\n"
+    }
+
+    private static func readme(_ network: CheckedNetwork, _ names: GeneratedNames, plan: ExecutionPlan, cpu: CPUTarget) -> String {
+        let type = names.module
+        let input = network.input
+        let example = input.channels == 3 ? "photo.ppm" : "image.pgm"
+        return """
+            # \(type)
+
+            Generated by cnnc \(CNNCVersion.string) from `\(commentSafe(network.spec.path))`: \(input) → \(network.output).
+            Do not edit; regenerate with `cnnc generate`. The package depends on nothing but the Swift toolchain.
+
+            ## Use it from an app
+
+            By path, or by git URL once this directory is a repository with a tag (commit the
+            `\(names.kernelsModule).artifactbundle` folder with it: it holds the compiled network):
+
+            ```swift
+            .package(path: "../\(names.command)"),
+            // or: .package(url: "https://example.com/you/\(names.command).git", from: "1.0.0"),
+            // and in your target: .product(name: "\(type)", package: "\(names.command)")
+            ```
+
+            ```swift
+            import \(type)
+
+            let network = \(type)()                                    // Sendable: share it between tasks
+            let prediction = try network.predict(contentsOf: "\(example)")[0]   // or predict(pixels:width:height:channels:)
+            for entry in prediction.top(3) { print(entry.label, entry.value) }
+            ```
+
+            Wrong sizes throw `\(type).Failure`; `predict(batch:)` is `async` and spreads samples over the
+            cores. [API.md](API.md) lists the whole interface.
+
+            ## What is inside
+
+            - `\(names.kernelsModule).artifactbundle`: the network's steps, kernels and weights, compiled by
+              cnnc (`-Ounchecked`, `-target-cpu \(cpu.compilerName)`, for \(hostTriple)) into a static
+              library with a C interface (`include/\(names.kernelsModule).h`). Because it is prebuilt, a debug
+              build of your app runs the network as fast as a release build, and the package needs no
+              unsafe compiler flags. Its sources are in `Core/`.
+            - `Sources/\(type)`: the Swift interface; `Sources/\(names.runtimeModule)`: image, `.npy` and raw float
+              readers and the preprocessing; `Sources/\(names.executableTarget)`: the `\(names.command)` command
+              (`swift run -c release \(names.command) --help`).
+
+            The library runs on \(cpu.name == "native" ? "processors like the one it was generated on" : "any processor with the \(cpu.name) instruction set")
+            (`cnnc generate --cpu` chooses).
+
+            """
+    }
+
+    /// The public declarations of the library and of `Prediction`, each with its doc comment, read
+    /// back from the generated source so the page cannot drift from the code.
+    static func apiReference(_ names: GeneratedNames, sources: [String]) -> String {
+        var text = "# \(names.module) API\n\nGenerated with the package; the declarations below are copied from `Sources/\(names.module)` and\n`Sources/\(names.runtimeModule)/Prediction.swift`. `import \(names.runtimeModule)` as well for its `.npy`, PGM/PPM and raw\nfloat readers and writers (`NPY`, `NetPBM`, `InputFile`); each generated package has its own runtime module, so\nseveral networks in one app never clash.\n"
+        for source in sources {
+            var comment: [String] = []
+            for rawLine in source.split(separator: "\n", omittingEmptySubsequences: false) {
+                let line = rawLine.trimmingCharacters(in: .whitespaces)
+                if line.hasPrefix("///") {
+                    comment.append(String(line.dropFirst(3).drop { $0 == " " }))
+                } else {
+                    if line.hasPrefix("public "), !line.hasPrefix("public init(values") {
+                        let declaration = line.hasSuffix("{") ? String(line.dropLast()).trimmingCharacters(in: .whitespaces) : line
+                        let isType = declaration.contains(" struct ") || declaration.contains(" class ")
+                        text += isType ? "\n## `\(declaration)`\n\n" : "\n### `\(declaration)`\n\n"
+                        if !comment.isEmpty { text += comment.joined(separator: "\n") + "\n" }
+                    }
+                    comment = []
+                }
+            }
+        }
+        return text
     }
 
     private static func littleEndianBytes(_ values: [Float]) -> [UInt8] {

@@ -9,8 +9,26 @@ struct GenerationArguments: ParsableArguments {
     @Option(help: "A safetensors weights file; wins over the spec's 'weights:'.")
     var weights: String?
 
-    @Flag(help: "Build for any CPU of this architecture instead of this machine's vector instructions.")
+    @Option(help: ArgumentHelp("The processor the network is compiled for: x86-64, x86-64-v2, x86-64-v3 (AVX2 and FMA, the default on x86-64), x86-64-v4, native (this machine), or an LLVM CPU name such as znver4.", valueName: "cpu"))
+    var cpu: String?
+
+    @Flag(help: "The same as --cpu x86-64 (any x86-64 processor; the baseline elsewhere).")
     var portable = false
+
+    /// `--cpu`, `--portable`, else the default.
+    func cpuTarget() throws -> CPUTarget {
+        if portable, let cpu, CPUTarget(cpu) != .baseline {
+            Console.error("cnnc: error: --portable means --cpu \(CPUTarget.baseline.name); it cannot go with --cpu \(cpu)\n")
+            throw ExitStatus.usageOrIO
+        }
+        if portable { return .baseline }
+        guard let cpu else { return .standard }
+        guard !cpu.isEmpty, cpu.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }) else {
+            Console.error("cnnc: error: --cpu '\(cpu)' is not a processor name\n")
+            throw ExitStatus.usageOrIO
+        }
+        return CPUTarget(cpu)
+    }
 
     /// The checked network, its weights and the generated package; prints diagnostics and exits on errors.
     func generatePackage() throws -> (LoadedSpec, GeneratedPackage) {
@@ -18,7 +36,7 @@ struct GenerationArguments: ParsableArguments {
         let outcome = try loaded.loadWeights(override: weights, requireAll: true)
         guard let bound = outcome.binding.weights else { throw ExitStatus.inputErrors }
         let weightsBytes = outcome.filePath.flatMap { try? FileSystem.read($0, limit: 1 << 34) }
-        let options = GenerationOptions(portable: portable, specBytes: loaded.pipeline.file.bytes, weightsPath: outcome.filePath,
+        let options = GenerationOptions(cpu: try cpuTarget(), specBytes: loaded.pipeline.file.bytes, weightsPath: outcome.filePath,
                                         weightsBytes: weightsBytes)
         return (loaded, PackageGenerator.generate(loaded.network, weights: bound, options: options))
     }
@@ -28,9 +46,11 @@ struct Generate: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Write a SwiftPM package specialised for one network: a library and a standalone inferencer.",
         discussion: """
-            The package depends on nothing but the Swift toolchain: the network as a value type with every \
-            shape a constant, its weights embedded bit-exactly from weights.bin, and an inferencer executable \
-            with the same inputs and outputs as 'cnnc run' plus --bench, --info and --threads.
+            The package depends on nothing but the Swift toolchain. The network — every shape a constant, \
+            its weights embedded bit-exactly — is compiled here, for --cpu, into a static library the \
+            package names as a binary target, so an app's debug build runs it at release speed. Around it: \
+            a Sendable Swift API (README.md and API.md in the package) and an inferencer executable with the \
+            same inputs and outputs as 'cnnc run' plus --bench, --info and --threads.
 
             Refuses a non-empty directory that cnnc did not generate (unless --force); rewrites only files \
             whose content changed.
@@ -51,14 +71,23 @@ struct Generate: ParsableCommand {
 
     func run() throws {
         let (_, package) = try generation.generatePackage()
+        let report: PackageWriter.Report
         do {
-            let report = try PackageWriter.write(package, to: output, force: force)
-            Console.out("wrote \(output): \(report.written.count) file\(report.written.count == 1 ? "" : "s") changed, \(report.unchanged) unchanged"
-                + (report.removed.isEmpty ? "" : ", \(report.removed.count) stale removed") + "\n")
+            report = try PackageWriter.write(package, to: output, force: force)
         } catch {
             Console.error("cnnc: error: \(error.message)\n")
             throw ExitStatus.usageOrIO
         }
+        do {
+            try CoreLibraryBuilder { line in if Console.stderrIsTerminal { Console.error("cnnc: \(line)\n") } }
+                .build(package, in: output)
+        } catch {
+            if let compilerOutput = error.compilerOutput { Console.error(compilerOutput) }
+            Console.error("cnnc: error: \(error.message)\n")
+            throw ExitStatus.inputErrors
+        }
+        Console.out("wrote \(output): \(report.written.count) file\(report.written.count == 1 ? "" : "s") changed, \(report.unchanged) unchanged"
+            + (report.removed.isEmpty ? "" : ", \(report.removed.count) stale removed") + "; network compiled for \(package.core.cpu)\n")
     }
 }
 
@@ -66,9 +95,11 @@ struct Build: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Compile a spec into a standalone inference binary.",
         discussion: """
-            Generates the package into a cache directory ($CNNC_CACHE_DIR, else ~/.cache/cnnc), runs \
-            'swift build -c release --static-swift-stdlib', and copies the executable to the output path \
-            atomically. The binary runs on its own: copy it anywhere.
+            Generates the package into a cache directory ($CNNC_CACHE_DIR, else ~/.cache/cnnc), compiles \
+            the network for --cpu, runs 'swift build -c release --static-swift-stdlib', and copies the \
+            stripped executable to the output path atomically. The binary needs only the C library: copy \
+            it to any Linux machine whose processor has the --cpu instructions (by default x86-64-v3: \
+            AVX2 and FMA).
 
             Examples:
               cnnc build models/blur.yaml -o blur
@@ -85,7 +116,7 @@ struct Build: ParsableCommand {
     func run() throws {
         try refuseToOverwrite(output, inputs: [generation.spec, generation.weights])
         let (loaded, package) = try generation.generatePackage()
-        let directory = BuildDriver.buildDirectory(specPath: loaded.network.spec.path, command: package.command, portable: generation.portable)
+        let directory = BuildDriver.buildDirectory(specPath: loaded.network.spec.path, command: package.command, cpu: package.core.cpu)
         let showProgress = Console.stderrIsTerminal
         let driver = BuildDriver { line in
             if showProgress { Console.error("cnnc: \(line)\n") }

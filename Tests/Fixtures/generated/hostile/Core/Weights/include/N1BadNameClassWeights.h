@@ -2,4 +2,4 @@
 #pragma once
 
 /// The network's weights, laid out for its kernels (little-endian float32, 64-byte aligned).
-const float *cnnc_n1badnameclass_weights(void);
+const float *n1_bad_name_class_weights(void);

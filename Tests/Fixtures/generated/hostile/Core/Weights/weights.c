@@ -5,6 +5,6 @@ _Alignas(64) static const unsigned char weights[] = {
 #embed "weights.bin"
 };
 
-const float *cnnc_n1badnameclass_weights(void) {
+const float *n1_bad_name_class_weights(void) {
     return (const float *)weights;
 }

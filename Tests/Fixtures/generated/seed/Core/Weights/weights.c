@@ -5,6 +5,6 @@ _Alignas(64) static const unsigned char weights[] = {
 #embed "weights.bin"
 };
 
-const float *cnnc_seed_weights(void) {
+const float *seed_weights(void) {
     return (const float *)weights;
 }

@@ -1,0 +1,138 @@
+import Foundation
+
+/// Compiles a generated package's network (`Core/`) into the static library its manifest names as a
+/// binary target: the Swift sources (whole-module, `-Ounchecked`, for the chosen CPU), the weights in
+/// C, then one relocatable object whose only global symbol is the network's C entry point — every
+/// kernel and the weights are local, so any number of generated libraries link into one program. The
+/// object refers to a few Swift standard library symbols (the kernels' Hashable conformances), which
+/// every Swift program links.
+///
+/// Not Embedded Swift, although the sources compile in it: Embedded Swift left the kernels' stores
+/// out of line and ran lenet5 2.2× slower (docs/codegen.md).
+///
+/// Skipped when the sources, the CPU and the compiler are those of the last build (a stamp file
+/// beside the objects records them).
+public struct CoreLibraryBuilder {
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        public var message: String
+        public var compilerOutput: String?
+        public var description: String { message }
+    }
+
+    /// The directory of the Swift toolchain's tools: `$CNNC_TOOLCHAIN_BIN`, else the directory of the
+    /// `swift` (`$CNNC_SWIFT`) found on PATH, symlinks resolved.
+    public static func toolchainDirectory() -> String? {
+        let environment = ProcessInfo.processInfo.environment
+        if let explicit = environment["CNNC_TOOLCHAIN_BIN"], !explicit.isEmpty { return explicit }
+        let swift = environment["CNNC_SWIFT"] ?? "swift"
+        let candidates = swift.contains("/") ? [swift]
+            : (environment["PATH"] ?? "/usr/bin").split(separator: ":").map { "\($0)/\(swift)" }
+        for candidate in candidates where FileManager.default.isExecutableFile(atPath: candidate) {
+            let resolved = URL(fileURLWithPath: candidate).resolvingSymlinksInPath().path
+            return (resolved as NSString).deletingLastPathComponent
+        }
+        return nil
+    }
+
+    public var progress: (String) -> Void
+
+    public init(progress: @escaping (String) -> Void) {
+        self.progress = progress
+    }
+
+    /// Builds `package.core` inside `directory` (where the package was written). Returns false when
+    /// the library was already up to date.
+    @discardableResult
+    public func build(_ package: GeneratedPackage, in packageDirectory: String) throws(Failure) -> Bool {
+        let core = package.core
+        let directory = URL(fileURLWithPath: packageDirectory).standardizedFileURL.path
+        guard let tools = Self.toolchainDirectory() else {
+            throw Failure(message: "cannot find the Swift toolchain (swift is not on PATH; set CNNC_TOOLCHAIN_BIN to its bin directory)")
+        }
+        let work = directory + "/.build/cnnc-core"
+        let library = directory + "/" + core.library
+        do {
+            try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: (library as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        } catch {
+            throw Failure(message: "\(work): cannot create the build directory: \(error.localizedDescription)")
+        }
+        var stamp = [UInt8]("\(core.cpu.compilerName)\n\(core.exportedSymbols)\n\(tools)\n".utf8)
+        for file in package.files where file.path.hasPrefix("Core/") {
+            stamp += Array(file.path.utf8) + SHA256.digest(file.bytes)
+        }
+        let stampText = SHA256.hex(stamp) + "\n"
+        let stampPath = work + "/stamp"
+        if FileManager.default.fileExists(atPath: library),
+           (try? String(contentsOfFile: stampPath, encoding: .utf8)) == stampText {
+            return false
+        }
+        progress("compiling the network for \(core.cpu) (-Ounchecked)…")
+        let object = work + "/core.o", weights = work + "/weights.o", combined = work + "/combined.o", linked = work + "/\(core.swiftModule).o"
+        try run([tools + "/swiftc", "-target", PackageGenerator.hostTriple,
+                 "-parse-as-library", "-wmo", "-Ounchecked", "-target-cpu", core.cpu.compilerName,
+                 "-package-name", core.swiftModule, "-module-name", core.swiftModule,
+                 "-I", core.weightsIncludes, "-c"] + core.swiftSources + ["-o", object],
+                in: directory, what: "compiling the network", cpu: core.cpu)
+        try run([tools + "/clang", "-std=c23", "-O2", "-fPIC", "-target", PackageGenerator.hostTriple,
+                 "-I", core.weightsIncludes, "-c", core.weightsSource, "-o", weights],
+                in: directory, what: "compiling the weights", cpu: core.cpu)
+        try run([tools + "/ld.lld", "-r", object, weights, "-o", combined], in: directory, what: "linking the library", cpu: core.cpu)
+        try run([tools + "/llvm-objcopy"] + core.exportedSymbols.map { "--keep-global-symbol=\($0)" } + [combined, linked],
+                in: directory, what: "hiding the library's internal symbols", cpu: core.cpu)
+        // Archives of earlier sources (their own hash-named folders) go.
+        let libraries = ((library as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
+        let current = ((library as NSString).deletingLastPathComponent as NSString).lastPathComponent
+        for stale in (try? FileManager.default.contentsOfDirectory(atPath: libraries)) ?? [] where stale != current {
+            try? FileManager.default.removeItem(atPath: libraries + "/" + stale)
+        }
+        let temporary = library + ".tmp-\(getpid())"
+        unlink(temporary)
+        try run([tools + "/llvm-ar", "rcs", temporary, linked], in: directory, what: "archiving the library", cpu: core.cpu)
+        guard rename(temporary, library) == 0 else {
+            throw Failure(message: "\(library): cannot write: \(String(cString: strerror(errno)))")
+        }
+        do {
+            try PackageWriter.writeAtomically(Array(stampText.utf8), to: stampPath)
+        } catch {
+            throw Failure(message: error.message)
+        }
+        return true
+    }
+
+    private func run(_ arguments: [String], in directory: String, what: String, cpu: CPUTarget) throws(Failure) {
+        let result = runCollectingOutput(arguments, in: directory, log: directory + "/.build/cnnc-core/log")
+        guard result.status == 0 else {
+            if result.output.contains("unknown target CPU") {
+                throw Failure(message: "--cpu \(cpu.name): not a processor the Swift compiler knows (use x86-64, x86-64-v2, x86-64-v3, x86-64-v4, native, or an LLVM CPU name such as znver4)",
+                              compilerOutput: result.output)
+            }
+            throw Failure(message: "\(what) failed (\((arguments[0] as NSString).lastPathComponent) exited with status \(result.status)); this is a bug in cnnc, please report it with the spec",
+                          compilerOutput: result.output)
+        }
+    }
+}
+
+/// Runs a command, collecting stdout and stderr together (through a file, so it cannot block).
+func runCollectingOutput(_ arguments: [String], in directory: String, log logPath: String,
+                         environment: [String: String]? = nil) -> (status: Int32, output: String) {
+    _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+    guard let log = FileHandle(forWritingAtPath: logPath) else { return (127, "cannot write \(logPath)") }
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: arguments[0].contains("/") ? arguments[0] : "/usr/bin/env")
+    process.arguments = arguments[0].contains("/") ? Array(arguments.dropFirst()) : arguments
+    process.currentDirectoryURL = URL(fileURLWithPath: directory)
+    process.standardOutput = log
+    process.standardError = log
+    process.standardInput = FileHandle.nullDevice
+    if let environment { process.environment = environment }
+    do {
+        try process.run()
+    } catch {
+        return (127, "cannot run \(arguments[0]): \(error.localizedDescription)")
+    }
+    process.waitUntilExit()
+    try? log.close()
+    let output = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+    return (process.terminationStatus, output)
+}

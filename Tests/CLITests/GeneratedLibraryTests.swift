@@ -1,0 +1,193 @@
+import CNNCRuntime
+import Foundation
+import Testing
+
+/// The generated package as a library in someone else's app (docs/codegen.md): two networks in one
+/// app, one by path and one by a git URL with a tag, built in debug and in release sharing one
+/// scratch folder; their predictions equal the inferencers' and concurrent calls equal serial ones.
+/// And the default build's processor target, proven by disassembly and by running under qemu.
+@Suite struct GeneratedLibraryTests {
+    static let appSource = #"""
+        import Digits
+        import DigitsRuntime  // NPY
+        import Lenet5
+
+        let arguments = CommandLine.arguments
+        // digits: an image file, through the spec's preprocessing.
+        let digit = try Digits().predict(contentsOf: arguments[1])
+        try NPY.write(path: arguments[3] + "/digits.npy", shape: [digit.count, Digits.outputCount], values: digit.flatMap(\.values))
+        print("digits top:", digit[0].top(1)[0].label, digit[0].probabilities != nil)
+
+        // lenet5: a batch of raw inputs, serially, from 48 concurrent tasks on one value, and as a batch.
+        let lenet = Lenet5()
+        let batch = try NPY.read(path: arguments[2])
+        let samples = (0..<batch.shape[0]).map { Array(batch.values[$0 * Lenet5.inputCount..<($0 + 1) * Lenet5.inputCount]) }
+        let serial = try samples.map { try lenet.predict($0).values }
+        try NPY.write(path: arguments[3] + "/lenet5.npy", shape: [samples.count, Lenet5.outputCount], values: serial.flatMap { $0 })
+        let concurrent = await withTaskGroup(of: (Int, [Float]).self) { group in
+            for call in 0..<48 { group.addTask { (call, try! lenet.predict(samples[call % samples.count]).values) } }
+            var agree = true
+            for await (call, values) in group where values != serial[call % samples.count] { agree = false }
+            return agree
+        }
+        print("concurrent calls agree:", concurrent)
+        print("batch agrees:", try await lenet.predict(batch: samples).map(\.values) == serial)
+        do {
+            _ = try lenet.predict([1, 2, 3])
+            print("a wrong size did not throw")
+        } catch {
+            print("wrong size:", error)
+        }
+        """#
+
+    @Test func twoNetworksInOneAppByPathAndByGitTagInDebugAndRelease() async throws {
+        let digits = try await SharedBuilds.shared.binary(for: "models/digits.yaml", inlineWeights: true)
+        let lenet = try await SharedBuilds.shared.binary(for: "models/lenet5.yaml")
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let digitsPackage = directory.appendingPathComponent("digits")
+        let lenetPackage = directory.appendingPathComponent("lenet5")
+        for (spec, package, weights) in [("models/digits.yaml", digitsPackage, nil), ("models/lenet5.yaml", lenetPackage, lenet.weights)] {
+            let generated = try cnnc(arguments: ["generate", spec, "-o", package.path] + (weights.map { ["--weights", $0.path] } ?? []))
+            #expect(generated.status == 0, "\(generated.stderr)")
+            let manifest = try String(contentsOf: package.appendingPathComponent("Package.swift"), encoding: .utf8)
+            #expect(!manifest.contains("unsafeFlags"), "\(manifest)")
+        }
+        let git = URL(fileURLWithPath: "/usr/bin/env")
+        for arguments in [["init", "-q"], ["add", "-A"], ["-c", "user.name=cnnc", "-c", "user.email=cnnc@localhost", "commit", "-qm", "lenet5"], ["tag", "1.0.0"]] {
+            let result = try run(git, ["git"] + arguments, in: lenetPackage)
+            #expect(result.status == 0, "git \(arguments): \(result.stderr)")
+        }
+        let app = directory.appendingPathComponent("app")
+        try FileManager.default.createDirectory(at: app.appendingPathComponent("Sources/App"), withIntermediateDirectories: true)
+        try """
+            // swift-tools-version: 6.0
+            import PackageDescription
+            let package = Package(
+                name: "App",
+                platforms: [.macOS(.v15)],
+                dependencies: [
+                    .package(path: "../digits"),
+                    .package(url: "\(lenetPackage.absoluteString)", from: "1.0.0"),
+                ],
+                targets: [
+                    .executableTarget(name: "App", dependencies: [
+                        .product(name: "Digits", package: "digits"),
+                        .product(name: "Lenet5", package: "lenet5"),
+                    ]),
+                ]
+            )
+            """.write(to: app.appendingPathComponent("Package.swift"), atomically: true, encoding: .utf8)
+        try Self.appSource.write(to: app.appendingPathComponent("Sources/App/main.swift"), atomically: true, encoding: .utf8)
+
+        // What the inferencers say.
+        let image = repositoryRoot.appendingPathComponent("models/digits-7.pgm").path
+        let inputs = directory.appendingPathComponent("inputs.npy")
+        try writeRandomInputs(inputs, shape: [5, 1, 32, 32], seed: 10)
+        let expected = directory.appendingPathComponent("expected")
+        try FileManager.default.createDirectory(at: expected, withIntermediateDirectories: true)
+        for (binary, input, output) in [(digits.binary, image, "digits.npy"), (lenet.binary, inputs.path, "lenet5.npy")] {
+            let result = try run(binary, ["--input", input, "--output", expected.appendingPathComponent(output).path])
+            #expect(result.status == 0, "\(result.stderr)")
+        }
+
+        let scratch = directory.appendingPathComponent("scratch")
+        let swift = URL(fileURLWithPath: "/usr/bin/env")
+        for configuration in ["debug", "release"] {
+            let built = try run(swift, ["swift", "build", "-c", configuration, "--scratch-path", scratch.path], in: app)
+            try #require(built.status == 0, "swift build -c \(configuration):\n\(built.stdout)\(built.stderr)")
+            let outputs = directory.appendingPathComponent(configuration)
+            try FileManager.default.createDirectory(at: outputs, withIntermediateDirectories: true)
+            let ran = try run(scratch.appendingPathComponent("\(configuration)/App"), [image, inputs.path, outputs.path])
+            #expect(ran.status == 0, "\(configuration): \(ran.stderr)")
+            #expect(ran.stdout.contains("digits top: 7 true"), "\(configuration): \(ran.stdout)")
+            #expect(ran.stdout.contains("concurrent calls agree: true"), "\(configuration): \(ran.stdout)")
+            #expect(ran.stdout.contains("batch agrees: true"), "\(configuration): \(ran.stdout)")
+            #expect(ran.stdout.contains("wrong size: Lenet5: expected 1024 input values (1×32×32), got 3"), "\(configuration): \(ran.stdout)")
+            for name in ["digits.npy", "lenet5.npy"] {
+                let library = try NPY.read(path: outputs.appendingPathComponent(name).path)
+                let inferencer = try NPY.read(path: expected.appendingPathComponent(name).path)
+                #expect(library.shape == inferencer.shape, "\(configuration) \(name)")
+                expectClose(library.values, inferencer.values, "\(configuration) \(name)")
+            }
+        }
+    }
+
+    #if arch(x86_64)
+    @Test func cpuNamesAreCheckedAndPortableIsTheBaseline() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let unknown = try cnnc("generate", "models/blur.yaml", "--cpu", "pentium9", "-o", directory.appendingPathComponent("a").path)
+        #expect(unknown.status == 1)
+        #expect(unknown.stderr.contains("cnnc: error: --cpu pentium9: not a processor the Swift compiler knows"), "\(unknown.stderr)")
+        let malformed = try cnnc("generate", "models/blur.yaml", "--cpu", "a b;c", "-o", directory.appendingPathComponent("b").path)
+        #expect(malformed.status == 2)
+        #expect(malformed.stderr == "cnnc: error: --cpu 'a b;c' is not a processor name\n", "\(malformed.stderr)")
+        let both = try cnnc("build", "models/blur.yaml", "--portable", "--cpu", "native", "-o", directory.appendingPathComponent("c").path)
+        #expect(both.status == 2)
+        #expect(both.stderr.contains("--portable means --cpu x86-64; it cannot go with --cpu native"), "\(both.stderr)")
+        let portable = try cnnc("generate", "models/blur.yaml", "--portable", "-o", directory.appendingPathComponent("d").path)
+        #expect(portable.status == 0, "\(portable.stderr)")
+        #expect(portable.stdout.contains("network compiled for x86-64\n"), "\(portable.stdout)")
+        let readme = try String(contentsOf: directory.appendingPathComponent("d/README.md"), encoding: .utf8)
+        #expect(readme.contains("`-target-cpu x86-64`"))
+    }
+    #endif
+
+    /// The toolchain's llvm-objdump (beside `swift` on PATH).
+    static func objdump() throws -> URL {
+        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+            let swift = URL(fileURLWithPath: String(directory)).appendingPathComponent("swift")
+            guard FileManager.default.isExecutableFile(atPath: swift.path) else { continue }
+            let tool = swift.resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("llvm-objdump")
+            if FileManager.default.isExecutableFile(atPath: tool.path) { return tool }
+        }
+        throw BuildError(message: "llvm-objdump not found beside swift on PATH")
+    }
+
+    #if arch(x86_64)
+    /// Registers and encodings that only AVX-512 has: zmm, the mask registers, xmm/ymm 16–31, broadcasts.
+    static let beyondAVX2 = #"%zmm|%k[0-7]\b|%[xy]mm(1[6-9]|2[0-9]|3[01])\b|\{1to[0-9]+\}"#
+
+    @Test func theDefaultBuildUsesFMAAndNothingBeyondAVX2() async throws {
+        let built = try await SharedBuilds.shared.binary(for: "models/lenet5.yaml")
+        let disassembly = try run(try Self.objdump(), ["-d", "--no-show-raw-insn", built.binary.path])
+        try #require(disassembly.status == 0, "\(disassembly.stderr)")
+        let lines = disassembly.stdout.split(separator: "\n")
+        #expect(lines.count > 10_000, "a disassembly of the whole binary")
+        let beyondAVX2 = try Regex(Self.beyondAVX2)
+        let offending = lines.filter { $0.contains(beyondAVX2) }
+        #expect(offending.isEmpty, "\(offending.count) instructions beyond x86-64-v3, e.g. \(offending.prefix(5))")
+        // The kernels: the network's compiled library in the build directory.
+        let builds = URL(fileURLWithPath: SharedBuilds.cacheDirectory).appendingPathComponent("builds")
+        let library = try #require(FileManager.default.enumerator(atPath: builds.path)?.compactMap { $0 as? String }
+            .first { $0.hasPrefix("lenet5-") && $0.contains("-x86-64-v3/Lenet5Kernels.artifactbundle/lib/") && $0.hasSuffix("/libLenet5Kernels.a") }
+            .map { builds.appendingPathComponent($0) }, "no lenet5 build in \(builds.path)")
+        let kernels = try run(try Self.objdump(), ["-d", "--no-show-raw-insn", library.path])
+        try #require(kernels.status == 0, "\(kernels.stderr)")
+        let kernelLines = kernels.stdout.split(separator: "\n")
+        #expect(kernelLines.contains { $0.contains("vfmadd") }, "the kernels use fused multiply-adds")
+        let fmafCalls = kernelLines.filter { $0.contains("call") && $0.contains("fmaf") }
+        #expect(fmafCalls.isEmpty, "\(fmafCalls.count) calls to fmaf in the kernels, e.g. \(fmafCalls.prefix(3))")
+        #expect(!kernelLines.contains { $0.contains(beyondAVX2) }, "the kernels stay within x86-64-v3")
+    }
+
+    static let qemu: URL? = ["/usr/bin/qemu-x86_64", "/usr/bin/qemu-x86_64-static"].map(URL.init(fileURLWithPath:))
+        .first { FileManager.default.isExecutableFile(atPath: $0.path) }
+
+    @Test(.enabled(if: qemu != nil, "qemu-user is not installed (apt-get install qemu-user; .ci/run installs it)"))
+    func theDefaultBuildRunsOnAHaswellUnderQemu() async throws {
+        let built = try await SharedBuilds.shared.binary(for: "models/lenet5.yaml")
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = directory.appendingPathComponent("input.npy")
+        try writeRandomInputs(input, shape: [2, 1, 32, 32], seed: 3)
+        let native = directory.appendingPathComponent("native.npy"), emulated = directory.appendingPathComponent("haswell.npy")
+        let nativeRun = try run(built.binary, ["--input", input.path, "--output", native.path])
+        #expect(nativeRun.status == 0, "\(nativeRun.stderr)")
+        let emulatedRun = try run(try #require(Self.qemu), ["-cpu", "Haswell", built.binary.path, "--input", input.path, "--output", emulated.path, "--threads", "1"])
+        try #require(emulatedRun.status == 0, "under qemu -cpu Haswell: \(emulatedRun.stderr)")
+        #expect(try NPY.read(path: emulated.path) == NPY.read(path: native.path))
+    }
+    #endif
+}
