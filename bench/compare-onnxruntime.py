@@ -153,7 +153,7 @@ def prepare(model: Model, cnnc: str, scratch: str, python: str) -> Prepared:
         sys.exit(f"{model.name}: the built binary and ONNX Runtime disagree (shapes {ours.shape}, {reference.shape}); "
                  "not benchmarking different computations")
     info = run([binary, "--info"])
-    flags = next((line.split(":", 1)[1].strip() for line in info.splitlines() if "build flags:" in line), "?")
+    flags = next((line.split(":", 1)[1].strip() for line in info.splitlines() if "network compiled for:" in line or "build flags:" in line), "?")
     return Prepared(model, summary["totals"]["macs"], binary, onnx_path, inputs_path, inputs, flags,
                     float(np.max(np.abs(ours - reference))))
 
@@ -426,7 +426,7 @@ def environment(cnnc: str, flags: str, others: tuple[float, float], overheads: d
         f"- during the measurement, other processes used {others[0]:.2f} cores on average and the hypervisor "
         f"stole {others[1]:.2f}"
         + (" — **the machine was not idle: expect noise**" if others[0] > 0.1 else ""),
-        f"- cnnc {cnnc_version}; generated inferencers built with `{flags}`",
+        f"- cnnc {cnnc_version}; generated networks compiled for `{flags}`",
         f"- {swift}",
         f"- onnxruntime {ort.__version__} (CPUExecutionProvider), onnx {onnx.__version__}, numpy {np.__version__}, "
         f"Python {platform.python_version()}",

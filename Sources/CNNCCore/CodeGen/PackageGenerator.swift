@@ -124,8 +124,10 @@ public enum PackageGenerator {
         add("\(bundle)/include/module.modulemap", "module \(names.kernelsModule) {\n    header \"\(names.kernelsModule).h\"\n    export *\n}\n")
         let library = LibraryEmitter(network: network, plan: plan, names: names, header: header).emit()
         add("Sources/\(names.module)/\(names.module).swift", library)
-        let prediction = EmbeddedSources.files.first { $0.module == "CNNCRuntime" && $0.name == "Prediction.swift" }?.text ?? ""
-        add("API.md", apiReference(names, sources: [library, prediction]))
+        let runtimeAPI = ["CompiledNetwork.swift", "NetworkPrediction.swift"].compactMap { name in
+            EmbeddedSources.files.first { $0.module == "CNNCRuntime" && $0.name == name }?.text
+        }
+        add("API.md", apiReference(names, sources: [library] + runtimeAPI))
         for file in EmbeddedSources.files where file.module == "CNNCRuntime" {
             add("Sources/\(names.runtimeModule)/\(file.name)", file.text)
         }
@@ -362,7 +364,7 @@ public enum PackageGenerator {
     /// The public declarations of the library and of `Prediction`, each with its doc comment, read
     /// back from the generated source so the page cannot drift from the code.
     static func apiReference(_ names: GeneratedNames, sources: [String]) -> String {
-        var text = "# \(names.module) API\n\nGenerated with the package; the declarations below are copied from `Sources/\(names.module)` and\n`Sources/\(names.runtimeModule)/Prediction.swift`. `import \(names.runtimeModule)` as well for its `.npy`, PGM/PPM and raw\nfloat readers and writers (`NPY`, `NetPBM`, `InputFile`); each generated package has its own runtime module, so\nseveral networks in one app never clash.\n"
+        var text = "# \(names.module) API\n\nGenerated with the package; the declarations below are copied from `Sources/\(names.module)` and from\n`CompiledNetwork.swift` and `NetworkPrediction.swift` in `Sources/\(names.runtimeModule)`. `import \(names.runtimeModule)` as well\nfor its `.npy`, PGM/PPM and raw float readers and writers (`NPY`, `NetPBM`, `InputFile`); each generated\npackage has its own runtime module, so several networks in one app never clash.\n"
         for source in sources {
             var comment: [String] = []
             for rawLine in source.split(separator: "\n", omittingEmptySubsequences: false) {
@@ -372,7 +374,7 @@ public enum PackageGenerator {
                 } else {
                     if line.hasPrefix("public "), !line.hasPrefix("public init(values") {
                         let declaration = line.hasSuffix("{") ? String(line.dropLast()).trimmingCharacters(in: .whitespaces) : line
-                        let isType = declaration.contains(" struct ") || declaration.contains(" class ")
+                        let isType = ["struct", "class", "enum", "protocol", "typealias"].contains { declaration.hasPrefix("public \($0) ") }
                         text += isType ? "\n## `\(declaration)`\n\n" : "\n### `\(declaration)`\n\n"
                         if !comment.isEmpty { text += comment.joined(separator: "\n") + "\n" }
                     }

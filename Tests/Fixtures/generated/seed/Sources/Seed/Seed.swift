@@ -3,121 +3,26 @@
 import SeedKernels
 import SeedRuntime
 
-/// seed: 1×28×28 → 10×1×1, 1,584 parameters, 38,514 MACs per inference.
-///
-/// A value to keep and share: `Sendable`, and safe to call from any number of tasks or threads at
-/// once. Each call borrows a scratch arena of 13,056 bytes from a pool the copies of this value share,
-/// so calls never wait for each other and, once warm, allocate nothing but their result.
+/// seed: 1×28×28 → 10×1×1, 1,584 parameters, 38,514 MACs per inference;
+/// 13,056 bytes of scratch memory per concurrent call.
 ///
 /// ```swift
 /// let network = Seed()
 /// let prediction = try network.predict(contentsOf: "image.pgm")[0]
 /// print(prediction.top(3))
 /// ```
-public struct Seed: Sendable {
-    /// What a call returns: the values, the labels, `top(k)`.
-    public typealias Prediction = SeedRuntime.Prediction
-    /// What a call throws: a one-line message naming the problem.
-    public typealias Failure = SeedRuntime.RuntimeError
+///
+/// Its calls are `CompiledNetwork`'s (API.md).
+public typealias Seed = CompiledNetwork<SeedDescription>
 
-    /// One input sample (C, H, W).
+/// What cnnc compiled: the network's shapes, labels, preprocessing and entry point.
+public enum SeedDescription: NetworkDescription {
+    public static let name = "Seed"
     public static let inputShape = FeatureShape(channels: 1, height: 28, width: 28)
-    /// One output sample.
     public static let outputShape = FeatureShape(channels: 10, height: 1, width: 1)
-    /// Floats in one input sample.
-    public static let inputCount = 784
-    /// Floats in one output sample.
-    public static let outputCount = 10
-    /// The spec's `labels:`, one per output value.
     public static let labels: [String]? = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
-    /// The spec's `preprocess:`, which the image entry points apply (`x' = (x·scale − mean) / std`, x in [0, 1]).
     public static let preprocess = Preprocess(scale: 1.0, mean: [0.0], std: [1.0])
-    /// Whether the outputs are probabilities (the network ends in softmax).
     public static let outputIsProbability = true
-
-    private let arenas: ArenaPool
-
-    /// Cheap: arenas are allocated by the first calls that need them.
-    public init() {
-        arenas = ArenaPool(bytes: Int(SEED_ARENA_BYTES))
-    }
-
-    /// One sample of `inputCount` floats (C, H, W order, already preprocessed).
-    public func predict(_ input: [Float]) throws(Failure) -> Prediction {
-        try input.withUnsafeBufferPointer { input throws(Failure) in try predict(input) }
-    }
-
-    /// One sample of `inputCount` floats (C, H, W order, already preprocessed).
-    public func predict(_ input: UnsafeBufferPointer<Float>) throws(Failure) -> Prediction {
-        var values = [Float](repeating: 0, count: Self.outputCount)
-        try values.withUnsafeMutableBufferPointer { output throws(Failure) in try predict(input, into: output) }
-        return prediction(values)
-    }
-
-    /// One sample into a buffer you own: `inputCount` floats in, `outputCount` floats out; allocates nothing.
-    public func predict(_ input: UnsafeBufferPointer<Float>, into output: UnsafeMutableBufferPointer<Float>) throws(Failure) {
-        guard input.count == Self.inputCount, let inputBase = input.baseAddress else {
-            throw Failure("Seed: expected \(Self.inputCount) input values (\(Self.inputShape)), got \(input.count)")
-        }
-        guard output.count == Self.outputCount, let outputBase = output.baseAddress else {
-            throw Failure("Seed: expected room for \(Self.outputCount) output values, got \(output.count)")
-        }
-        predictUnchecked(inputBase, into: outputBase)
-    }
-
-    /// One sample through raw pointers, with no size check: `inputCount` floats in, `outputCount` out.
-    public func predictUnchecked(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>) {
-        arenas.withArena { arena in seed_predict(input, output, arena) }
-    }
-
-    /// An image as 8-bit pixels, as a camera buffer or a PGM/PPM file holds them: rows top to bottom,
-    /// channels interleaved (gray, or R, G, B). Its size must be the input's (28×28, 1 channel);
-    /// the spec's preprocessing is applied, as `cnnc run` does.
-    public func predict(pixels: UnsafeBufferPointer<UInt8>, width: Int, height: Int, channels: Int) throws(Failure) -> Prediction {
-        guard width == Self.inputShape.width, height == Self.inputShape.height, channels == Self.inputShape.channels else {
-            throw Failure("Seed: a \(width)×\(height) image with \(channels) channel(s) given; the network takes \(Self.inputShape.width)×\(Self.inputShape.height) with \(Self.inputShape.channels)")
-        }
-        return try predict(Self.preprocess.input(pixels: pixels, shape: Self.inputShape))
-    }
-
-    /// A file, as `cnnc run` reads it: a PGM/PPM image (preprocessed), an `.npy` array or raw float32.
-    /// Files holding several samples give one prediction per sample.
-    public func predict(contentsOf path: String) throws(Failure) -> [Prediction] {
-        let batch = try InputFile.read(path: path, shape: Self.inputShape, preprocess: Self.preprocess)
-        return try batch.values.withUnsafeBufferPointer { values throws(Failure) in
-            try (0..<batch.count).map { sample throws(Failure) in
-                try predict(UnsafeBufferPointer(rebasing: values[sample * Self.inputCount..<(sample + 1) * Self.inputCount]))
-            }
-        }
-    }
-
-    /// Many samples, spread over the cooperative thread pool (one task per core); results in input order.
-    public func predict(batch inputs: [[Float]]) async throws(Failure) -> [Prediction] {
-        if let wrong = inputs.firstIndex(where: { $0.count != Self.inputCount }) {
-            throw Failure("Seed: batch sample \(wrong) has \(inputs[wrong].count) values, expected \(Self.inputCount)")
-        }
-        let tasks = max(1, min(availableCores(), inputs.count))
-        let chunks = await withTaskGroup(of: (Int, [[Float]]).self) { group in
-            for task in 0..<tasks {
-                let range = task * inputs.count / tasks..<(task + 1) * inputs.count / tasks
-                group.addTask {
-                    (task, inputs[range].map { input in
-                        var output = [Float](repeating: 0, count: Self.outputCount)
-                        input.withUnsafeBufferPointer { input in
-                            output.withUnsafeMutableBufferPointer { output in predictUnchecked(input.baseAddress!, into: output.baseAddress!) }
-                        }
-                        return output
-                    })
-                }
-            }
-            var chunks = [[[Float]]](repeating: [], count: tasks)
-            for await (task, outputs) in group { chunks[task] = outputs }
-            return chunks
-        }
-        return chunks.joined().map(prediction)
-    }
-
-    private func prediction(_ values: [Float]) -> Prediction {
-        Prediction(values: values, shape: Self.outputShape, labels: Self.labels, isProbability: Self.outputIsProbability)
-    }
+    public static let arenaBytes = Int(SEED_ARENA_BYTES)
+    public static let entryPoint: NetworkEntryPoint = seed_predict
 }

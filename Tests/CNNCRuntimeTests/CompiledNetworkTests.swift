@@ -1,0 +1,115 @@
+@testable import CNNCRuntime
+import Synchronization
+import Testing
+
+/// A stand-in for a compiled network's entry point: output[k] = Σ input + k, and it checks the arena
+/// it is lent (64-byte aligned; the first float is the call counter this arena has seen).
+private func sumPlusIndex(_ input: UnsafePointer<Float>?, _ output: UnsafeMutablePointer<Float>?, _ arena: UnsafeMutableRawPointer?) {
+    guard let input, let output, let arena, Int(bitPattern: arena) % 64 == 0 else { return }
+    var sum: Float = 0
+    for index in 0..<6 { sum += input[index] }
+    for index in 0..<3 { output[index] = sum + Float(index) }
+    arena.assumingMemoryBound(to: Float.self)[0] += 1
+}
+
+private enum ToyDescription: NetworkDescription {
+    static let name = "Toy"
+    static let inputShape = FeatureShape(channels: 3, height: 1, width: 2)
+    static let outputShape = FeatureShape(vector: 3)
+    static let labels: [String]? = ["a", "b", "c"]
+    static let preprocess = Preprocess(scale: 2, mean: [0.5, 0, 1], std: [2, 1, 4])
+    static let outputIsProbability = false
+    static let arenaBytes = 100
+    static let entryPoint: NetworkEntryPoint = sumPlusIndex
+}
+
+private typealias Toy = CompiledNetwork<ToyDescription>
+
+@Suite struct CompiledNetworkTests {
+    @Test func predictsAndRanks() throws {
+        let prediction = try Toy().predict([1, 2, 3, 4, 5, 6])
+        #expect(prediction.values == [21, 22, 23])
+        #expect(prediction.shape == FeatureShape(vector: 3))
+        #expect(prediction.probabilities == nil)
+        #expect(prediction.top(2).map(\.label) == ["c", "b"])
+        #expect(prediction.top(5).map(\.index) == [2, 1, 0])
+        #expect(prediction.best?.value == 23)
+        #expect(Toy.inputCount == 6 && Toy.outputCount == 3 && Toy.labels == ["a", "b", "c"])
+    }
+
+    @Test func wrongSizesThrowInsteadOfTrapping() throws {
+        #expect(throws: RuntimeError("Toy: expected 6 input values (3×1×2), got 2")) { try Toy().predict([1, 2]) }
+        var output = [Float](repeating: 0, count: 2)
+        #expect(throws: RuntimeError("Toy: expected room for 3 output values, got 2")) {
+            try [Float](repeating: 0, count: 6).withUnsafeBufferPointer { input in
+                try output.withUnsafeMutableBufferPointer { output in try Toy().predict(input, into: output) }
+            }
+        }
+        #expect(throws: RuntimeError("Toy: a 2×1 image with 1 channel(s) given; the network takes 2×1 with 3")) {
+            try [UInt8](repeating: 0, count: 2).withUnsafeBufferPointer { try Toy().predict(pixels: $0, width: 2, height: 1, channels: 1) }
+        }
+    }
+
+    @Test func pixelsArePreprocessedAsTheSpecSays() throws {
+        // Interleaved RGB, two pixels: (255, 0, 51), (0, 255, 102). x = p/255, then (2x − mean[c]) / std[c].
+        let pixels: [UInt8] = [255, 0, 51, 0, 255, 102]
+        let prediction = try pixels.withUnsafeBufferPointer { try Toy().predict(pixels: $0, width: 2, height: 1, channels: 3) }
+        let planes: [Float] = [(2 * 1 - 0.5) / 2, (2 * 0 - 0.5) / 2, (2 * 0 - 0) / 1, (2 * 1 - 0) / 1, (2 * 0.2 - 1) / 4, (2 * 0.4 - 1) / 4]
+        let sum = planes.reduce(0, +)
+        #expect(abs(prediction.values[0] - sum) <= 1e-6)
+    }
+
+    @Test func filesGiveOnePredictionPerSample() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/two.npy"
+            try NPY.write(path: path, shape: [2, 3, 1, 2], values: [1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 2])
+            let predictions = try Toy().predict(contentsOf: path)
+            #expect(predictions.map(\.values) == [[6, 7, 8], [2, 3, 4]])
+        }
+    }
+
+    @Test func concurrentCallsAndTheBatchAgreeWithSerialCalls() async throws {
+        let network = Toy()
+        let inputs = (0..<50).map { sample in (0..<6).map { Float(sample * 6 + $0) } }
+        let serial = try inputs.map { try network.predict($0).values }
+        let batch = try await network.predict(batch: inputs).map(\.values)
+        #expect(batch == serial)
+        let concurrent = try await withThrowingTaskGroup(of: (Int, [Float]).self) { group in
+            for index in inputs.indices { group.addTask { (index, try network.predict(inputs[index]).values) } }
+            var results = [[Float]](repeating: [], count: inputs.count)
+            for try await (index, values) in group { results[index] = values }
+            return results
+        }
+        #expect(concurrent == serial)
+        await #expect(throws: RuntimeError("Toy: batch sample 1 has 5 values, expected 6")) {
+            try await network.predict(batch: [[0, 0, 0, 0, 0, 0], [1, 2, 3, 4, 5]])
+        }
+    }
+
+    @Test func arenasAreNeverSharedByCallsInFlight() async {
+        let pool = ArenaPool(bytes: 10, keep: 3)
+        #expect(pool.bytes == 64)
+        final class Tracker: Sendable {
+            let inUse = Mutex<Set<Int>>([])
+            let clashes = Mutex(0)
+        }
+        let tracker = Tracker()
+        await withTaskGroup(of: Void.self) { group in
+            for _ in 0..<200 {
+                group.addTask {
+                    pool.withArena { arena in
+                        let address = Int(bitPattern: arena)
+                        let fresh = tracker.inUse.withLock { $0.insert(address).inserted }
+                        if !fresh { tracker.clashes.withLock { $0 += 1 } }
+                        #expect(address % 64 == 0)
+                        tracker.inUse.withLock { _ = $0.remove(address) }
+                    }
+                }
+            }
+        }
+        #expect(tracker.clashes.withLock { $0 } == 0)
+        // A warm pool lends the arena it kept: zero-filled once, then as the last call left it.
+        pool.withArena { $0.storeBytes(of: 7, as: UInt8.self) }
+        pool.withArena { arena in #expect(arena.load(as: UInt8.self) == 7) }
+    }
+}
