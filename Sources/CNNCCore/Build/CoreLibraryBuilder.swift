@@ -1,3 +1,4 @@
+import CNNCRuntime
 import Foundation
 
 /// Compiles a generated package's network (`Core/`) into the static library its manifest names as a
@@ -68,16 +69,34 @@ public struct CoreLibraryBuilder {
             return false
         }
         progress("compiling the network for \(core.cpu) (-Ounchecked)…")
-        let object = work + "/core.o", weights = work + "/weights.o", combined = work + "/combined.o", linked = work + "/\(core.swiftModule).o"
+        let weights = work + "/weights.o", combined = work + "/combined.o", linked = work + "/\(core.swiftModule).o"
+        // Whole-module optimisation with LLVM's code generation on every core: one object per source
+        // file, named by an output file map.
+        var objects: [String] = []
+        var outputMap: [(String, JSONValue)] = []
+        for source in core.swiftSources {
+            let object = work + "/swift-" + (source as NSString).lastPathComponent.replacingOccurrences(of: ".swift", with: ".o")
+            objects.append(object)
+            outputMap.append((directory + "/" + source, .object([("object", .string(object))])))
+        }
+        do {
+            try PackageWriter.writeAtomically(Array(JSONValue.object(outputMap).rendered().utf8), to: work + "/output-file-map.json")
+        } catch {
+            throw Failure(message: error.message)
+        }
         try run([tools + "/swiftc", "-target", PackageGenerator.hostTriple,
                  "-parse-as-library", "-wmo", "-Ounchecked", "-target-cpu", core.cpu.compilerName,
                  "-package-name", core.swiftModule, "-module-name", core.swiftModule,
-                 "-I", core.weightsIncludes, "-c"] + core.swiftSources + ["-o", object],
+                 "-num-threads", String(availableCores()), "-output-file-map", work + "/output-file-map.json",
+                 "-I", core.weightsIncludes, "-c"] + core.swiftSources.map { directory + "/" + $0 },
                 in: directory, what: "compiling the network", cpu: core.cpu)
         try run([tools + "/clang", "-std=c23", "-O2", "-fPIC", "-target", PackageGenerator.hostTriple,
                  "-I", core.weightsIncludes, "-c", core.weightsSource, "-o", weights],
                 in: directory, what: "compiling the weights", cpu: core.cpu)
-        try run([tools + "/ld.lld", "-r", object, weights, "-o", combined], in: directory, what: "linking the library", cpu: core.cpu)
+        for stale in (try? FileManager.default.contentsOfDirectory(atPath: work)) ?? [] where stale.hasPrefix("swift-") && stale.hasSuffix(".o") && !objects.contains(work + "/" + stale) {
+            unlink(work + "/" + stale)
+        }
+        try run([tools + "/ld.lld", "-r"] + objects + [weights, "-o", combined], in: directory, what: "linking the library", cpu: core.cpu)
         try run([tools + "/llvm-objcopy"] + core.exportedSymbols.map { "--keep-global-symbol=\($0)" } + [combined, linked],
                 in: directory, what: "hiding the library's internal symbols", cpu: core.cpu)
         // Archives of earlier sources (their own hash-named folders) go.
