@@ -105,49 +105,53 @@ struct NetworkEmitter {
         operand.map { "residual: \(self.operand($0)), " } ?? ""
     }
 
+    /// Kernel calls name their module, so a step named like a kernel (a layer called `dense`) cannot
+    /// shadow it.
+    private var module: String { names.coreSwiftModule + "." }
+
     private func call(_ kernel: ExecutionPlan.Kernel) -> String {
         switch kernel {
         case .pad(let source, let target, let channels, let height, let width, let margins, let mode):
-            return "padPlanes(\(operand(source)), into: \(operand(target)), channels: \(channels), height: \(height), width: \(width), margins: \(literal(margins)), mode: \(literal(mode)))"
+            return "\(module)padPlanes(\(operand(source)), into: \(operand(target)), channels: \(channels), height: \(height), width: \(width), margins: \(literal(margins)), mode: \(literal(mode)))"
         case .convolveDirect(let source, let target, let added, let weights, let bias, let geometry, let activation):
-            return "convolveDirect(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
+            return "\(module)convolveDirect(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
                 + "               geometry: \(literal(geometry)),\n               activation: \(literal(activation)))"
         case .convolveDepthwise(let source, let target, let added, let weights, let bias, let geometry, let activation):
-            return "convolveDepthwise(\(operand(source)), weights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
+            return "\(module)convolveDepthwise(\(operand(source)), weights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
                 + "                  geometry: \(literal(geometry)),\n                  activation: \(literal(activation)))"
         case .convolveGEMM(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch):
-            return "convolveGEMM(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
+            return "\(module)convolveGEMM(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
                 + "             geometry: \(literal(geometry)),\n             activation: \(literal(activation)), scratch: \(operand(scratch)))"
         case .convolveTransposed(let source, let target, let weights, let bias, let geometry, let activation):
-            return "convolveTransposed(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), output: \(operand(target)),\n"
+            return "\(module)convolveTransposed(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), output: \(operand(target)),\n"
                 + "                   geometry: \(literal(geometry)),\n                   activation: \(literal(activation)))"
         case .maxPool(let source, let target, let geometry):
-            return "maxPool(\(operand(source)), output: \(operand(target)), geometry: \(literal(geometry)))"
+            return "\(module)maxPool(\(operand(source)), output: \(operand(target)), geometry: \(literal(geometry)))"
         case .averagePool(let source, let target, let geometry, let countIncludePad):
-            return "averagePool(\(operand(source)), output: \(operand(target)), geometry: \(literal(geometry)), countIncludePad: \(countIncludePad))"
+            return "\(module)averagePool(\(operand(source)), output: \(operand(target)), geometry: \(literal(geometry)), countIncludePad: \(countIncludePad))"
         case .globalAveragePool(let source, let target, let channels, let plane):
-            return "globalAveragePool(\(operand(source)), output: \(operand(target)), channels: \(channels), plane: \(plane))"
+            return "\(module)globalAveragePool(\(operand(source)), output: \(operand(target)), channels: \(channels), plane: \(plane))"
         case .globalMaxPool(let source, let target, let channels, let plane):
-            return "globalMaxPool(\(operand(source)), output: \(operand(target)), channels: \(channels), plane: \(plane))"
+            return "\(module)globalMaxPool(\(operand(source)), output: \(operand(target)), channels: \(channels), plane: \(plane))"
         case .scaleAndShift(let source, let target, let scale, let shift, let channels, let plane, let activation):
-            return "scaleAndShift(\(operand(source)), scale: \(weight(scale)), shift: \(weight(shift)), output: \(operand(target)), channels: \(channels), plane: \(plane), activation: \(literal(activation)))"
+            return "\(module)scaleAndShift(\(operand(source)), scale: \(weight(scale)), shift: \(weight(shift)), output: \(operand(target)), channels: \(channels), plane: \(plane), activation: \(literal(activation)))"
         case .softmax(let source, let target, let channels, let plane):
-            return "softmaxOverChannels(\(operand(source)), output: \(operand(target)), channels: \(channels), plane: \(plane))"
+            return "\(module)softmaxOverChannels(\(operand(source)), output: \(operand(target)), channels: \(channels), plane: \(plane))"
         case .activate(let source, let target, let count, let activation):
-            return "activate(\(operand(source)), output: \(operand(target)), count: \(count), activation: \(literal(activation)))"
+            return "\(module)activate(\(operand(source)), output: \(operand(target)), count: \(count), activation: \(literal(activation)))"
         case .dense(let source, let target, let weights, let bias, let inFeatures, let outFeatures, let activation):
-            return "dense(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), output: \(operand(target)),\n"
+            return "\(module)dense(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), output: \(operand(target)),\n"
                 + "      inFeatures: \(inFeatures), outFeatures: \(outFeatures), activation: \(literal(activation)))"
         case .add(let first, let second, let target, let count, let activation):
-            return "addTensors(\(operand(first)), \(operand(second)), output: \(operand(target)), count: \(count), activation: \(literal(activation)))"
+            return "\(module)addTensors(\(operand(first)), \(operand(second)), output: \(operand(target)), count: \(count), activation: \(literal(activation)))"
         case .multiply(let first, let second, let target, let count):
-            return "multiplyTensors(\(operand(first)), \(operand(second)), output: \(operand(target)), count: \(count))"
+            return "\(module)multiplyTensors(\(operand(first)), \(operand(second)), output: \(operand(target)), count: \(count))"
         case .multiplyChannels(let source, let gate, let target, let channels, let plane):
-            return "multiplyChannels(\(operand(source)), gate: \(operand(gate)), output: \(operand(target)), channels: \(channels), plane: \(plane))"
+            return "\(module)multiplyChannels(\(operand(source)), gate: \(operand(gate)), output: \(operand(target)), channels: \(channels), plane: \(plane))"
         case .upsampleNearest(let source, let target, let channels, let inHeight, let inWidth, let scale):
-            return "upsampleNearest(\(operand(source)), output: \(operand(target)), channels: \(channels), inHeight: \(inHeight), inWidth: \(inWidth), scaleHeight: \(scale.height), scaleWidth: \(scale.width))"
+            return "\(module)upsampleNearest(\(operand(source)), output: \(operand(target)), channels: \(channels), inHeight: \(inHeight), inWidth: \(inWidth), scaleHeight: \(scale.height), scaleWidth: \(scale.width))"
         case .upsampleBilinear(let source, let target, let channels, let inHeight, let inWidth, let scale):
-            return "upsampleBilinear(\(operand(source)), output: \(operand(target)), channels: \(channels), inHeight: \(inHeight), inWidth: \(inWidth), scaleHeight: \(scale.height), scaleWidth: \(scale.width))"
+            return "\(module)upsampleBilinear(\(operand(source)), output: \(operand(target)), channels: \(channels), inHeight: \(inHeight), inWidth: \(inWidth), scaleHeight: \(scale.height), scaleWidth: \(scale.width))"
         case .copy(let source, let target, let count):
             let target = operand(target)
             return "\(target.contains(" ") ? "(\(target))" : target).update(from: \(operand(source)), count: \(count))"

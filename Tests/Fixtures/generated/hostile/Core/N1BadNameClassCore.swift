@@ -2,9 +2,9 @@
 
 import N1BadNameClassWeights
 
-/// 1 "Bad" */ name\ class: 2×9×9 → 3×1×1, 595 parameters, 22,068 MACs per inference.
+/// 1 "Bad" */ name\ class: 2×9×9 → 3×1×1, 963 parameters, 39,707 MACs per inference.
 ///
-/// Reads 162 floats from `input`, writes 3 to `output`; `arena` holds 18,496 bytes
+/// Reads 162 floats from `input`, writes 3 to `output`; `arena` holds 25,152 bytes
 /// (64-byte aligned, zero-filled before its first use) that no other call uses meanwhile. Allocates nothing.
 @_cdecl("n1_bad_name_class_predict")
 public func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer) {
@@ -13,11 +13,15 @@ public func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointe
     Steps._class(input, output, arena, weights)
     Steps.conv1(input, output, arena, weights)
     Steps.conv12(input, output, arena, weights)
+    Steps.padPlanes(input, output, arena, weights)
     Steps.letX1(input, output, arena, weights)
     Steps.n3rd(input, output, arena, weights)
+    Steps.maxPool(input, output, arena, weights)
     Steps.output(input, output, arena, weights)
     Steps.weightsModel(input, output, arena, weights)
     Steps.steps(input, output, arena, weights)
+    Steps.activate(input, output, arena, weights)
+    Steps.dense(input, output, arena, weights)
     Steps.typeModel(input, output, arena, weights)
     Steps.offsetsModel(input, output, arena, weights)
 }
@@ -29,88 +33,121 @@ public func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointe
 /// - [0, 242): padded input of class, step 1
 /// - [0, 3456): columns for conv-1, step 2
 /// - [0, 484): padded input of conv 1, step 3
-/// - [0, 484): "quoted" \ back\slash, steps 4–5
-/// - [0, 100): relu3, then Steps, steps 6–9
-/// - [112, 116): weights, steps 7–8
-/// - [112, 115): Type, steps 9–10
-/// - [496, 980): conv 1, steps 3–4
-/// - [496, 596): 3rd, steps 5–6
+/// - [0, 4608): columns for padPlanes, step 4
+/// - [0, 484): "quoted" \ back\slash, steps 5–6
+/// - [0, 100): maxPool, steps 7–8
+/// - [0, 4): weights, steps 9–10
+/// - [0, 5): dense, steps 12–13
+/// - [16, 19): Type, steps 13–14
+/// - [112, 212): relu3, then Steps, then activate, steps 8–12
+/// - [496, 596): 3rd, steps 6–8
 /// - [3456, 3940): padded input of conv-1, step 2
 /// - [3952, 4276): self, steps 1–2
 /// - [4288, 4612): relu2, steps 2–3
+/// - [4608, 5284): padded input of padPlanes, step 4
+/// - [5296, 5780): conv 1, steps 3–4
+/// - [5792, 6276): padPlanes, steps 4–5
 private enum Steps {
-    // 1. class (Tests/Fixtures/codegen/hostile.yaml:7): conv 3×3, pad 1 + self (relu, fused)
+    // 1. class (Tests/Fixtures/codegen/hostile.yaml:8): conv 3×3, pad 1 + self (relu, fused)
     @inline(never)
     static func _class(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        padPlanes(input, into: arena, channels: 2, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
-        convolveDirect(arena, packedWeights: weights + Offsets.classWeight, bias: weights + Offsets.classBias, output: arena + 3952,
+        N1BadNameClassCore.padPlanes(input, into: arena, channels: 2, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
+        N1BadNameClassCore.convolveDirect(arena, packedWeights: weights + Offsets.classWeight, bias: weights + Offsets.classBias, output: arena + 3952,
                        geometry: ConvolutionGeometry(inChannels: 2, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
                        activation: Activations.ReLU())
     }
 
-    // 2. conv-1 (Tests/Fixtures/codegen/hostile.yaml:9): conv 3×3, pad 1 + relu2 (relu, fused)
+    // 2. conv-1 (Tests/Fixtures/codegen/hostile.yaml:10): conv 3×3, pad 1 + relu2 (relu, fused)
     @inline(never)
     static func conv1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        padPlanes(arena + 3952, into: arena + 3456, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
-        convolveGEMM(arena + 3456, packedWeights: weights + Offsets.conv1Weight, bias: weights + Offsets.conv1Bias, output: arena + 4288,
+        N1BadNameClassCore.padPlanes(arena + 3952, into: arena + 3456, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
+        N1BadNameClassCore.convolveGEMM(arena + 3456, packedWeights: weights + Offsets.conv1Weight, bias: weights + Offsets.conv1Bias, output: arena + 4288,
                      geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
                      activation: Activations.ReLU(), scratch: arena)
     }
 
-    // 3. conv 1 (Tests/Fixtures/codegen/hostile.yaml:10): conv 1×1, pad 1, reflect
+    // 3. conv 1 (Tests/Fixtures/codegen/hostile.yaml:11): conv 1×1, pad 1, reflect
     @inline(never)
     static func conv12(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        padPlanes(arena + 4288, into: arena, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .reflect)
-        convolveDirect(arena, packedWeights: weights + Offsets.conv1Weight2, bias: weights + Offsets.conv1Bias2, output: arena + 496,
+        N1BadNameClassCore.padPlanes(arena + 4288, into: arena, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .reflect)
+        N1BadNameClassCore.convolveDirect(arena, packedWeights: weights + Offsets.conv1Weight2, bias: weights + Offsets.conv1Bias2, output: arena + 5296,
                        geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 11, outWidth: 11, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
                        activation: Activations.Identity())
     }
 
-    // 4. */ let x = 1 /* (Tests/Fixtures/codegen/hostile.yaml:11): conv 1×1 + "quoted" \ back\slash (batchnorm, fused)
+    // 4. padPlanes (Tests/Fixtures/codegen/hostile.yaml:12): conv 3×3, pad 1, replicate
+    @inline(never)
+    static func padPlanes(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
+        N1BadNameClassCore.padPlanes(arena + 5296, into: arena + 4608, channels: 4, height: 11, width: 11, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .replicate)
+        N1BadNameClassCore.convolveGEMM(arena + 4608, packedWeights: weights + Offsets.padPlanesWeight, bias: weights + Offsets.padPlanesBias, output: arena + 5792,
+                     geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 13, inWidth: 13, outHeight: 11, outWidth: 11, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                     activation: Activations.Identity(), scratch: arena)
+    }
+
+    // 5. */ let x = 1 /* (Tests/Fixtures/codegen/hostile.yaml:13): conv 1×1 + "quoted" \ back\slash (batchnorm, fused)
     @inline(never)
     static func letX1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        convolveDirect(arena + 496, packedWeights: weights + Offsets.letX1Weight, bias: weights + Offsets.letX1Bias, output: arena,
+        N1BadNameClassCore.convolveDirect(arena + 5792, packedWeights: weights + Offsets.letX1Weight, bias: weights + Offsets.letX1Bias, output: arena,
                        geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 11, outWidth: 11, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
                        activation: Activations.Identity())
     }
 
-    // 5. 3rd (Tests/Fixtures/codegen/hostile.yaml:13): maxpool 2×2
+    // 6. 3rd (Tests/Fixtures/codegen/hostile.yaml:15): maxpool 2×2
     @inline(never)
     static func n3rd(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        maxPool(arena, output: arena + 496, geometry: PoolingGeometry(channels: 4, inHeight: 11, inWidth: 11, outHeight: 5, outWidth: 5, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
+        N1BadNameClassCore.maxPool(arena, output: arena + 496, geometry: PoolingGeometry(channels: 4, inHeight: 11, inWidth: 11, outHeight: 5, outWidth: 5, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
     }
 
-    // 6. output (Tests/Fixtures/codegen/hostile.yaml:14): conv 1×1 + arena (add, fused) + relu3 (relu, fused)
+    // 7. maxPool (Tests/Fixtures/codegen/hostile.yaml:16): maxpool 1×1
+    @inline(never)
+    static func maxPool(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
+        N1BadNameClassCore.maxPool(arena + 496, output: arena, geometry: PoolingGeometry(channels: 4, inHeight: 5, inWidth: 5, outHeight: 5, outWidth: 5, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
+    }
+
+    // 8. output (Tests/Fixtures/codegen/hostile.yaml:17): conv 1×1 + arena (add, fused) + relu3 (relu, fused)
     @inline(never)
     static func output(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        convolveDirect(arena + 496, packedWeights: weights + Offsets.outputWeight, bias: weights + Offsets.outputBias, residual: arena + 496, output: arena,
+        N1BadNameClassCore.convolveDirect(arena, packedWeights: weights + Offsets.outputWeight, bias: weights + Offsets.outputBias, residual: arena + 496, output: arena + 112,
                        geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 5, inWidth: 5, outHeight: 5, outWidth: 5, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
                        activation: Activations.ReLU())
     }
 
-    // 7. weights (Tests/Fixtures/codegen/hostile.yaml:16): global_avgpool
+    // 9. weights (Tests/Fixtures/codegen/hostile.yaml:19): global_avgpool
     @inline(never)
     static func weightsModel(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        globalAveragePool(arena, output: arena + 112, channels: 4, plane: 25)
+        N1BadNameClassCore.globalAveragePool(arena + 112, output: arena, channels: 4, plane: 25)
     }
 
-    // 8. Steps (Tests/Fixtures/codegen/hostile.yaml:17): mul, per channel
+    // 10. Steps (Tests/Fixtures/codegen/hostile.yaml:20): mul, per channel
     @inline(never)
     static func steps(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        multiplyChannels(arena, gate: arena + 112, output: arena, channels: 4, plane: 25)
+        N1BadNameClassCore.multiplyChannels(arena + 112, gate: arena, output: arena + 112, channels: 4, plane: 25)
     }
 
-    // 9. Type (Tests/Fixtures/codegen/hostile.yaml:19): dense
+    // 11. activate (Tests/Fixtures/codegen/hostile.yaml:21): relu
+    @inline(never)
+    static func activate(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
+        N1BadNameClassCore.activate(arena + 112, output: arena + 112, count: 100, activation: Activations.ReLU())
+    }
+
+    // 12. dense (Tests/Fixtures/codegen/hostile.yaml:23): dense
+    @inline(never)
+    static func dense(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
+        N1BadNameClassCore.dense(arena + 112, packedWeights: weights + Offsets.denseWeight, bias: weights + Offsets.denseBias, output: arena,
+              inFeatures: 100, outFeatures: 5, activation: Activations.Identity())
+    }
+
+    // 13. Type (Tests/Fixtures/codegen/hostile.yaml:24): dense
     @inline(never)
     static func typeModel(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        dense(arena, packedWeights: weights + Offsets.typeWeight, bias: weights + Offsets.typeBias, output: arena + 112,
-              inFeatures: 100, outFeatures: 3, activation: Activations.Identity())
+        N1BadNameClassCore.dense(arena, packedWeights: weights + Offsets.typeWeight, bias: weights + Offsets.typeBias, output: arena + 16,
+              inFeatures: 5, outFeatures: 3, activation: Activations.Identity())
     }
 
-    // 10. Offsets (Tests/Fixtures/codegen/hostile.yaml:20): softmax
+    // 14. Offsets (Tests/Fixtures/codegen/hostile.yaml:25): softmax
     @inline(never)
     static func offsetsModel(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        softmaxOverChannels(arena + 112, output: output, channels: 3, plane: 1)
+        N1BadNameClassCore.softmaxOverChannels(arena + 16, output: output, channels: 3, plane: 1)
     }
 }
 
@@ -130,16 +167,24 @@ private enum Offsets {
     static let conv1Weight2 = 336
     /// conv 1.bias: 4 floats
     static let conv1Bias2 = 352
+    /// padPlanes.weight: 216 floats
+    static let padPlanesWeight = 368
+    /// padPlanes.bias: 4 floats
+    static let padPlanesBias = 592
     /// */ let x = 1 /*.weight: 16 floats
-    static let letX1Weight = 368
+    static let letX1Weight = 608
     /// */ let x = 1 /*.bias: 4 floats
-    static let letX1Bias = 384
+    static let letX1Bias = 624
     /// output.weight: 16 floats
-    static let outputWeight = 400
+    static let outputWeight = 640
     /// output.bias: 4 floats
-    static let outputBias = 416
-    /// Type.weight: 800 floats
-    static let typeWeight = 432
+    static let outputBias = 656
+    /// dense.weight: 800 floats
+    static let denseWeight = 672
+    /// dense.bias: 5 floats
+    static let denseBias = 1472
+    /// Type.weight: 40 floats
+    static let typeWeight = 1488
     /// Type.bias: 3 floats
-    static let typeBias = 1232
+    static let typeBias = 1536
 }

@@ -33,8 +33,8 @@ private enum Steps {
     // 1. conv1 (models/seed.yaml:7): conv 3×3, pad 1 + relu1 (relu, fused)
     @inline(never)
     static func conv1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        padPlanes(input, into: arena + 2352, channels: 1, height: 28, width: 28, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
-        convolveDirect(arena + 2352, packedWeights: weights + Offsets.conv1Weight, bias: weights + Offsets.conv1Bias, output: arena,
+        SeedCore.padPlanes(input, into: arena + 2352, channels: 1, height: 28, width: 28, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
+        SeedCore.convolveDirect(arena + 2352, packedWeights: weights + Offsets.conv1Weight, bias: weights + Offsets.conv1Bias, output: arena,
                        geometry: ConvolutionGeometry(inChannels: 1, outChannels: 3, groups: 1, inHeight: 30, inWidth: 30, outHeight: 28, outWidth: 28, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
                        activation: Activations.ReLU())
     }
@@ -42,14 +42,14 @@ private enum Steps {
     // 2. maxpool1 (models/seed.yaml:9): maxpool 2×2
     @inline(never)
     static func maxpool1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        maxPool(arena, output: arena + 2352, geometry: PoolingGeometry(channels: 3, inHeight: 28, inWidth: 28, outHeight: 14, outWidth: 14, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
+        SeedCore.maxPool(arena, output: arena + 2352, geometry: PoolingGeometry(channels: 3, inHeight: 28, inWidth: 28, outHeight: 14, outWidth: 14, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
     }
 
     // 3. conv2 (models/seed.yaml:10): conv 3×3, pad 1 + relu2 (relu, fused)
     @inline(never)
     static func conv2(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        padPlanes(arena + 2352, into: arena, channels: 3, height: 14, width: 14, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
-        convolveDirect(arena, packedWeights: weights + Offsets.conv2Weight, bias: weights + Offsets.conv2Bias, output: arena + 768,
+        SeedCore.padPlanes(arena + 2352, into: arena, channels: 3, height: 14, width: 14, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
+        SeedCore.convolveDirect(arena, packedWeights: weights + Offsets.conv2Weight, bias: weights + Offsets.conv2Bias, output: arena + 768,
                        geometry: ConvolutionGeometry(inChannels: 3, outChannels: 3, groups: 1, inHeight: 16, inWidth: 16, outHeight: 14, outWidth: 14, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
                        activation: Activations.ReLU())
     }
@@ -57,20 +57,20 @@ private enum Steps {
     // 4. maxpool2 (models/seed.yaml:12): maxpool 2×2
     @inline(never)
     static func maxpool2(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        maxPool(arena + 768, output: arena, geometry: PoolingGeometry(channels: 3, inHeight: 14, inWidth: 14, outHeight: 7, outWidth: 7, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
+        SeedCore.maxPool(arena + 768, output: arena, geometry: PoolingGeometry(channels: 3, inHeight: 14, inWidth: 14, outHeight: 7, outWidth: 7, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
     }
 
     // 5. dense1 (models/seed.yaml:14): dense, no bias
     @inline(never)
     static func dense1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        dense(arena, packedWeights: weights + Offsets.dense1Weight, bias: nil, output: arena + 160,
+        SeedCore.dense(arena, packedWeights: weights + Offsets.dense1Weight, bias: nil, output: arena + 160,
               inFeatures: 147, outFeatures: 10, activation: Activations.Identity())
     }
 
     // 6. softmax1 (models/seed.yaml:15): softmax
     @inline(never)
     static func softmax1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        softmaxOverChannels(arena + 160, output: output, channels: 10, plane: 1)
+        SeedCore.softmaxOverChannels(arena + 160, output: output, channels: 10, plane: 1)
     }
 }
 
