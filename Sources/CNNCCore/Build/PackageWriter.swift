@@ -14,6 +14,8 @@ public enum PackageWriter {
     static let manifestFile = ".cnnc-files"
 
     public static func write(_ package: GeneratedPackage, to directory: String, force: Bool) throws(FileError) -> Report {
+        // "" + "/Package.swift" would be the root directory.
+        guard !directory.allSatisfy(\.isWhitespace) else { throw FileError("the output directory is empty") }
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         if manager.fileExists(atPath: directory, isDirectory: &isDirectory) {

@@ -70,6 +70,7 @@ struct Generate: ParsableCommand {
     var force = false
 
     func run() throws {
+        try refuseToOverwrite(output, inputs: [generation.spec, generation.weights])
         let (_, package) = try generation.generatePackage()
         let report: PackageWriter.Report
         do {

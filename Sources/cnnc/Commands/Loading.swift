@@ -50,8 +50,13 @@ extension LoadedSpec {
     }
 }
 
-/// Refuses an output path that names one of the command's inputs: writing it would destroy the input.
+/// Refuses an output path that is empty or blank (it would resolve to the root or the current
+/// directory) or that names one of the command's inputs: writing it would destroy the input.
 func refuseToOverwrite(_ output: String, inputs: [String?]) throws {
+    if output.allSatisfy(\.isWhitespace) {
+        Console.error("cnnc: error: the output path is \(output.isEmpty ? "empty" : "blank"); name a file or directory\n")
+        throw ExitStatus.usageOrIO
+    }
     for case let input? in inputs where FileSystem.isSameFile(output, input) {
         Console.error("cnnc: error: \(output) is also the input \(input); writing it would destroy that file: choose another output\n")
         throw ExitStatus.usageOrIO
