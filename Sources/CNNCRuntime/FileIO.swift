@@ -8,7 +8,13 @@ import Darwin
 public enum FileIO {
     /// Reads the whole file with as few `read` calls as possible (one for a regular file).
     /// Works for files whose size is not known in advance too (`/proc`, pipes).
-    public static func readAll(path: String) throws(RuntimeError) -> [UInt8] {
+    /// The largest input file (`.npy`, PGM/PPM, `.f32`) read: 512 MiB, about 134 million floats.
+    /// Larger batches go in several files (docs/runtime-io.md).
+    public static let inputLimit = 512 << 20
+
+    /// The whole file, refusing one larger than `limit` bytes before reading more than `limit + 1` of
+    /// it (a device or pipe has no size to check first: `/dev/zero` is read only that far).
+    public static func readAll(path: String, limit: Int = inputLimit) throws(RuntimeError) -> [UInt8] {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         if fd < 0 { throw RuntimeError(path: path, "cannot open: \(errorText(errno))") }
         defer { close(fd) }
@@ -18,9 +24,12 @@ public enum FileIO {
         if info.st_mode & S_IFMT == S_IFDIR { throw RuntimeError(path: path, "is a directory, not a file") }
 
         // One byte more than the reported size, so a complete read is seen to end at EOF.
-        let (sizePlusOne, tooLarge) = Int(info.st_size).addingReportingOverflow(1)
-        if tooLarge { throw RuntimeError(path: path, "is too large to read") }
-        let capacity = max(sizePlusOne, 4096)
+        func tooLarge(_ size: Int?) -> RuntimeError {
+            RuntimeError(path: path, (size.map { "is \($0) bytes" } ?? "holds more than \(limit) bytes")
+                + "; a file read here may hold at most \(limit >> 20) MiB (\(limit) bytes): split the batch into several files")
+        }
+        if Int(info.st_size) > limit { throw tooLarge(Int(info.st_size)) }
+        let capacity = min(max(Int(info.st_size) + 1, 4096), limit + 1)
         var failure: Int32 = 0
         var bytes = [UInt8](unsafeUninitializedCapacity: capacity) { buffer, count in
             count = 0
@@ -37,6 +46,7 @@ public enum FileIO {
         if failure == 0 && bytes.count == capacity {
             var chunk = [UInt8](repeating: 0, count: 1 << 16)
             while true {
+                if bytes.count > limit { throw tooLarge(nil) }
                 let got = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
                 if got > 0 { bytes.append(contentsOf: chunk[0..<got]); continue }
                 if got == 0 { break }
@@ -46,6 +56,7 @@ public enum FileIO {
             }
         }
         if failure != 0 { throw RuntimeError(path: path, "cannot read: \(errorText(failure))") }
+        if bytes.count > limit { throw tooLarge(nil) }
         return bytes
     }
 

@@ -26,3 +26,24 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: "/Package.swift") && !FileManager.default.fileExists(atPath: "/.cnnc-generated"))
     }
 }
+
+extension HardeningTests {
+    /// `--input /dev/zero` read 2.2 GB and aborted; an 8 GB `.f32` aborted.
+    @Test func inputFilesAreReadOnlyUpToTheirLimit() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let device = try cnnc("run", "models/blur.yaml", "--input", "/dev/zero", "--output", directory.appendingPathComponent("a.npy").path)
+        #expect(device.status == 1)
+        #expect(device.stderr == "cnnc: error: /dev/zero: holds more than 536870912 bytes; a file read here may hold at most 512 MiB (536870912 bytes): split the batch into several files\n", "\(device.stderr)")
+        // A sparse 8 GB file: refused from its size, before anything is read.
+        let big = directory.appendingPathComponent("big.f32")
+        #expect(FileManager.default.createFile(atPath: big.path, contents: nil))
+        let handle = try FileHandle(forWritingTo: big)
+        try handle.truncate(atOffset: 8 << 30)
+        try handle.close()
+        let sparse = try cnnc("run", "models/blur.yaml", "--input", big.path, "--format", "json")
+        #expect(sparse.status == 1)
+        #expect(sparse.stderr.hasSuffix("big.f32: is 8589934592 bytes; a file read here may hold at most 512 MiB (536870912 bytes): split the batch into several files\n"), "\(sparse.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["big.f32"])
+    }
+}
