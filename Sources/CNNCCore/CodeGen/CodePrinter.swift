@@ -57,3 +57,11 @@ func swiftFloatLiteral(_ value: Float) -> String {
     let text = value.description
     return text.contains(".") || text.contains("e") || text.contains("n") ? text : text + ".0"
 }
+
+/// The labels as one string literal split when the program starts: an array literal of thousands of
+/// strings takes the type checker minutes. Labels hold no control characters (the decoder refuses
+/// them), so a line break separates them.
+func labelsExpression(_ labels: [String]?) -> String {
+    guard let labels else { return "nil" }
+    return "\(quoted(labels.joined(separator: "\n"))).split(separator: \"\\n\", omittingEmptySubsequences: false).map(String.init)"
+}

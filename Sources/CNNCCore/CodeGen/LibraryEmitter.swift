@@ -45,7 +45,7 @@ struct LibraryEmitter {
             p.print("public static let name = \(quoted(names.module))")
             p.print("public static let inputShape = \(shape(input))")
             p.print("public static let outputShape = \(shape(output))")
-            p.print("public static let labels: [String]? = \(interface.labels.map { "[" + $0.map(quoted).joined(separator: ", ") + "]" } ?? "nil")")
+            p.print("public static let labels: [String]? = \(labelsExpression(interface.labels))")
             p.print("public static let preprocess = Preprocess(scale: \(swiftFloatLiteral(interface.preprocess.scale)), mean: \(floats(interface.preprocess.mean)), std: \(floats(interface.preprocess.std)))")
             p.print("public static let outputIsProbability = \(endsInSoftmax)")
             p.print("public static let arenaBytes = Int(\(names.cMacro("ARENA_BYTES")))")

@@ -290,7 +290,7 @@ public enum PackageGenerator {
             p.print("inputShape: FeatureShape(channels: \(network.input.channels), height: \(network.input.height), width: \(network.input.width)),")
             p.print("outputShape: FeatureShape(channels: \(network.output.channels), height: \(network.output.height), width: \(network.output.width)),")
             p.print("preprocess: Preprocess(scale: \(swiftFloatLiteral(interface.preprocess.scale)), mean: \(floats(interface.preprocess.mean)), std: \(floats(interface.preprocess.std))),")
-            p.print("labels: \(interface.labels.map { "[" + $0.map(quoted).joined(separator: ", ") + "]" } ?? "nil"),")
+            p.print("labels: \(labelsExpression(interface.labels)),")
             p.print("summary: \(quoted(summary)),")
             p.print("provenance: [")
             p.withIndentation { p in

@@ -25,6 +25,8 @@ public struct NetworkSpec: Sendable {
     /// The `weights:` file, relative to the spec file's directory.
     public var weightsPath: Located<String>?
     public var labels: Located<[String]>?
+    /// The most labels a spec may have (docs/spec.md).
+    public static let maximumLabels = 65_536
     /// `output:`, the layer whose result the network returns; nil for the last layer.
     public var output: Located<String>?
     /// `weights_names:`, how tensors are named (by layer name, or by position as in an `nn.Sequential`).

@@ -154,10 +154,19 @@ public struct SpecDecoder {
             error("'labels' must be a list of class names, got \(node.kindDescription)", at: node)
             return nil
         }
+        guard items.count <= NetworkSpec.maximumLabels else {
+            error("'labels' has \(items.count) entries; at most \(NetworkSpec.maximumLabels) are allowed", at: node)
+            return nil
+        }
         var labels: [String] = []
         for item in items {
             guard let scalar = item.scalar, !item.isNull else {
                 error("each label must be a string or a number, got \(item.kindDescription)", at: item)
+                continue
+            }
+            // Labels reach terminals, JSON and generated source: no escape sequences, NULs or line breaks.
+            if let control = scalar.text.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+                error("a label may not contain control characters; this one has U+\(String(format: "%04X", control.value))", at: item)
                 continue
             }
             labels.append(scalar.text)

@@ -78,4 +78,21 @@ import Testing
         #expect(package.module == "N1BadNameClass")
         #expect(package.command == "1-bad-name-class")
     }
+
+    /// 20,000 labels as an array literal kept the type checker busy for more than ten minutes; they
+    /// are one string literal split at start-up.
+    @Test func manyLabelsAreOneStringLiteral() throws {
+        let labels = (0..<20_000).map { "class \($0)" }
+        let text = "name: many\ninput: {channels: 1, height: 1, width: 1}\nlayers:\n  - flatten: {}\n  - dense: {units: 20000}\nlabels: [" + labels.joined(separator: ", ") + "]\n"
+        let pipeline = SpecPipeline.run(SourceFile(path: "many.yaml", text: text))
+        let network = try #require(pipeline.network, "\(pipeline.renderDiagnostics())")
+        let weights = NetworkWeights(values: Dictionary(uniqueKeysWithValues: WeightInitializer.tensors(for: network, seed: 0).map { ($0.name, $0.values) }))
+        let package = PackageGenerator.generate(network, weights: weights, options: GenerationOptions(specBytes: Array(text.utf8)))
+        for path in ["Sources/Many/Many.swift", "Sources/ManyInferencer/main.swift"] {
+            let source = String(decoding: try #require(package.files.first { $0.path == path }).bytes, as: UTF8.self)
+            #expect(source.contains("\"class 0\\nclass 1\\nclass 2"), "\(path)")
+            #expect(!source.contains("\"class 0\", \"class 1\""), "\(path)")
+        }
+    }
 }
+

@@ -142,4 +142,13 @@ import Testing
         let bad = network("relu: {name: \"a\\nb\"}")
         #expect(errorLines(bad) == ["4:18: 'name' must not contain control characters or line breaks (found U+000A)"])
     }
+
+    /// The limit is checked before the labels are; 65,536 is fine.
+    @Test func labelsAreLimitedTo65536() {
+        func spec(_ count: Int) -> String {
+            "name: t\ninput: {channels: 1, height: 1, width: 1}\nlayers:\n  - flatten: {}\n  - dense: {units: \(count)}\nlabels: [" + Array(repeating: "x", count: count).joined(separator: ", ") + "]\n"
+        }
+        #expect(errorLines(compile(spec(65_537))) == ["6:9: 'labels' has 65537 entries; at most 65536 are allowed"])
+        #expect(errorLines(compile(spec(65_536))) == [])
+    }
 }

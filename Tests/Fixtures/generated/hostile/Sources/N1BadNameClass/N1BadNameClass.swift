@@ -20,7 +20,7 @@ public enum N1BadNameClassDescription: NetworkDescription {
     public static let name = "N1BadNameClass"
     public static let inputShape = FeatureShape(channels: 2, height: 9, width: 9)
     public static let outputShape = FeatureShape(channels: 3, height: 1, width: 1)
-    public static let labels: [String]? = ["\"a\"", "b\\c", "*/ d"]
+    public static let labels: [String]? = "\"a\"\nb\\c\n*/ d".split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     public static let preprocess = Preprocess(scale: 1.0, mean: [0.0], std: [1.0])
     public static let outputIsProbability = true
     public static let arenaBytes = Int(N1_BAD_NAME_CLASS_ARENA_BYTES)

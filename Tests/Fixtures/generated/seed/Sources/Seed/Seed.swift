@@ -20,7 +20,7 @@ public enum SeedDescription: NetworkDescription {
     public static let name = "Seed"
     public static let inputShape = FeatureShape(channels: 1, height: 28, width: 28)
     public static let outputShape = FeatureShape(channels: 10, height: 1, width: 1)
-    public static let labels: [String]? = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
+    public static let labels: [String]? = "zero\none\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine".split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
     public static let preprocess = Preprocess(scale: 1.0, mean: [0.0], std: [1.0])
     public static let outputIsProbability = true
     public static let arenaBytes = Int(SEED_ARENA_BYTES)
