@@ -35,6 +35,8 @@ public struct NetworkAnalysis: Sendable {
                                         receptiveField: rules.receptiveField(from: inputFields, of: layer)))
         }
         self.layers = layers
+        // No overflow: at most 200,000 layers (NetworkSpec.maximumLayerEntries) of at most 2⁴⁵ MACs
+        // and a few 2⁴⁰-element tensors each (ShapeLimits).
         parameters = layers.reduce(0) { $0 + $1.parameters }
         buffers = layers.reduce(0) { $0 + $1.buffers }
         macs = zip(layers, network.reachesOutput).reduce(0) { $0 + ($1.1 ? $1.0.macs : 0) }

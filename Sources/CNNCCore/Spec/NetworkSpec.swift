@@ -25,6 +25,9 @@ public struct NetworkSpec: Sendable {
     /// The `weights:` file, relative to the spec file's directory.
     public var weightsPath: Located<String>?
     public var labels: Located<[String]>?
+    /// The most entries `layers` may have (docs/spec.md). With activation sugar that is at most
+    /// 200,000 layers of at most 2⁴⁵ MACs each (`ShapeLimits`), so network totals stay below 2⁶³.
+    public static let maximumLayerEntries = 100_000
     /// The most labels a spec may have (docs/spec.md).
     public static let maximumLabels = 65_536
     /// `output:`, the layer whose result the network returns; nil for the last layer.

@@ -185,6 +185,10 @@ public struct SpecDecoder {
             error("'layers' is empty; a network needs at least one layer", at: node)
             return []
         }
+        guard items.count <= NetworkSpec.maximumLayerEntries else {
+            error("'layers' has \(items.count) entries; at most \(NetworkSpec.maximumLayerEntries) are allowed", at: node)
+            return []
+        }
         // Entries that fail to decode keep their place in the default-name counters, so an error in
         // one layer never renames the layers after it.
         var entries: [NamingEntry] = []

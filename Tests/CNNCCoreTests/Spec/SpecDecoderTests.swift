@@ -151,4 +151,15 @@ import Testing
         #expect(errorLines(compile(spec(65_537))) == ["6:9: 'labels' has 65537 entries; at most 65536 are allowed"])
         #expect(errorLines(compile(spec(65_536))) == [])
     }
+
+    /// 262,145 layers of 2⁴⁵ MACs each overflowed the summary's total (SIGILL); the layer count is
+    /// limited first, which bounds every total.
+    @Test func layersAreLimitedTo100000Entries() {
+        func spec(_ count: Int) -> String {
+            "name: t\ninput: {channels: 1, height: 1, width: 1}\nlayers:\n" + String(repeating: "  - relu\n", count: count)
+        }
+        #expect(errorLines(compile(spec(100_001))) == ["4:3: 'layers' has 100001 entries; at most 100000 are allowed"])
+        #expect(errorLines(compile(spec(100_000))) == [])
+    }
 }
+
