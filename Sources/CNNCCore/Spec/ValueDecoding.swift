@@ -114,15 +114,16 @@ struct ValueDecoder {
         return scalar.text
     }
 
-    /// A layer or network name: 1…128 printable characters, no control characters.
+    /// A layer or network name: 1…128 Unicode scalars (not grapheme clusters, which combining marks
+    /// make unbounded), no control characters.
     mutating func name(_ node: YAMLNode, _ what: String) -> String? {
         guard let text = text(node, what) else { return nil }
         if text.isEmpty {
             error("'\(what)' must not be empty", at: node)
             return nil
         }
-        if text.count > 128 {
-            error("'\(what)' is \(text.count) characters long; the limit is 128", at: node)
+        if text.unicodeScalars.count > 128 {
+            error("'\(what)' is \(text.unicodeScalars.count) Unicode scalars long; the limit is 128", at: node)
             return nil
         }
         if let bad = text.unicodeScalars.first(where: { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" }) {

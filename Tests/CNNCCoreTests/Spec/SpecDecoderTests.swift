@@ -161,5 +161,13 @@ import Testing
         #expect(errorLines(compile(spec(100_001))) == ["4:3: 'layers' has 100001 entries; at most 100000 are allowed"])
         #expect(errorLines(compile(spec(100_000))) == [])
     }
+
+    /// A 25 KB name of combining marks passed the limit, which counted grapheme clusters.
+    @Test func nameLengthCountsUnicodeScalars() {
+        let marks = "a" + String(repeating: "\u{301}", count: 200)  // one grapheme, 201 scalars
+        #expect(marks.count == 1)
+        #expect(errorLines(network("relu: {name: \"\(marks)\"}")) == ["4:18: 'name' is 201 Unicode scalars long; the limit is 128"])
+        #expect(errorLines(network("relu: {name: \"\(String(repeating: "é", count: 128))\"}")) == [])
+    }
 }
 
