@@ -73,7 +73,7 @@ public enum FileIO {
         // 0666 & ~umask permissions instead of mkstemp's 0600.
         var temporaryPath = ""
         var fd: Int32 = -1
-        let stem = String(fileName.prefix(64))  // keeps the name under NAME_MAX
+        let stem = boundedStem(fileName)
         for attempt in 0..<100 {
             temporaryPath = "\(directory)/.\(stem).tmp-\(getpid())-\(monotonicNanoseconds() % 1_000_000_000)-\(attempt)"
             fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
@@ -151,4 +151,19 @@ func monotonicNanoseconds() -> UInt64 {
     var now = timespec()
     clock_gettime(CLOCK_MONOTONIC, &now)
     return UInt64(now.tv_sec) &* 1_000_000_000 &+ UInt64(now.tv_nsec)
+}
+
+extension FileIO {
+    /// At most 64 bytes of `name`, cut at a scalar boundary: the temporary name stays under NAME_MAX
+    /// (255 bytes) however long or multi-byte the user's file name is.
+    public static func boundedStem(_ name: String) -> String {
+        var stem = String.UnicodeScalarView()
+        var bytes = 0
+        for scalar in name.unicodeScalars {
+            bytes += UTF8.width(scalar)
+            if bytes > 64 { break }
+            stem.append(scalar)
+        }
+        return String(stem)
+    }
 }

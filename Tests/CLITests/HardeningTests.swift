@@ -47,3 +47,24 @@ extension HardeningTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["big.f32"])
     }
 }
+
+extension HardeningTests {
+    /// A temporary name made from a 64-character stem exceeded NAME_MAX for multi-byte names: a legal
+    /// 252-byte output name could not be written.
+    @Test func longMultiByteOutputNamesAreWritten() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let stem = String(repeating: "é", count: 120)  // 240 bytes
+        let weights = directory.appendingPathComponent(stem + ".safetensors").path  // 252 bytes
+        let outputs = [
+            ["init-weights", "models/lenet5.yaml", "-o", weights],
+            ["export", "models/lenet5.yaml", "--weights", weights, "-o", directory.appendingPathComponent(stem + ".onnx").path],
+            ["run", "models/digits.yaml", "--input", "models/digits-7.pgm", "--output", directory.appendingPathComponent(stem + ".npy").path],
+        ]
+        for arguments in outputs {
+            let result = try cnnc(arguments: arguments)
+            #expect(result.status == 0, "\(arguments[0]): \(result.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == [stem + ".npy", stem + ".onnx", stem + ".safetensors"])
+    }
+}

@@ -1,3 +1,4 @@
+import CNNCRuntime
 import Foundation
 
 /// Writes a generated package to a directory without ever destroying a user's files: it refuses a
@@ -53,7 +54,9 @@ public enum PackageWriter {
 
     /// Temporary file in the same directory, then rename: a reader never sees half a file.
     public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(FileError) {
-        let temporary = path + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let directory = (path as NSString).deletingLastPathComponent
+        let stem = FileIO.boundedStem((path as NSString).lastPathComponent)
+        let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(stem).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
             throw FileError("\(path): cannot write: \(String(cString: strerror(errno)))")
         }

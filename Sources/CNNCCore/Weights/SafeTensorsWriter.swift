@@ -1,3 +1,4 @@
+import CNNCRuntime
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -107,7 +108,7 @@ private func writeAtomically(
     var descriptor: Int32 = -1
     for _ in 0..<16 {
         let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        temporaryPath = (directory == "/" ? "/" : directory + "/") + ".\(fileName).\(suffix).tmp"
+        temporaryPath = (directory == "/" ? "/" : directory + "/") + ".\(FileIO.boundedStem(fileName)).\(suffix).tmp"
         descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
         if descriptor >= 0 || errno != EEXIST { break }
     }
