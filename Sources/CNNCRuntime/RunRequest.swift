@@ -44,7 +44,7 @@ public struct RunRequest: Hashable, Sendable {
         network: NetworkInterface,
         predict: (_ input: UnsafePointer<Float>, _ count: Int, _ output: UnsafeMutablePointer<Float>) -> Void
     ) throws(RuntimeError) -> String {
-        if top < 0 { throw RuntimeError("--top must not be negative (got \(top))") }
+        if top < 1 { throw RuntimeError("--top needs an integer of at least 1, got '\(top)'") }
         if let labels = network.labels, labels.count != network.outputShape.channels {
             throw RuntimeError(
                 "the network has \(network.outputShape.channels) output channels but \(labels.count) labels")

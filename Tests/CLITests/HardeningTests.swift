@@ -68,3 +68,13 @@ extension HardeningTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == [stem + ".npy", stem + ".onnx", stem + ".safetensors"])
     }
 }
+
+extension HardeningTests {
+    /// `cnnc run --top 0` was accepted while the built binary refused it.
+    @Test func topZeroIsRefusedLikeTheBinaryRefusesIt() throws {
+        let result = try cnnc("run", "models/digits.yaml", "--input", "models/digits-7.pgm", "--top", "0")
+        #expect(result.status == 2)
+        #expect(result.stderr.hasPrefix("Error: --top needs an integer of at least 1, got '0'\n"), "\(result.stderr)")
+        #expect(result.stdout.isEmpty)
+    }
+}

@@ -32,8 +32,10 @@ import Testing
             wrongLabels.labels = ["a", "b"]
             _ = try RunRequest(inputs: ["/nonexistent.npy"]).perform(network: wrongLabels) { _, _, _ in }
         }
-        expectRuntimeError(["--top must not be negative"]) {
-            _ = try RunRequest(inputs: ["/nonexistent.npy"], top: -1).perform(network: network) { _, _, _ in }
+        for top in [-1, 0] {
+            expectRuntimeError(["--top needs an integer of at least 1, got '\(top)'"]) {
+                _ = try RunRequest(inputs: ["/nonexistent.npy"], top: top).perform(network: network) { _, _, _ in }
+            }
         }
     }
 }

@@ -45,7 +45,7 @@ struct Run: ParsableCommand {
 
     func validate() throws {
         if input.isEmpty { throw ValidationError("give at least one --input file") }
-        if top < 0 { throw ValidationError("--top must not be negative") }
+        if top < 1 { throw ValidationError("--top needs an integer of at least 1, got '\(top)'") }
     }
 
     func run() throws {
