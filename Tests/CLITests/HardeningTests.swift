@@ -78,3 +78,31 @@ extension HardeningTests {
         #expect(result.stdout.isEmpty)
     }
 }
+
+extension HardeningTests {
+    /// Tensor names from a weights file reached the terminal raw: an escape sequence recoloured it,
+    /// U+202E reversed the text after it, a line break started a fake message.
+    @Test func fileContentInMessagesIsEscaped() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let names = ["evil\u{1B}[31mred", "rtl\u{202E}exe.yaml", "nl\nerror: fake"]
+        var header = "{"
+        for (index, name) in names.enumerated() {
+            let escaped = name.unicodeScalars.map { $0.value < 0x20 || $0.value > 0x7E ? String(format: "\\u%04x", $0.value) : String($0) }.joined()
+            header += (index > 0 ? "," : "") + "\"\(escaped)\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[\(index * 4),\(index * 4 + 4)]}"
+        }
+        header += "}"
+        while header.utf8.count % 8 != 0 { header += " " }
+        var bytes = withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian, Array.init) + Array(header.utf8)
+        bytes += [UInt8](repeating: 0, count: 4 * names.count)
+        let weights = directory.appendingPathComponent("evil.safetensors")
+        try Data(bytes).write(to: weights)
+        let result = try cnnc("run", "models/digits.yaml", "--weights", weights.path, "--input", "models/digits-7.pgm")
+        #expect(result.status == 1)
+        for shown in ["'evil\\u{1B}[31mred'", "'nl\\u{A}error: fake'", "'rtl\\u{202E}exe.yaml'"] {
+            #expect(result.stderr.contains("warning: tensor \(shown) in "), "\(result.stderr)")
+        }
+        #expect(!result.stderr.unicodeScalars.contains { $0 == "\u{1B}" || $0 == "\u{202E}" })
+        #expect(!result.stderr.split(separator: "\n").contains { $0.hasPrefix("error: fake") })
+    }
+}

@@ -9,6 +9,9 @@ public enum Console {
     public static func out(_ text: String) { write(1, text) }
     public static func error(_ text: String) { write(2, text) }
 
+    /// `cnnc: error: <message>` on one line, the message made `displaySafe`.
+    public static func errorLine(_ message: String) { write(2, "cnnc: error: " + displaySafe(message) + "\n") }
+
     /// Whether diagnostics to stderr should be coloured: a terminal, and NO_COLOR unset.
     public static var stderrWantsColor: Bool {
         isatty(2) == 1 && getenv("NO_COLOR") == nil && getenv("TERM").map { String(cString: $0) } != "dumb"

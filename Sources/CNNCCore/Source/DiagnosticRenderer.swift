@@ -52,7 +52,7 @@ public struct DiagnosticRenderer: Sendable {
             out += style("\(location.path):\(location.start.line):\(location.start.column): ", bold: true)
         }
         out += style("\(severity.rawValue):", color: color(for: severity), bold: true)
-        out += style(" " + message, bold: true) + "\n"
+        out += style(" " + displaySafe(message), bold: true) + "\n"
         if let location, let snippet = snippet(for: location) {
             out += snippet
         }
@@ -91,7 +91,7 @@ public struct DiagnosticRenderer: Sendable {
             marker += scalar == "\t" ? "\t" : " "
         }
         marker += "^" + String(repeating: "~", count: width - 1)
-        let printable = String(String.UnicodeScalarView(scalars.map { $0.properties.generalCategory == .control && $0 != "\t" ? "\u{FFFD}" : $0 }))
+        let printable = String(String.UnicodeScalarView(scalars.map { isUnsafeToDisplay($0) && $0 != "\t" ? "\u{FFFD}" : $0 }))
         return printable + "\n" + style(marker, color: "32", bold: true) + "\n"
     }
 

@@ -33,3 +33,29 @@ public func quoted(_ text: String) -> String {
     }
     return out + "\""
 }
+
+/// Whether a scalar must not reach a terminal as it is: control characters (escape sequences, NUL,
+/// line breaks), the Unicode line and paragraph separators, and the bidirectional controls that can
+/// make text read backwards (`rtl\u{202E}lmay.exe`).
+public func isUnsafeToDisplay(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0x2028, 0x2029, 0x061C, 0x200E, 0x200F, 0x202A...0x202E, 0x2066...0x2069: return true
+    default: return scalar.properties.generalCategory == .control
+    }
+}
+
+/// A message safe to print: every scalar `isUnsafeToDisplay` shows as `\u{…}`. Every diagnostic and
+/// one-line error goes through it, because messages quote file content (tensor names, labels, YAML
+/// scalars, paths).
+public func displaySafe(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: isUnsafeToDisplay) else { return text }
+    var out = String.UnicodeScalarView()
+    for scalar in text.unicodeScalars {
+        if isUnsafeToDisplay(scalar) {
+            out.append(contentsOf: "\\u{\(String(scalar.value, radix: 16, uppercase: true))}".unicodeScalars)
+        } else {
+            out.append(scalar)
+        }
+    }
+    return String(out)
+}

@@ -165,8 +165,8 @@ public struct SpecDecoder {
                 continue
             }
             // Labels reach terminals, JSON and generated source: no escape sequences, NULs or line breaks.
-            if let control = scalar.text.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
-                error("a label may not contain control characters; this one has U+\(String(format: "%04X", control.value))", at: item)
+            if let control = scalar.text.unicodeScalars.first(where: isUnsafeToDisplay) {
+                error("a label may not contain control characters, line breaks or bidirectional controls; this one has U+\(String(format: "%04X", control.value))", at: item)
                 continue
             }
             labels.append(scalar.text)

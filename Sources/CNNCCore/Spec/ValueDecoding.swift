@@ -126,8 +126,8 @@ struct ValueDecoder {
             error("'\(what)' is \(text.unicodeScalars.count) Unicode scalars long; the limit is 128", at: node)
             return nil
         }
-        if let bad = text.unicodeScalars.first(where: { $0.properties.generalCategory == .control || $0 == "\u{2028}" || $0 == "\u{2029}" }) {
-            error("'\(what)' must not contain control characters or line breaks (found U+\(String(bad.value, radix: 16, uppercase: true).leftPadded(to: 4)))", at: node)
+        if let bad = text.unicodeScalars.first(where: isUnsafeToDisplay) {
+            error("'\(what)' must not contain control characters, line breaks or bidirectional controls (found U+\(String(bad.value, radix: 16, uppercase: true).leftPadded(to: 4)))", at: node)
             return nil
         }
         return text

@@ -35,7 +35,7 @@ struct Check: ParsableCommand {
                 if let network = pipeline.network {
                     let outcome = WeightsLoader.load(network, override: weights)
                     if let fileError = outcome.fileError {
-                        Console.error("cnnc: error: \(fileError.message)\n")
+                        Console.errorLine("\(fileError.message)")
                         if fileError.problem == .cannotRead { anyIOProblem = true } else { anyErrors = true }
                         continue
                     }
@@ -50,7 +50,7 @@ struct Check: ParsableCommand {
                     Console.out("\(path): ok\n")
                 }
             } catch {
-                Console.error("cnnc: error: \(error.message)\n")
+                Console.errorLine("\(error.message)")
                 anyIOProblem = true
             }
         }

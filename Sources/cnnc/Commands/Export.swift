@@ -36,13 +36,13 @@ struct Export: ParsableCommand {
         do {
             bytes = try ONNXModelFile.bytes(of: model)
         } catch {
-            Console.error("cnnc: error: \(error.message)\n")
+            Console.errorLine("\(error.message)")
             throw ExitStatus.inputErrors
         }
         do {
             try FileIO.writeAtomically(path: output, bytes: bytes)
         } catch {
-            Console.error("cnnc: error: \(error.message)\n")
+            Console.errorLine("\(error.message)")
             throw ExitStatus.usageOrIO
         }
         Console.out("wrote \(output): opset \(ONNXExporter.opset), \(model.graph.node.count) nodes, \(model.graph.initializer.count) initializers\n")

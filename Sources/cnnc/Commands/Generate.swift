@@ -18,13 +18,13 @@ struct GenerationArguments: ParsableArguments {
     /// `--cpu`, `--portable`, else the default.
     func cpuTarget() throws -> CPUTarget {
         if portable, let cpu, CPUTarget(cpu) != .baseline {
-            Console.error("cnnc: error: --portable means --cpu \(CPUTarget.baseline.name); it cannot go with --cpu \(cpu)\n")
+            Console.errorLine("--portable means --cpu \(CPUTarget.baseline.name); it cannot go with --cpu \(cpu)")
             throw ExitStatus.usageOrIO
         }
         if portable { return .baseline }
         guard let cpu else { return .standard }
         guard !cpu.isEmpty, cpu.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ".") }) else {
-            Console.error("cnnc: error: --cpu '\(cpu)' is not a processor name\n")
+            Console.errorLine("--cpu '\(cpu)' is not a processor name")
             throw ExitStatus.usageOrIO
         }
         return CPUTarget(cpu)
@@ -76,7 +76,7 @@ struct Generate: ParsableCommand {
         do {
             report = try PackageWriter.write(package, to: output, force: force)
         } catch {
-            Console.error("cnnc: error: \(error.message)\n")
+            Console.errorLine("\(error.message)")
             throw ExitStatus.usageOrIO
         }
         do {
@@ -84,7 +84,7 @@ struct Generate: ParsableCommand {
                 .build(package, in: output)
         } catch {
             if let compilerOutput = error.compilerOutput { Console.error(compilerOutput) }
-            Console.error("cnnc: error: \(error.message)\n")
+            Console.errorLine("\(error.message)")
             throw ExitStatus.inputErrors
         }
         Console.out("wrote \(output): \(report.written.count) file\(report.written.count == 1 ? "" : "s") changed, \(report.unchanged) unchanged"
@@ -126,7 +126,7 @@ struct Build: ParsableCommand {
             try driver.build(package, in: directory, output: output)
         } catch {
             if let compilerOutput = error.compilerOutput { Console.error(compilerOutput) }
-            Console.error("cnnc: error: \(error.message)\n")
+            Console.errorLine("\(error.message)")
             throw ExitStatus.inputErrors
         }
         Console.out("built \(output)\n")

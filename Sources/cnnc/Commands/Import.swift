@@ -39,14 +39,14 @@ struct Import: ParsableCommand {
         do {
             bytes = try FileSystem.read(model, limit: ONNXModelFile.maximumBytes)
         } catch {
-            Console.error("cnnc: error: \(error.message)\n")
+            Console.errorLine("\(error.message)")
             throw ExitStatus.usageOrIO
         }
         let proto: ONNXModelProtoBox
         do {
             proto = ONNXModelProtoBox(try ONNXModelFile.decode(bytes, path: model))
         } catch {
-            Console.error("cnnc: error: \(error.message)\n")
+            Console.errorLine("\(error.message)")
             throw ExitStatus.inputErrors
         }
         let weightsPath = weightsOut ?? output.replacingSuffix(".yaml", with: "").replacingSuffix(".yml", with: "") + ".safetensors"
@@ -54,14 +54,14 @@ struct Import: ParsableCommand {
         try refuseToOverwrite(weightsPath, inputs: [model, output])
         if weightsOut == nil, FileSystem.exists(weightsPath), !Self.writtenByImport(weightsPath) {
             // The weights path was not asked for: never replace a file the user made (a state dict).
-            Console.error("cnnc: error: \(weightsPath) exists and was not written by cnnc import; name the weights file with --weights-out, or remove it\n")
+            Console.errorLine("\(weightsPath) exists and was not written by cnnc import; name the weights file with --weights-out, or remove it")
             throw ExitStatus.usageOrIO
         }
         let options = ONNXImporter.Options(name: name ?? defaultName(proto), weightsReference: FileSystem.relativePath(weightsPath, from: output),
                                            sourcePath: model, sourceSHA256: SHA256.hex(bytes))
         let imported = ONNXImport.run(proto, options: options, specPath: output)
         for problem in imported.problems {
-            Console.error("\(model): error: \(problem)\n")
+            Console.error(displaySafe("\(model): error: \(problem)") + "\n")
         }
         guard let text = imported.specText, imported.problems.isEmpty else {
             let count = imported.problems.count
@@ -74,13 +74,13 @@ struct Import: ParsableCommand {
                                             metadata: ["format": "pt", "generator": "cnnc import \(CNNCVersion.string)", "source": model])
             }
         } catch {
-            Console.error("cnnc: error: \(error.message)\n")
+            Console.errorLine("\(error.message)")
             throw ExitStatus.usageOrIO
         }
         do {
             try FileIO.writeAtomically(path: output, text: text)
         } catch {
-            Console.error("cnnc: error: \(error.message)\n")
+            Console.errorLine("\(error.message)")
             throw ExitStatus.usageOrIO
         }
         let values = imported.tensors.reduce(0) { $0 + $1.values.count }

@@ -44,7 +44,7 @@ struct InitWeights: ParsableCommand {
         do {
             try SafeTensorsWriter.write(path: output, tensors: tensors, metadata: metadata)
         } catch {
-            Console.error("cnnc: error: \(error.message)\n")
+            Console.errorLine("\(error.message)")
             throw ExitStatus.usageOrIO
         }
         let count = tensors.reduce(0) { $0 + $1.values.count }

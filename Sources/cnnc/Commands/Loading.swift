@@ -13,7 +13,7 @@ func loadSpec(_ path: String) throws -> LoadedSpec {
     do {
         pipeline = try SpecPipeline.run(path: path)
     } catch {
-        Console.error("cnnc: error: \(error.message)\n")
+        Console.errorLine("\(error.message)")
         throw ExitStatus.usageOrIO
     }
     Console.error(pipeline.renderDiagnostics(colored: Console.stderrWantsColor))
@@ -32,7 +32,7 @@ extension LoadedSpec {
     func loadWeights(override: String?, requireAll: Bool) throws -> WeightsLoader.Outcome {
         let outcome = WeightsLoader.load(network, override: override)
         if let fileError = outcome.fileError {
-            Console.error("cnnc: error: \(fileError.message)\n")
+            Console.errorLine("\(fileError.message)")
             throw fileError.problem == .cannotRead ? ExitStatus.usageOrIO : ExitStatus.inputErrors
         }
         let renderer = DiagnosticRenderer(files: [pipeline.file], colored: Console.stderrWantsColor)
@@ -43,7 +43,7 @@ extension LoadedSpec {
             let listed = names.prefix(3).joined(separator: ", ") + (names.count > 3 ? ", …" : "")
             let spec = network.spec.path
             let suggested = (spec.split(separator: "/").last.map(String.init) ?? spec).replacingSuffix(".yaml", with: "") + ".safetensors"
-            Console.error("cnnc: error: \(spec) has no values for \(names.count) weight tensor\(names.count == 1 ? "" : "s") (\(listed)); name a safetensors file with 'weights:' in the spec or --weights, or make one with 'cnnc init-weights \(spec) -o \(suggested)'\n")
+            Console.errorLine("\(spec) has no values for \(names.count) weight tensor\(names.count == 1 ? "" : "s") (\(listed)); name a safetensors file with 'weights:' in the spec or --weights, or make one with 'cnnc init-weights \(spec) -o \(suggested)'")
             throw ExitStatus.inputErrors
         }
         return outcome
@@ -54,11 +54,11 @@ extension LoadedSpec {
 /// directory) or that names one of the command's inputs: writing it would destroy the input.
 func refuseToOverwrite(_ output: String, inputs: [String?]) throws {
     if output.allSatisfy(\.isWhitespace) {
-        Console.error("cnnc: error: the output path is \(output.isEmpty ? "empty" : "blank"); name a file or directory\n")
+        Console.errorLine("the output path is \(output.isEmpty ? "empty" : "blank"); name a file or directory")
         throw ExitStatus.usageOrIO
     }
     for case let input? in inputs where FileSystem.isSameFile(output, input) {
-        Console.error("cnnc: error: \(output) is also the input \(input); writing it would destroy that file: choose another output\n")
+        Console.errorLine("\(output) is also the input \(input); writing it would destroy that file: choose another output")
         throw ExitStatus.usageOrIO
     }
 }

@@ -67,7 +67,7 @@ struct Run: ParsableCommand {
             }
             Console.out(text)
         } catch {
-            Console.error("cnnc: error: \(error.message)\n")
+            Console.errorLine("\(error.message)")
             throw ExitStatus.inputErrors
         }
     }

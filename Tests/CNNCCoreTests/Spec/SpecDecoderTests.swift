@@ -140,7 +140,7 @@ import Testing
         let pipeline = network("relu: {name: \"features.0 \\\"q\\\" */ é\"}")
         #expect(names(pipeline) == ["features.0 \"q\" */ é"])
         let bad = network("relu: {name: \"a\\nb\"}")
-        #expect(errorLines(bad) == ["4:18: 'name' must not contain control characters or line breaks (found U+000A)"])
+        #expect(errorLines(bad) == ["4:18: 'name' must not contain control characters, line breaks or bidirectional controls (found U+000A)"])
     }
 
     /// The limit is checked before the labels are; 65,536 is fine.
