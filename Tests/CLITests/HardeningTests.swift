@@ -106,3 +106,42 @@ extension HardeningTests {
         #expect(!result.stderr.split(separator: "\n").contains { $0.hasPrefix("error: fake") })
     }
 }
+
+/// Runs a program with posix_spawn and reaps it with wait4, for its own CPU time and peak memory
+/// (getrusage of that one child: tests run in parallel, so RUSAGE_CHILDREN would mix them up).
+/// Output goes to files in `directory`; the working directory is the test's.
+func runMeasuringResources(_ executable: URL, _ arguments: [String], outputIn directory: URL) throws -> (status: Int32, stderr: String, cpuSeconds: Double, peakMegabytes: Double) {
+    let stdoutPath = directory.appendingPathComponent("measured.stdout").path
+    let stderrPath = directory.appendingPathComponent("measured.stderr").path
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    let argv = ([executable.path] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    guard posix_spawn(&pid, executable.path, &actions, nil, argv, environ) == 0 else { throw BuildError(message: "cannot run \(executable.path)") }
+    var status: Int32 = 0
+    var usage = rusage()
+    while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
+    let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+    let exitStatus = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    return (exitStatus, (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "", cpu, Double(usage.ru_maxrss) / 1024)
+}
+
+extension HardeningTests {
+    /// Diagnostics were copied once per layer: 32,000 bad layers took 43 s. Now about 0.35 s of CPU
+    /// and 135 MB (debug build); the bound is ten times that (docs/hardening.md).
+    @Test func thirtyTwoThousandBadLayersAreReportedQuickly() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let spec = "name: m\ninput: {channels: 1, height: 4, width: 4}\nlayers:\n" + String(repeating: "  - relu: {alpha: 1}\n", count: 32_000)
+        try spec.write(to: directory.appendingPathComponent("bad.yaml"), atomically: true, encoding: .utf8)
+        let measured = try runMeasuringResources(cnncBinary, ["check", directory.appendingPathComponent("bad.yaml").path], outputIn: directory)
+        #expect(measured.status == 1)
+        #expect(measured.stderr.hasSuffix("bad.yaml: 32000 errors\n"))
+        #expect(measured.cpuSeconds < 3.5, "\(measured.cpuSeconds) s of CPU")
+        #expect(measured.peakMegabytes < 1350, "\(measured.peakMegabytes) MB")
+    }
+}

@@ -59,7 +59,10 @@ struct LayerDecoder {
         for key in missingRequired where !options.isMisspelled(key) {
             values.diagnostics.error("'\(kind)' is missing required option '\(key)'", at: kindLocation)
         }
-        options.reportUnknown(into: &values, hint: hint)
+        // A closure over `keyword` only: `hint: hint` would capture a copy of self, so the diagnostics
+        // would be shared while reportUnknown appends and every layer would copy them all.
+        let keyword = keyword
+        options.reportUnknown(into: &values) { Self.hint(keyword, $0) }
         guard let layerKind, !failed else { return nil }
         return Decoded(kind: layerKind, name: name, from: from, tensor: tensor, activation: activation)
     }
@@ -80,7 +83,7 @@ struct LayerDecoder {
         }
     }
 
-    private func hint(_ key: String) -> String? {
+    private static func hint(_ keyword: LayerKeyword, _ key: String) -> String? {
         switch (keyword, key) {
         case (.maxPool, "count_include_pad"): "'count_include_pad' applies to 'avgpool' only"
         case (.maxPool, "dilation"), (.avgPool, "dilation"): "pooling layers take no dilation"
