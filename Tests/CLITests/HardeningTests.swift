@@ -171,3 +171,31 @@ extension HardeningTests {
         #expect(measured.cpuSeconds < 3.5, "\(measured.cpuSeconds) s of CPU")
     }
 }
+
+extension HardeningTests {
+    /// An inline filter replicated over 2³¹−1 channels aborted ("Object was retained too many times");
+    /// `init-weights` of 4·10⁹ parameters ran for minutes, took 15 GB and wrote 16 GB.
+    @Test func weightsBeyondTheLimitAreADiagnosticNotAnAbort() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let replicated = directory.appendingPathComponent("replicated.yaml")
+        try "name: m\ninput: {channels: 1, height: 4, width: 4}\nlayers:\n  - conv: {channels: 2147483647, kernel: 3, weight: [[1,2,1],[2,4,2],[1,2,1]]}\n"
+            .write(to: replicated, atomically: true, encoding: .utf8)
+        let check = try runMeasuringResources(cnncBinary, ["check", replicated.path], outputIn: directory)
+        #expect(check.status == 1)
+        #expect(check.stderr.contains(":4:5: error: the network has 21,474,836,470 parameter values (80 GiB as float32), more than the 1,073,741,824 (4 GiB) cnnc can give weights to; 'conv1' alone has 21,474,836,470"), "\(check.stderr)")
+        #expect(check.cpuSeconds < 2 && check.peakMegabytes < 500, "\(check.cpuSeconds) s, \(check.peakMegabytes) MB")
+
+        let large = directory.appendingPathComponent("large.yaml")
+        try "name: m\ninput: {channels: 1, height: 1, width: 1}\nlayers:\n  - flatten: {}\n  - dense: {units: 2000000000}\n"
+            .write(to: large, atomically: true, encoding: .utf8)
+        let weights = directory.appendingPathComponent("large.safetensors")
+        let initialized = try runMeasuringResources(cnncBinary, ["init-weights", large.path, "-o", weights.path], outputIn: directory)
+        #expect(initialized.status == 1)
+        #expect(initialized.stderr.contains("'dense1' alone has 4,000,000,000"), "\(initialized.stderr)")
+        #expect(initialized.cpuSeconds < 2 && initialized.peakMegabytes < 500, "\(initialized.cpuSeconds) s, \(initialized.peakMegabytes) MB")
+        #expect(!FileManager.default.fileExists(atPath: weights.path))
+        // Without weights to give, the same spec is checked and summarised as usual.
+        #expect(try cnnc("check", large.path).status == 0)
+    }
+}

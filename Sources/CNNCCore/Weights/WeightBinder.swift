@@ -12,6 +12,13 @@ public struct WeightBinder {
 
     /// With `file` nil only the inline values are validated; missing slots are listed, not errors.
     public static func bind(_ network: CheckedNetwork, file: SafeTensorsFile?) -> Result {
+        // Values are only materialised from a file or an inline list; a spec with neither stays
+        // checkable however large it is.
+        let materialises = file != nil || network.layers.contains { $0.spec.kind.inlineParameters.weight != nil || $0.spec.kind.inlineParameters.bias != nil }
+        if materialises {
+            let limits = WeightLimits.check(network)
+            if limits.hasErrors { return Result(weights: nil, missing: [], diagnostics: limits) }
+        }
         var binder = WeightBinder(network: network)
         binder.bindInline()
         if let file { binder.bindFile(file) }

@@ -33,7 +33,8 @@ struct InitWeights: ParsableCommand {
         try refuseToOverwrite(output, inputs: [spec])
         let loaded = try loadSpec(spec)
         // Inline values are validated and left out of the file: the spec already has them.
-        let binding = WeightBinder.bind(loaded.network, file: nil)
+        var binding = WeightBinder.bind(loaded.network, file: nil)
+        binding.diagnostics.append(contentsOf: WeightLimits.check(loaded.network))
         Console.error(DiagnosticRenderer(files: [loaded.pipeline.file], colored: Console.stderrWantsColor).render(binding.diagnostics.sorted))
         if binding.diagnostics.hasErrors { throw ExitStatus.inputErrors }
         let inline = Set(loaded.network.parameterSlots.map(\.name)).subtracting(binding.missing.map(\.name))
