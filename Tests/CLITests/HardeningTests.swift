@@ -199,3 +199,35 @@ extension HardeningTests {
         #expect(try cnnc("check", large.path).status == 0)
     }
 }
+
+extension HardeningTests {
+    /// `generate` trusted a planted `.cnnc-generated`/`.cnnc-files` and deleted or overwrote files
+    /// outside the output folder through symbolic links.
+    @Test func generateNeverFollowsALinkOutOfTheOutputFolder() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let outside = directory.appendingPathComponent("outside")
+        try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
+        try "keep me".write(to: outside.appendingPathComponent("secret.txt"), atomically: true, encoding: .utf8)
+
+        // A stale-file list naming a file behind a link: generation succeeds, the file stays.
+        let package = directory.appendingPathComponent("package")
+        try FileManager.default.createDirectory(at: package, withIntermediateDirectories: true)
+        try "{}\n".write(to: package.appendingPathComponent(".cnnc-generated"), atomically: true, encoding: .utf8)
+        try "link/secret.txt\n../outside/secret.txt\n".write(to: package.appendingPathComponent(".cnnc-files"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(at: package.appendingPathComponent("link"), withDestinationURL: outside)
+        let generated = try cnnc("generate", "models/blur.yaml", "-o", package.path)
+        #expect(generated.status == 0, "\(generated.stderr)")
+        #expect(try String(contentsOf: outside.appendingPathComponent("secret.txt"), encoding: .utf8) == "keep me")
+
+        // A link where the package writes: refused, and nothing is written through it.
+        let trap = directory.appendingPathComponent("trap")
+        try FileManager.default.createDirectory(at: trap, withIntermediateDirectories: true)
+        try "{}\n".write(to: trap.appendingPathComponent(".cnnc-generated"), atomically: true, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(at: trap.appendingPathComponent("Sources"), withDestinationURL: outside)
+        let refused = try cnnc("generate", "models/blur.yaml", "-o", trap.path)
+        #expect(refused.status == 2)
+        #expect(refused.stderr.contains("a symbolic link or special file inside the package directory is in the way"), "\(refused.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: outside.path) == ["secret.txt"])
+    }
+}

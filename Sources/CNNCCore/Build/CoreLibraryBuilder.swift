@@ -52,6 +52,10 @@ public struct CoreLibraryBuilder {
         }
         let work = directory + "/.build/cnnc-core"
         let library = directory + "/" + core.library
+        // Everything written or removed below lies inside the package, reached without a symbolic link.
+        for place in [".build/cnnc-core/stamp", core.library] where !PackageWriter.staysInside(directory, place, finalMustBeRegularFile: false) {
+            throw Failure(message: "\(directory)/\(place): a symbolic link or special file inside the package directory is in the way; cnnc writes only inside \(directory)")
+        }
         do {
             try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
             try FileManager.default.createDirectory(atPath: (library as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
@@ -102,8 +106,13 @@ public struct CoreLibraryBuilder {
         // Archives of earlier sources (their own hash-named folders) go.
         let libraries = ((library as NSString).deletingLastPathComponent as NSString).deletingLastPathComponent
         let current = ((library as NSString).deletingLastPathComponent as NSString).lastPathComponent
+        let librariesRelative = (core.library as NSString).deletingLastPathComponent.components(separatedBy: "/").dropLast().joined(separator: "/")
         for stale in (try? FileManager.default.contentsOfDirectory(atPath: libraries)) ?? [] where stale != current {
-            try? FileManager.default.removeItem(atPath: libraries + "/" + stale)
+            // Only hash-named folders of archives this builder wrote: no link is followed.
+            let archive = "\(librariesRelative)/\(stale)/\((core.library as NSString).lastPathComponent)"
+            guard PackageWriter.staysInside(directory, archive, finalMustBeRegularFile: true) else { continue }
+            unlink(directory + "/" + archive)
+            rmdir(libraries + "/" + stale)
         }
         let temporary = library + ".tmp-\(getpid())"
         unlink(temporary)

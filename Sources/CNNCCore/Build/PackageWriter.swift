@@ -32,6 +32,9 @@ public enum PackageWriter {
         var report = Report(written: [], unchanged: 0, removed: [])
         for (path, bytes) in package.files {
             let full = directory + "/" + path
+            guard staysInside(directory, path, finalMustBeRegularFile: false) else {
+                throw FileError("\(full): a symbolic link or special file inside the package directory is in the way; cnnc writes only inside \(directory)")
+            }
             if let existing = manager.contents(atPath: full), [UInt8](existing) == bytes {
                 report.unchanged += 1
                 continue
@@ -45,11 +48,35 @@ public enum PackageWriter {
             report.written.append(path)
         }
         let current = Set(package.files.map(\.path))
-        for path in previous where !current.contains(path) && !path.isEmpty && !path.contains("..") {
-            if (try? manager.removeItem(atPath: directory + "/" + path)) != nil { report.removed.append(path) }
+        // The list is read from the directory, which anyone may have edited: only regular files reached
+        // without a symbolic link are removed.
+        for path in previous where !current.contains(path) && staysInside(directory, path, finalMustBeRegularFile: true) {
+            if unlink(directory + "/" + path) == 0 { report.removed.append(path) }
         }
         try writeAtomically(Array((package.files.map(\.path).sorted().joined(separator: "\n") + "\n").utf8), to: directory + "/" + manifestFile)
         return report
+    }
+
+    /// Whether `relative` names a place inside `directory` without passing through a symbolic link:
+    /// no empty, `.` or `..` component, every existing parent a real directory, and the last
+    /// component absent or a regular file (for removal: present and a regular file).
+    static func staysInside(_ directory: String, _ relative: String, finalMustBeRegularFile: Bool) -> Bool {
+        let components = relative.split(separator: "/", omittingEmptySubsequences: false)
+        guard !relative.hasPrefix("/"), !components.isEmpty,
+              components.allSatisfy({ !$0.isEmpty && $0 != "." && $0 != ".." }) else { return false }
+        var path = directory
+        for (index, component) in components.enumerated() {
+            path += "/" + component
+            var info = stat()
+            guard lstat(path, &info) == 0 else { return !finalMustBeRegularFile && errno == ENOENT }
+            let type = info.st_mode & S_IFMT
+            if index < components.count - 1 {
+                guard type == S_IFDIR else { return false }
+            } else {
+                guard type == S_IFREG else { return false }
+            }
+        }
+        return true
     }
 
     /// Temporary file in the same directory, then rename: a reader never sees half a file.
