@@ -231,3 +231,43 @@ extension HardeningTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: outside.path) == ["secret.txt"])
     }
 }
+
+/// Live processes (zombies left out) whose command line mentions `text`.
+func liveProcesses(mentioning text: String) -> [String] {
+    let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+    return entries.filter { $0.allSatisfy(\.isNumber) }.compactMap { pid in
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+              let state = stat.split(separator: ")").last?.split(separator: " ").first, state != "Z",
+              let command = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
+        let line = String(decoding: command.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
+        return line.contains(text) ? "\(pid): \(line.prefix(120))" : nil
+    }
+}
+
+extension HardeningTests {
+    /// SIGTERM to `cnnc build` left `swift build` and its compilers running.
+    @Test func aTerminatedBuildLeavesNothingRunning() async throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let cache = directory.appendingPathComponent("cache-\(UUID().uuidString)").path
+        let process = Process()
+        process.executableURL = cnncBinary
+        process.arguments = ["build", "models/blur.yaml", "-o", directory.appendingPathComponent("blur").path]
+        process.currentDirectoryURL = repositoryRoot
+        process.environment = ProcessInfo.processInfo.environment.merging(["CNNC_CACHE_DIR": cache]) { $1 }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Wait until a compiler works in the cache (cnnc's own command line does not name it).
+        var waited = 0
+        while waited < 240, liveProcesses(mentioning: cache).isEmpty {
+            try await Task.sleep(nanoseconds: 250_000_000)
+            waited += 1
+        }
+        try #require(!liveProcesses(mentioning: cache).isEmpty, "no compiler started within a minute")
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM, "\(process.terminationReason == .exit ? "exited" : "signal") \(process.terminationStatus) after \(waited) polls")
+        #expect(liveProcesses(mentioning: cache).isEmpty, "\(liveProcesses(mentioning: cache))")
+    }
+}
