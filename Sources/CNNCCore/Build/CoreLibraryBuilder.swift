@@ -143,24 +143,17 @@ public struct CoreLibraryBuilder {
 
 /// Runs a command, collecting stdout and stderr together (through a file, so it cannot block).
 ///
-/// The command runs in a process group of its own (through `setsid`), and while it runs SIGINT,
-/// SIGTERM and SIGHUP sent to cnnc are passed on to that whole group — `swift build` and every
-/// compiler it started — before cnnc itself stops: an interrupted build leaves nothing running.
+/// Foundation starts the command in a process group of its own (its pid is the group's id), which a
+/// terminal's Ctrl-C does not reach; so while it runs, SIGINT, SIGTERM and SIGHUP sent to cnnc are
+/// passed on to that group — `swift build` cancels the compilers it started — and cnnc waits for it
+/// before stopping itself: an interrupted build leaves nothing running.
 func runCollectingOutput(_ arguments: [String], in directory: String, log logPath: String,
                          environment: [String: String]? = nil) -> (status: Int32, output: String) {
     _ = FileManager.default.createFile(atPath: logPath, contents: nil)
     guard let log = FileHandle(forWritingAtPath: logPath) else { return (127, "cannot write \(logPath)") }
     let process = Process()
-    let setsid = "/usr/bin/setsid"
-    if FileManager.default.isExecutableFile(atPath: setsid) {
-        // Spawned by Process the command is never a group leader, so setsid execs it in place: its
-        // pid is the new group's id.
-        process.executableURL = URL(fileURLWithPath: setsid)
-        process.arguments = arguments
-    } else {
-        process.executableURL = URL(fileURLWithPath: arguments[0].contains("/") ? arguments[0] : "/usr/bin/env")
-        process.arguments = arguments[0].contains("/") ? Array(arguments.dropFirst()) : arguments
-    }
+    process.executableURL = URL(fileURLWithPath: arguments[0].contains("/") ? arguments[0] : "/usr/bin/env")
+    process.arguments = arguments[0].contains("/") ? Array(arguments.dropFirst()) : arguments
     process.currentDirectoryURL = URL(fileURLWithPath: directory)
     process.standardOutput = log
     process.standardError = log
