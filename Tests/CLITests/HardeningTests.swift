@@ -255,16 +255,26 @@ extension HardeningTests {
         process.arguments = ["build", "models/blur.yaml", "-o", directory.appendingPathComponent("blur").path]
         process.currentDirectoryURL = repositoryRoot
         process.environment = ProcessInfo.processInfo.environment.merging(["CNNC_CACHE_DIR": cache]) { $1 }
+        let errors = directory.appendingPathComponent("stderr")
+        _ = FileManager.default.createFile(atPath: errors.path, contents: nil)
         process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
+        process.standardError = try FileHandle(forWritingTo: errors)
         try process.run()
-        // Wait until a compiler works in the cache (cnnc's own command line does not name it).
+        // The network library's compiler starts right after its output file map is written.
+        func compiling() -> Bool {
+            let builds = cache + "/builds"
+            return ((try? FileManager.default.contentsOfDirectory(atPath: builds)) ?? []).contains {
+                FileManager.default.fileExists(atPath: "\(builds)/\($0)/.build/cnnc-core/output-file-map.json")
+            }
+        }
         var waited = 0
-        while waited < 240, liveProcesses(mentioning: cache).isEmpty {
-            try await Task.sleep(nanoseconds: 250_000_000)
+        while waited < 1200, !compiling(), process.isRunning {
+            try await Task.sleep(nanoseconds: 100_000_000)
             waited += 1
         }
-        try #require(!liveProcesses(mentioning: cache).isEmpty, "no compiler started within a minute")
+        try #require(compiling() && process.isRunning,
+                     "cnnc build did not reach the compiler: \(String(decoding: FileManager.default.contents(atPath: errors.path) ?? Data(), as: UTF8.self))")
+        try await Task.sleep(nanoseconds: 500_000_000)
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM, "\(process.terminationReason == .exit ? "exited" : "signal") \(process.terminationStatus) after \(waited) polls")
