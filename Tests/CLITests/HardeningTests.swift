@@ -246,7 +246,9 @@ func liveProcesses(mentioning text: String) -> [String] {
 
 extension HardeningTests {
     /// SIGTERM to `cnnc build` left `swift build` and its compilers running.
-    @Test func aTerminatedBuildLeavesNothingRunning() async throws {
+    /// Synchronous on purpose: polling with Task.sleep let the other tests' blocking waits starve this
+    /// one on the two-thread pool until the build had finished.
+    @Test func aTerminatedBuildLeavesNothingRunning() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let cache = directory.appendingPathComponent("cache-\(UUID().uuidString)").path
@@ -268,13 +270,13 @@ extension HardeningTests {
             }
         }
         var waited = 0
-        while waited < 1200, !compiling(), process.isRunning {
-            try await Task.sleep(nanoseconds: 100_000_000)
+        while waited < 12_000, !compiling(), process.isRunning {
+            usleep(10_000)
             waited += 1
         }
         try #require(compiling() && process.isRunning,
                      "cnnc build did not reach the compiler: \(String(decoding: FileManager.default.contents(atPath: errors.path) ?? Data(), as: UTF8.self))")
-        try await Task.sleep(nanoseconds: 500_000_000)
+        usleep(300_000)
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM, "\(process.terminationReason == .exit ? "exited" : "signal") \(process.terminationStatus) after \(waited) polls")
