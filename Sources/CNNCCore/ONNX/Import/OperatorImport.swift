@@ -130,14 +130,20 @@ extension ONNXImporter {
         return (constant, values)
     }
 
+    /// `group`, `kernel_shape` (by default the weight's), `strides` and `dilations`: what Conv and
+    /// ConvTranspose read alike.
+    private func convolutionWindow(_ attributes: ONNXAttributes, weight w: ONNXConstant) throws(ImportFailure) -> (groups: Int, kernel: Pair, stride: Pair, dilation: Pair) {
+        (attributes.int("group") ?? 1,
+         try pair(attributes.ints("kernel_shape") ?? [w.dims[2], w.dims[3]], default: 1, "kernel_shape"),
+         try pair(attributes.ints("strides"), default: 1, "strides"),
+         try pair(attributes.ints("dilations"), default: 1, "dilations"))
+    }
+
     private mutating func importConvolution(_ node: Onnx_NodeProto, _ attributes: ONNXAttributes, _ output: String) throws(ImportFailure) {
         let x = try tensor(node.input[0], of: node)
         guard x.dims.count == 3 else { throw ImportFailure("needs a 4-D input") }
         let (w, weight) = try weights(node.input[1], rank: 4, "weight")
-        let groups = attributes.int("group") ?? 1
-        let kernel = try pair(attributes.ints("kernel_shape") ?? [w.dims[2], w.dims[3]], default: 1, "kernel_shape")
-        let stride = try pair(attributes.ints("strides"), default: 1, "strides")
-        let dilation = try pair(attributes.ints("dilations"), default: 1, "dilations")
+        let (groups, kernel, stride, dilation) = try convolutionWindow(attributes, weight: w)
         var padding = try windowPadding(attributes, input: x, kernel: kernel, stride: stride, dilation: dilation)
         var mode = PaddingMode.zeros
         if let pad = x.pendingPad {
@@ -163,10 +169,7 @@ extension ONNXImporter {
         let width = windowOutputSize(input: x.width, extent: dilation.width * (kernel.width - 1) + 1, stride: stride.width,
                                      padBefore: padding.left, padAfter: padding.right, ceilMode: false) ?? 0
         var layer = ImportedLayer(name: layerName(for: node, weight: w.source), keyword: "conv", inputs: [x.layer], dims: [outChannels, height, width])
-        layer["channels"] = .integer(outChannels)
-        layer["kernel"] = .pair(kernel.height, kernel.width)
-        if stride != Pair(square: 1) { layer["stride"] = .pair(stride.height, stride.width) }
-        if !padding.isZero { layer["padding"] = .padding(padding) }
+        layer.setWindow(channels: outChannels, kernel: kernel, stride: stride, padding: padding)
         switch mode {
         case .zeros: break
         case .constant(let value):
@@ -174,10 +177,7 @@ extension ONNXImporter {
             layer["padding_value"] = .number(value)
         case .reflect, .replicate, .circular: layer["padding_mode"] = .word(mode.keyword)
         }
-        if dilation != Pair(square: 1) { layer["dilation"] = .pair(dilation.height, dilation.width) }
-        if groups != 1 { layer["groups"] = .integer(groups) }
-        layer.tensors = [(.weight, w.dims, weight)]
-        if let bias { layer.tensors.append((.bias, [outChannels], bias)) } else { layer["bias"] = .bool(false) }
+        layer.setGroupsAndTensors(dilation: dilation, groups: groups, weight: (w.dims, weight), bias: bias, channels: outChannels)
         define(output, as: layer)
     }
 
@@ -185,10 +185,7 @@ extension ONNXImporter {
         let x = try unpaddedTensor(node.input[0], of: node)
         guard x.dims.count == 3 else { throw ImportFailure("needs a 4-D input") }
         let (w, weight) = try weights(node.input[1], rank: 4, "weight")
-        let groups = attributes.int("group") ?? 1
-        let kernel = try pair(attributes.ints("kernel_shape") ?? [w.dims[2], w.dims[3]], default: 1, "kernel_shape")
-        let stride = try pair(attributes.ints("strides"), default: 1, "strides")
-        let dilation = try pair(attributes.ints("dilations"), default: 1, "dilations")
+        let (groups, kernel, stride, dilation) = try convolutionWindow(attributes, weight: w)
         let extra = attributes.ints("output_padding") ?? [0, 0]
         guard extra.count == 2, extra.allSatisfy({ $0 >= 0 }) else { throw ImportFailure("has output_padding \(extra)") }
         var padding: Padding
@@ -214,15 +211,9 @@ extension ONNXImporter {
         if node.input.count > 2, !node.input[2].isEmpty { bias = try weights(node.input[2], rank: 1, "bias").1 }
         let outChannels = w.dims[1] * groups
         var layer = ImportedLayer(name: layerName(for: node, weight: w.source), keyword: "conv_transpose", inputs: [x.layer], dims: [])
-        layer["channels"] = .integer(outChannels)
-        layer["kernel"] = .pair(kernel.height, kernel.width)
-        if stride != Pair(square: 1) { layer["stride"] = .pair(stride.height, stride.width) }
-        if !padding.isZero { layer["padding"] = .padding(padding) }
+        layer.setWindow(channels: outChannels, kernel: kernel, stride: stride, padding: padding)
         if extra != [0, 0] { layer["output_padding"] = .pair(extra[0], extra[1]) }
-        if dilation != Pair(square: 1) { layer["dilation"] = .pair(dilation.height, dilation.width) }
-        if groups != 1 { layer["groups"] = .integer(groups) }
-        layer.tensors = [(.weight, w.dims, weight)]
-        if let bias { layer.tensors.append((.bias, [outChannels], bias)) } else { layer["bias"] = .bool(false) }
+        layer.setGroupsAndTensors(dilation: dilation, groups: groups, weight: (w.dims, weight), bias: bias, channels: outChannels)
         layer.dims = transposedDims(layer, input: x)
         define(output, as: layer)
     }
@@ -821,3 +812,22 @@ extension ONNXImporter {
 extension Array {
     subscript(safe index: Int) -> Element? { indices.contains(index) ? self[index] : nil }
 }
+
+extension ImportedLayer {
+    /// The options a conv and a conv_transpose write first, in the spec's usual order; defaults left out.
+    mutating func setWindow(channels: Int, kernel: Pair, stride: Pair, padding: Padding) {
+        self["channels"] = .integer(channels)
+        self["kernel"] = .pair(kernel.height, kernel.width)
+        if stride != Pair(square: 1) { self["stride"] = .pair(stride.height, stride.width) }
+        if !padding.isZero { self["padding"] = .padding(padding) }
+    }
+
+    /// The options they write last, and their tensors: `bias: false` when there is no bias.
+    mutating func setGroupsAndTensors(dilation: Pair, groups: Int, weight: (dims: [Int], values: [Float]), bias: [Float]?, channels: Int) {
+        if dilation != Pair(square: 1) { self["dilation"] = .pair(dilation.height, dilation.width) }
+        if groups != 1 { self["groups"] = .integer(groups) }
+        tensors = [(.weight, weight.dims, weight.values)]
+        if let bias { tensors.append((.bias, [channels], bias)) } else { self["bias"] = .bool(false) }
+    }
+}
+
