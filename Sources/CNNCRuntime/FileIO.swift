@@ -4,7 +4,7 @@ import Glibc
 import Darwin
 #endif
 
-/// Whole-file reads and atomic writes over plain POSIX calls.
+/// Whole-file reads over plain POSIX calls; writes go through `OutputFile`.
 public enum FileIO {
     /// Reads the whole file with as few `read` calls as possible (one for a regular file).
     /// Works for files whose size is not known in advance too (`/proc`, pipes).
@@ -58,60 +58,6 @@ public enum FileIO {
         if failure != 0 { throw RuntimeError(path: path, "cannot read: \(errorText(failure))") }
         if bytes.count > limit { throw tooLarge(nil) }
         return bytes
-    }
-
-    /// Writes `bytes` to `path` atomically: a temporary file in the same directory is written in
-    /// full, synced, then renamed over `path`. On failure the temporary file is removed and any
-    /// existing file at `path` is left untouched.
-    public static func writeAtomically(path: String, bytes: [UInt8]) throws(RuntimeError) {
-        let (directory, fileName) = splitPath(path)
-        if fileName.isEmpty || fileName == "." || fileName == ".." {
-            throw RuntimeError(path: path, "is not a file name")
-        }
-
-        // Our own unique name with O_EXCL rather than mkstemp, so the file gets the usual
-        // 0666 & ~umask permissions instead of mkstemp's 0600.
-        var temporaryPath = ""
-        var fd: Int32 = -1
-        let stem = boundedStem(fileName)
-        for attempt in 0..<100 {
-            temporaryPath = "\(directory)/.\(stem).tmp-\(getpid())-\(monotonicNanoseconds() % 1_000_000_000)-\(attempt)"
-            fd = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-            if fd >= 0 || errno != EEXIST { break }
-        }
-        if fd < 0 {
-            throw RuntimeError(path: path, "cannot create a temporary file in '\(directory)': \(errorText(errno))")
-        }
-
-        func fail(_ what: String, _ code: Int32) -> RuntimeError {
-            unlink(temporaryPath)
-            return RuntimeError(path: path, "\(what): \(errorText(code))")
-        }
-
-        let writeFailure = bytes.withUnsafeBytes { writeAll(fd, $0) }
-        if writeFailure != 0 {
-            close(fd)
-            throw fail("cannot write", writeFailure)
-        }
-        if fsync(fd) != 0 {
-            let code = errno
-            close(fd)
-            throw fail("cannot sync", code)
-        }
-        if close(fd) != 0 { throw fail("cannot write", errno) }
-        if rename(temporaryPath, path) != 0 { throw fail("cannot replace", errno) }
-
-        // Make the rename itself durable; failing here loses nothing already written.
-        let directoryFD = open(directory, O_RDONLY | O_CLOEXEC)
-        if directoryFD >= 0 {
-            _ = fsync(directoryFD)
-            close(directoryFD)
-        }
-    }
-
-    /// `writeAtomically` for text, as UTF-8.
-    public static func writeAtomically(path: String, text: String) throws(RuntimeError) {
-        try writeAtomically(path: path, bytes: Array(text.utf8))
     }
 }
 

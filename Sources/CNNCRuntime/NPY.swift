@@ -97,7 +97,7 @@ public enum NPY {
 
     /// Writes float32 values of the given shape, C order, atomically.
     public static func write(path: String, shape: [Int], values: [Float]) throws(RuntimeError) {
-        try FileIO.writeAtomically(path: path, bytes: encode(shape: shape, values: values, name: path))
+        try FileIO.writeOutput(path: path, bytes: encode(shape: shape, values: values, name: path))
     }
 
     /// The bytes of a float32 `.npy` file, version 1.0 (2.0 only for a header beyond 64 KiB).

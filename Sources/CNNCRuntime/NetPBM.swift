@@ -169,7 +169,7 @@ public enum NetPBM {
     /// Writes an 8-bit PGM (1 channel) or PPM (3 channels) atomically. Values are clamped to [0, 1],
     /// multiplied by 255 and rounded to nearest; NaN becomes 0.
     public static func write(path: String, shape: FeatureShape, values: [Float]) throws(RuntimeError) {
-        try FileIO.writeAtomically(path: path, bytes: encode(shape: shape, values: values, name: path))
+        try FileIO.writeOutput(path: path, bytes: encode(shape: shape, values: values, name: path))
     }
 
     public static func encode(shape: FeatureShape, values: [Float], name: String = "image") throws(RuntimeError) -> [UInt8] {

@@ -13,7 +13,7 @@ public enum RawFloat32 {
 
     /// Writes the values as little-endian float32, atomically.
     public static func write(path: String, values: [Float]) throws(RuntimeError) {
-        try FileIO.writeAtomically(path: path, bytes: encode(values))
+        try FileIO.writeOutput(path: path, bytes: encode(values))
     }
 
     public static func encode(_ values: [Float]) -> [UInt8] {

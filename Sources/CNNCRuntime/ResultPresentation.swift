@@ -155,7 +155,7 @@ public enum ResultPresentation {
         let shape = batch.shape
         switch format {
         case .json:
-            try FileIO.writeAtomically(path: path, text: json(batch, labels: labels, top: top))
+            try FileIO.writeOutput(path: path, text: json(batch, labels: labels, top: top))
         case .npy:
             let dimensions = shape.isVector ? [batch.count, shape.channels] : [batch.count] + shape.dimensions
             try NPY.write(path: path, shape: dimensions, values: batch.values)

@@ -53,7 +53,11 @@ public struct RunRequest: Hashable, Sendable {
         let destination = try ResultPresentation.destination(
             output: output, format: format, outputShape: network.outputShape)
 
-        let inputs = try InputFile.read(paths: inputs, shape: network.inputShape, preprocess: network.preprocess)
+        let inputs = try InputFile.read(paths: self.inputs, shape: network.inputShape, preprocess: network.preprocess)
+        if case .file(let path, let format) = destination {
+            let written = format == .pgm || format == .ppm ? ResultPresentation.imagePaths(path: path, count: inputs.count) : [path]
+            for path in written { try FileIO.refuseOutput(path, overwritingAnyOf: self.inputs) }
+        }
         let (outputSize, overflow) = inputs.count.multipliedReportingOverflow(by: network.outputShape.count)
         if overflow { throw RuntimeError("the batch of \(inputs.count) samples is too large") }
         var outputs = [Float](repeating: 0, count: outputSize)
@@ -69,7 +73,7 @@ public struct RunRequest: Hashable, Sendable {
             return ResultPresentation.json(batch, labels: network.labels, top: top)
         case .file(let path, let format):
             let written = try ResultPresentation.write(batch, path: path, format: format, labels: network.labels, top: top)
-            return written.map { "wrote \($0)\n" }.joined()
+            return written.filter { !OutputFile.isStandardStream($0) }.map { "wrote \($0)\n" }.joined()
         }
     }
 }

@@ -283,3 +283,54 @@ extension HardeningTests {
         #expect(liveProcesses(mentioning: cache).isEmpty, "\(liveProcesses(mentioning: cache))")
     }
 }
+
+extension HardeningTests {
+    /// Every writer renamed a temporary file over its target: `-o /dev/stdout` failed, a symlink was
+    /// replaced by a regular file, and an output naming the command's own input destroyed it.
+    @Test func outputsToStreamsLinksAndFullDevicesBehaveAsUsersExpect() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let manager = FileManager.default
+
+        // Standard output: the bytes themselves, and no "wrote …" line mixed into them.
+        let exported = try cnnc("export", "models/digits.yaml", "-o", "/dev/stdout")
+        #expect(exported.status == 0, "\(exported.stderr)")
+        #expect(exported.stdout.utf8.count > 10_000 && exported.stdout.contains("conv1.weight") && !exported.stdout.contains("wrote"))
+        let weights = try cnnc("init-weights", "models/lenet5.yaml", "-o", "-")
+        #expect(weights.status == 0, "\(weights.stderr)")
+        #expect(weights.stdout.utf8.count > 100_000 && weights.stdout.contains("\"c1.weight\""))
+        let result = try cnnc("run", "models/digits.yaml", "--input", "models/digits-7.pgm", "--output", "/dev/stdout", "--format", "json")
+        #expect(result.status == 0 && result.stdout.hasPrefix("{") && !result.stdout.contains("wrote"), "\(result.stderr)")
+
+        // A link stays a link; its target gets the new contents.
+        let target = directory.appendingPathComponent("real.safetensors")
+        let link = directory.appendingPathComponent("link.safetensors")
+        #expect(manager.createFile(atPath: target.path, contents: Data([1])))
+        try manager.createSymbolicLink(atPath: link.path, withDestinationPath: "real.safetensors")
+        #expect(try cnnc("init-weights", "models/lenet5.yaml", "-o", link.path).status == 0)
+        #expect(try manager.destinationOfSymbolicLink(atPath: link.path) == "real.safetensors")
+        #expect(try Data(contentsOf: target).count > 100_000)
+
+        // A full device: a one-line error, nothing left behind.
+        if manager.fileExists(atPath: "/dev/full") {
+            let full = try cnnc("init-weights", "models/lenet5.yaml", "-o", "/dev/full")
+            #expect(full.status == 2)
+            #expect(full.stderr == "cnnc: error: /dev/full: cannot write: No space left on device\n", "\(full.stderr)")
+        }
+
+        // A directory where a file is meant, and outputs that are the command's own inputs.
+        let asDirectory = try cnnc("export", "models/digits.yaml", "-o", directory.path)
+        #expect(asDirectory.status == 2 && asDirectory.stderr.contains("is a directory; name a file inside it"), "\(asDirectory.stderr)")
+        let spec = directory.appendingPathComponent("spec.yaml")
+        try manager.copyItem(at: repositoryRoot.appendingPathComponent("models/blur.yaml"), to: spec)
+        let original = try Data(contentsOf: spec)
+        for command in [["init-weights", spec.path, "-o", spec.path], ["build", spec.path, "-o", spec.path],
+                        ["generate", spec.path, "--weights", "random", "-o", spec.path]] {
+            let refused = try cnnc(arguments: command)
+            #expect(refused.status == 2, "\(command): \(refused.stderr)")
+            #expect(refused.stderr.contains("is also the input") || refused.stderr.contains("exists and is not a directory"), "\(command): \(refused.stderr)")
+        }
+        #expect(try Data(contentsOf: spec) == original)
+        #expect(try manager.contentsOfDirectory(atPath: directory.path).sorted() == ["link.safetensors", "real.safetensors", "spec.yaml"])
+    }
+}

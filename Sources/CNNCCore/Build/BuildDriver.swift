@@ -1,3 +1,4 @@
+import CNNCRuntime
 import Foundation
 
 /// `cnnc build`: generate into a cache directory, run `swift build -c release`, copy the binary out.
@@ -64,11 +65,14 @@ public struct BuildDriver {
         progress("compiled — \(elapsed())")
         let binary = directory + "/.build/release/" + package.command
         do {
-            let bytes = try FileSystem.read(binary, limit: 1 << 34)
-            try PackageWriter.writeAtomically(bytes, to: output)
-            chmod(output, 0o755)
-        } catch {
+            let bytes = try FileSystem.read(binary, limit: 1 << 30)
+            try FileIO.writeOutput(path: output, bytes: bytes, executable: true)
+        } catch let error as FileError {
             throw Failure(message: error.message)
+        } catch let error as RuntimeError {
+            throw Failure(message: error.message)
+        } catch {
+            throw Failure(message: "\(output): \(error)")
         }
         progress("wrote \(output) — \(elapsed())")
     }

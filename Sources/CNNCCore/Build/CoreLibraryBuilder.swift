@@ -84,7 +84,7 @@ public struct CoreLibraryBuilder {
             outputMap.append((directory + "/" + source, .object([("object", .string(object))])))
         }
         do {
-            try PackageWriter.writeAtomically(Array(JSONValue.object(outputMap).rendered().utf8), to: work + "/output-file-map.json")
+            try PackageWriter.writeFile(Array(JSONValue.object(outputMap).rendered().utf8), to: work + "/output-file-map.json")
         } catch {
             throw Failure(message: error.message)
         }
@@ -121,7 +121,7 @@ public struct CoreLibraryBuilder {
             throw Failure(message: "\(library): cannot write: \(String(cString: strerror(errno)))")
         }
         do {
-            try PackageWriter.writeAtomically(Array(stampText.utf8), to: stampPath)
+            try PackageWriter.writeFile(Array(stampText.utf8), to: stampPath)
         } catch {
             throw Failure(message: error.message)
         }

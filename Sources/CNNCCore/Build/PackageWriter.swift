@@ -44,7 +44,7 @@ public enum PackageWriter {
             } catch {
                 throw FileError("\(full): cannot create its directory: \(error.localizedDescription)")
             }
-            try writeAtomically(bytes, to: full)
+            try writeFile(bytes, to: full)
             report.written.append(path)
         }
         let current = Set(package.files.map(\.path))
@@ -53,7 +53,7 @@ public enum PackageWriter {
         for path in previous where !current.contains(path) && staysInside(directory, path, finalMustBeRegularFile: true) {
             if unlink(directory + "/" + path) == 0 { report.removed.append(path) }
         }
-        try writeAtomically(Array((package.files.map(\.path).sorted().joined(separator: "\n") + "\n").utf8), to: directory + "/" + manifestFile)
+        try writeFile(Array((package.files.map(\.path).sorted().joined(separator: "\n") + "\n").utf8), to: directory + "/" + manifestFile)
         return report
     }
 
@@ -79,18 +79,12 @@ public enum PackageWriter {
         return true
     }
 
-    /// Temporary file in the same directory, then rename: a reader never sees half a file.
-    public static func writeAtomically(_ bytes: [UInt8], to path: String) throws(FileError) {
-        let directory = (path as NSString).deletingLastPathComponent
-        let stem = FileIO.boundedStem((path as NSString).lastPathComponent)
-        let temporary = (directory.isEmpty ? "" : directory + "/") + ".\(stem).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        guard FileManager.default.createFile(atPath: temporary, contents: Data(bytes)) else {
-            throw FileError("\(path): cannot write: \(String(cString: strerror(errno)))")
-        }
-        if rename(temporary, path) != 0 {
-            let message = String(cString: strerror(errno))
-            unlink(temporary)
-            throw FileError("\(path): cannot write: \(message)")
+    /// Writes one file through the tool's output routine (atomic for regular files).
+    static func writeFile(_ bytes: [UInt8], to path: String) throws(FileError) {
+        do {
+            try FileIO.writeOutput(path: path, bytes: bytes)
+        } catch {
+            throw FileError(error.message)
         }
     }
 }

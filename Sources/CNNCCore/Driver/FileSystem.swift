@@ -1,3 +1,4 @@
+import CNNCRuntime
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -68,13 +69,10 @@ public enum FileSystem {
         access(path, F_OK) == 0
     }
 
-    /// Whether two paths name one file: the same device and inode when both exist (links and
-    /// `./a` vs `a` included), else the same normalised path.
+    /// Whether two paths name one file: the same regular file when both exist (links and `./a` vs
+    /// `a` included; devices and pipes are never "the same"), else the same normalised path.
     public static func isSameFile(_ a: String, _ b: String) -> Bool {
-        var first = stat(), second = stat()
-        if stat(a, &first) == 0, stat(b, &second) == 0 {
-            return first.st_dev == second.st_dev && first.st_ino == second.st_ino
-        }
+        if exists(a), exists(b) { return FileIO.isSameRegularFile(a, b) }
         return URL(fileURLWithPath: a).standardizedFileURL.path == URL(fileURLWithPath: b).standardizedFileURL.path
     }
 

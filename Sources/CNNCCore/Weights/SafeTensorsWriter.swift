@@ -15,21 +15,25 @@ import Darwin
 public enum SafeTensorsWriter {
     public typealias Tensor = (name: String, shape: [Int], values: [Float])
 
-    /// Writes the file atomically: into a temporary file in the same directory, flushed to disk
-    /// with fsync, then renamed over `path`, so a reader sees either the old file or the complete
-    /// new one, never a partial write. The temporary file is removed if anything fails.
+    /// Writes the file through the tool's output routine (`OutputFile`): a regular file is replaced
+    /// atomically, so a reader sees either the old file or the complete new one, never a partial write.
     public static func write(path: String, tensors: [Tensor], metadata: [String: String] = [:]) throws(WeightsFileError) {
         let header = try encodeHeader(tensors: tensors, metadata: metadata, path: path)
         let lengthPrefix = (0..<8).map { UInt8(truncatingIfNeeded: UInt64(header.count) >> (8 * $0)) }
-        try writeAtomically(path: path) { descriptor throws(WeightsFileError) in
-            try writeAll(descriptor, lengthPrefix + header, path: path)
+        do {
+            let output = try OutputFile(path: path)
+            try output.write(lengthPrefix + header)
             for tensor in tensors {
                 #if _endian(little)
-                try writeAll(descriptor, tensor.values, path: path)
+                try output.write(tensor.values)
                 #else
-                try writeAll(descriptor, tensor.values.map { $0.bitPattern.littleEndian }, path: path)
+                try output.write(tensor.values.map { $0.bitPattern.littleEndian })
                 #endif
             }
+            try output.commit()
+        } catch {
+            let detail = error.message.hasPrefix(path + ": ") ? String(error.message.dropFirst(path.count + 2)) : error.message
+            throw WeightsFileError(path: path, problem: .cannotWrite, detail: detail)
         }
     }
 
@@ -81,74 +85,4 @@ public enum SafeTensorsWriter {
         }
         return header
     }
-}
-
-// MARK: - Atomic file replacement
-
-/// Runs `writeContents` on a new temporary file next to `path`, then makes it `path`.
-private func writeAtomically(
-    path: String, _ writeContents: (Int32) throws(WeightsFileError) -> Void
-) throws(WeightsFileError) {
-    let directory: String
-    let fileName: String
-    if let slash = path.lastIndex(of: "/") {
-        directory = slash == path.startIndex ? "/" : String(path[..<slash])
-        fileName = String(path[path.index(after: slash)...])
-    } else {
-        directory = "."
-        fileName = path
-    }
-    guard !fileName.isEmpty else {
-        throw WeightsFileError(path: path, problem: .cannotWrite, detail: "cannot write: the path names a directory")
-    }
-
-    // O_EXCL with a random name: never reuse or follow an existing file. Mode 0666 lets the
-    // process umask decide the permissions, as for any newly created file.
-    var temporaryPath = ""
-    var descriptor: Int32 = -1
-    for _ in 0..<16 {
-        let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
-        temporaryPath = (directory == "/" ? "/" : directory + "/") + ".\(FileIO.boundedStem(fileName)).\(suffix).tmp"
-        descriptor = open(temporaryPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o666)
-        if descriptor >= 0 || errno != EEXIST { break }
-    }
-    guard descriptor >= 0 else { throw .system(path, .cannotWrite, "create a temporary file in '\(directory)'") }
-
-    var succeeded = false
-    defer {
-        if descriptor >= 0 { close(descriptor) }
-        if !succeeded { unlink(temporaryPath) }
-    }
-    try writeContents(descriptor)
-    guard fsync(descriptor) == 0 else { throw .system(path, .cannotWrite, "flush the temporary file to disk") }
-    let closeResult = close(descriptor)
-    descriptor = -1
-    guard closeResult == 0 else { throw .system(path, .cannotWrite, "close the temporary file") }
-    guard rename(temporaryPath, path) == 0 else { throw .system(path, .cannotWrite, "rename the temporary file into place") }
-    succeeded = true
-
-    // Make the rename itself durable. The new file is already in place, so a failure here is not
-    // reported: there is nothing the caller could do about it.
-    let directoryDescriptor = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-    if directoryDescriptor >= 0 {
-        _ = fsync(directoryDescriptor)
-        close(directoryDescriptor)
-    }
-}
-
-/// Writes all of an array's bytes, resuming after partial writes and interrupted calls.
-private func writeAll<Element: BitwiseCopyable>(_ descriptor: Int32, _ array: [Element], path: String) throws(WeightsFileError) {
-    let failedErrno: Int32? = array.withUnsafeBytes { bytes in
-        var written = 0
-        while written < bytes.count {
-            let count = write(descriptor, bytes.baseAddress! + written, bytes.count - written)
-            if count < 0 {
-                if errno == EINTR { continue }
-                return errno
-            }
-            written += count
-        }
-        return nil
-    }
-    if let failedErrno { throw .system(path, .cannotWrite, "write", errorNumber: failedErrno) }
 }

@@ -40,11 +40,13 @@ struct Export: ParsableCommand {
             throw ExitStatus.inputErrors
         }
         do {
-            try FileIO.writeAtomically(path: output, bytes: bytes)
+            try FileIO.writeOutput(path: output, bytes: bytes)
         } catch {
             Console.errorLine("\(error.message)")
             throw ExitStatus.usageOrIO
         }
-        Console.out("wrote \(output): opset \(ONNXExporter.opset), \(model.graph.node.count) nodes, \(model.graph.initializer.count) initializers\n")
+        if !OutputFile.isStandardStream(output) {
+            Console.out("wrote \(output): opset \(ONNXExporter.opset), \(model.graph.node.count) nodes, \(model.graph.initializer.count) initializers\n")
+        }
     }
 }

@@ -78,7 +78,7 @@ struct Import: ParsableCommand {
             throw ExitStatus.usageOrIO
         }
         do {
-            try FileIO.writeAtomically(path: output, text: text)
+            try FileIO.writeOutput(path: output, text: text)
         } catch {
             Console.errorLine("\(error.message)")
             throw ExitStatus.usageOrIO

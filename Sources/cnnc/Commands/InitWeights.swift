@@ -1,5 +1,6 @@
 import ArgumentParser
 import CNNCCore
+import CNNCRuntime
 
 struct InitWeights: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -49,6 +50,8 @@ struct InitWeights: ParsableCommand {
             throw ExitStatus.usageOrIO
         }
         let count = tensors.reduce(0) { $0 + $1.values.count }
-        Console.out("wrote \(output) (\(tensors.count) tensor\(tensors.count == 1 ? "" : "s"), \(count.grouped) values)\n")
+        if !OutputFile.isStandardStream(output) {
+            Console.out("wrote \(output) (\(tensors.count) tensor\(tensors.count == 1 ? "" : "s"), \(count.grouped) values)\n")
+        }
     }
 }
