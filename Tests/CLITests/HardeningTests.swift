@@ -334,3 +334,38 @@ extension HardeningTests {
         #expect(try manager.contentsOfDirectory(atPath: directory.path).sorted() == ["link.safetensors", "real.safetensors", "spec.yaml"])
     }
 }
+
+extension HardeningTests {
+    /// A 30 GB safetensors file aborted: the whole file was read before anything was checked. Now the
+    /// header is read, then only the tensors the spec uses.
+    @Test func aHugeWeightsFileCostsOnlyTheTensorsTheSpecUses() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let spec = directory.appendingPathComponent("tiny.yaml")
+        try "name: tiny\ninput: {channels: 1, height: 4, width: 4}\nlayers:\n  - conv: {name: c, channels: 2, kernel: 3}\n"
+            .write(to: spec, atomically: true, encoding: .utf8)
+        // c.weight and c.bias first, then a 20 GiB tensor the spec never reads, left sparse.
+        let huge = 20 << 30
+        var header = #"{"c.weight":{"dtype":"F32","shape":[2,1,3,3],"data_offsets":[0,72]},"c.bias":{"dtype":"F32","shape":[2],"data_offsets":[72,80]},"#
+            + #""optimizer.state":{"dtype":"F32","shape":[\#(huge / 4)],"data_offsets":[80,\#(80 + huge)]}}"#
+        while header.utf8.count % 8 != 0 { header += " " }
+        var bytes = (0..<8).map { UInt8(truncatingIfNeeded: header.utf8.count >> (8 * $0)) } + Array(header.utf8)
+        for value in [Float](repeating: 0.5, count: 18) + [1, -1] {
+            bytes += withUnsafeBytes(of: value.bitPattern.littleEndian, Array.init)
+        }
+        let weights = directory.appendingPathComponent("big.safetensors")
+        #expect(FileManager.default.createFile(atPath: weights.path, contents: Data(bytes)))
+        let handle = try FileHandle(forWritingTo: weights)
+        try handle.truncate(atOffset: UInt64(bytes.count + huge))
+        try handle.close()
+        let input = directory.appendingPathComponent("x.f32")
+        try Data([Float](repeating: 1, count: 16).flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }).write(to: input)
+
+        let result = try runMeasuringResources(cnncBinary, ["run", spec.path, "--weights", weights.path, "--input", input.path, "--format", "json"],
+                                              outputIn: directory)
+        #expect(result.status == 0, "\(result.stderr)")
+        // Measured: 24 MB and 0.02 s (debug build); reading the whole file would need 20 GiB.
+        #expect(result.peakMegabytes < 300, "\(result.peakMegabytes) MB")
+        #expect(result.cpuSeconds < 2, "\(result.cpuSeconds) s")
+    }
+}

@@ -47,13 +47,14 @@ public struct GenerationOptions: Sendable {
     /// The spec's bytes and the weights file's, for the provenance `--info` prints.
     public var specBytes: [UInt8]
     public var weightsPath: String?
-    public var weightsBytes: [UInt8]?
+    /// SHA-256 of the weights file, for the inferencer's provenance.
+    public var weightsSHA256: String?
 
-    public init(cpu: CPUTarget = .standard, specBytes: [UInt8], weightsPath: String? = nil, weightsBytes: [UInt8]? = nil) {
+    public init(cpu: CPUTarget = .standard, specBytes: [UInt8], weightsPath: String? = nil, weightsSHA256: String? = nil) {
         self.cpu = cpu
         self.specBytes = specBytes
         self.weightsPath = weightsPath
-        self.weightsBytes = weightsBytes
+        self.weightsSHA256 = weightsSHA256
     }
 }
 
@@ -257,8 +258,8 @@ public enum PackageGenerator {
             ("spec", network.spec.path),
             ("spec sha256", SHA256.hex(options.specBytes)),
         ]
-        if let path = options.weightsPath, let bytes = options.weightsBytes {
-            provenance += [("weights", path), ("weights sha256", SHA256.hex(bytes))]
+        if let path = options.weightsPath, let hash = options.weightsSHA256 {
+            provenance += [("weights", path), ("weights sha256", hash)]
         } else {
             provenance.append(("weights", "inline in the spec"))
         }

@@ -20,10 +20,11 @@ public struct SafeTensorsTensor: Equatable, Sendable {
 /// A validated safetensors file (https://github.com/huggingface/safetensors): an 8-byte
 /// little-endian header length N, N bytes of JSON header, then the tensors' little-endian data.
 ///
-/// The file is read once into one buffer and never written. A read-only mmap would avoid that copy,
-/// but a mapped file that another process truncates kills the reader with SIGBUS; weight files for
-/// the networks cnnc compiles are small, so safety wins. `floats(_:)` converts straight from that
-/// buffer into the result array.
+/// Only the header is read when the file is opened; a tensor's bytes are read (with `pread`) when it
+/// is asked for, so a large state dict costs only the tensors a spec uses, and no size is ever
+/// trusted before it is checked against the file's. A read-only mmap would avoid one copy, but a
+/// mapped file that another process truncates kills the reader with SIGBUS; a short `pread` is an
+/// error instead.
 ///
 /// Validation differs from the reference reader in two ways: a tensor name (or any key) given
 /// twice is an error rather than "last one wins"; and bytes that no tensor covers, which the
@@ -49,8 +50,21 @@ public struct SafeTensorsFile: Sendable {
     /// covers: not an error, but a sign of a careless writer; see `warnings`.
     public let uncoveredDataRanges: [Range<Int>]
 
-    private let bytes: [UInt8]
+    private let contents: Contents
     private let indexByName: [String: Int]
+
+    /// Where the tensors' bytes are: in memory (`parse(bytes:path:)`) or in the open file.
+    private enum Contents: Sendable {
+        case memory([UInt8])
+        case file(OpenFile)
+    }
+
+    /// An open descriptor, closed when the last copy of the file value goes.
+    private final class OpenFile: Sendable {
+        let descriptor: Int32
+        init(_ descriptor: Int32) { self.descriptor = descriptor }
+        deinit { close(descriptor) }
+    }
 
     /// Offset of the data section from the start of the file.
     public var dataSectionOffset: Int { 8 + headerByteCount }
@@ -70,14 +84,68 @@ public struct SafeTensorsFile: Sendable {
         indexByName[name].map { tensors[$0] }
     }
 
-    /// Reads and validates the file at `path`.
+    /// Opens the file at `path` and validates its header; tensors are read when asked for.
     public static func read(path: String) throws(WeightsFileError) -> SafeTensorsFile {
-        try parse(bytes: readWholeFile(path), path: path)
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw .system(path, .cannotRead, "open") }
+        let file = OpenFile(descriptor)
+        var status = stat()
+        guard fstat(descriptor, &status) == 0 else { throw .system(path, .cannotRead, "read") }
+        let fileType = status.st_mode & S_IFMT
+        guard fileType == S_IFREG else {
+            throw WeightsFileError(path: path, problem: .cannotRead, detail: fileType == S_IFDIR ? "is a directory, not a file" : "is not a regular file")
+        }
+        let size = Int(status.st_size)
+        // Enough to recognise other formats and to read the header length; then the header itself.
+        var prefix = try readRange(descriptor, 0..<min(size, 16), path: path)
+        if prefix.count >= 8 {
+            var declaredLength: UInt64 = 0
+            for index in (0..<8).reversed() { declaredLength = declaredLength << 8 | UInt64(prefix[index]) }
+            if declaredLength <= UInt64(size - 8), declaredLength <= UInt64(maximumHeaderBytes) {
+                prefix = try readRange(descriptor, 0..<(8 + Int(declaredLength)), path: path)
+            }
+        }
+        return try SafeTensorsFile(prefix: prefix, fileSize: size, contents: .file(file), path: path)
     }
 
     /// Validates the bytes of a safetensors file; `path` names it in messages.
     public static func parse(bytes: [UInt8], path: String) throws(WeightsFileError) -> SafeTensorsFile {
-        try SafeTensorsFile(bytes: bytes, path: path)
+        try SafeTensorsFile(prefix: bytes, fileSize: bytes.count, contents: .memory(bytes), path: path)
+    }
+
+    /// Calls `body` with the bytes of `range` of the file.
+    private func withBytes<Result>(_ range: Range<Int>, _ body: (UnsafeRawBufferPointer) -> Result) throws(WeightsFileError) -> Result {
+        switch contents {
+        case .memory(let bytes):
+            return bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[range])) }
+        case .file(let file):
+            return try Self.readRange(file.descriptor, range, path: path).withUnsafeBytes(body)
+        }
+    }
+
+    /// Exactly the bytes of `range`, or an error if the file ends early (it may have shrunk since it
+    /// was opened).
+    private static func readRange(_ descriptor: Int32, _ range: Range<Int>, path: String) throws(WeightsFileError) -> [UInt8] {
+        var readError: Int32 = 0
+        let bytes = [UInt8](unsafeUninitializedCapacity: range.count) { buffer, initializedCount in
+            var filled = 0
+            while filled < range.count {
+                let count = pread(descriptor, buffer.baseAddress! + filled, range.count - filled, off_t(range.lowerBound + filled))
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    readError = errno
+                    break
+                }
+                if count == 0 { break }
+                filled += count
+            }
+            initializedCount = filled
+        }
+        guard readError == 0 else { throw .system(path, .cannotRead, "read", errorNumber: readError) }
+        guard bytes.count == range.count else {
+            throw WeightsFileError(path: path, problem: .cannotRead, detail: "the file ended at byte \((range.lowerBound + bytes.count).grouped) while reading bytes \(range.lowerBound.grouped)–\(range.upperBound.grouped); was it changed while cnnc read it?")
+        }
+        return bytes
     }
 
     /// The tensor's elements as float32, in row-major order.
@@ -93,34 +161,33 @@ public struct SafeTensorsFile: Sendable {
                     + "float32 (supported: F32, F16, BF16, F64)")
         }
         let count = tensor.elementCount
-        let start = tensor.fileRange.lowerBound
-        return bytes.withUnsafeBytes { file in
+        return try withBytes(tensor.fileRange) { file in
             [Float](unsafeUninitializedCapacity: count) { output, initializedCount in
                 switch tensor.dtype {
                 case .float32:
                     #if _endian(little)
                     if count > 0 {
-                        UnsafeMutableRawPointer(output.baseAddress!).copyMemory(from: file.baseAddress! + start, byteCount: count * 4)
+                        UnsafeMutableRawPointer(output.baseAddress!).copyMemory(from: file.baseAddress!, byteCount: count * 4)
                     }
                     #else
                     for index in 0..<count {
-                        let bits = file.loadUnaligned(fromByteOffset: start + index * 4, as: UInt32.self)
+                        let bits = file.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self)
                         output[index] = Float(bitPattern: UInt32(littleEndian: bits))
                     }
                     #endif
                 case .float16:
                     for index in 0..<count {
-                        let bits = UInt16(littleEndian: file.loadUnaligned(fromByteOffset: start + index * 2, as: UInt16.self))
+                        let bits = UInt16(littleEndian: file.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self))
                         output[index] = HalfFloat.float(fromFloat16Bits: bits)
                     }
                 case .bfloat16:
                     for index in 0..<count {
-                        let bits = UInt16(littleEndian: file.loadUnaligned(fromByteOffset: start + index * 2, as: UInt16.self))
+                        let bits = UInt16(littleEndian: file.loadUnaligned(fromByteOffset: index * 2, as: UInt16.self))
                         output[index] = HalfFloat.float(fromBFloat16Bits: bits)
                     }
                 case .float64:
                     for index in 0..<count {
-                        let bits = UInt64(littleEndian: file.loadUnaligned(fromByteOffset: start + index * 8, as: UInt64.self))
+                        let bits = UInt64(littleEndian: file.loadUnaligned(fromByteOffset: index * 8, as: UInt64.self))
                         // IEEE round-to-nearest-even: the same float32 on every machine.
                         output[index] = Float(Double(bitPattern: bits))
                     }
@@ -133,8 +200,8 @@ public struct SafeTensorsFile: Sendable {
     }
 
     /// The tensor's stored bytes, little-endian, whatever its dtype.
-    public func rawBytes(_ name: String) throws(WeightsFileError) -> ArraySlice<UInt8> {
-        bytes[try requireTensor(name).fileRange]
+    public func rawBytes(_ name: String) throws(WeightsFileError) -> [UInt8] {
+        try withBytes(try requireTensor(name).fileRange) { Array($0) }
     }
 
     private func requireTensor(_ name: String) throws(WeightsFileError) -> SafeTensorsTensor {
@@ -150,27 +217,29 @@ public struct SafeTensorsFile: Sendable {
 // MARK: - Validation
 
 extension SafeTensorsFile {
-    private init(bytes: [UInt8], path: String) throws(WeightsFileError) {
+    /// Validates the header in `bytes` (the file's first bytes: at least the header when the file has
+    /// one) against the file's size.
+    private init(prefix bytes: [UInt8], fileSize: Int, contents: Contents, path: String) throws(WeightsFileError) {
         func fail(_ problem: WeightsFileError.Problem, _ detail: String) -> WeightsFileError {
             WeightsFileError(path: path, problem: problem, detail: detail)
         }
         if let kind = CheckpointKind(bytes), kind != .safetensors {
             throw fail(.otherFormat, kind.description)
         }
-        guard bytes.count >= 8 else {
-            throw fail(.fileTooShort, "file is \(bytes.count) byte\(bytes.count == 1 ? "" : "s"), too short for the 8-byte header length")
+        guard fileSize >= 8 else {
+            throw fail(.fileTooShort, "file is \(fileSize) byte\(fileSize == 1 ? "" : "s"), too short for the 8-byte header length")
         }
         var declaredLength: UInt64 = 0
         for index in (0..<8).reversed() { declaredLength = declaredLength << 8 | UInt64(bytes[index]) }
         // Compared as UInt64 so that no length, however large, can overflow or trap.
-        guard declaredLength <= UInt64(bytes.count - 8) else {
-            throw fail(.headerLengthPastEnd, "header length \(declaredLength) runs past the end of the \((bytes.count).grouped)-byte file")
+        guard declaredLength <= UInt64(fileSize - 8) else {
+            throw fail(.headerLengthPastEnd, "header length \(declaredLength) runs past the end of the \((fileSize).grouped)-byte file")
         }
         guard declaredLength <= UInt64(Self.maximumHeaderBytes) else {
             throw fail(.headerTooLarge, "header length \((declaredLength).grouped) bytes is over the limit of \((Self.maximumHeaderBytes).grouped)")
         }
         let headerLength = Int(declaredLength)
-        let dataSize = bytes.count - 8 - headerLength
+        let dataSize = fileSize - 8 - headerLength
 
         let header = try bytes.withUnsafeBufferPointer { file throws(WeightsFileError) -> HeaderJSON.Value in
             let headerBytes = UnsafeBufferPointer(rebasing: file[8..<(8 + headerLength)])
@@ -239,7 +308,7 @@ extension SafeTensorsFile {
         self.tensors = ordered
         self.metadata = metadata
         self.uncoveredDataRanges = uncovered
-        self.bytes = bytes
+        self.contents = contents
         self.indexByName = Dictionary(uniqueKeysWithValues: ordered.enumerated().map { ($0.element.name, $0.offset) })
     }
 
@@ -369,37 +438,4 @@ private func describe(_ value: HeaderJSON.Value) -> String {
     default:
         value.kindDescription
     }
-}
-
-// MARK: - Reading the file
-
-/// Reads a regular file into one array, sized from `fstat` so the bytes are copied only once.
-private func readWholeFile(_ path: String) throws(WeightsFileError) -> [UInt8] {
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else { throw .system(path, .cannotRead, "open") }
-    defer { close(descriptor) }
-    var status = stat()
-    guard fstat(descriptor, &status) == 0 else { throw .system(path, .cannotRead, "read") }
-    let fileType = status.st_mode & S_IFMT
-    guard fileType == S_IFREG else {
-        throw WeightsFileError(path: path, problem: .cannotRead, detail: fileType == S_IFDIR ? "is a directory, not a file" : "is not a regular file")
-    }
-    let size = Int(status.st_size)
-    var readError: Int32 = 0
-    let bytes = [UInt8](unsafeUninitializedCapacity: size) { buffer, initializedCount in
-        var filled = 0
-        while filled < size {
-            let count = read(descriptor, buffer.baseAddress! + filled, size - filled)
-            if count < 0 {
-                if errno == EINTR { continue }
-                readError = errno
-                break
-            }
-            if count == 0 { break }  // the file shrank since fstat: validate what is there
-            filled += count
-        }
-        initializedCount = filled
-    }
-    guard readError == 0 else { throw .system(path, .cannotRead, "read", errorNumber: readError) }
-    return bytes
 }

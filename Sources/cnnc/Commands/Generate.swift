@@ -35,9 +35,9 @@ struct GenerationArguments: ParsableArguments {
         let loaded = try loadSpec(spec)
         let outcome = try loaded.loadWeights(override: weights, requireAll: true)
         guard let bound = outcome.binding.weights else { throw ExitStatus.inputErrors }
-        let weightsBytes = outcome.filePath.flatMap { try? FileSystem.read($0, limit: 1 << 34) }
+        let weightsSHA256 = outcome.filePath.flatMap { try? SHA256.hex(fileAt: $0) }
         let options = GenerationOptions(cpu: try cpuTarget(), specBytes: loaded.pipeline.file.bytes, weightsPath: outcome.filePath,
-                                        weightsBytes: weightsBytes)
+                                        weightsSHA256: weightsSHA256)
         return (loaded, PackageGenerator.generate(loaded.network, weights: bound, options: options))
     }
 }

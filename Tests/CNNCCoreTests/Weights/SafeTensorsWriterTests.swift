@@ -139,13 +139,13 @@ import Testing
 
     @Test func failuresLeaveNoTemporaryFile() throws {
         try withScratchDirectory { directory throws in
-            // The target is a directory: the rename fails after the data was written.
+            // The target is a directory: refused before anything is written.
             #expect(mkdir(directory.file("taken"), 0o755) == 0)
             let error = #expect(throws: WeightsFileError.self) {
                 try SafeTensorsWriter.write(path: directory.file("taken"), tensors: [("w", [1], [1])], metadata: [:])
             }
             #expect(error?.problem == .cannotWrite)
-            #expect(error?.message == "\(directory.file("taken")): cannot rename the temporary file into place: Is a directory")
+            #expect(error?.message == "\(directory.file("taken")): is a directory; name a file inside it")
             #expect(try directory.contents() == ["taken"])
 
             let missing = directory.file("no/such/dir/model.safetensors")
