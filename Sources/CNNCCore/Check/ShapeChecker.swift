@@ -206,19 +206,19 @@ public struct ShapeChecker {
 
     /// Two layers must not bind the same tensors, and `tensor:` must name something.
     private mutating func checkTensorNames(_ layers: [CheckedLayer]) {
-        var owner: [String: CheckedLayer] = [:]
-        for layer in layers {
+        var owner: [String: Int] = [:]  // positions in `layers`: a layer is too big to copy per entry
+        for (position, layer) in layers.enumerated() {
             let hasTensors = !layer.operation.rules.parameters(of: layer).isEmpty
             if let tensor = layer.spec.tensor, !hasTensors {
                 diagnostics.error("'tensor' names the tensors of '\(layer.name)', but a \(layer.operation.keyword) layer has none", at: tensor.location)
             }
             guard hasTensors else { continue }
-            if let earlier = owner[layer.tensorPrefix] {
+            if let earlier = owner[layer.tensorPrefix].map({ layers[$0] }) {
                 diagnostics.error("'\(layer.name)' would read the tensors '\(layer.tensorPrefix).…' of '\(earlier.name)'; give one of them another 'tensor:'",
                                   at: layer.spec.tensor?.location ?? layer.spec.location,
                                   notes: [.init("'\(earlier.name)' reads them here", at: earlier.spec.location)])
             } else {
-                owner[layer.tensorPrefix] = layer
+                owner[layer.tensorPrefix] = position
             }
         }
     }

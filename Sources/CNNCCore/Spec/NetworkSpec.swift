@@ -135,7 +135,9 @@ extension Int {
 
 /// Every layer kind of the spec language; an exhaustive `switch` over it finds every place a new
 /// kind must be handled. Each kind's options and their decoding live in `Spec/Layers/`.
-public enum LayerKind: Sendable {
+/// Indirect: the options of a conv are hundreds of bytes, and a layer (copied into its checked
+/// layer) would otherwise carry that much inline whatever its kind (hardening: 10⁵-layer specs).
+public indirect enum LayerKind: Sendable {
     case conv(ConvSpec)
     case convTranspose(ConvTransposeSpec)
     case maxPool(PoolSpec)

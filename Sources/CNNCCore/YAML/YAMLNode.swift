@@ -103,12 +103,23 @@ public enum YAMLScalarValue: Equatable, Sendable {
             self = .string(text)
             return
         }
-        if ["", "~", "null", "Null", "NULL"].contains(text) {
+        switch text {
+        case "", "~", "null", "Null", "NULL":
             self = .null
-        } else if ["true", "True", "TRUE"].contains(text) {
+            return
+        case "true", "True", "TRUE":
             self = .bool(true)
-        } else if ["false", "False", "FALSE"].contains(text) {
+            return
+        case "false", "False", "FALSE":
             self = .bool(false)
+            return
+        default:
+            break
+        }
+        // Most scalars are keys and names: a letter first can be no number (and keeps 10⁵-layer
+        // specs fast).
+        if let first = text.utf8.first, (first | 0x20) >= UInt8(ascii: "a"), (first | 0x20) <= UInt8(ascii: "z") {
+            self = .string(text)
         } else if let integer = Self.parseInteger(text) {
             // `!!float 4` is the float 4.0, not the integer.
             if scalar.tag == "tag:yaml.org,2002:float", let value = Double(text) {
@@ -126,29 +137,39 @@ public enum YAMLScalarValue: Equatable, Sendable {
     /// Matches `[-+]?[0-9]+`, `0o[0-7]+` and `0x[0-9a-fA-F]+` as `.integer`, whose value is nil when it
     /// overflows Int; nil when the text is no integer.
     static func parseInteger(_ text: String) -> YAMLScalarValue? {
-        var digits = Substring(text)
+        var digits = Substring(text).utf8
         var negative = false
         var radix = 10
-        if digits.hasPrefix("0x") {
+        if digits.starts(with: "0x".utf8) {
             radix = 16
             digits = digits.dropFirst(2)
-        } else if digits.hasPrefix("0o") {
+        } else if digits.starts(with: "0o".utf8) {
             radix = 8
             digits = digits.dropFirst(2)
-        } else if let sign = digits.first, sign == "-" || sign == "+" {
-            negative = sign == "-"
+        } else if let sign = digits.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") {
+            negative = sign == UInt8(ascii: "-")
             digits = digits.dropFirst()
         }
-        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.hexDigitValue.map { $0 < radix } == true }) else {
-            return nil
+        func digitValue(_ byte: UInt8) -> Int? {
+            let value: Int
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): value = Int(byte - UInt8(ascii: "0"))
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): value = Int(byte - UInt8(ascii: "a")) + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): value = Int(byte - UInt8(ascii: "A")) + 10
+            default: return nil
+            }
+            return value < radix ? value : nil
         }
+        guard !digits.isEmpty, digits.allSatisfy({ digitValue($0) != nil }) else { return nil }
         var value = 0
+        var overflow = false
         for digit in digits {
             let (shifted, overflow1) = value.multipliedReportingOverflow(by: radix)
-            let (sum, overflow2) = shifted.addingReportingOverflow(digit.hexDigitValue!)
-            if overflow1 || overflow2 { return .integer(nil) }
+            let (sum, overflow2) = shifted.addingReportingOverflow(digitValue(digit)!)
+            overflow = overflow || overflow1 || overflow2
             value = sum
         }
+        if overflow { return .integer(nil) }
         return .integer(negative ? -value : value)
     }
 
