@@ -52,12 +52,14 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
-        .testTarget(name: "CNNCRuntimeTests", dependencies: ["CNNCRuntime"]),
-        .testTarget(name: "CNNCKernelsTests", dependencies: ["CNNCKernels", "CNNCCore"]),
-        .testTarget(name: "CNNCCoreTests", dependencies: ["CNNCCore"]),
+        // docs/testing.md's tolerance table, shared by every test that compares numbers.
+        .target(name: "TestTolerance", path: "Tests/TestTolerance"),
+        .testTarget(name: "CNNCRuntimeTests", dependencies: ["CNNCRuntime", "TestTolerance"]),
+        .testTarget(name: "CNNCKernelsTests", dependencies: ["CNNCKernels", "CNNCCore", "TestTolerance"]),
+        .testTarget(name: "CNNCCoreTests", dependencies: ["CNNCCore", "TestTolerance"]),
         .testTarget(
             name: "CLITests",
-            dependencies: ["cnnc", "CNNCRuntime"]
+            dependencies: ["cnnc", "CNNCRuntime", "TestTolerance"]
         ),
     ],
     swiftLanguageModes: [.v6]

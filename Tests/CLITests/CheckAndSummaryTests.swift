@@ -8,6 +8,13 @@ import Testing
     static let invalidSpecs = ((try? FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("Tests/Fixtures/invalid").path)) ?? [])
         .filter { $0.hasSuffix(".yaml") }.sorted().map { "Tests/Fixtures/invalid/" + $0 }
 
+    /// The folders behind the parameterised tests here and in GeneratedInferencerTests: an empty or
+    /// missing folder must fail, not pass with no arguments.
+    @Test func theModelsAndTheInvalidSpecsAreHere() {
+        #expect(Self.models.count >= 12, "\(Self.models)")
+        #expect(Self.invalidSpecs.count >= 140, "\(Self.invalidSpecs.count) invalid specs")
+    }
+
     @Test func everyBundledModelChecksSilentlyExceptOk() throws {
         let result = try cnnc(arguments: ["check"] + Self.models)
         #expect(result.status == 0, "\(result.stderr)")

@@ -2,6 +2,7 @@
 import CNNCKernels
 import Foundation
 import Testing
+import TestTolerance
 
 /// Runs an execution plan in this process with the very kernels generated code calls, so the plan's
 /// fusion, folding, buffer choice and every kernel are checked against the reference interpreter on
@@ -90,18 +91,10 @@ struct PlanExecutor {
     }
 }
 
-/// Agreement within the same-order row of docs/testing.md's tolerance table: |a − e| ≤ 1e-6 + 1e-5·|e|
-/// (NaN or infinity anywhere fails).
+/// Agreement within the same-order row of docs/testing.md's tolerance table.
 func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
-    #expect(actual.count == expected.count, sourceLocation: sourceLocation)
-    var worst: (index: Int, excess: Float) = (-1, 0)
-    for (index, (a, e)) in zip(actual, expected).enumerated() {
-        let allowed = 1e-6 + 1e-5 * abs(e)
-        let excess = abs(a - e) / allowed
-        if !(excess <= 1) && (worst.index < 0 || excess > worst.excess || excess.isNaN) { worst = (index, excess) }
-    }
-    if worst.index >= 0 {
-        Issue.record("\(context): value \(worst.index) is \(actual[worst.index]), expected \(expected[worst.index])", sourceLocation: sourceLocation)
+    if let problem = Tolerance.sameOrder.disagreement(actual, expected) {
+        Issue.record("\(context): \(problem)", sourceLocation: sourceLocation)
     }
 }
 

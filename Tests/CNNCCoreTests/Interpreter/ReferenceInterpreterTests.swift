@@ -1,5 +1,6 @@
 @testable import CNNCCore
 import Testing
+import TestTolerance
 import Foundation
 
 /// Hand-computed cases: every expected number below was worked out on paper from docs/spec.md.
@@ -15,10 +16,10 @@ import Foundation
         return ReferenceInterpreter(network: network, weights: NetworkWeights(values: weights)).run(values)
     }
 
-    func expectClose(_ actual: [Float], _ expected: [Float], tolerance: Float = 1e-6, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
-        #expect(actual.count == expected.count, sourceLocation: sourceLocation)
-        for (index, (a, e)) in zip(actual, expected).enumerated() where abs(a - e) > tolerance * max(1, abs(e)) {
-            Issue.record("value \(index): \(a) != \(e)", sourceLocation: sourceLocation)
+    /// Within the same-order row of docs/testing.md's tolerance table.
+    func expectClose(_ actual: [Float], _ expected: [Float], sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+        if let problem = Tolerance.sameOrder.disagreement(actual, expected) {
+            Issue.record("\(problem)", sourceLocation: sourceLocation)
         }
     }
 
@@ -239,7 +240,7 @@ import Foundation
         expectClose(out, [0, 1, 3, 4])
         // Scale 3 on [0, 6]: sources −⅓ → 0, 0, ⅓, ⅔, 1, 1⅓ → 1: 0, 0, 2, 4, 6, 6.
         let three = try run(input: "{channels: 1, height: 1, width: 2}", ["upsample: {scale: [1, 3], mode: bilinear}"], weights: [:], [0, 6])
-        expectClose(three, [0, 0, 2, 4, 6, 6], tolerance: 1e-6)
+        expectClose(three, [0, 0, 2, 4, 6, 6])
     }
 
     @Test func transposedConvolutionScattersEachInputPixel() throws {
