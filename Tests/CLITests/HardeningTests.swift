@@ -391,3 +391,23 @@ extension HardeningTests {
         #expect(result.peakMegabytes < 300, "\(result.peakMegabytes) MB")
     }
 }
+
+extension HardeningTests {
+    /// Generated code grows with the network and its compile time with it (3,000 layers took 228 s):
+    /// `generate` and `build` refuse more than 5,000 layers at once, before writing or compiling.
+    @Test func codeIsGeneratedForAtMost5000Layers() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var text = "name: long\ninput: {channels: 1, height: 2, width: 2}\nlayers:\n"
+        for _ in 0..<5_001 { text += "  - relu\n" }
+        let spec = directory.appendingPathComponent("long.yaml")
+        try text.write(to: spec, atomically: true, encoding: .utf8)
+        #expect(try cnnc("check", spec.path).status == 0)
+        for command in ["generate", "build"] {
+            let result = try cnnc(command, spec.path, "-o", directory.appendingPathComponent("out").path)
+            #expect(result.status == 1, "\(command): \(result.stderr)")
+            #expect(result.stderr == "cnnc: error: \(spec.path): the network has 5,001 layers; cnnc generates code for at most 5,000 (about 0.8 KB of Swift and 75 ms of compiling each); 'check', 'summary' and 'run' take any size\n", "\(result.stderr)")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["long.yaml"])
+    }
+}

@@ -33,6 +33,10 @@ struct GenerationArguments: ParsableArguments {
     /// The checked network, its weights and the generated package; prints diagnostics and exits on errors.
     func generatePackage() throws -> (LoadedSpec, GeneratedPackage) {
         let loaded = try loadSpec(spec)
+        if let problem = CodeGenerationLimits.problem(with: loaded.network) {
+            Console.errorLine(problem)
+            throw ExitStatus.inputErrors
+        }
         let outcome = try loaded.loadWeights(override: weights, requireAll: true)
         guard let bound = outcome.binding.weights else { throw ExitStatus.inputErrors }
         let weightsSHA256 = outcome.filePath.flatMap { try? SHA256.hex(fileAt: $0) }
