@@ -411,3 +411,30 @@ extension HardeningTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path) == ["long.yaml"])
     }
 }
+
+extension HardeningTests {
+    /// Overlong paths (a 300-byte component, a 6,000-byte path) are one-line errors, never a crash or
+    /// a truncated name that points elsewhere.
+    @Test func overlongPathsAreOneLineErrors() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let longName = String(repeating: "a", count: 300)
+        let longPath = Array(repeating: String(repeating: "b", count: 200), count: 30).joined(separator: "/")
+        let commands: [[String]] = [
+            ["check", longName + ".yaml"], ["check", longPath + ".yaml"], ["summary", longPath + ".yaml"],
+            ["init-weights", "models/lenet5.yaml", "-o", directory.path + "/" + longName + ".safetensors"],
+            ["init-weights", "models/lenet5.yaml", "-o", directory.path + "/" + longPath + ".safetensors"],
+            ["export", "models/digits.yaml", "-o", directory.path + "/" + longName + ".onnx"],
+            ["run", "models/digits.yaml", "--input", longName + ".pgm"],
+            ["run", "models/digits.yaml", "--input", "models/digits-7.pgm", "--output", directory.path + "/" + longName + ".json"],
+            ["generate", "models/digits.yaml", "-o", directory.path + "/" + longPath],
+        ]
+        for command in commands {
+            let result = try cnnc(arguments: command)
+            #expect(result.status == 2 || result.status == 1, "\(command[0]): \(result.status)")
+            let lines = result.stderr.split(separator: "\n")
+            #expect(lines.count == 1 && lines[0].hasPrefix("cnnc: error: ") && lines[0].contains("name too long"), "\(command[0]): \(result.stderr.prefix(300))")
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).isEmpty)
+    }
+}

@@ -17,6 +17,10 @@ public enum PackageWriter {
     public static func write(_ package: GeneratedPackage, to directory: String, force: Bool) throws(FileError) -> Report {
         // "" + "/Package.swift" would be the root directory.
         guard !directory.allSatisfy(\.isWhitespace) else { throw FileError("the output directory is empty") }
+        // A path the system refuses (too long, a file as a parent, no permission) is reported as such,
+        // not as something in the way below.
+        var info = stat()
+        if lstat(directory, &info) != 0 && errno != ENOENT { throw .system(directory, "write") }
         let manager = FileManager.default
         var isDirectory: ObjCBool = false
         if manager.fileExists(atPath: directory, isDirectory: &isDirectory) {
