@@ -35,6 +35,10 @@ struct CNNC: ParsableCommand {
     static func main() {
         do {
             var command = try parseAsRoot()
+            if let reporting = command as? ReportsDiagnostics {
+                DiagnosticsOutput.configure(reporting.diagnosticsOptions.diagnosticsFormat)
+            }
+            defer { DiagnosticsOutput.finish() }
             try command.run()
         } catch {
             if exitCode(for: error) == .validationFailure {

@@ -18,6 +18,21 @@ import Testing
         #expect(pipeline.network == nil)
         expectMatchesGolden(pipeline.renderDiagnostics(), spec.deletingPathExtension().appendingPathExtension("expected"))
     }
+
+    /// The whole corpus as one `cnnc check --diagnostics-format json|sarif` would print it, against
+    /// Tests/Fixtures/diagnostics/corpus.{json,sarif}. (The SARIF is validated against the published
+    /// schema in CLITests' DiagnosticsFormatTests.)
+    @Test func structuredDiagnosticsOfTheWholeCorpusMatchGoldens() throws {
+        var all: [Diagnostic] = []
+        for spec in Self.specs {
+            let bytes = try [UInt8](Data(contentsOf: spec))
+            all += SpecPipeline.run(SourceFile(path: "invalid/" + spec.lastPathComponent, bytes: bytes)).diagnostics.sorted
+        }
+        #expect(all.count { $0.severity == .error } >= Self.specs.count)
+        #expect(all.contains { !$0.fixIts.isEmpty })
+        expectMatchesGolden(StructuredDiagnostics.json(all), fixturesDirectory.appendingPathComponent("diagnostics/corpus.json"))
+        expectMatchesGolden(StructuredDiagnostics.sarif(all, toolVersion: "TEST"), fixturesDirectory.appendingPathComponent("diagnostics/corpus.sarif"))
+    }
 }
 
 /// The summary of every bundled model, in each format, against Tests/Fixtures/summary.

@@ -149,8 +149,9 @@ public struct ShapeChecker {
             if let index = resultOf[name.value] {
                 output = index
             } else {
-                diagnostics.error("'output' names '\(name.value)', which is not a layer of this network\(Suggestions.didYouMean(name.value, in: Array(resultOf.keys).sorted()))",
-                                  at: name.location)
+                let suggestion = Suggestions.didYouMean(name.value, in: Array(resultOf.keys).sorted(), at: name.location)
+                diagnostics.error("'output' names '\(name.value)', which is not a layer of this network\(suggestion.text)",
+                                  at: name.location, fixIts: suggestion.fixIts)
             }
         }
         return Graph(inputs: inputs, output: output)
@@ -190,8 +191,9 @@ public struct ShapeChecker {
             return nil
         }
         let candidates = [NetworkSpec.inputName] + spec.layers[..<index].map(\.name)
-        diagnostics.error("'\(reader.name)' reads '\(name)', which is not a layer of this network\(Suggestions.didYouMean(name, in: candidates))",
-                          at: reference.location)
+        let suggestion = Suggestions.didYouMean(name, in: candidates, at: reference.location)
+        diagnostics.error("'\(reader.name)' reads '\(name)', which is not a layer of this network\(suggestion.text)",
+                          at: reference.location, fixIts: suggestion.fixIts)
         return nil
     }
 

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Synchronization
 
 /// Unbuffered writes to stdout and stderr, safe from any thread.
 public enum Console {
@@ -10,7 +11,17 @@ public enum Console {
     public static func error(_ text: String) { write(2, text) }
 
     /// `cnnc: error: <message>` on one line, the message made `displaySafe`.
-    public static func errorLine(_ message: String) { write(2, "cnnc: error: " + displaySafe(message) + "\n") }
+    public static func errorLine(_ message: String) {
+        write(2, "cnnc: error: " + displaySafe(message) + "\n")
+        errorLineObserver.withLock { $0 }?(message)
+    }
+
+    /// Also hands every `errorLine` message to `observer` (for machine-readable diagnostics).
+    public static func observeErrorLines(_ observer: @escaping @Sendable (String) -> Void) {
+        errorLineObserver.withLock { $0 = observer }
+    }
+
+    private static let errorLineObserver = Mutex<(@Sendable (String) -> Void)?>(nil)
 
     /// Whether diagnostics to stderr should be coloured: a terminal, and NO_COLOR unset.
     public static var stderrWantsColor: Bool {

@@ -25,20 +25,35 @@ public struct Diagnostic: Hashable, Sendable {
         }
     }
 
+    /// An edit that resolves the diagnostic: replace the text of `location` (empty for an insertion)
+    /// with `replacement`. Editors and CI annotators apply it; the text form prints it as clang's
+    /// parseable `fix-it:` line.
+    public struct FixIt: Hashable, Sendable {
+        public var location: SourceLocation
+        public var replacement: String
+
+        public init(replacing location: SourceLocation, with replacement: String) {
+            self.location = location
+            self.replacement = replacement
+        }
+    }
+
     public var severity: Severity
     public var message: String
     public var location: SourceLocation?
     public var notes: [Note]
+    public var fixIts: [FixIt]
 
-    public init(_ severity: Severity, _ message: String, at location: SourceLocation?, notes: [Note] = []) {
+    public init(_ severity: Severity, _ message: String, at location: SourceLocation?, notes: [Note] = [], fixIts: [FixIt] = []) {
         self.severity = severity
         self.message = message
         self.location = location
         self.notes = notes
+        self.fixIts = fixIts
     }
 
-    public static func error(_ message: String, at location: SourceLocation?, notes: [Note] = []) -> Diagnostic {
-        Diagnostic(.error, message, at: location, notes: notes)
+    public static func error(_ message: String, at location: SourceLocation?, notes: [Note] = [], fixIts: [FixIt] = []) -> Diagnostic {
+        Diagnostic(.error, message, at: location, notes: notes, fixIts: fixIts)
     }
 
     public static func warning(_ message: String, at location: SourceLocation?, notes: [Note] = []) -> Diagnostic {
@@ -60,8 +75,8 @@ public struct Diagnostics: Sendable {
     public mutating func append(_ diagnostic: Diagnostic) { all.append(diagnostic) }
     public mutating func append(contentsOf other: Diagnostics) { all.append(contentsOf: other.all) }
 
-    public mutating func error(_ message: String, at location: SourceLocation?, notes: [Diagnostic.Note] = []) {
-        all.append(.error(message, at: location, notes: notes))
+    public mutating func error(_ message: String, at location: SourceLocation?, notes: [Diagnostic.Note] = [], fixIts: [Diagnostic.FixIt] = []) {
+        all.append(.error(message, at: location, notes: notes, fixIts: fixIts))
     }
 
     public mutating func warning(_ message: String, at location: SourceLocation?, notes: [Diagnostic.Note] = []) {

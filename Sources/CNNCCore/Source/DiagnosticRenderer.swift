@@ -40,6 +40,9 @@ public struct DiagnosticRenderer: Sendable {
 
     public func render(_ diagnostic: Diagnostic) -> String {
         var out = renderOne(severity: diagnostic.severity, message: diagnostic.message, location: diagnostic.location)
+        for fixIt in diagnostic.fixIts {
+            out += Self.parseableFixIt(fixIt) + "\n"
+        }
         for note in diagnostic.notes {
             out += renderOne(severity: .note, message: note.message, location: note.location)
         }
@@ -93,6 +96,31 @@ public struct DiagnosticRenderer: Sendable {
         marker += "^" + String(repeating: "~", count: width - 1)
         let printable = String(String.UnicodeScalarView(scalars.map { isUnsafeToDisplay($0) && $0 != "\t" ? "\u{FFFD}" : $0 }))
         return printable + "\n" + style(marker, color: "32", bold: true) + "\n"
+    }
+
+    /// clang's `-fdiagnostics-parseable-fixits` form: `fix-it:"file":{l:c-l:c}:"replacement"`, the
+    /// range end exclusive, the strings escaped as C strings.
+    public static func parseableFixIt(_ fixIt: Diagnostic.FixIt) -> String {
+        func escaped(_ text: String) -> String {
+            var out = ""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\t": out += "\\t"
+                default:
+                    if isUnsafeToDisplay(scalar) {
+                        out += "\\u{\(String(scalar.value, radix: 16))}"
+                    } else {
+                        out.unicodeScalars.append(scalar)
+                    }
+                }
+            }
+            return out
+        }
+        let range = fixIt.location.range
+        return "fix-it:\"\(escaped(fixIt.location.path))\":{\(range.start.line):\(range.start.column)-\(range.end.line):\(range.end.column)}:\"\(escaped(fixIt.replacement))\""
     }
 
     private func color(for severity: Diagnostic.Severity) -> String {

@@ -18,8 +18,8 @@ public struct SpecDecoder {
 
     private func location(_ node: YAMLNode) -> SourceLocation { values.location(node) }
 
-    private mutating func error(_ message: String, at node: YAMLNode, notes: [Diagnostic.Note] = []) {
-        values.error(message, at: node, notes: notes)
+    private mutating func error(_ message: String, at node: YAMLNode, notes: [Diagnostic.Note] = [], fixIts: [Diagnostic.FixIt] = []) {
+        values.error(message, at: node, notes: notes, fixIts: fixIts)
     }
 
     // MARK: The document
@@ -269,7 +269,8 @@ public struct SpecDecoder {
             if allowed == nil, word == "activation" {
                 notes.append(.init("write the activation itself as a layer, e.g. '- relu', or as 'activation: relu' inside a conv or dense layer", at: nil))
             }
-            error("unknown \(allowed == nil ? "layer kind" : "activation") '\(word)'\(Suggestions.didYouMean(word, in: kinds))", at: kindNode, notes: notes)
+            let suggestion = Suggestions.didYouMean(word, in: kinds, at: location(kindNode))
+            error("unknown \(allowed == nil ? "layer kind" : "activation") '\(word)'\(suggestion.text)", at: kindNode, notes: notes, fixIts: suggestion.fixIts)
             return .failed
         }
         // The layer decoder takes the diagnostics over and hands them back: were they shared while it

@@ -62,8 +62,34 @@ enum Suggestions {
         return previous[b.count]
     }
 
-    /// ` (did you mean 'x'?)` or nothing.
+    /// `; did you mean 'x'?` or nothing.
     static func didYouMean(_ word: String, in candidates: [String]) -> String {
         closest(to: word, in: candidates).map { "; did you mean '\($0)'?" } ?? ""
+    }
+
+    /// `; did you mean 'x'?` and the edit that writes `x` over `word` where it stands; nothing when no
+    /// candidate is close.
+    static func didYouMean(_ word: String, in candidates: [String], at location: SourceLocation) -> (text: String, fixIts: [Diagnostic.FixIt]) {
+        guard let best = closest(to: word, in: candidates) else { return ("", []) }
+        return ("; did you mean '\(best)'?", [Diagnostic.FixIt(replacing: location, with: yamlScalar(best, replacing: word, at: location))])
+    }
+
+    /// `text` as a YAML scalar to put where `original` was written: plain when the original was
+    /// (its range is exactly its text) and plain is safe, else double-quoted.
+    static func yamlScalar(_ text: String, replacing original: String, at location: SourceLocation) -> String {
+        let range = location.range
+        let wasPlain = range.start.line == range.end.line && range.end.column - range.start.column == original.unicodeScalars.count
+        let plainIsSafe = !text.isEmpty && text.unicodeScalars.allSatisfy { $0.isASCII && ($0.properties.isAlphabetic || ("0"..."9").contains($0) || $0 == "_" || $0 == "-") }
+            && text.unicodeScalars.first!.properties.isAlphabetic
+        if wasPlain && plainIsSafe { return text }
+        var quoted = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": quoted += "\\\""
+            case "\\": quoted += "\\\\"
+            default: quoted.unicodeScalars.append(scalar)
+            }
+        }
+        return quoted + "\""
     }
 }

@@ -10,8 +10,8 @@ struct ValueDecoder {
         SourceLocation(path: path, range: node.range)
     }
 
-    mutating func error(_ message: String, at node: YAMLNode, notes: [Diagnostic.Note] = []) {
-        diagnostics.error(message, at: location(node), notes: notes)
+    mutating func error(_ message: String, at node: YAMLNode, notes: [Diagnostic.Note] = [], fixIts: [Diagnostic.FixIt] = []) {
+        diagnostics.error(message, at: location(node), notes: notes, fixIts: fixIts)
     }
 
     mutating func integer(_ node: YAMLNode, _ what: String, minimum: Int = 1,
@@ -140,8 +140,9 @@ struct ValueDecoder {
             return nil
         }
         guard choices.contains(word) else {
-            error("'\(what)' must be \(choices.count == 2 ? "" : "one of ")\(list(choices)), got \(quoted(word))\(Suggestions.didYouMean(word, in: choices))",
-                  at: node)
+            let suggestion = Suggestions.didYouMean(word, in: choices, at: location(node))
+            error("'\(what)' must be \(choices.count == 2 ? "" : "one of ")\(list(choices)), got \(quoted(word))\(suggestion.text)",
+                  at: node, fixIts: suggestion.fixIts)
             return nil
         }
         return word
@@ -163,6 +164,15 @@ struct ValueDecoder {
             error("'\(what)' must be an integer or a list [height, width], got a mapping", at: node)
             return nil
         }
+        // `3x3`, `3×3`, `3*3`, `3,3`: what people write in prose and other tools.
+        if let scalar = node.scalar, case .string(let word) = YAMLScalarValue(scalar) {
+            let sides = word.split(whereSeparator: { "xX×*, ".contains($0) }).map(String.init)
+            if sides.count == 2, sides.allSatisfy({ !$0.isEmpty && $0.allSatisfy(\.isASCII) && Int($0) != nil }) {
+                error("'\(what)' must be an integer or a list [height, width], got \(quoted(word)); write [\(sides[0]), \(sides[1])]",
+                      at: node, fixIts: [Diagnostic.FixIt(replacing: location(node), with: "[\(sides[0]), \(sides[1])]")])
+                return nil
+            }
+        }
         return integer(node, what, minimum: minimum).map { Pair(square: $0) }
     }
 
@@ -174,8 +184,9 @@ struct ValueDecoder {
             case "same": return .same
             case "valid": return .valid
             default:
-                error("'padding' must be an integer, [h, w], [top, bottom, left, right], 'same' or 'valid', got \(quoted(word))\(Suggestions.didYouMean(word, in: ["same", "valid"]))",
-                      at: node)
+                let suggestion = Suggestions.didYouMean(word, in: ["same", "valid"], at: location(node))
+                error("'padding' must be an integer, [h, w], [top, bottom, left, right], 'same' or 'valid', got \(quoted(word))\(suggestion.text)",
+                      at: node, fixIts: suggestion.fixIts)
                 return nil
             }
         }
@@ -277,7 +288,8 @@ struct Options {
             var notes: [Diagnostic.Note] = []
             if let extra = hint(word) { notes.append(.init(extra, at: nil)) }
             let what = owner == "the spec" ? "unknown top-level key '\(word)'" : "unknown option '\(word)' for '\(owner)'"
-            decoder.error(what + Suggestions.didYouMean(word, in: known), at: entry.key, notes: notes)
+            let suggestion = Suggestions.didYouMean(word, in: known, at: decoder.location(entry.key))
+            decoder.error(what + suggestion.text, at: entry.key, notes: notes, fixIts: suggestion.fixIts)
         }
     }
 }

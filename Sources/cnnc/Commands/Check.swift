@@ -1,7 +1,7 @@
 import ArgumentParser
 import CNNCCore
 
-struct Check: ParsableCommand {
+struct Check: ParsableCommand, ReportsDiagnostics {
     static let configuration = CommandConfiguration(
         abstract: "Validate one or more specs.",
         discussion: """
@@ -22,6 +22,8 @@ struct Check: ParsableCommand {
     @Option(help: "Also validate this safetensors weights file against every spec (else the spec's own 'weights:').")
     var weights: String?
 
+    @OptionGroup var diagnosticsOptions: DiagnosticsOptions
+
     func validate() throws {
         if specs.isEmpty { throw ValidationError("give at least one spec file") }
     }
@@ -41,12 +43,12 @@ struct Check: ParsableCommand {
                     }
                     pipeline.diagnostics.append(contentsOf: outcome.binding.diagnostics)
                 }
-                Console.error(pipeline.renderDiagnostics(colored: Console.stderrWantsColor))
+                DiagnosticsOutput.report(pipeline.diagnostics.sorted, files: [pipeline.file])
                 if pipeline.diagnostics.hasErrors {
                     anyErrors = true
                     let count = pipeline.diagnostics.errorCount
-                    Console.error("\(path): \(count) error\(count == 1 ? "" : "s")\n")
-                } else {
+                    if !DiagnosticsOutput.isStructured { Console.error("\(path): \(count) error\(count == 1 ? "" : "s")\n") }
+                } else if !DiagnosticsOutput.isStructured {
                     Console.out("\(path): ok\n")
                 }
             } catch {

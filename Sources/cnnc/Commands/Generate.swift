@@ -96,7 +96,7 @@ struct Generate: ParsableCommand {
     }
 }
 
-struct Build: ParsableCommand {
+struct Build: ParsableCommand, ReportsDiagnostics {
     static let configuration = CommandConfiguration(
         abstract: "Compile a spec into a standalone inference binary.",
         discussion: """
@@ -114,6 +114,8 @@ struct Build: ParsableCommand {
     )
 
     @OptionGroup var generation: GenerationArguments
+
+    @OptionGroup var diagnosticsOptions: DiagnosticsOptions
 
     @Option(name: .shortAndLong, help: "Where to write the executable.")
     var output: String

@@ -36,7 +36,7 @@ struct InitWeights: ParsableCommand {
         // Inline values are validated and left out of the file: the spec already has them.
         var binding = WeightBinder.bind(loaded.network, file: nil)
         binding.diagnostics.append(contentsOf: WeightLimits.check(loaded.network))
-        Console.error(DiagnosticRenderer(files: [loaded.pipeline.file], colored: Console.stderrWantsColor).render(binding.diagnostics.sorted))
+        DiagnosticsOutput.report(binding.diagnostics.sorted, files: [loaded.pipeline.file])
         if binding.diagnostics.hasErrors { throw ExitStatus.inputErrors }
         let inline = Set(loaded.network.parameterSlots.map(\.name)).subtracting(binding.missing.map(\.name))
         let tensors = WeightInitializer.tensors(for: loaded.network, seed: seed, mode: randomizeAll ? .randomizeAll : .standard,

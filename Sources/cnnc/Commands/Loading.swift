@@ -16,7 +16,7 @@ func loadSpec(_ path: String) throws -> LoadedSpec {
         Console.errorLine("\(error.message)")
         throw ExitStatus.usageOrIO
     }
-    Console.error(pipeline.renderDiagnostics(colored: Console.stderrWantsColor))
+    DiagnosticsOutput.report(pipeline.diagnostics.sorted, files: [pipeline.file])
     guard let network = pipeline.network else { throw ExitStatus.inputErrors }
     return LoadedSpec(pipeline: pipeline, network: network)
 }
@@ -35,8 +35,7 @@ extension LoadedSpec {
             Console.errorLine("\(fileError.message)")
             throw fileError.problem == .cannotRead ? ExitStatus.usageOrIO : ExitStatus.inputErrors
         }
-        let renderer = DiagnosticRenderer(files: [pipeline.file], colored: Console.stderrWantsColor)
-        Console.error(renderer.render(outcome.binding.diagnostics.sorted))
+        DiagnosticsOutput.report(outcome.binding.diagnostics.sorted, files: [pipeline.file])
         if outcome.binding.diagnostics.hasErrors { throw ExitStatus.inputErrors }
         if requireAll, outcome.filePath == nil, !outcome.binding.missing.isEmpty {
             let names = outcome.binding.missing.map(\.name)

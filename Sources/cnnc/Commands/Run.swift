@@ -4,7 +4,7 @@ import CNNCRuntime
 
 extension OutputFormat: ExpressibleByArgument {}
 
-struct Run: ParsableCommand {
+struct Run: ParsableCommand, ReportsDiagnostics {
     static let configuration = CommandConfiguration(
         abstract: "Run a network on input files with the reference interpreter.",
         discussion: """
@@ -42,6 +42,8 @@ struct Run: ParsableCommand {
 
     @Option(help: "How many top classes to list per result.")
     var top: Int = ResultPresentation.defaultTop
+
+    @OptionGroup var diagnosticsOptions: DiagnosticsOptions
 
     func validate() throws {
         if input.isEmpty { throw ValidationError("give at least one --input file") }

@@ -3,7 +3,7 @@ import CNNCCore
 
 extension SummaryRenderer.Format: ExpressibleByArgument {}
 
-struct Summary: ParsableCommand {
+struct Summary: ParsableCommand, ReportsDiagnostics {
     static let configuration = CommandConfiguration(
         abstract: "Print a spec's per-layer shapes, parameters, MACs and receptive fields.",
         discussion: """
@@ -23,6 +23,8 @@ struct Summary: ParsableCommand {
 
     @Option(help: "Output format: table, json or markdown.")
     var format: SummaryRenderer.Format = .table
+
+    @OptionGroup var diagnosticsOptions: DiagnosticsOptions
 
     func run() throws {
         let network = try checkedNetwork(spec)

@@ -1,0 +1,55 @@
+import ArgumentParser
+import CNNCCore
+import Synchronization
+
+extension DiagnosticsFormat: ExpressibleByArgument {}
+
+/// `--diagnostics-format`, on the commands that check a spec.
+struct DiagnosticsOptions: ParsableArguments {
+    @Option(help: "text (clang-style, on standard error), json (cnnc.diagnostics/1) or sarif (SARIF 2.1.0); json and sarif print one document on standard output.")
+    var diagnosticsFormat: DiagnosticsFormat = .text
+}
+
+/// A command whose diagnostics follow `--diagnostics-format`.
+protocol ReportsDiagnostics {
+    var diagnosticsOptions: DiagnosticsOptions { get }
+}
+
+/// Where this run's diagnostics go: printed as they come (text), or collected and printed as one
+/// document when the command ends, with its one-line errors as diagnostics without a location.
+enum DiagnosticsOutput {
+    private static let state = Mutex<(format: DiagnosticsFormat, collected: [Diagnostic])>((.text, []))
+
+    static var isStructured: Bool { state.withLock { $0.format != .text } }
+
+    static func configure(_ format: DiagnosticsFormat) {
+        state.withLock { $0.format = format }
+        guard format != .text else { return }
+        Console.observeErrorLines { message in
+            state.withLock { $0.collected.append(.error(message, at: nil)) }
+        }
+    }
+
+    /// Prints (text) or keeps (json, sarif) diagnostics about `files`.
+    static func report(_ diagnostics: [Diagnostic], files: [SourceFile]) {
+        guard !diagnostics.isEmpty else { return }
+        let structured = state.withLock { state in
+            guard state.format != .text else { return false }
+            state.collected += diagnostics
+            return true
+        }
+        if !structured {
+            Console.error(DiagnosticRenderer(files: files, colored: Console.stderrWantsColor).render(diagnostics))
+        }
+    }
+
+    /// The JSON or SARIF document of everything collected, on standard output.
+    static func finish() {
+        let (format, collected) = state.withLock { ($0.format, $0.collected) }
+        switch format {
+        case .text: return
+        case .json: Console.out(StructuredDiagnostics.json(collected))
+        case .sarif: Console.out(StructuredDiagnostics.sarif(collected, toolVersion: CNNCVersion.string))
+        }
+    }
+}
