@@ -123,7 +123,7 @@ public enum InferencerMain {
     static func help(program: String, model: InferencerModel) -> String {
         let output = model.outputShape.isVector ? "\(model.outputShape.channels) values" : "\(model.outputShape)"
         return """
-            USAGE: \(program) --input FILE... [--output FILE] [--format FORMAT] [--top K] [--threads N]
+            USAGE: \(program) --input FILE... [-o FILE] [--format FORMAT] [--top K] [--threads N]
                    \(program) --bench [--input FILE...] [-n N] [--threads N] [--json]
                    \(program) --info | --version | --help
 
@@ -135,7 +135,7 @@ public enum InferencerMain {
                                 binary .pgm/.ppm/.pnm (P5/P6, 8 or 16 bit,
                                 preprocessed), .f32 (raw little-endian float32, one or more samples).
                                 Several files, or files of several samples, form one batch.
-              --output FILE     Write the result to FILE instead of printing JSON: .npy ([N,F] or
+              -o, --output FILE Write the result to FILE instead of printing JSON: .npy ([N,F] or
                                 [N,C,H,W]), .pgm/.ppm (spatial results with 1/3 channels; a batch
                                 writes NAME-0.pgm, NAME-1.pgm, …), .f32 or .json.
               --format FORMAT   json, npy, pgm, ppm or f32 (default: from the --output extension, else json).
@@ -273,7 +273,7 @@ struct InferencerOptions {
                     found += 1
                 }
                 if found == 0 { throw UsageError("--input needs at least one FILE") }
-            case "--output":
+            case "--output", "-o":  // -o as `cnnc run` takes it
                 options.output = try once(options.output, try value())
             case "--format":
                 let text = try value()

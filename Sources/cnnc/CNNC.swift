@@ -31,7 +31,8 @@ struct CNNC: ParsableCommand {
     )
 
     /// Like ArgumentParser's own `main`, but usage errors exit with 2 so scripts can tell them from
-    /// specs with errors (1).
+    /// specs with errors (1), in the one error style of the tool (`cnnc: error: …`), with a
+    /// suggestion for a misspelt command.
     static func main() {
         do {
             var command = try parseAsRoot()
@@ -42,11 +43,26 @@ struct CNNC: ParsableCommand {
             try command.run()
         } catch {
             if exitCode(for: error) == .validationFailure {
-                Console.error(fullMessage(for: error) + "\n")
-                Console.error("See 'cnnc --help'.\n")
+                Console.error(usageErrorText(fullMessage(for: error)))
                 Self.exit(withError: ExitStatus.usageOrIO)
             }
             Self.exit(withError: error)
         }
+    }
+}
+
+extension CNNC {
+    /// ArgumentParser's message with `cnnc: error:` for its `Error:`; an unknown first word that is
+    /// close to a command's name gets that name suggested instead.
+    static func usageErrorText(_ message: String) -> String {
+        let arguments = CommandLine.arguments.dropFirst()
+        let names = configuration.subcommands.map { $0._commandName } + ["help"]
+        if let word = arguments.first, !word.hasPrefix("-"), !names.contains(word) {
+            let suggestion = Suggestions.closest(to: word, in: names).map { "; did you mean '\($0)'?" } ?? ""
+            return "cnnc: error: unknown command '\(displaySafe(word))'\(suggestion)\nSee 'cnnc --help'.\n"
+        }
+        var text = message
+        if text.hasPrefix("Error: ") { text = "cnnc: error: " + text.dropFirst("Error: ".count) }
+        return text.hasSuffix("\n") ? text : text + "\n"
     }
 }

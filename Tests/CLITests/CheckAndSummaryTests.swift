@@ -143,3 +143,49 @@ import Testing
         }
     }
 }
+
+/// Usage errors: one error style, a suggestion for a misspelt command, "See --help" once.
+@Suite struct UsageErrorTests {
+    @Test func aMisspeltCommandGetsASuggestion() throws {
+        let result = try cnnc("chek", "models/lenet5.yaml")
+        #expect(result.status == 2)
+        #expect(result.stderr == "cnnc: error: unknown command 'chek'; did you mean 'check'?\nSee 'cnnc --help'.\n")
+        let unknown = try cnnc("frobnicate")
+        #expect(unknown.stderr == "cnnc: error: unknown command 'frobnicate'\nSee 'cnnc --help'.\n")
+    }
+
+    @Test func everyUsageErrorHasTheToolsErrorStyleAndOneHelpHint() throws {
+        for arguments in [["check"], ["run", "models/blur.yaml", "--top", "x"], ["summary", "models/blur.yaml", "--format", "foo"], ["--bogus"]] {
+            let result = try cnnc(arguments: arguments)
+            #expect(result.status == 2, "\(arguments)")
+            #expect(result.stderr.hasPrefix("cnnc: error: "), "\(arguments): \(result.stderr)")
+            #expect(!result.stderr.contains("Error:"), "\(arguments): \(result.stderr)")
+            #expect(result.stderr.components(separatedBy: "--help").count == 2, "\(arguments): \(result.stderr)")
+        }
+    }
+}
+
+extension UsageErrorTests {
+    /// Help examples are copied into shells: none may wrap inside a command at 80 columns (a long
+    /// one continues with a backslash instead).
+    @Test func helpExamplesNeverWrapInsideACommand() throws {
+        for command in ["", "check", "summary", "init-weights", "run", "generate", "build", "import", "export"] {
+            let result = try run(cnncBinary, (command.isEmpty ? [] : [command]) + ["--help"], environment: ["COLUMNS": "80"])
+            let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+            guard let start = lines.firstIndex(where: { $0 == "Examples:" }) else {
+                Issue.record("\(command): no Examples section")
+                continue
+            }
+            var continues = false
+            for line in lines[(start + 1)...].prefix(while: { !$0.isEmpty }) {
+                #expect(line.count <= 80, "\(command): \(line)")
+                if continues {
+                    #expect(line.hasPrefix("      "), "\(command): \(line)")
+                } else {
+                    #expect(line.hasPrefix("  ") && !line.hasPrefix("   "), "\(command): a wrapped example: \(line)")
+                }
+                continues = line.hasSuffix("\\")
+            }
+        }
+    }
+}

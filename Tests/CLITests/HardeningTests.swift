@@ -74,7 +74,7 @@ extension HardeningTests {
     @Test func topZeroIsRefusedLikeTheBinaryRefusesIt() throws {
         let result = try cnnc("run", "models/digits.yaml", "--input", "models/digits-7.pgm", "--top", "0")
         #expect(result.status == 2)
-        #expect(result.stderr.hasPrefix("Error: --top needs an integer of at least 1, got '0'\n"), "\(result.stderr)")
+        #expect(result.stderr.hasPrefix("cnnc: error: --top needs an integer of at least 1, got '0'\n"), "\(result.stderr)")
         #expect(result.stdout.isEmpty)
     }
 }

@@ -165,6 +165,11 @@ func execute(_ arguments: [String], model: InferencerModel = sumModel) -> Infere
             #expect(copied.status == 0, "\(copied.standardError)")
             #expect(copied.standardOutput == "wrote \(directory)/copy-0.pgm\nwrote \(directory)/copy-1.pgm\n")
             #expect(try NetPBM.read(path: directory + "/copy-1.pgm").values == [0, 0, 0, 1])
+
+            // -o, as `cnnc run` spells it.
+            let short = directory + "/short.json"
+            let spelled = execute(["--input", input, "-o", short])
+            #expect(spelled.status == 0 && spelled.standardOutput == "wrote \(short)\n", "\(spelled.standardError)")
         }
     }
 

@@ -1,5 +1,5 @@
-/// "Did you mean" for unknown keys and kinds.
-enum Suggestions {
+/// "Did you mean" for unknown keys and kinds (and the CLI's unknown commands).
+public enum Suggestions {
     /// Words people bring from other frameworks, mapped to ours.
     static let synonyms: [String: String] = [
         "conv2d": "conv", "convolution": "conv", "conv2D": "conv",
@@ -25,7 +25,7 @@ enum Suggestions {
     ]
 
     /// The closest candidate, if any is close enough to be a likely typo.
-    static func closest(to word: String, in candidates: [String]) -> String? {
+    public static func closest(to word: String, in candidates: [String]) -> String? {
         let lowered = word.lowercased()
         if let mapped = synonyms[lowered] ?? synonyms[word], candidates.contains(mapped) { return mapped }
         if let exact = candidates.first(where: { $0.lowercased() == lowered }) { return exact }

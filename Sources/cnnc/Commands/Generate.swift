@@ -60,8 +60,10 @@ struct Generate: ParsableCommand {
             whose content changed.
 
             Examples:
-              cnnc generate models/lenet5.yaml --weights lenet5.safetensors -o lenet5-package
-              cd lenet5-package && swift build -c release && .build/release/lenet5 --info
+              cnnc generate models/lenet5.yaml --weights lenet5.safetensors \\
+                  -o lenet5-package
+              cd lenet5-package && swift build -c release
+              .build/release/lenet5 --info
             """
     )
 
@@ -109,7 +111,8 @@ struct Build: ParsableCommand, ReportsDiagnostics {
             Examples:
               cnnc build models/blur.yaml -o blur
               ./blur --input photo.pgm --output blurred.pgm
-              cnnc build models/lenet5.yaml --weights lenet5.safetensors -o lenet5 && ./lenet5 --bench
+              cnnc build models/lenet5.yaml --weights lenet5.safetensors -o lenet5
+              ./lenet5 --bench
             """
     )
 

@@ -18,7 +18,8 @@ struct Import: ParsableCommand {
 
             Examples:
               cnnc import mnist.onnx -o mnist.yaml
-              cnnc import resnet20.onnx -o resnet20.yaml --weights-out weights/resnet20.safetensors --name resnet20
+              cnnc import resnet20.onnx -o resnet20.yaml --name resnet20 \\
+                  --weights-out weights/resnet20.safetensors
             """
     )
 

@@ -14,7 +14,8 @@ struct InitWeights: ParsableCommand {
 
             Examples:
               cnnc init-weights models/lenet5.yaml -o lenet5.safetensors
-              cnnc init-weights models/mobile_block.yaml -o mb.safetensors --seed 7 --randomize-all
+              cnnc init-weights models/mobile_block.yaml -o mb.safetensors \\
+                  --seed 7 --randomize-all
             """
     )
 

@@ -21,7 +21,8 @@ struct Run: ParsableCommand, ReportsDiagnostics {
             Examples:
               cnnc run models/blur.yaml --input photo.pgm --output blurred.pgm
               cnnc init-weights models/lenet5.yaml -o lenet5.safetensors
-              cnnc run models/lenet5.yaml --weights lenet5.safetensors --input digit.npy --top 3
+              cnnc run models/lenet5.yaml --weights lenet5.safetensors \\
+                  --input digit.npy --top 3
             """
     )
 
