@@ -69,7 +69,13 @@ public struct ShapeChecker {
                                            inputShapes: inputs.map(\.shape), output: output, tensorPrefix: tensorPrefix(of: layer, at: index)))
             }
         }
-        guard layers.count == spec.layers.count, let output = shapes[graph.output] else { return nil }
+        guard layers.count == spec.layers.count, let output = shapes[graph.output] else {
+            // Labels depend only on the number of classes, which a failed classifier still states.
+            if let classes = declaredClasses(at: graph.output, graph: graph) {
+                checkLabels(output: FeatureShape(channels: classes, height: 1, width: 1), producer: spec.layers[graph.output])
+            }
+            return nil
+        }
         checkLabels(output: output, producer: spec.layers[graph.output])
         checkTensorNames(layers)
         let network = CheckedNetwork(spec: spec, input: input, layers: layers, outputLayer: graph.output)
@@ -223,6 +229,23 @@ public struct ShapeChecker {
                 owner[layer.tensorPrefix] = position
             }
         }
+    }
+
+    /// The classes a network ending in `index` produces when that is fixed by the spec alone: a dense
+    /// layer's units, through the layers after it that keep the shape. Nil when it depends on shapes.
+    private func declaredClasses(at index: Int, graph: Graph) -> Int? {
+        var current = index
+        for _ in 0..<spec.layers.count {
+            switch spec.layers[current].kind {
+            case .dense(let dense): return dense.units.value
+            case .activation, .dropout, .batchNorm:
+                guard let inputs = graph.inputs[current], inputs.count == 1, case .layer(let producer) = inputs[0] else { return nil }
+                current = producer
+            case .conv, .convTranspose, .maxPool, .avgPool, .globalAvgPool, .globalMaxPool, .flatten, .add, .mul, .concat, .upsample:
+                return nil
+            }
+        }
+        return nil
     }
 
     private mutating func checkLabels(output: FeatureShape, producer: LayerSpec) {

@@ -18,6 +18,8 @@ struct LayerDecoder {
     let keyword: LayerKeyword
     private var options: Options
     private var failed = false
+    /// The value of `activation:`, kept even when the layer fails so that it is checked too.
+    private(set) var activationNode: YAMLNode?
     /// Required options not given; reported once every key has been read.
     private var missingRequired: [String] = []
 
@@ -55,6 +57,7 @@ struct LayerDecoder {
             tensor = Located(text, at: values.location(tensorNode))
         }
         let activation = keyword.takesActivationSugar ? options.take("activation") : nil
+        activationNode = activation
         let layerKind = decodeKind()
         for key in missingRequired where !options.isMisspelled(key) {
             values.diagnostics.error("'\(kind)' is missing required option '\(key)'", at: kindLocation)

@@ -280,7 +280,11 @@ public struct SpecDecoder {
         var layerDecoder = LayerDecoder(values: consume taken, kindNode: kindNode, keyword: LayerKeyword(rawValue: word)!)
         let decoded = layerDecoder.decode(optionsNode)
         swap(&values, &layerDecoder.values)
-        guard let decoded else { return DecodedEntry(keyword: word, layer: nil, activation: nil) }
+        guard let decoded else {
+            // The activation is independent of the layer's other options: report its errors in the same run.
+            if let activationNode = layerDecoder.activationNode { _ = decodeLayerEntry(activationNode, allowed: Activation.keywords) }
+            return DecodedEntry(keyword: word, layer: nil, activation: nil)
+        }
         if allowed != nil, let from = decoded.from {
             values.diagnostics.error("an activation written as 'activation:' reads the layer it belongs to; 'from' is not allowed here",
                                      at: from.location)

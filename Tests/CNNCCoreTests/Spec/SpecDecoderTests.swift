@@ -171,3 +171,42 @@ import Testing
     }
 }
 
+
+/// More errors per run: a newcomer's independent mistakes are all reported at once.
+@Suite struct IndependentErrorsTests {
+    func errors(_ text: String) -> [String] {
+        SpecPipeline.run(SourceFile(path: "s.yaml", text: text)).diagnostics.sorted.filter { $0.severity == .error }.map {
+            "\($0.location.map { "\($0.start.line):\($0.start.column)" } ?? "-") \($0.message)"
+        }
+    }
+
+    @Test func fourMistakesInTheOptionsAreFourErrors() {
+        let found = errors("""
+            name: newbie
+            input: {channels: 1, height: 28, width: 28}
+            layers:
+              - conv: {channels: 8, kernel: 3x3, activation: ReLU}
+              - maxpool: {kernel: 2, strid: 2}
+              - conv: {channels: 8, kernel: 3, padding: sme}
+            """)
+        #expect(found.count == 4, "\(found)")
+        #expect(found.contains { $0.hasPrefix("4:33 'kernel' must be") })
+        #expect(found.contains { $0.hasPrefix("4:50 unknown activation 'ReLU'; did you mean 'relu'?") })
+        #expect(found.contains { $0.hasPrefix("5:26 unknown option 'strid'") })
+        #expect(found.contains { $0.hasPrefix("6:45 'padding' must be") })
+    }
+
+    @Test func aFailedClassifierStillHasItsLabelsChecked() {
+        let found = errors("""
+            name: newbie
+            input: {channels: 1, height: 8, width: 8}
+            layers:
+              - conv: {channels: 2, kernel: 3}
+              - dense: {units: 3}
+              - softmax
+            labels: [a, b]
+            """)
+        #expect(found == ["5:5 'dense1' needs a flat input, but 'conv1' produces 2×6×6",
+                          "7:9 'labels' has 2 entries, but the network produces 3 classes (3×1×1)"], "\(found)")
+    }
+}
