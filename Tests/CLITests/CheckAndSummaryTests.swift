@@ -101,7 +101,28 @@ import Testing
     @Test func lenet5Has61706Parameters() throws {
         let result = try cnnc("summary", "models/lenet5.yaml")
         #expect(result.status == 0)
-        #expect(result.stdout.contains("Parameters:       61,706\n"))
+        #expect(result.stdout.contains("Total params:           61,706\n"))
+    }
+
+    /// torchinfo's figures: trainable vs fixed (inline) parameters, mult-adds with units, and the size
+    /// block, scaled by --batch; every bundled model's table fits 100 columns when not a terminal.
+    @Test func theTotalsReadLikeTorchinfosAndTheTableFits100Columns() throws {
+        let blur = try cnnc("summary", "models/blur.yaml")
+        #expect(blur.stdout.contains("Trainable params:       0\nFixed params:           9 (given inline in the spec)\n"), "\(blur.stdout)")
+        let lenet = try cnnc("summary", "models/lenet5.yaml", "--batch", "64")
+        #expect(lenet.stdout.contains("Mult-adds:              26,657,280 (26.66 M) for a batch of 64\n"), "\(lenet.stdout)")
+        #expect(lenet.stdout.contains("Input size:             262,144 bytes (256.0 KiB)\n"))
+        #expect(lenet.stdout.contains("Params size:            246,824 bytes (241.0 KiB; float32)\n"))
+        #expect(lenet.stdout.contains("Input → output:         1×32×32 → 10\n"))
+        for model in CheckCommandTests.models {
+            let table = try cnnc("summary", model)
+            let widest = table.stdout.split(separator: "\n").map(\.count).max() ?? 0
+            #expect(widest <= 100, "\(model): \(widest) columns")
+        }
+        let chosen = try cnnc("summary", "models/lenet5.yaml", "--columns", "name,kernel,params")
+        #expect(chosen.stdout.contains("name      kernel    params\n"), "\(chosen.stdout)")
+        let wrong = try cnnc("summary", "models/lenet5.yaml", "--columns", "nme")
+        #expect(wrong.status == 2 && wrong.stderr.contains("unknown column 'nme' for --columns; did you mean 'name'?"), "\(wrong.stderr)")
     }
 
     @Test func seedShowsThe1470ParameterDenseLayer() throws {

@@ -4,8 +4,11 @@ import CNNCRuntime
 /// the layer's operation (`Operators/`); this type only walks the graph and adds up.
 public struct NetworkAnalysis: Sendable {
     public var layers: [LayerAnalysis]
-    /// Learnable parameters, as PyTorch's `parameters()` counts them.
+    /// Learnable parameters, as PyTorch's `parameters()` counts them: trainable and fixed.
     public var parameters: Int
+    /// Of those, the values given inline in the spec (`weight:`, a `bias:` list): fixed filters.
+    public var fixedParameters: Int
+    public var trainableParameters: Int { parameters - fixedParameters }
     /// Stored values that are not learned (batchnorm running statistics).
     public var buffers: Int
     /// float32 bytes of everything stored: parameters and buffers.
@@ -23,21 +26,28 @@ public struct NetworkAnalysis: Sendable {
                 }
             }
             let rules = layer.operation.rules
-            var parameters = 0, buffers = 0
+            var parameters = 0, buffers = 0, fixed = 0
+            let inline = layer.spec.kind.inlineParameters
             for slot in rules.parameters(of: layer) {
                 let count = slot.shape.reduce(1, *)
                 switch slot.role {
-                case .weight, .bias: parameters += count
+                case .weight:
+                    parameters += count
+                    if inline.weight != nil { fixed += count }
+                case .bias:
+                    parameters += count
+                    if inline.bias != nil { fixed += count }
                 case .runningMean, .runningVar: buffers += count
                 }
             }
-            layers.append(LayerAnalysis(parameters: parameters, buffers: buffers, macs: rules.macs(of: layer),
+            layers.append(LayerAnalysis(parameters: parameters, fixedParameters: fixed, buffers: buffers, macs: rules.macs(of: layer),
                                         receptiveField: rules.receptiveField(from: inputFields, of: layer)))
         }
         self.layers = layers
         // No overflow: at most 200,000 layers (NetworkSpec.maximumLayerEntries) of at most 2⁴⁵ MACs
         // and a few 2⁴⁰-element tensors each (ShapeLimits).
         parameters = layers.reduce(0) { $0 + $1.parameters }
+        fixedParameters = layers.reduce(0) { $0 + $1.fixedParameters }
         buffers = layers.reduce(0) { $0 + $1.buffers }
         macs = zip(layers, network.reachesOutput).reduce(0) { $0 + ($1.1 ? $1.0.macs : 0) }
     }
@@ -45,6 +55,8 @@ public struct NetworkAnalysis: Sendable {
 
 public struct LayerAnalysis: Sendable {
     public var parameters: Int
+    /// Of `parameters`, those given inline in the spec.
+    public var fixedParameters: Int
     public var buffers: Int
     /// One multiply-accumulate per kernel tap per output element; 0 for layers without weights.
     public var macs: Int

@@ -30,6 +30,14 @@ public enum Console {
 
     public static var stderrIsTerminal: Bool { isatty(2) == 1 }
 
+    /// The terminal's width when standard output is one (its size, else `COLUMNS`), else nil.
+    public static var stdoutColumns: Int? {
+        guard isatty(1) == 1 else { return nil }
+        var size = winsize()
+        if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
+        return getenv("COLUMNS").flatMap { Int(String(cString: $0)) }
+    }
+
     private static func write(_ descriptor: Int32, _ text: String) {
         var text = text
         text.withUTF8 { buffer in

@@ -9,8 +9,43 @@ public struct SummaryRenderer: Sendable {
     /// Version of the JSON layout; bumped only by incompatible changes (docs/summary-json.md).
     public static let jsonSchema = "cnnc.summary/2"
 
+    /// The table's columns; `from` appears only for a network that is not a chain.
+    public enum Column: String, CaseIterable, Sendable {
+        case index, name, layer, input, kernel, output, params, macs, receptiveField = "rf", jump, from
+
+        var header: String {
+            switch self {
+            case .index: "#"
+            case .name: "name"
+            case .layer: "layer"
+            case .input: "input"
+            case .kernel: "kernel"
+            case .output: "output"
+            case .params: "params"
+            case .macs: "MACs"
+            case .receptiveField: "receptive field"
+            case .jump: "jump"
+            case .from: "from"
+            }
+        }
+
+        var isNumeric: Bool { self == .index || self == .params || self == .macs || self == .jump }
+    }
+
+    /// Which columns a table shows: those that fit a width (optional ones dropped first, then long
+    /// descriptions shortened with "…"), or exactly the ones named.
+    public enum Columns: Sendable {
+        case fitting(width: Int)
+        case only([Column])
+
+        /// The width used when standard output is not a terminal.
+        public static let defaultWidth = 100
+    }
+
     public let network: CheckedNetwork
     public let analysis: NetworkAnalysis
+    /// Samples per inference: scales the mult-adds and the activation sizes of the totals.
+    public let batch: Int
     /// The buffers of the execution plan generated code follows, and its steps' layers.
     let buffers: [ExecutionPlan.Buffer]
     let steps: [[Int]]
@@ -20,8 +55,9 @@ public struct SummaryRenderer: Sendable {
     /// Bytes of the largest set of those buffers alive at the same step; no placement needs less.
     public let lowerBoundBytes: Int
 
-    public init(network: CheckedNetwork) {
+    public init(network: CheckedNetwork, batch: Int = 1) {
         self.network = network
+        self.batch = max(1, batch)
         self.analysis = NetworkAnalysis(network)
         let plan = ExecutionPlan(network: network)
         buffers = plan.buffers
@@ -30,34 +66,36 @@ public struct SummaryRenderer: Sendable {
         lowerBoundBytes = plan.lowerBoundCount * 4
     }
 
-    public func render(_ format: Format) -> String {
+    public func render(_ format: Format, columns: Columns = .fitting(width: Columns.defaultWidth)) -> String {
         switch format {
-        case .table: table(markdown: false)
-        case .markdown: table(markdown: true)
+        case .table: table(markdown: false, columns: columns)
+        case .markdown:
+            // Markdown is rendered, not read in a terminal: every column unless told otherwise.
+            if case .only = columns { table(markdown: true, columns: columns) } else { table(markdown: true, columns: .only(Column.allCases)) }
         case .json: json().rendered() + "\n"
         }
     }
 
     // MARK: Table and Markdown
 
-    /// The columns; `from` only when the network is not a chain.
-    private var headers: [String] {
-        ["#", "name", "layer", "output", "params", "MACs", "receptive field", "jump"] + (network.isChain ? [] : ["from"])
+    private var applicableColumns: [Column] {
+        Column.allCases.filter { $0 != .from || !network.isChain }
     }
 
-    /// Columns aligned right: numbers.
-    private static let numeric: Set<Int> = [0, 4, 5, 7]
-
-    private func rows() -> [[String]] {
-        let extra = network.isChain ? [] : [""]
-        var rows = [["", "input", "", shapeText(network.input), "", "", "", ""] + extra]
+    private func rows() -> [[Column: String]] {
+        var rows: [[Column: String]] = [[.name: "input", .output: shapeText(network.input)]]
         for (layer, cost) in zip(network.layers, analysis.layers) {
             let (field, jump) = Self.receptiveFieldText(cost.receptiveField, inputSides: Pair(network.input.height, network.input.width))
             let name = network.reachesOutput[layer.index] ? layer.name : layer.name + " (unused)"
-            var row = [String(layer.index + 1), name, layer.operation.summaryDescription, shapeText(layer.output),
-                       cost.parameters.grouped, cost.macs.grouped, field, jump]
-            if !network.isChain { row.append(layer.inputs.map(network.name(of:)).joined(separator: ", ")) }
-            rows.append(row)
+            let weight = layer.operation.rules.parameters(of: layer).first { $0.role == .weight }
+            rows.append([
+                .index: String(layer.index + 1), .name: name, .layer: layer.operation.summaryDescription,
+                .input: layer.inputShapes.map(shapeText).joined(separator: " + "),
+                .kernel: weight.map { $0.shape.map(String.init).joined(separator: "×") } ?? "–",
+                .output: shapeText(layer.output), .params: cost.parameters.grouped, .macs: (cost.macs * batch).grouped,
+                .receptiveField: field, .jump: jump,
+                .from: layer.inputs.map(network.name(of:)).joined(separator: ", "),
+            ])
         }
         return rows
     }
@@ -82,56 +120,107 @@ public struct SummaryRenderer: Sendable {
         }
     }
 
+    /// `C×H×W`, or just `F` for a flat F×1×1 tensor — everywhere in the summary.
     private func shapeText(_ shape: FeatureShape) -> String {
         shape.height == 1 && shape.width == 1 ? "\(shape.channels)" : shape.description
     }
 
-    private func table(markdown: Bool) -> String {
+    /// The columns to show and the widest each may be.
+    private func layout(_ rows: [[Column: String]], _ columns: Columns) -> (columns: [Column], widths: [Column: Int]) {
+        func natural(_ column: Column) -> Int {
+            max(column.header.count, rows.map { $0[column]?.count ?? 0 }.max() ?? 0)
+        }
+        switch columns {
+        case .only(let chosen):
+            let shown = chosen.filter(applicableColumns.contains)
+            return (shown, Dictionary(uniqueKeysWithValues: shown.map { ($0, natural($0)) }))
+        case .fitting(let width):
+            var shown = applicableColumns
+            var widths = Dictionary(uniqueKeysWithValues: shown.map { ($0, natural($0)) })
+            func total() -> Int { shown.reduce(0) { $0 + widths[$1]! } + 2 * (shown.count - 1) }
+            for optional in [Column.input, .kernel, .jump, .receptiveField] where total() > width {
+                shown.removeAll { $0 == optional }
+            }
+            for (column, minimum) in [(Column.layer, 16), (.from, 12), (.name, 12)] where shown.contains(column) && total() > width {
+                widths[column] = max(minimum, widths[column]! - (total() - width))
+            }
+            return (shown, widths)
+        }
+    }
+
+    private func table(markdown: Bool, columns: Columns) -> String {
         let rows = rows()
+        let (shown, widths) = layout(rows, columns)
+        func cell(_ row: [Column: String], _ column: Column) -> String {
+            let text = row[column] ?? ""
+            let limit = widths[column]!
+            return text.count <= limit ? text : String(text.prefix(limit - 1)) + "…"
+        }
         var out = markdown ? "## \(markdownEscaped(network.name))\n\n" : ""
         if !markdown {
-            out += "\(network.name) (\(network.spec.path))\n\n"
+            out += "\(network.name) (\(network.spec.path))\(batch > 1 ? ", batch \(batch)" : "")\n\n"
         }
         if markdown {
-            out += "| " + headers.joined(separator: " | ") + " |\n"
-            out += "|" + headers.indices.map { Self.numeric.contains($0) ? "---:|" : "---|" }.joined() + "\n"
+            out += "| " + shown.map(\.header).joined(separator: " | ") + " |\n"
+            out += "|" + shown.map { $0.isNumeric ? "---:|" : "---|" }.joined() + "\n"
             for row in rows {
-                out += "| " + row.map(markdownEscaped).joined(separator: " | ") + " |\n"
+                out += "| " + shown.map { markdownEscaped(cell(row, $0)) }.joined(separator: " | ") + " |\n"
             }
             out += "\n"
         } else {
-            let widths = headers.indices.map { column in
-                max(headers[column].count, rows.map { $0[column].count }.max() ?? 0)
-            }
-            func line(_ cells: [String]) -> String {
-                cells.enumerated().map { column, cell in
-                    let padding = String(repeating: " ", count: widths[column] - cell.count)
-                    return Self.numeric.contains(column) ? padding + cell : cell + padding
+            func line(_ cells: [(Column, String)]) -> String {
+                cells.map { column, text in
+                    let padding = String(repeating: " ", count: max(0, widths[column]! - text.count))
+                    return column.isNumeric ? padding + text : text + padding
                 }.joined(separator: "  ").trailingSpacesRemoved + "\n"
             }
-            let rule = String(repeating: "─", count: widths.reduce(0, +) + 2 * (widths.count - 1)) + "\n"
-            out += line(headers) + rule
-            for row in rows { out += line(row) }
+            let rule = String(repeating: "─", count: shown.reduce(0) { $0 + widths[$1]! } + 2 * (shown.count - 1)) + "\n"
+            out += line(shown.map { ($0, $0.header) }) + rule
+            for row in rows { out += line(shown.map { ($0, cell(row, $0)) }) }
             out += rule
         }
         out += totals(markdown: markdown)
         return out
     }
 
+    /// torchinfo's totals for inference: parameters by kind, mult-adds, and the sizes of the input,
+    /// the activations (the arena generated code uses), the parameters, and their sum.
     private func totals(markdown: Bool) -> String {
-        let buffersNote = analysis.buffers > 0 ? " + \(analysis.buffers.grouped) batchnorm running statistics" : ""
-        let lines: [(String, String)] = [
-            ("Parameters", analysis.parameters.grouped),
-            ("Weight memory", "\(analysis.weightBytes.grouped) bytes (\(Self.sizeNote(analysis.weightBytes))float32\(buffersNote))"),
-            ("MACs", "\(analysis.macs.grouped) per inference"),
-            ("Activation arena", "\(arenaBytes.grouped) bytes (\(Self.sizeNote(arenaBytes))batch 1, as placed for generated code)"),
-            ("Lower bound", "\(lowerBoundBytes.grouped) bytes (\(Self.sizeNote(lowerBoundBytes))the largest set of tensors alive at once)"),
-            ("Input → output", "\(network.input) → \(network.output)"),
+        let inputBytes = network.input.count * 4 * batch
+        let forwardBytes = arenaBytes * batch
+        let total = inputBytes + forwardBytes + analysis.weightBytes
+        let perBatch = batch > 1 ? " for a batch of \(batch)" : " per inference"
+        var lines: [(String, String)] = [
+            ("Total params", analysis.parameters.grouped),
+            ("Trainable params", analysis.trainableParameters.grouped),
+            ("Fixed params", analysis.fixedParameters.grouped + " (given inline in the spec)"),
+            ("Non-trainable values", analysis.buffers.grouped + " (batchnorm running statistics)"),
+            ("Mult-adds", "\((analysis.macs * batch).grouped) (\(Self.multAdds(analysis.macs * batch)))\(perBatch)"),
+            ("Input size", Self.bytesText(inputBytes)),
+            ("Forward pass size", Self.bytesText(forwardBytes, "activation arena\(batch > 1 ? " × \(batch)" : "")")),
+            ("Params size", Self.bytesText(analysis.weightBytes, "float32")),
+            ("Estimated total size", Self.bytesText(total)),
+            ("Activation lower bound", Self.bytesText(lowerBoundBytes, "largest set alive at once")),
+            ("Input → output", "\(shapeText(network.input)) → \(shapeText(network.output))"),
         ]
+        if analysis.fixedParameters == 0 { lines.remove(at: 2) }
+        if analysis.buffers == 0 { lines.removeAll { $0.0 == "Non-trainable values" } }
         let width = lines.map(\.0.count).max()! + 1
         return lines.map { name, value in
             markdown ? "- **\(name)**: \(value)\n" : (name + ":").padding(to: width) + " " + value + "\n"
         }.joined()
+    }
+
+    /// `0.42 M`, `3.1 G`: mult-adds as torchinfo prints them.
+    static func multAdds(_ count: Int) -> String {
+        if count >= 1_000_000_000 { return String(format2: Double(count) / 1e9) + " G" }
+        return String(format2: Double(count) / 1e6) + " M"
+    }
+
+    /// `78,336 bytes (76.5 KiB; note)`; below 1 KiB no unit repeats the count.
+    static func bytesText(_ count: Int, _ note: String? = nil) -> String {
+        let parts = (count < 1024 ? [] : [bytes(count)]) + (note.map { [$0] } ?? [])
+        return "\(count.grouped) bytes" + (parts.isEmpty ? "" : " (" + parts.joined(separator: "; ") + ")")
     }
 
     private func markdownEscaped(_ text: String) -> String {
@@ -141,11 +230,6 @@ public struct SummaryRenderer: Sendable {
             out.append(character)
         }
         return out
-    }
-
-    /// `5.9 KiB, ` for the totals' parentheses; nothing below 1 KiB, where it would repeat the count.
-    static func sizeNote(_ count: Int) -> String {
-        count < 1024 ? "" : bytes(count) + ", "
     }
 
     /// `5.9 KiB`, `1.2 MiB`.
@@ -187,13 +271,22 @@ public struct SummaryRenderer: Sendable {
         }
         members.append(("output", .string(network.layers[network.outputLayer].name)))
         members.append(("layers", .array(zip(network.layers, analysis.layers).map(layerJSON))))
+        let inputBytes = network.input.count * 4 * batch
         members.append(("totals", .object([
             ("parameters", .integer(analysis.parameters)),
+            ("trainable_parameters", .integer(analysis.trainableParameters)),
+            ("fixed_parameters", .integer(analysis.fixedParameters)),
             ("buffers", .integer(analysis.buffers)),
             ("weight_bytes", .integer(analysis.weightBytes)),
             ("macs", .integer(analysis.macs)),
             ("arena_bytes", .integer(arenaBytes)),
             ("activation_lower_bound_bytes", .integer(lowerBoundBytes)),
+            ("batch", .integer(batch)),
+            ("mult_adds", .integer(analysis.macs * batch)),
+            ("input_bytes", .integer(inputBytes)),
+            ("forward_pass_bytes", .integer(arenaBytes * batch)),
+            ("params_bytes", .integer(analysis.weightBytes)),
+            ("estimated_total_bytes", .integer(inputBytes + arenaBytes * batch + analysis.weightBytes)),
         ])))
         members.append(("memory_plan", memoryPlanJSON()))
         return .object(members)
@@ -222,9 +315,13 @@ public struct SummaryRenderer: Sendable {
             ("unused", .bool(!network.reachesOutput[layer.index])),
             ("description", .string(layer.operation.summaryDescription)),
             ("input_shape", shapeJSON(layer.input)),
+            ("input_shapes", .array(layer.inputShapes.map(shapeJSON))),
             ("output_shape", shapeJSON(layer.output)),
+            ("kernel_shape", layer.operation.rules.parameters(of: layer).first { $0.role == .weight }
+                .map { .array($0.shape.map(JSONValue.integer)) } ?? .null),
             ("options", .object(layer.operation.rules.jsonOptions)),
             ("parameters", .integer(cost.parameters)),
+            ("fixed_parameters", .integer(cost.fixedParameters)),
             ("buffers", .integer(cost.buffers)),
             ("macs", .integer(cost.macs)),
             ("receptive_field", receptiveFieldJSON(cost.receptiveField)),
@@ -284,6 +381,12 @@ public struct SummaryRenderer: Sendable {
 }
 
 extension String {
+    /// Two decimals, for mult-adds in millions or billions.
+    init(format2 value: Double) {
+        let hundredths = Int((value * 100).rounded())
+        self = "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
+    }
+
     var trailingSpacesRemoved: String {
         var text = self
         while text.last == " " { text.removeLast() }
