@@ -27,7 +27,7 @@ struct CNNC: ParsableCommand {
             The spec language: docs/spec.md.
             """,
         version: CNNCVersion.string,
-        subcommands: [Check.self, Summary.self, InitWeights.self, Run.self, Generate.self, Build.self, Import.self, Export.self]
+        subcommands: [Check.self, Summary.self, Diagram.self, InitWeights.self, Run.self, Generate.self, Build.self, Import.self, Export.self]
     )
 
     /// Like ArgumentParser's own `main`, but usage errors exit with 2 so scripts can tell them from

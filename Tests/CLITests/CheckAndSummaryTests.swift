@@ -190,7 +190,7 @@ extension UsageErrorTests {
     /// Help examples are copied into shells: none may wrap inside a command at 80 columns (a long
     /// one continues with a backslash instead).
     @Test func helpExamplesNeverWrapInsideACommand() throws {
-        for command in ["", "check", "summary", "init-weights", "run", "generate", "build", "import", "export"] {
+        for command in ["", "check", "summary", "diagram", "init-weights", "run", "generate", "build", "import", "export"] {
             let result = try run(cnncBinary, (command.isEmpty ? [] : [command]) + ["--help"], environment: ["COLUMNS": "80"])
             let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
             guard let start = lines.firstIndex(where: { $0 == "Examples:" }) else {
@@ -208,5 +208,27 @@ extension UsageErrorTests {
                 continues = line.hasSuffix("\\")
             }
         }
+    }
+}
+
+@Suite struct DiagramCommandTests {
+    @Test func theFormatFollowsTheExtensionAndStandardOutputIsTheDefault() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        for (file, start) in [("net.svg", "<?xml"), ("net.dot", "digraph"), ("net.gv", "digraph"), ("net.mmd", "flowchart TD")] {
+            let path = directory.appendingPathComponent(file).path
+            let result = try cnnc("diagram", "models/resnet_cifar.yaml", "-o", path)
+            #expect(result.status == 0 && result.stdout == "wrote \(path)\n", "\(file): \(result.stderr)")
+            #expect(try String(contentsOfFile: path, encoding: .utf8).hasPrefix(start), "\(file)")
+        }
+        let printed = try cnnc("diagram", "models/lenet5.yaml")
+        #expect(printed.status == 0 && printed.stdout.hasPrefix("<?xml") && printed.stdout.contains(">c1<"))
+        let mermaid = try cnnc("diagram", "models/lenet5.yaml", "--format", "mermaid")
+        #expect(mermaid.stdout.hasPrefix("flowchart TD\n"))
+        let png = try cnnc("diagram", "models/lenet5.yaml", "-o", directory.appendingPathComponent("net.png").path)
+        #expect(png.status == 2 && png.stderr.contains("cannot tell the format from '.png'"), "\(png.stderr)")
+        let invalid = try cnnc("diagram", "Tests/Fixtures/invalid/66-dense-on-spatial-input.yaml", "-o", directory.appendingPathComponent("x.svg").path)
+        #expect(invalid.status == 1 && invalid.stderr.contains(": error: "))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.path).sorted() == ["net.dot", "net.gv", "net.mmd", "net.svg"])
     }
 }
