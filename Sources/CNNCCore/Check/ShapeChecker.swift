@@ -10,13 +10,16 @@ public struct ShapeChecker {
         public var diagnostics: Diagnostics
     }
 
-    public static func check(_ spec: NetworkSpec) -> Result {
+    /// `source`, the spec's text, lets fix-its that insert a layer match the spec's own layout.
+    public static func check(_ spec: NetworkSpec, source: SourceFile? = nil) -> Result {
         var checker = ShapeChecker(spec: spec)
+        checker.source = source
         let network = checker.run()
         return Result(network: checker.diagnostics.hasErrors ? nil : network, diagnostics: checker.diagnostics)
     }
 
     let spec: NetworkSpec
+    var source: SourceFile?
     var diagnostics = Diagnostics()
 
     private init(spec: NetworkSpec) {
@@ -60,7 +63,7 @@ public struct ShapeChecker {
                 shapes.append(nil)
                 continue
             }
-            var context = ShapeContext(layer: layer, inputs: inputs)
+            var context = ShapeContext(layer: layer, inputs: inputs, source: source)
             let checked = Self.check(layer.kind, &context)
             diagnostics.append(contentsOf: context.diagnostics)
             shapes.append(checked?.1)

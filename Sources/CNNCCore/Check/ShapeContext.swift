@@ -32,15 +32,36 @@ struct ShapeContext {
 
     let layer: LayerSpec
     let inputs: [Input]
+    /// The spec's text, when known: for fix-its that must match its layout.
+    var source: SourceFile?
     var diagnostics = Diagnostics()
+
+    init(layer: LayerSpec, inputs: [Input], source: SourceFile? = nil) {
+        self.layer = layer
+        self.inputs = inputs
+        self.source = source
+    }
+
+    /// The edit that writes `- kind` as a layer of its own just before this one, when the layer is a
+    /// block-list entry alone on its line (`  - dense: …`): the new line repeats its indentation and
+    /// dash. Nil for other layouts (a flow list, say), where no edit is obvious.
+    func fixItInsertingLayerBefore(_ kind: String) -> Diagnostic.FixIt? {
+        let start = layer.location.start
+        guard let line = source?.lineText(start.line) else { return nil }
+        let lead = String(String.UnicodeScalarView(line.unicodeScalars.prefix(start.column - 1)))
+        guard lead.unicodeScalars.count == start.column - 1,
+              lead.filter({ $0 != " " }) == "-", lead.hasSuffix(" ") else { return nil }
+        let at = SourcePosition(line: start.line, column: 1)
+        return Diagnostic.FixIt(replacing: SourceLocation(path: layer.location.path, range: SourceRange(at: at)), with: lead + kind + "\n")
+    }
 
     var name: String { layer.name }
     var input: FeatureShape { inputs[0].shape }
     var producer: Diagnostic.Note { inputs[0].producerNote }
     var producerSubject: String { inputs[0].producerSubject }
 
-    mutating func error(_ message: String, at location: SourceLocation?, notes: [Diagnostic.Note] = []) {
-        diagnostics.error(message, at: location, notes: notes)
+    mutating func error(_ message: String, at location: SourceLocation?, notes: [Diagnostic.Note] = [], fixIts: [Diagnostic.FixIt] = []) {
+        diagnostics.error(message, at: location, notes: notes, fixIts: fixIts)
     }
 
     /// Elements of a shape, or nil beyond `ShapeLimits.maximumElements`.

@@ -20,7 +20,7 @@ public struct SpecPipeline: Sendable {
         pipeline.diagnostics.append(contentsOf: decoded.diagnostics)
         guard let spec = decoded.spec else { return pipeline }
         pipeline.spec = spec
-        let checked = ShapeChecker.check(spec)
+        let checked = ShapeChecker.check(spec, source: file)
         pipeline.diagnostics.append(contentsOf: checked.diagnostics)
         pipeline.network = checked.network
         return pipeline

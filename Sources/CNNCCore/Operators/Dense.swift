@@ -11,7 +11,8 @@ public struct Dense: Hashable, Sendable {
         guard input.height == 1, input.width == 1 else {
             context.error("'\(context.name)' needs a flat input, but \(context.producerSubject) \(input)", at: context.layer.location,
                           notes: [context.producer,
-                                  .init("add '- flatten' before '\(context.name)' to feed it the \(input.count.grouped) values in C, H, W order", at: context.layer.location)])
+                                  .init("add '- flatten' before '\(context.name)' to feed it the \(input.count.grouped) values in C, H, W order", at: context.layer.location)],
+                          fixIts: context.fixItInsertingLayerBefore("flatten").map { [$0] } ?? [])
             return nil
         }
         context.checkExpectedChannels(spec.inFeatures, what: "feature")

@@ -210,3 +210,45 @@ import Testing
                           "7:9 'labels' has 2 entries, but the network produces 3 classes (3×1×1)"], "\(found)")
     }
 }
+
+/// Fix-its are edits that work: applying a spec's fix-its leaves a spec with no errors.
+@Suite struct FixItTests {
+    /// `text` with every fix-it applied, last first so earlier positions stay valid.
+    func applying(_ fixIts: [Diagnostic.FixIt], to text: String) -> String {
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { Array(String($0).unicodeScalars) }
+        for fixIt in fixIts.sorted(by: { $0.location.range.start > $1.location.range.start }) {
+            let range = fixIt.location.range
+            #expect(range.start.line == range.end.line, "one-line edits only")
+            let line = range.start.line - 1
+            let replaced = Array(lines[line][..<(range.start.column - 1)]) + Array(fixIt.replacement.unicodeScalars)
+                + Array(lines[line][(range.end.column - 1)...])
+            lines[line] = replaced
+        }
+        return lines.map { String(String.UnicodeScalarView($0)) }.joined(separator: "\n")
+    }
+
+    @Test(arguments: [
+        "  - conv: {channels: 4, kernel: 3x3}\n  - flatten\n  - dense: {units: 2}",
+        "  - conv: {channels: 4, kernal: 3}\n  - flatten\n  - dense: {units: 2}",
+        "  - conv2d: {channels: 4, kernel: 3}\n  - flatten\n  - dense: {units: 2}",
+        "  - conv: {channels: 4, kernel: 3, padding: sme}\n  - flatten\n  - dense: {units: 2}",
+        "  - conv: {channels: 4, kernel: 3, activation: ReLU}\n  - flatten\n  - dense: {units: 2}",
+        "  - conv: {channels: 4, kernel: 3}\n  - dense: {units: 2}",
+        "  - conv: {name: stem, channels: 4, kernel: 3}\n  - relu: {from: stme}\n  - flatten\n  - dense: {units: 2}",
+        "  - conv: {channels: 4, kernel: 3, activation: ReLU}\n  - dense: {units: 2}",
+    ])
+    func applyingTheFixItsFixesTheSpec(_ layers: String) {
+        var text = "name: fix\ninput: {channels: 1, height: 6, width: 6}\nlayers:\n" + layers + "\n"
+        var rounds = 0
+        while true {
+            let diagnostics = SpecPipeline.run(SourceFile(path: "f.yaml", text: text)).diagnostics.sorted
+            guard diagnostics.contains(where: { $0.severity == .error }) else { break }
+            let fixIts = diagnostics.flatMap(\.fixIts)
+            #expect(!fixIts.isEmpty, "no fix-it for: \(diagnostics.map(\.message))")
+            if fixIts.isEmpty || rounds == 3 { break }
+            text = applying(fixIts, to: text)
+            rounds += 1
+        }
+        #expect(SpecPipeline.run(SourceFile(path: "f.yaml", text: text)).network != nil, "\(text)")
+    }
+}
