@@ -3,9 +3,24 @@ import ONNXProto
 
 /// Each ONNX operation the importer understands, and what it becomes (docs/import.md has the table).
 extension ONNXImporter {
+    /// The inputs each operation must have (ONNX's required inputs; `Max` and `Min` as binary operations).
+    static let requiredInputs: [String: Int] = [
+        "Identity": 1, "Dropout": 1, "Cast": 1, "CastLike": 2, "Shape": 1, "Expand": 2, "Reshape": 2, "Flatten": 1,
+        "Unsqueeze": 1, "Squeeze": 1, "Concat": 1, "Gather": 2, "Slice": 1, "Transpose": 1,
+        "Add": 2, "Sub": 2, "Mul": 2, "Div": 2, "Pow": 2, "Max": 2, "Min": 2,
+        "Neg": 1, "Sqrt": 1, "Erf": 1, "Exp": 1, "Sigmoid": 1, "Tanh": 1, "Relu": 1, "LeakyRelu": 1, "Elu": 1, "Clip": 1, "Gelu": 1,
+        "Conv": 2, "ConvTranspose": 2, "MaxPool": 1, "AveragePool": 1, "GlobalAveragePool": 1, "GlobalMaxPool": 1,
+        "ReduceMean": 1, "ReduceMax": 1, "BatchNormalization": 5, "Gemm": 2, "MatMul": 2, "Softmax": 1,
+        "Resize": 1, "Upsample": 2, "Pad": 1,
+    ]
+
     mutating func importNode(_ node: Onnx_NodeProto) throws(ImportFailure) {
         let attributes = ONNXAttributes(node)
         guard let output = node.output.first, !output.isEmpty else { throw ImportFailure("has no output") }
+        // The folding and the importers below read an operation's required inputs by position.
+        if let required = Self.requiredInputs[node.opType], node.input.count < required {
+            throw ImportFailure("has \(node.input.count) input\(node.input.count == 1 ? "" : "s"); \(node.opType) needs \(required)")
+        }
         // Folding: a node whose inputs are all constants computes a constant.
         let inputsKnown = node.input.filter { !$0.isEmpty }.allSatisfy { if case .constant = values[$0] { true } else { false } }
         if inputsKnown {
@@ -632,6 +647,7 @@ extension ONNXImporter {
             guard axis == 2 || axis == 3 else { throw ImportFailure("slices axis \(axis); cnnc slices only as padding patterns along H and W") }
             let lower = min(max(start < 0 ? start + size : start, 0), size)
             let upper = min(max(end < 0 ? end + size : end, 0), size)
+            guard lower < upper else { throw ImportFailure("slices axis \(axis) to nothing (from \(start) to \(end) of \(size))") }
             if axis == 2 { rows = (lower, upper) } else { columns = (lower, upper) }
         }
         // A crop of a transposed convolution's output is its padding.
