@@ -26,6 +26,7 @@ def specs(full: bool) -> dict[str, bytes]:
         "replicated-filter.yaml": head + "  - conv: {channels: 2147483647, kernel: 3, weight: [[1,2,1],[2,4,2],[1,2,1]]}\n",
         "large-dense.yaml": flat + "  - flatten: {}\n  - dense: {units: 2000000000}\n",
         "huge-macs.yaml": "name: m\ninput: {channels: 2147483647, height: 2147483647, width: 2147483647}\nlayers:\n  - conv: {channels: 2147483647, kernel: 3}\n",
+        "most-layers.yaml": flat + "  - relu\n" * (layers - 1),
         "too-many-layers.yaml": flat + "  - relu\n" * layers,
         "many-bad-layers.yaml": head + "  - relu: {alpha: 1}\n" * bad,
         "many-labels.yaml": flat + f"  - flatten: {{}}\n  - dense: {{units: {labels}}}\nlabels: [" + ", ".join(["x"] * labels) + "]\n",

@@ -33,7 +33,7 @@ build() {
     # ld.gold warns about every ASan symbol it cannot export from the executables; harmless.
     CNNC_LIBFUZZER="$libfuzzer" swift build --package-path . --scratch-path "$SCRATCH" -c "$CONFIG" \
         -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table \
-        2>&1 | grep -v "Cannot export local symbol" >&2
+        2>&1 | { grep -v "Cannot export local symbol" || true; } >&2
 }
 
 # run TARGET SECONDS|FILE…
@@ -49,13 +49,18 @@ run() {
         # -rss_limit_mb: cnnc's own budget is 1 GB per input; ASan's shadow and quarantine add
         # about as much again. -timeout: the budget is 2 s of CPU in a release build; ASan and
         # coverage make it about five times slower.
+        local status=0
         # shellcheck disable=SC2086
         ./"$BIN/$target" -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
-            -artifact_prefix="$artifacts/" ${FUZZ_ARGS:-} "$work"
-        if [ "${FUZZ_KEEP_CORPUS:-0}" = 1 ]; then
+            -artifact_prefix="$artifacts/" ${FUZZ_ARGS:-} "$work" || status=$?
+        if [ "$status" = 0 ] && [ "${FUZZ_KEEP_CORPUS:-0}" = 1 ]; then
             ./"$BIN/$target" -merge=1 "Corpus/$target" "$work"
         fi
         rm -rf "$work"
+        if [ "$status" != 0 ]; then
+            echo "fuzz: $target failed (status $status); the input is in Fuzz/$artifacts/" >&2
+            return "$status"
+        fi
     else
         # shellcheck disable=SC2086
         ./"$BIN/$target" -rss_limit_mb=2048 -timeout=10 ${FUZZ_ARGS:-} "$@"
