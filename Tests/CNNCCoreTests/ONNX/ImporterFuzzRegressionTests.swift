@@ -26,4 +26,35 @@ import Testing
         let problems = try problems("regression-pad-without-input.onnx")
         #expect(problems.contains { $0.contains("(Pad): has 0 inputs; Pad needs 1") }, "\(problems)")
     }
+
+    /// A zero Pad before an AveragePool that counts it became the pool's padding without the check
+    /// that each side is smaller than the kernel, so the importer wrote a spec that does not check.
+    @Test func aPadWiderThanThePoolKernelIsRefused() throws {
+        let problems = try problems("regression-pad-wider-than-pool-kernel.onnx")
+        #expect(problems.contains { $0.contains("(AveragePool): pools the output of a Pad") && $0.contains("cnnc needs each side smaller than the kernel") }, "\(problems)")
+        #expect(!problems.contains { $0.contains("a bug in cnnc's importer") }, "\(problems)")
+    }
+
+    /// FuzzPipeline: `add` of three inputs whose last is an element-wise activation (GELU, exported as
+    /// Erf arithmetic) was imported as one add written before the GELU it reads. The importer now
+    /// merges ((a + b) + c) into one add only when c is written before it.
+    @Test func anAddOfThreeReadingALaterExpressionImportsInOrder() throws {
+        let text = """
+            name: m
+            input: {channels: 1, height: 4, width: 4}
+            layers:
+              - batchnorm
+              - gelu
+              - add: {from: [input, batchnorm1, gelu1]}
+
+            """
+        let network = try #require(SpecPipeline.run(SourceFile(path: "m.yaml", text: text)).network)
+        let weights = NetworkWeights(values: Dictionary(uniqueKeysWithValues: WeightInitializer.tensors(for: network, seed: 0).map { ($0.name, $0.values) }))
+        let bytes = try ONNXModelFile.bytes(of: ONNXExporter.export(network, weights: weights))
+        let options = ONNXImporter.Options(weightsReference: nil, sourcePath: "m.onnx", sourceSHA256: String(repeating: "0", count: 64))
+        let result = ONNXImport.run(ONNXModelProtoBox(try ONNXModelFile.decode(bytes, path: "m.onnx")), options: options, specPath: "imported.yaml")
+        #expect(result.problems == [])
+        let imported = try #require(result.specText)
+        #expect(SpecPipeline.run(SourceFile(path: "imported.yaml", text: imported)).network != nil, "\(imported)")
+    }
 }

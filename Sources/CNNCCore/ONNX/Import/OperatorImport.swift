@@ -287,6 +287,9 @@ extension ONNXImporter {
             guard let mode = [false, true].first(where: { sides(x.height, x.width, pending.padding, $0).map { $0 == target } == true }) else {
                 throw ImportFailure("pools a padded input with an overhang that ceil mode does not reproduce")
             }
+            guard max(pending.padding.top, pending.padding.bottom) < kernel.height, max(pending.padding.left, pending.padding.right) < kernel.width else {
+                throw ImportFailure("pools the output of a Pad (\(pending.nodes.joined(separator: ", "))) padded by \(pending.padding) with a \(kernel) kernel; cnnc needs each side smaller than the kernel")
+            }
             padding = pending.padding
             countIncludePad = true
             ceilMode = mode
@@ -781,8 +784,10 @@ extension ONNXImporter {
             guard a.dims.reduce(1, *) == b.dims.reduce(1, *), a.channels == b.channels else {
                 throw ImportFailure("adds [N, \(a.dims.map(String.init).joined(separator: ", "))] and [N, \(b.dims.map(String.init).joined(separator: ", "))]; cnnc adds tensors of one shape")
             }
-            // ((a + b) + c): one add of three inputs, as cnnc sums them in order.
-            if let index = soleProducer(of: node.input[0], a), layers[index].keyword == "add" {
+            // ((a + b) + c): one add of three inputs, as cnnc sums them in order — when c is written
+            // before that add (an expression read here for the first time is written only now).
+            if let index = soleProducer(of: node.input[0], a), layers[index].keyword == "add",
+               b.layer == NetworkSpec.inputName || layerIndex[b.layer].map({ $0 < index }) == true {
                 layers[index].inputs.append(b.layer)
                 renameLayer(index, to: layerName(for: node))
                 values[output] = .tensor(Tensor(layer: layers[index].name, dims: layers[index].dims))
