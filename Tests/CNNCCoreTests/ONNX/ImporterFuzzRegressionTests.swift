@@ -5,12 +5,16 @@ import Testing
 /// Models on which the ONNX fuzz target (Fuzz/, docs/fuzzing.md) found the importer trapping; they
 /// are in its seed corpus too. Each is now refused with a reason, and nothing is written.
 @Suite struct ImporterFuzzRegressionTests {
-    func problems(_ name: String) throws -> [String] {
+    func imported(_ name: String) throws -> ONNXImporter.Result {
         let path = "Fuzz/Corpus/FuzzONNX/" + name
         let bytes = try [UInt8](Data(contentsOf: repositoryRoot.appendingPathComponent(path)))
         let model = try ONNXModelFile.decode(bytes, path: path)
         let options = ONNXImporter.Options(weightsReference: nil, sourcePath: path, sourceSHA256: String(repeating: "0", count: 64))
-        let result = ONNXImport.run(ONNXModelProtoBox(model), options: options, specPath: "imported.yaml")
+        return ONNXImport.run(ONNXModelProtoBox(model), options: options, specPath: "imported.yaml")
+    }
+
+    func problems(_ name: String) throws -> [String] {
+        let result = try imported(name)
         #expect(result.specText == nil)
         return result.problems
     }
@@ -56,5 +60,14 @@ import Testing
         #expect(result.problems == [])
         let imported = try #require(result.specText)
         #expect(SpecPipeline.run(SourceFile(path: "imported.yaml", text: imported)).network != nil, "\(imported)")
+    }
+
+    /// A control character in the model's producer name went into the spec's header comment as it
+    /// was, and the spec written did not read back (a YAML syntax error).
+    @Test func controlCharactersOfTheModelAreEscapedInTheHeader() throws {
+        let result = try imported("regression-control-character-in-producer.onnx")
+        #expect(result.problems == [])
+        let text = try #require(result.specText)
+        #expect(text.contains("produced by py\\u{"), "\(text)")
     }
 }
