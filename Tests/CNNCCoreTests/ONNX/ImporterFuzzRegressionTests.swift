@@ -70,4 +70,11 @@ import Testing
         let text = try #require(result.specText)
         #expect(text.contains("produced by py\\u{"), "\(text)")
     }
+
+    /// A graph whose output no node computes (and that is not the input) gave a spec without layers.
+    @Test func anOutputThatNothingComputesIsRefused() throws {
+        let problems = try problems("regression-output-computed-by-no-node.onnx")
+        #expect(problems.contains { $0.contains("is neither the input nor computed by a node") }, "\(problems)")
+        #expect(!problems.contains { $0.contains("a bug in cnnc's importer") }, "\(problems)")
+    }
 }
