@@ -77,4 +77,11 @@ import Testing
         #expect(problems.contains { $0.contains("is neither the input nor computed by a node") }, "\(problems)")
         #expect(!problems.contains { $0.contains("a bug in cnnc's importer") }, "\(problems)")
     }
+
+    /// A reflect Pad of 65 columns on a 16-wide input became a convolution's padding unchecked.
+    @Test func reflectPaddingWiderThanTheInputIsRefused() throws {
+        let problems = try problems("regression-reflect-padding-wider-than-input.onnx")
+        #expect(problems.contains { $0.contains("in reflect mode; cnnc's reflect padding must be smaller than the input side") }, "\(problems)")
+        #expect(!problems.contains { $0.contains("a bug in cnnc's importer") }, "\(problems)")
+    }
 }

@@ -171,6 +171,13 @@ extension ONNXImporter {
                 padding = pad.padding
                 mode = pad.mode
             }
+            // The spec's rule: reflect padding smaller than the input side, circular at most it.
+            if mode == .reflect || mode == .circular {
+                let largest = mode == .reflect ? Pair(x.height - 1, x.width - 1) : Pair(x.height, x.width)
+                guard max(padding.top, padding.bottom) <= largest.height, max(padding.left, padding.right) <= largest.width else {
+                    throw ImportFailure("pads a \(x.height)×\(x.width) input by \(padding) in \(mode.keyword) mode; cnnc's \(mode.keyword) padding must be \(mode == .reflect ? "smaller than" : "at most") the input side")
+                }
+            }
         }
         var bias: [Float]?
         if node.input.count > 2, !node.input[2].isEmpty {
