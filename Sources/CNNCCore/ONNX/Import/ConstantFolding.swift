@@ -35,14 +35,16 @@ enum ConstantFolding {
             guard let target = inputs[1]?.integers else { return nil }
             return present[0].reshaped(try resolve(target, for: present[0]))
         case "Flatten":
-            let axis = attributes.int("axis") ?? 1
             let dims = present[0].dims
+            let given = attributes.int("axis") ?? 1, axis = given < 0 ? given + dims.count : given
+            guard axis >= 0, axis <= dims.count else { throw ImportFailure("flattens from axis \(given) of a constant of rank \(dims.count)") }
             return present[0].reshaped([dims.prefix(axis).reduce(1, *), dims.dropFirst(axis).reduce(1, *)])
         case "Unsqueeze", "Squeeze":
             let axes = attributes.ints("axes") ?? (inputs.count > 1 ? inputs[1]?.integers : nil) ?? []
             var dims = present[0].dims
             if node.opType == "Unsqueeze" {
                 let rank = dims.count + axes.count
+                guard axes.allSatisfy({ (-rank..<rank).contains($0) }) else { throw ImportFailure("unsqueezes axes \(axes) of a constant of rank \(dims.count)") }
                 for axis in axes.map({ $0 < 0 ? $0 + rank : $0 }).sorted() { dims.insert(1, at: min(axis, dims.count)) }
             } else {
                 let remove = Set(axes.map { $0 < 0 ? $0 + dims.count : $0 })
@@ -59,7 +61,9 @@ enum ConstantFolding {
             return try slice(node, attributes, inputs, opset: opset)
         case "Transpose":
             let rank = present[0].dims.count
-            return present[0].transposed(attributes.ints("perm") ?? Array((0..<rank).reversed()))
+            let permutation = attributes.ints("perm") ?? Array((0..<rank).reversed())
+            guard permutation.sorted() == Array(0..<rank) else { throw ImportFailure("transposes a constant of rank \(rank) by \(permutation)") }
+            return present[0].transposed(permutation)
         case "Add", "Sub", "Mul", "Div", "Pow":
             guard inputs.count == 2, let a = inputs[0], let b = inputs[1] else { return nil }
             return try elementwise(node, a, b)
@@ -144,17 +148,20 @@ enum ConstantFolding {
     private static func resolve(_ target: [Int], for constant: ONNXConstant) throws(ImportFailure) -> [Int] {
         var dims = target.enumerated().map { axis, size in size == 0 ? constant.dims[safe: axis] ?? 0 : size }
         if let unknown = dims.firstIndex(of: -1) {
-            let known = dims.enumerated().filter { $0.offset != unknown }.reduce(1) { $0 * $1.element }
-            guard known > 0 else { throw ImportFailure("reshapes to \(target)") }
+            let known = ShapeLimits.product(of: dims.enumerated().filter { $0.offset != unknown }.map(\.element))
+            guard let known, known > 0 else { throw ImportFailure("reshapes to \(target)") }
             dims[unknown] = constant.count / known
         }
-        guard dims.reduce(1, *) == constant.count else { throw ImportFailure("reshapes \(constant.count) values to \(target)") }
+        guard ShapeLimits.product(of: dims) == constant.count else { throw ImportFailure("reshapes \(constant.count) values to \(target)") }
         return dims
     }
 
     private static func concatenate(_ parts: [ONNXConstant], axis: Int) throws(ImportFailure) -> ONNXConstant {
         guard let first = parts.first, axis >= 0, axis < max(1, first.dims.count) else { throw ImportFailure("concatenates along axis \(axis)") }
         if first.dims.isEmpty { throw ImportFailure("concatenates scalars") }
+        for part in parts where part.dims.count != first.dims.count || zip(part.dims, first.dims).enumerated().contains(where: { $0.offset != axis && $0.element.0 != $0.element.1 }) {
+            throw ImportFailure("concatenates constants of shapes \(first.dims) and \(part.dims) along axis \(axis)")
+        }
         let outer = first.dims.prefix(axis).reduce(1, *)
         let inners = parts.map { $0.dims.dropFirst(axis + 1).reduce(1, *) * $0.dims[axis] }
         var dims = first.dims
@@ -211,6 +218,9 @@ enum ConstantFolding {
             (starts, ends) = (s, e)
             axes = inputs.count > 3 ? inputs[3]?.integers : nil
             steps = inputs.count > 4 ? inputs[4]?.integers : nil
+        }
+        guard ends.count == starts.count, (axes?.count ?? starts.count) == starts.count else {
+            throw ImportFailure("slices with \(starts.count) starts, \(ends.count) ends and \(axes?.count ?? starts.count) axes")
         }
         var ranges = data.dims.map { (start: 0, end: $0, step: 1) }
         for (position, axisValue) in (axes ?? Array(0..<starts.count)).enumerated() {

@@ -38,9 +38,24 @@ struct ImportedLayer {
 }
 
 enum SpecWriter {
+    /// `text` with every scalar YAML may not hold in a comment, or unsafe to display, as `\u{…}`.
+    static func comment(_ text: String) -> String {
+        var out = String.UnicodeScalarView()
+        for scalar in text.unicodeScalars {
+            if isUnsafeToDisplay(scalar) || scalar.value == 0xFEFF || scalar.value == 0xFFFE || scalar.value == 0xFFFF {
+                out.append(contentsOf: "\\u{\(String(scalar.value, radix: 16, uppercase: true))}".unicodeScalars)
+            } else {
+                out.append(scalar)
+            }
+        }
+        return String(out)
+    }
+
     /// The YAML text of an imported spec.
     static func text(header: [String], name: String, input: [Int], weights: String?, output: String?, layers: [ImportedLayer]) -> String {
-        var lines = header.map { "# " + $0 }
+        // The header quotes the model (its producer) and the path: escaped, so that a control
+        // character or a line break cannot end the comment or make the YAML unreadable.
+        var lines = header.map { "# " + comment($0) }
         lines.append("name: \(scalar(name))")
         lines.append("input: {channels: \(input[0]), height: \(input.count > 1 ? input[1] : 1), width: \(input.count > 2 ? input[2] : 1)}")
         if let weights { lines.append("weights: \(scalar(weights))") }

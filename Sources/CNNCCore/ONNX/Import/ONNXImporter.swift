@@ -175,7 +175,7 @@ public struct ONNXImporter {
         case .transposed(_, let permutation, let nodes)?:
             reportTransposed(permutation, nodes)
         case nil:
-            break
+            problems.append("the graph output '\(graph.output[0].name)' is neither the input nor computed by a node")
         }
     }
 

@@ -3,9 +3,24 @@ import ONNXProto
 
 /// Each ONNX operation the importer understands, and what it becomes (docs/import.md has the table).
 extension ONNXImporter {
+    /// The inputs each operation must have (ONNX's required inputs; `Max` and `Min` as binary operations).
+    static let requiredInputs: [String: Int] = [
+        "Identity": 1, "Dropout": 1, "Cast": 1, "CastLike": 2, "Shape": 1, "Expand": 2, "Reshape": 2, "Flatten": 1,
+        "Unsqueeze": 1, "Squeeze": 1, "Concat": 1, "Gather": 2, "Slice": 1, "Transpose": 1,
+        "Add": 2, "Sub": 2, "Mul": 2, "Div": 2, "Pow": 2, "Max": 2, "Min": 2,
+        "Neg": 1, "Sqrt": 1, "Erf": 1, "Exp": 1, "Sigmoid": 1, "Tanh": 1, "Relu": 1, "LeakyRelu": 1, "Elu": 1, "Clip": 1, "Gelu": 1,
+        "Conv": 2, "ConvTranspose": 2, "MaxPool": 1, "AveragePool": 1, "GlobalAveragePool": 1, "GlobalMaxPool": 1,
+        "ReduceMean": 1, "ReduceMax": 1, "BatchNormalization": 5, "Gemm": 2, "MatMul": 2, "Softmax": 1,
+        "Resize": 1, "Upsample": 2, "Pad": 1,
+    ]
+
     mutating func importNode(_ node: Onnx_NodeProto) throws(ImportFailure) {
         let attributes = ONNXAttributes(node)
         guard let output = node.output.first, !output.isEmpty else { throw ImportFailure("has no output") }
+        // The folding and the importers below read an operation's required inputs by position.
+        if let required = Self.requiredInputs[node.opType], node.input.count < required {
+            throw ImportFailure("has \(node.input.count) input\(node.input.count == 1 ? "" : "s"); \(node.opType) needs \(required)")
+        }
         // Folding: a node whose inputs are all constants computes a constant.
         let inputsKnown = node.input.filter { !$0.isEmpty }.allSatisfy { if case .constant = values[$0] { true } else { false } }
         if inputsKnown {
@@ -156,6 +171,13 @@ extension ONNXImporter {
                 padding = pad.padding
                 mode = pad.mode
             }
+            // The spec's rule: reflect padding smaller than the input side, circular at most it.
+            if mode == .reflect || mode == .circular {
+                let largest = mode == .reflect ? Pair(x.height - 1, x.width - 1) : Pair(x.height, x.width)
+                guard max(padding.top, padding.bottom) <= largest.height, max(padding.left, padding.right) <= largest.width else {
+                    throw ImportFailure("pads a \(x.height)×\(x.width) input by \(padding) in \(mode.keyword) mode; cnnc's \(mode.keyword) padding must be \(mode == .reflect ? "smaller than" : "at most") the input side")
+                }
+            }
         }
         var bias: [Float]?
         if node.input.count > 2, !node.input[2].isEmpty {
@@ -271,6 +293,9 @@ extension ONNXImporter {
             }
             guard let mode = [false, true].first(where: { sides(x.height, x.width, pending.padding, $0).map { $0 == target } == true }) else {
                 throw ImportFailure("pools a padded input with an overhang that ceil mode does not reproduce")
+            }
+            guard max(pending.padding.top, pending.padding.bottom) < kernel.height, max(pending.padding.left, pending.padding.right) < kernel.width else {
+                throw ImportFailure("pools the output of a Pad (\(pending.nodes.joined(separator: ", "))) padded by \(pending.padding) with a \(kernel) kernel; cnnc needs each side smaller than the kernel")
             }
             padding = pending.padding
             countIncludePad = true
@@ -632,6 +657,7 @@ extension ONNXImporter {
             guard axis == 2 || axis == 3 else { throw ImportFailure("slices axis \(axis); cnnc slices only as padding patterns along H and W") }
             let lower = min(max(start < 0 ? start + size : start, 0), size)
             let upper = min(max(end < 0 ? end + size : end, 0), size)
+            guard lower < upper else { throw ImportFailure("slices axis \(axis) to nothing (from \(start) to \(end) of \(size))") }
             if axis == 2 { rows = (lower, upper) } else { columns = (lower, upper) }
         }
         // A crop of a transposed convolution's output is its padding.
@@ -765,8 +791,10 @@ extension ONNXImporter {
             guard a.dims.reduce(1, *) == b.dims.reduce(1, *), a.channels == b.channels else {
                 throw ImportFailure("adds [N, \(a.dims.map(String.init).joined(separator: ", "))] and [N, \(b.dims.map(String.init).joined(separator: ", "))]; cnnc adds tensors of one shape")
             }
-            // ((a + b) + c): one add of three inputs, as cnnc sums them in order.
-            if let index = soleProducer(of: node.input[0], a), layers[index].keyword == "add" {
+            // ((a + b) + c): one add of three inputs, as cnnc sums them in order — when c is written
+            // before that add (an expression read here for the first time is written only now).
+            if let index = soleProducer(of: node.input[0], a), layers[index].keyword == "add",
+               b.layer == NetworkSpec.inputName || layerIndex[b.layer].map({ $0 < index }) == true {
                 layers[index].inputs.append(b.layer)
                 renameLayer(index, to: layerName(for: node))
                 values[output] = .tensor(Tensor(layer: layers[index].name, dims: layers[index].dims))

@@ -1,0 +1,1 @@
+// Only the header: the function is libFuzzer's (include/LibFuzzer.h).

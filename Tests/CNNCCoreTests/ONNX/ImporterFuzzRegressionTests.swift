@@ -1,0 +1,87 @@
+import CNNCCore
+import Foundation
+import Testing
+
+/// Models on which the ONNX fuzz target (Fuzz/, docs/fuzzing.md) found the importer trapping; they
+/// are in its seed corpus too. Each is now refused with a reason, and nothing is written.
+@Suite struct ImporterFuzzRegressionTests {
+    func imported(_ name: String) throws -> ONNXImporter.Result {
+        let path = "Fuzz/Corpus/FuzzONNX/" + name
+        let bytes = try [UInt8](Data(contentsOf: repositoryRoot.appendingPathComponent(path)))
+        let model = try ONNXModelFile.decode(bytes, path: path)
+        let options = ONNXImporter.Options(weightsReference: nil, sourcePath: path, sourceSHA256: String(repeating: "0", count: 64))
+        return ONNXImport.run(ONNXModelProtoBox(model), options: options, specPath: "imported.yaml")
+    }
+
+    func problems(_ name: String) throws -> [String] {
+        let result = try imported(name)
+        #expect(result.specText == nil)
+        return result.problems
+    }
+
+    /// A Slice whose start lies after its end made the range `start..<end` trap.
+    @Test func aSliceToNothingIsRefused() throws {
+        let problems = try problems("regression-empty-slice.onnx")
+        #expect(problems.contains { $0.contains("(Slice): slices axis") && $0.contains("to nothing") }, "\(problems)")
+    }
+
+    /// A Pad node without inputs was read at `node.input[0]`; every operation's required inputs are now counted first.
+    @Test func anOperationWithoutItsInputsIsRefused() throws {
+        let problems = try problems("regression-pad-without-input.onnx")
+        #expect(problems.contains { $0.contains("(Pad): has 0 inputs; Pad needs 1") }, "\(problems)")
+    }
+
+    /// A zero Pad before an AveragePool that counts it became the pool's padding without the check
+    /// that each side is smaller than the kernel, so the importer wrote a spec that does not check.
+    @Test func aPadWiderThanThePoolKernelIsRefused() throws {
+        let problems = try problems("regression-pad-wider-than-pool-kernel.onnx")
+        #expect(problems.contains { $0.contains("(AveragePool): pools the output of a Pad") && $0.contains("cnnc needs each side smaller than the kernel") }, "\(problems)")
+        #expect(!problems.contains { $0.contains("a bug in cnnc's importer") }, "\(problems)")
+    }
+
+    /// FuzzPipeline: `add` of three inputs whose last is an element-wise activation (GELU, exported as
+    /// Erf arithmetic) was imported as one add written before the GELU it reads. The importer now
+    /// merges ((a + b) + c) into one add only when c is written before it.
+    @Test func anAddOfThreeReadingALaterExpressionImportsInOrder() throws {
+        let text = """
+            name: m
+            input: {channels: 1, height: 4, width: 4}
+            layers:
+              - batchnorm
+              - gelu
+              - add: {from: [input, batchnorm1, gelu1]}
+
+            """
+        let network = try #require(SpecPipeline.run(SourceFile(path: "m.yaml", text: text)).network)
+        let weights = NetworkWeights(values: Dictionary(uniqueKeysWithValues: WeightInitializer.tensors(for: network, seed: 0).map { ($0.name, $0.values) }))
+        let bytes = try ONNXModelFile.bytes(of: ONNXExporter.export(network, weights: weights))
+        let options = ONNXImporter.Options(weightsReference: nil, sourcePath: "m.onnx", sourceSHA256: String(repeating: "0", count: 64))
+        let result = ONNXImport.run(ONNXModelProtoBox(try ONNXModelFile.decode(bytes, path: "m.onnx")), options: options, specPath: "imported.yaml")
+        #expect(result.problems == [])
+        let imported = try #require(result.specText)
+        #expect(SpecPipeline.run(SourceFile(path: "imported.yaml", text: imported)).network != nil, "\(imported)")
+    }
+
+    /// A control character in the model's producer name went into the spec's header comment as it
+    /// was, and the spec written did not read back (a YAML syntax error).
+    @Test func controlCharactersOfTheModelAreEscapedInTheHeader() throws {
+        let result = try imported("regression-control-character-in-producer.onnx")
+        #expect(result.problems == [])
+        let text = try #require(result.specText)
+        #expect(text.contains("produced by py\\u{"), "\(text)")
+    }
+
+    /// A graph whose output no node computes (and that is not the input) gave a spec without layers.
+    @Test func anOutputThatNothingComputesIsRefused() throws {
+        let problems = try problems("regression-output-computed-by-no-node.onnx")
+        #expect(problems.contains { $0.contains("is neither the input nor computed by a node") }, "\(problems)")
+        #expect(!problems.contains { $0.contains("a bug in cnnc's importer") }, "\(problems)")
+    }
+
+    /// A reflect Pad of 65 columns on a 16-wide input became a convolution's padding unchecked.
+    @Test func reflectPaddingWiderThanTheInputIsRefused() throws {
+        let problems = try problems("regression-reflect-padding-wider-than-input.onnx")
+        #expect(problems.contains { $0.contains("in reflect mode; cnnc's reflect padding must be smaller than the input side") }, "\(problems)")
+        #expect(!problems.contains { $0.contains("a bug in cnnc's importer") }, "\(problems)")
+    }
+}
