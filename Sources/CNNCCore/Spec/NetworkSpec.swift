@@ -368,3 +368,9 @@ public struct InlineTensor: Sendable {
     public var values: [Float]
     public var location: SourceLocation
 }
+
+extension NetworkSpec {
+    /// Whether `text` may be a network or layer name: 1–128 Unicode scalars without control
+    /// characters, line breaks or bidirectional controls.
+    public static func isValidName(_ text: String) -> Bool { ValueDecoder.isValidName(text) }
+}

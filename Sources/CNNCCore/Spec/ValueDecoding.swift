@@ -116,6 +116,11 @@ struct ValueDecoder {
 
     /// A layer or network name: 1…128 Unicode scalars (not grapheme clusters, which combining marks
     /// make unbounded), no control characters.
+    /// The rule `name` checks: 1–128 Unicode scalars, none of them unsafe to display.
+    static func isValidName(_ text: String) -> Bool {
+        !text.isEmpty && text.unicodeScalars.count <= 128 && !text.unicodeScalars.contains(where: isUnsafeToDisplay)
+    }
+
     mutating func name(_ node: YAMLNode, _ what: String) -> String? {
         guard let text = text(node, what) else { return nil }
         if text.isEmpty {

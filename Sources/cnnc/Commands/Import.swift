@@ -32,8 +32,14 @@ struct Import: ParsableCommand {
     @Option(help: "The weights file to write (default: the spec's path with .safetensors).")
     var weightsOut: String?
 
-    @Option(help: "The network's name (default: the ONNX graph's name).")
+    @Option(help: "The network's name (default: the ONNX graph's name, or 'imported').")
     var name: String?
+
+    func validate() throws {
+        if let name, !NetworkSpec.isValidName(name) {
+            throw ValidationError("--name must be 1–128 characters without control characters, line breaks or bidirectional controls")
+        }
+    }
 
     func run() throws {
         let bytes: [UInt8]

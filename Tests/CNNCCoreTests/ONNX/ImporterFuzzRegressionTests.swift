@@ -85,3 +85,15 @@ import Testing
         #expect(!problems.contains { $0.contains("a bug in cnnc's importer") }, "\(problems)")
     }
 }
+
+extension ImporterFuzzRegressionTests {
+    /// A control character in the graph's name became the spec's `name:` escaped Swift-style, which
+    /// YAML cannot read, and a name the spec language refuses anyway: such a name is not kept.
+    @Test func aGraphNameTheSpecLanguageRefusesBecomesImported() throws {
+        let result = try imported("regression-control-character-in-graph-name.onnx")
+        #expect(result.problems == [])
+        let text = try #require(result.specText)
+        #expect(text.contains("\nname: imported\n"), "\(text)")
+        #expect(SpecPipeline.run(SourceFile(path: "imported.yaml", text: text)).network != nil, "\(text)")
+    }
+}

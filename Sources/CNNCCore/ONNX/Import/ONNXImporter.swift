@@ -348,7 +348,8 @@ public struct ONNXImporter {
 
     private func result(_ options: Options) -> Result {
         let graph = model.graph
-        let name = options.name ?? (graph.name.isEmpty ? "imported" : graph.name)
+        // A graph name the spec language would refuse (control characters, too long) is not kept.
+        let name = options.name ?? (NetworkSpec.isValidName(graph.name) ? graph.name : "imported")
         let producer = model.producerName.isEmpty ? "an unnamed producer" : [model.producerName, model.producerVersion].filter { !$0.isEmpty }.joined(separator: " ")
         let header = [
             "Imported by cnnc \(CNNCVersion.string) from \(options.sourcePath)",
