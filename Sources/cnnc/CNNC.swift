@@ -37,7 +37,8 @@ struct CNNC: ParsableCommand {
         do {
             var command = try parseAsRoot()
             if let reporting = command as? ReportsDiagnostics {
-                DiagnosticsOutput.configure(reporting.diagnosticsOptions.diagnosticsFormat)
+                DiagnosticsOutput.configure(reporting.diagnosticsOptions.diagnosticsFormat,
+                                            toStandardOutput: type(of: reporting).diagnosticsAreTheOutput)
             }
             defer { DiagnosticsOutput.finish() }
             try command.run()

@@ -46,10 +46,17 @@ import Testing
         #expect((document["errors"] as? Int ?? 0) >= 1)
         let text = try cnnc("check", spec)
         #expect(text.stdout.isEmpty && text.stderr.contains(": error: "))
-        for command in [["summary", spec], ["run", spec, "--input", "models/digits-7.pgm"], ["build", spec, "-o", "/nonexistent/x"]] {
+        // Elsewhere the document goes to standard error, leaving standard output to the command's product.
+        for command in [["summary", spec], ["run", spec, "--input", "models/digits-7.pgm"], ["build", spec, "-o", "/nonexistent/x"],
+                        ["diagram", spec]] {
             let result = try cnnc(arguments: command + ["--diagnostics-format", "sarif"])
             #expect(result.status == 1, "\(command[0])")
-            #expect(result.stdout.contains("\"version\": \"2.1.0\"") && result.stderr.isEmpty, "\(command[0]): \(result.stderr)")
+            #expect(result.stderr.contains("\"version\": \"2.1.0\"") && result.stdout.isEmpty, "\(command[0]): \(result.stdout)")
+            #expect(!result.stderr.contains("cnnc: error:"), "\(command[0]): \(result.stderr)")
         }
+        let summary = try cnnc("summary", "models/lenet5.yaml", "--format", "json", "--diagnostics-format", "sarif")
+        #expect(summary.status == 0)
+        #expect(try JSONSerialization.jsonObject(with: Data(summary.stdout.utf8)) is [String: Any], "the summary alone on stdout")
+        #expect(summary.stderr.contains("\"results\": []"), "\(summary.stderr)")
     }
 }

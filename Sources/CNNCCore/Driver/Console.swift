@@ -12,11 +12,15 @@ public enum Console {
 
     /// `cnnc: error: <message>` on one line, the message made `displaySafe`.
     public static func errorLine(_ message: String) {
-        write(2, "cnnc: error: " + displaySafe(message) + "\n")
-        errorLineObserver.withLock { $0 }?(message)
+        if let observer = errorLineObserver.withLock({ $0 }) {
+            observer(message)
+        } else {
+            write(2, "cnnc: error: " + displaySafe(message) + "\n")
+        }
     }
 
-    /// Also hands every `errorLine` message to `observer` (for machine-readable diagnostics).
+    /// Hands every `errorLine` message to `observer` instead of printing it (machine-readable
+    /// diagnostics carry them).
     public static func observeErrorLines(_ observer: @escaping @Sendable (String) -> Void) {
         errorLineObserver.withLock { $0 = observer }
     }

@@ -2,6 +2,8 @@ import ArgumentParser
 import CNNCCore
 
 struct Check: ParsableCommand, ReportsDiagnostics {
+    static let diagnosticsAreTheOutput = true
+
     static let configuration = CommandConfiguration(
         abstract: "Validate one or more specs.",
         discussion: """
