@@ -16,30 +16,57 @@ public indirect enum JSONValue: Equatable, Sendable {
 
     /// Pretty-printed with two-space indentation; short arrays of scalars stay on one line.
     public func rendered(indent: Int = 0) -> String {
-        let pad = String(repeating: "  ", count: indent)
-        let inner = String(repeating: "  ", count: indent + 1)
+        var out = ""
+        render(into: &out, indent: indent)
+        return out
+    }
+
+    /// Appends to one string: a document of 10⁵ layers is built once, not copied at every level.
+    private func render(into out: inout String, indent: Int) {
+        func pad(_ level: Int) {
+            for _ in 0..<level { out += "  " }
+        }
         switch self {
         case .object(let members):
-            if members.isEmpty { return "{}" }
-            let lines = members.map { "\(inner)\(JSONValue.escape($0.0)): \($0.1.rendered(indent: indent + 1))" }
-            return "{\n" + lines.joined(separator: ",\n") + "\n\(pad)}"
-        case .array(let items):
-            if items.isEmpty { return "[]" }
-            if items.allSatisfy(\.isScalar) {
-                return "[" + items.map { $0.rendered() }.joined(separator: ", ") + "]"
+            if members.isEmpty { out += "{}"; return }
+            out += "{\n"
+            for (index, member) in members.enumerated() {
+                pad(indent + 1)
+                JSONValue.escape(member.0, into: &out)
+                out += ": "
+                member.1.render(into: &out, indent: indent + 1)
+                out += index + 1 < members.count ? ",\n" : "\n"
             }
-            return "[\n" + items.map { inner + $0.rendered(indent: indent + 1) }.joined(separator: ",\n") + "\n\(pad)]"
-        case .string(let text): return JSONValue.escape(text)
-        case .integer(let value): return String(value)
+            pad(indent)
+            out += "}"
+        case .array(let items):
+            if items.isEmpty { out += "[]"; return }
+            if items.allSatisfy(\.isScalar) {
+                out += "["
+                for (index, item) in items.enumerated() {
+                    if index > 0 { out += ", " }
+                    item.render(into: &out, indent: 0)
+                }
+                out += "]"
+                return
+            }
+            out += "[\n"
+            for (index, item) in items.enumerated() {
+                pad(indent + 1)
+                item.render(into: &out, indent: indent + 1)
+                out += index + 1 < items.count ? ",\n" : "\n"
+            }
+            pad(indent)
+            out += "]"
+        case .string(let text): JSONValue.escape(text, into: &out)
+        case .integer(let value): out += String(value)
         case .number(let value):
-            guard value.isFinite else { return "null" }
-            if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) + ".0" }
-            return String(value)
-        case .float(let value):
-            guard value.isFinite else { return "null" }
-            return value.description
-        case .bool(let value): return value ? "true" : "false"
-        case .null: return "null"
+            if !value.isFinite { out += "null" }
+            else if value == value.rounded(), abs(value) < 1e15 { out += String(Int(value)) + ".0" }
+            else { out += String(value) }
+        case .float(let value): out += value.isFinite ? value.description : "null"
+        case .bool(let value): out += value ? "true" : "false"
+        case .null: out += "null"
         }
     }
 
@@ -51,7 +78,13 @@ public indirect enum JSONValue: Equatable, Sendable {
     }
 
     public static func escape(_ text: String) -> String {
-        var out = "\""
+        var out = ""
+        escape(text, into: &out)
+        return out
+    }
+
+    static func escape(_ text: String, into out: inout String) {
+        out += "\""
         for scalar in text.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -67,6 +100,6 @@ public indirect enum JSONValue: Equatable, Sendable {
                 }
             }
         }
-        return out + "\""
+        out += "\""
     }
 }
