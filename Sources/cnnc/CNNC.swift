@@ -59,7 +59,7 @@ extension CNNC {
         let arguments = CommandLine.arguments.dropFirst()
         let names = configuration.subcommands.map { $0._commandName } + ["help"]
         if let word = arguments.first, !word.hasPrefix("-"), !names.contains(word) {
-            let suggestion = Suggestions.closest(to: word, in: names).map { "; did you mean '\($0)'?" } ?? ""
+            let suggestion = Suggestions.didYouMean(word, in: names)
             return "cnnc: error: unknown command '\(displaySafe(word))'\(suggestion)\nSee 'cnnc --help'.\n"
         }
         var text = message

@@ -63,7 +63,7 @@ public enum Suggestions {
     }
 
     /// `; did you mean 'x'?` or nothing.
-    static func didYouMean(_ word: String, in candidates: [String]) -> String {
+    public static func didYouMean(_ word: String, in candidates: [String]) -> String {
         closest(to: word, in: candidates).map { "; did you mean '\($0)'?" } ?? ""
     }
 
@@ -71,7 +71,7 @@ public enum Suggestions {
     /// candidate is close.
     static func didYouMean(_ word: String, in candidates: [String], at location: SourceLocation) -> (text: String, fixIts: [Diagnostic.FixIt]) {
         guard let best = closest(to: word, in: candidates) else { return ("", []) }
-        return ("; did you mean '\(best)'?", [Diagnostic.FixIt(replacing: location, with: yamlScalar(best, replacing: word, at: location))])
+        return (didYouMean(word, in: [best]), [Diagnostic.FixIt(replacing: location, with: yamlScalar(best, replacing: word, at: location))])
     }
 
     /// `text` as a YAML scalar to put where `original` was written: plain when the original was

@@ -48,7 +48,7 @@ struct Summary: ParsableCommand, ReportsDiagnostics {
         for word in columns.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) {
             guard let column = SummaryRenderer.Column(rawValue: word == "#" ? "index" : word.lowercased()) else {
                 let names = SummaryRenderer.Column.allCases.map(\.rawValue)
-                let suggestion = Suggestions.closest(to: word, in: names).map { "; did you mean '\($0)'?" } ?? ""
+                let suggestion = Suggestions.didYouMean(word, in: names)
                 throw ValidationError("unknown column '\(word)' for --columns\(suggestion) (columns: \(names.joined(separator: ", ")), or all)")
             }
             chosen.append(column)
