@@ -100,11 +100,12 @@ case "${1:-}" in
         start=$SECONDS
         build
         echo "fuzz: build took $((SECONDS - start)) s" >&2
-        # A fixed seed and a fixed number of runs (about 12 s of each target here, the time limit as a
-        # backstop on slower machines): CI checks the same inputs on every machine instead of drawing
-        # new ones, so a landing never depends on luck. Long runs draw random seeds.
+        # A fixed seed, Swift's hashing fixed and a fixed number of runs (about 12 s of each target
+        # here, the time limit as a backstop on slower machines). That narrows what CI draws but does
+        # not fix it (two runs here of FuzzONNX kept 487 and 494 new inputs), so a smoke run can find
+        # what long runs missed: those are what keep the smoke run quiet (docs/fuzzing.md).
         for target in "${TARGETS[@]}"; do
-            FUZZ_ARGS="-seed=1 -runs=$(smoke_runs "$target") ${FUZZ_ARGS:-}" run "$target" 15
+            SWIFT_DETERMINISTIC_HASHING=1 FUZZ_ARGS="-seed=1 -runs=$(smoke_runs "$target") ${FUZZ_ARGS:-}" run "$target" 15
         done
         FUZZ_BIN="$BIN" ./compile-generated.sh
         echo "fuzz: smoke took $((SECONDS - start)) s" >&2 ;;

@@ -96,4 +96,25 @@ extension ImporterFuzzRegressionTests {
         #expect(text.contains("\nname: imported\n"), "\(text)")
         #expect(SpecPipeline.run(SourceFile(path: "imported.yaml", text: text)).network != nil, "\(text)")
     }
+
+    /// A Conv weight of [5, 3, 3, 3] on a 2-channel input was written as it was, and the spec needed
+    /// [5, 2, 3, 3] (CI's smoke run found it). Made with onnx.helper: one Conv, input [1, 2, 8, 8].
+    @Test func aConvolutionWeightForOtherInputChannelsIsRefused() throws {
+        let problems = try problems("regression-conv-weight-channels-differ-from-input.onnx")
+        #expect(problems.contains { $0.contains("(Conv): has a weight of shape [5, 3, 3, 3] and group 1 for an input of 2 channels") }, "\(problems)")
+        #expect(!problems.contains { $0.contains("a bug in cnnc's importer") }, "\(problems)")
+    }
+
+    /// A dilated kernel wider than its padded input became a conv with an output side of 0.
+    @Test func aKernelWiderThanItsPaddedInputIsRefused() throws {
+        let problems = try problems("regression-dilated-kernel-wider-than-input.onnx")
+        #expect(problems.contains { $0.contains("(Conv): slides a 3×3 kernel with dilation 1×9 over a 8×8 input") && $0.contains("it does not fit") }, "\(problems)")
+        #expect(!problems.contains { $0.contains("a bug in cnnc's importer") }, "\(problems)")
+    }
+
+    /// Resize by scales [1, 1, inf, inf] trapped converting infinity to Int. Made with onnx.helper.
+    @Test func aResizeByInfinityIsRefused() throws {
+        let problems = try problems("regression-resize-by-infinity.onnx")
+        #expect(problems.contains { $0.contains("(Resize): resizes by [1.0, 1.0, inf, inf]") }, "\(problems)")
+    }
 }

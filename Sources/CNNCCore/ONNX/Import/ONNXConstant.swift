@@ -128,8 +128,12 @@ struct ONNXAttributes {
 
     var names: [String] { byName.keys.sorted() }
 
-    func int(_ name: String) -> Int? { byName[name].map { Int($0.i) } }
-    func ints(_ name: String) -> [Int]? { byName[name].map { $0.ints.map { Int($0) } } }
+    // Clamped to the spec's integer range, so that sums and products of a few attribute values
+    // never overflow; a clamped value is still out of range wherever a spec would use it, and
+    // INT64_MAX as "to the end" (Slice's old attributes) keeps that meaning.
+    func int(_ name: String) -> Int? { byName[name].map { Self.clamped($0.i) } }
+    func ints(_ name: String) -> [Int]? { byName[name].map { $0.ints.map(Self.clamped) } }
+    private static func clamped(_ value: Int64) -> Int { Int(max(-Int64(Int32.max), min(Int64(Int32.max), value))) }
     func float(_ name: String) -> Float? { byName[name].map(\.f) }
     func floats(_ name: String) -> [Float]? { byName[name].map(\.floats) }
     func string(_ name: String) -> String? { byName[name].map { String(decoding: $0.s, as: UTF8.self) } }

@@ -139,8 +139,8 @@ extension ONNXImporter {
     }
 
     private func weights(_ name: String, rank: Int, _ what: String) throws(ImportFailure) -> (ONNXConstant, [Float]) {
-        guard let constant = try constant(name), constant.dims.count == rank, let values = constant.float32 else {
-            throw ImportFailure("its \(what) '\(name)' is not a constant float tensor of rank \(rank) (cnnc embeds the weights; they must be initializers)")
+        guard let constant = try constant(name), constant.dims.count == rank, constant.dims.allSatisfy({ $0 >= 1 }), let values = constant.float32 else {
+            throw ImportFailure("its \(what) '\(name)' is not a non-empty constant float tensor of rank \(rank) (cnnc embeds the weights; they must be initializers)")
         }
         return (constant, values)
     }
@@ -186,10 +186,14 @@ extension ONNXImporter {
             if constant.source != nil || values.contains(where: { $0 != 0 }) { bias = values }
         }
         let outChannels = w.dims[0]
-        let height = windowOutputSize(input: x.height, extent: dilation.height * (kernel.height - 1) + 1, stride: stride.height,
-                                      padBefore: padding.top, padAfter: padding.bottom, ceilMode: false) ?? 0
-        let width = windowOutputSize(input: x.width, extent: dilation.width * (kernel.width - 1) + 1, stride: stride.width,
-                                     padBefore: padding.left, padAfter: padding.right, ceilMode: false) ?? 0
+        try checkGroups(groups, weight: w, inputChannels: x.channels, outputChannels: outChannels, weightInputAxis: 1)
+        try checkKernel(kernel, weight: w)
+        guard let height = windowOutputSize(input: x.height, extent: dilation.height * (kernel.height - 1) + 1, stride: stride.height,
+                                            padBefore: padding.top, padAfter: padding.bottom, ceilMode: false),
+              let width = windowOutputSize(input: x.width, extent: dilation.width * (kernel.width - 1) + 1, stride: stride.width,
+                                           padBefore: padding.left, padAfter: padding.right, ceilMode: false) else {
+            throw ImportFailure("slides a \(kernel.height)×\(kernel.width) kernel with dilation \(dilation.height)×\(dilation.width) over a \(x.height)×\(x.width) input padded by \(padding); it does not fit")
+        }
         var layer = ImportedLayer(name: layerName(for: node, weight: w.source), keyword: "conv", inputs: [x.layer], dims: [outChannels, height, width])
         layer.setWindow(channels: outChannels, kernel: kernel, stride: stride, padding: padding)
         switch mode {
@@ -232,12 +236,30 @@ extension ONNXImporter {
         var bias: [Float]?
         if node.input.count > 2, !node.input[2].isEmpty { bias = try weights(node.input[2], rank: 1, "bias").1 }
         let outChannels = w.dims[1] * groups
+        try checkGroups(groups, weight: w, inputChannels: x.channels, outputChannels: outChannels, weightInputAxis: 0)
+        try checkKernel(kernel, weight: w)
         var layer = ImportedLayer(name: layerName(for: node, weight: w.source), keyword: "conv_transpose", inputs: [x.layer], dims: [])
         layer.setWindow(channels: outChannels, kernel: kernel, stride: stride, padding: padding)
         if extra != [0, 0] { layer["output_padding"] = .pair(extra[0], extra[1]) }
         layer.setGroupsAndTensors(dilation: dilation, groups: groups, weight: (w.dims, weight), bias: bias, channels: outChannels)
         layer.dims = transposedDims(layer, input: x)
         define(output, as: layer)
+    }
+
+    /// ONNX's rules for a convolution's weight, which a runtime would refuse at load time: the
+    /// groups divide both channel counts and the weight's input axis times the groups is the input's
+    /// channels (Conv's weight is [out, in/groups, kh, kw], ConvTranspose's [in, out/groups, kh, kw]).
+    private func checkGroups(_ groups: Int, weight w: ONNXConstant, inputChannels: Int, outputChannels: Int, weightInputAxis: Int) throws(ImportFailure) {
+        let weightInputs = weightInputAxis == 1 ? w.dims[1] * groups : w.dims[0]
+        guard groups >= 1, outputChannels >= 1, inputChannels % groups == 0, outputChannels % groups == 0, weightInputs == inputChannels else {
+            throw ImportFailure("has a weight of shape \(w.dims) and group \(groups) for an input of \(inputChannels) channels")
+        }
+    }
+
+    private func checkKernel(_ kernel: Pair, weight w: ONNXConstant) throws(ImportFailure) {
+        guard kernel == Pair(w.dims[2], w.dims[3]) else {
+            throw ImportFailure("has kernel_shape [\(kernel.height), \(kernel.width)] but a weight of shape \(w.dims)")
+        }
     }
 
     /// Output dims of an imported conv_transpose from its options (they may change after import).
@@ -544,8 +566,10 @@ extension ONNXImporter {
                 factors = [1, 1, Double(sizes[2]) / Double(x.height), Double(sizes[3]) / Double(x.width)]
             }
         }
+        // At most the spec's largest integer, so that the upsampled side is an Int (inf and NaN fail too).
+        let largest = Double(ValueDecoder.maximumInteger)
         guard let factors, factors.count == 4, factors[0] == 1, factors[1] == 1,
-              factors[2] >= 1, factors[3] >= 1, factors[2] == factors[2].rounded(), factors[3] == factors[3].rounded() else {
+              factors[2] >= 1, factors[3] >= 1, factors[2] <= largest, factors[3] <= largest, factors[2] == factors[2].rounded(), factors[3] == factors[3].rounded() else {
             throw ImportFailure("resizes by \(factors.map { "\($0)" } ?? "a scale known only at run time"); cnnc upsamples H and W by whole factors known when importing")
         }
         let scale = Pair(Int(factors[2]), Int(factors[3]))
