@@ -19,14 +19,15 @@ def _safetensors(header: dict | str, data: bytes) -> bytes:
 def specs(full: bool) -> dict[str, bytes]:
     head = "name: m\ninput: {channels: 1, height: 4, width: 4}\nlayers:\n"
     flat = "name: t\ninput: {channels: 1, height: 1, width: 1}\nlayers:\n"
-    layers = 100_001 if full else 101
-    bad = 32_000 if full else 320
+    layers = 10_001 if full else 101
+    bad = 10_000 if full else 320
     labels = 65_537 if full else 6
     return {
         "replicated-filter.yaml": head + "  - conv: {channels: 2147483647, kernel: 3, weight: [[1,2,1],[2,4,2],[1,2,1]]}\n",
         "large-dense.yaml": flat + "  - flatten: {}\n  - dense: {units: 2000000000}\n",
         "huge-macs.yaml": "name: m\ninput: {channels: 2147483647, height: 2147483647, width: 2147483647}\nlayers:\n  - conv: {channels: 2147483647, kernel: 3}\n",
         "most-layers.yaml": flat + "  - relu\n" * (layers - 1),
+        "most-layers-with-activations.yaml": head + "  - conv: {channels: 4, kernel: 3, padding: same, activation: relu}\n" * (layers - 1),
         "too-many-layers.yaml": flat + "  - relu\n" * layers,
         "many-bad-layers.yaml": head + "  - relu: {alpha: 1}\n" * bad,
         "many-labels.yaml": flat + f"  - flatten: {{}}\n  - dense: {{units: {labels}}}\nlabels: [" + ", ".join(["x"] * labels) + "]\n",

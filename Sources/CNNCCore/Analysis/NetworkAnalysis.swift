@@ -44,7 +44,7 @@ public struct NetworkAnalysis: Sendable {
                                         receptiveField: rules.receptiveField(from: inputFields, of: layer)))
         }
         self.layers = layers
-        // No overflow: at most 200,000 layers (NetworkSpec.maximumLayerEntries) of at most 2⁴⁵ MACs
+        // No overflow: at most 20,000 layers (NetworkSpec.maximumLayerEntries) of at most 2⁴⁵ MACs
         // and a few 2⁴⁰-element tensors each (ShapeLimits).
         parameters = layers.reduce(0) { $0 + $1.parameters }
         fixedParameters = layers.reduce(0) { $0 + $1.fixedParameters }

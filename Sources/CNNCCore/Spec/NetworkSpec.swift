@@ -25,9 +25,11 @@ public struct NetworkSpec: Sendable {
     /// The `weights:` file, relative to the spec file's directory.
     public var weightsPath: Located<String>?
     public var labels: Located<[String]>?
-    /// The most entries `layers` may have (docs/spec.md). With activation sugar that is at most
-    /// 200,000 layers of at most 2⁴⁵ MACs each (`ShapeLimits`), so network totals stay below 2⁶³.
-    public static let maximumLayerEntries = 100_000
+    /// The most entries `layers` may have (docs/spec.md): twice what code is generated for, and
+    /// what `summary --format json` handles within the hardening budget (2 s of CPU, 1 GB). With
+    /// activation sugar that is at most 20,000 layers of at most 2⁴⁵ MACs each (`ShapeLimits`), so
+    /// network totals stay below 2⁶³.
+    public static let maximumLayerEntries = 10_000
     /// The most labels a spec may have (docs/spec.md).
     public static let maximumLabels = 65_536
     /// `output:`, the layer whose result the network returns; nil for the last layer.
