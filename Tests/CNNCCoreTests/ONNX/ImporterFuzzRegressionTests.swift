@@ -62,6 +62,32 @@ import Testing
         #expect(SpecPipeline.run(SourceFile(path: "imported.yaml", text: imported)).network != nil, "\(imported)")
     }
 
+    /// `add: {from: [input, input, input]}` exports as Add(input, input) and Add(that, input); the
+    /// importer read x + x as arithmetic on one tensor, and the whole chain after it (relu, silu) as
+    /// one element-wise expression that is no activation, so it refused what cnnc itself exported.
+    @Test func anAddOfOneTensorTwiceImportsAsAnAdd() throws {
+        let text = """
+            name: m
+            input: {channels: 2, height: 4, width: 4}
+            layers:
+              - add: {from: [input, input, input]}
+              - relu
+              - silu
+              - mul: {from: [silu1, silu1]}
+
+            """
+        let network = try #require(SpecPipeline.run(SourceFile(path: "m.yaml", text: text)).network)
+        let bytes = try ONNXModelFile.bytes(of: ONNXExporter.export(network, weights: NetworkWeights(values: [:])))
+        let options = ONNXImporter.Options(weightsReference: nil, sourcePath: "m.onnx", sourceSHA256: String(repeating: "0", count: 64))
+        let result = ONNXImport.run(ONNXModelProtoBox(try ONNXModelFile.decode(bytes, path: "m.onnx")), options: options, specPath: "imported.yaml")
+        #expect(result.problems == [])
+        let imported = try #require(result.specText)
+        #expect(imported.contains("add: {from: [input, input, input]}"), "\(imported)")
+        #expect(imported.contains("- relu") && imported.contains("- silu"), "\(imported)")
+        #expect(imported.contains("mul: {from: [silu1, silu1]}"), "\(imported)")
+        #expect(SpecPipeline.run(SourceFile(path: "imported.yaml", text: imported)).network != nil, "\(imported)")
+    }
+
     /// A control character in the model's producer name went into the spec's header comment as it
     /// was, and the spec written did not read back (a YAML syntax error).
     @Test func controlCharactersOfTheModelAreEscapedInTheHeader() throws {

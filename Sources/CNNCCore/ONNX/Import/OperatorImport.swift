@@ -795,9 +795,12 @@ extension ONNXImporter {
                 return
             }
         }
-        // Arithmetic on one tensor (and scalars) is an expression, recognised when something reads it.
+        // Arithmetic on one tensor (and scalars) is an expression, recognised when something reads it
+        // — except x + x and x · x: that is how an `add` or `mul` reading one tensor twice exports,
+        // and no activation is spelled that way.
+        let twice = (op == .add || op == .multiply) && node.input[0] == node.input[1]
         var base: Tensor?
-        if let (a, aNodes) = try operand(node.input[0], base: &base), let (b, bNodes) = try operand(node.input[1], base: &base), let base {
+        if !twice, let (a, aNodes) = try operand(node.input[0], base: &base), let (b, bNodes) = try operand(node.input[1], base: &base), let base {
             if base.pendingPad != nil { _ = try unpaddedTensor(node.input[0], of: node) }
             values[output] = .expression(.binary(op, a, b, node: node.name), base: base, nodes: aNodes + bNodes + [node])
             return
