@@ -129,28 +129,28 @@ package func convolveDirect(_ input: UnsafePointer<Float>, packedWeights: Unsafe
                                 let more = wide ? source.loadVector(at: 8) : SIMD8<Float>()
                                 let w0 = SIMD8<Float>(repeating: tap[0]), w1 = SIMD8<Float>(repeating: tap[1])
                                 let w2 = SIMD8<Float>(repeating: tap[2]), w3 = SIMD8<Float>(repeating: tap[3])
-                                s0.addProduct(w0, pixels)
-                                s1.addProduct(w1, pixels)
-                                s2.addProduct(w2, pixels)
-                                s3.addProduct(w3, pixels)
+                                s0.accumulate(w0, pixels)
+                                s1.accumulate(w1, pixels)
+                                s2.accumulate(w2, pixels)
+                                s3.accumulate(w3, pixels)
                                 if wide {
-                                    t0.addProduct(w0, more)
-                                    t1.addProduct(w1, more)
-                                    t2.addProduct(w2, more)
-                                    t3.addProduct(w3, more)
+                                    t0.accumulate(w0, more)
+                                    t1.accumulate(w1, more)
+                                    t2.accumulate(w2, more)
+                                    t3.accumulate(w3, more)
                                 }
                                 if block >= 6 {
                                     let w4 = SIMD8<Float>(repeating: tap[4]), w5 = SIMD8<Float>(repeating: tap[5])
-                                    s4.addProduct(w4, pixels)
-                                    s5.addProduct(w5, pixels)
+                                    s4.accumulate(w4, pixels)
+                                    s5.accumulate(w5, pixels)
                                     if wide {
-                                        t4.addProduct(w4, more)
-                                        t5.addProduct(w5, more)
+                                        t4.accumulate(w4, more)
+                                        t5.accumulate(w5, more)
                                     }
                                 }
                                 if block == 8 {
-                                    s6.addProduct(SIMD8(repeating: tap[6]), pixels)
-                                    s7.addProduct(SIMD8(repeating: tap[7]), pixels)
+                                    s6.accumulate(SIMD8(repeating: tap[6]), pixels)
+                                    s7.accumulate(SIMD8(repeating: tap[7]), pixels)
                                 }
                                 tap += block
                             }
@@ -203,7 +203,7 @@ package func convolveDepthwise(_ input: UnsafePointer<Float>, weights: UnsafePoi
                 for ky in 0..<g.kernelHeight {
                     let sourceRow = plane + (y * g.strideHeight + ky * g.dilationHeight) * g.inWidth + start * g.strideWidth
                     for kx in 0..<g.kernelWidth {
-                        sum.addProduct(SIMD8(repeating: filter[ky * g.kernelWidth + kx]),
+                        sum.accumulate(SIMD8(repeating: filter[ky * g.kernelWidth + kx]),
                                        loadPixels(sourceRow + kx * g.dilationWidth, stride: g.strideWidth, lanes: lanes))
                     }
                 }
@@ -379,23 +379,23 @@ func multiplyBlock(_ weights: UnsafePointer<Float>, _ columns: UnsafePointer<Flo
         let b0 = b.loadVector(at: 0)
         let b1 = b.loadVector(at: 8)
         var broadcast = SIMD8<Float>(repeating: a[0])
-        c00.addProduct(broadcast, b0)
-        c01.addProduct(broadcast, b1)
+        c00.accumulate(broadcast, b0)
+        c01.accumulate(broadcast, b1)
         broadcast = SIMD8<Float>(repeating: a[1])
-        c10.addProduct(broadcast, b0)
-        c11.addProduct(broadcast, b1)
+        c10.accumulate(broadcast, b0)
+        c11.accumulate(broadcast, b1)
         broadcast = SIMD8<Float>(repeating: a[2])
-        c20.addProduct(broadcast, b0)
-        c21.addProduct(broadcast, b1)
+        c20.accumulate(broadcast, b0)
+        c21.accumulate(broadcast, b1)
         broadcast = SIMD8<Float>(repeating: a[3])
-        c30.addProduct(broadcast, b0)
-        c31.addProduct(broadcast, b1)
+        c30.accumulate(broadcast, b0)
+        c31.accumulate(broadcast, b1)
         broadcast = SIMD8<Float>(repeating: a[4])
-        c40.addProduct(broadcast, b0)
-        c41.addProduct(broadcast, b1)
+        c40.accumulate(broadcast, b0)
+        c41.accumulate(broadcast, b1)
         broadcast = SIMD8<Float>(repeating: a[5])
-        c50.addProduct(broadcast, b0)
-        c51.addProduct(broadcast, b1)
+        c50.accumulate(broadcast, b0)
+        c51.accumulate(broadcast, b1)
         a += gemmRowBlock
         b += stride
     }

@@ -32,10 +32,10 @@ package func dense(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<F
         for index in 0..<inFeatures {
             let x = SIMD8<Float>(repeating: input[index])
             let row = packedWeights + index * width + first
-            s0.addProduct(x, row.loadVector(at: 0))
-            s1.addProduct(x, row.loadVector(at: 8))
-            s2.addProduct(x, row.loadVector(at: 16))
-            s3.addProduct(x, row.loadVector(at: 24))
+            s0.accumulate(x, row.loadVector(at: 0))
+            s1.accumulate(x, row.loadVector(at: 8))
+            s2.accumulate(x, row.loadVector(at: 16))
+            s3.accumulate(x, row.loadVector(at: 24))
         }
         storeDense(s0, first: first, bias: bias, output: output, outFeatures: outFeatures, activation: activation)
         storeDense(s1, first: first + 8, bias: bias, output: output, outFeatures: outFeatures, activation: activation)
@@ -46,7 +46,7 @@ package func dense(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<F
     while first < width {
         var sum = SIMD8<Float>()
         for index in 0..<inFeatures {
-            sum.addProduct(SIMD8<Float>(repeating: input[index]), (packedWeights + index * width + first).loadVector(at: 0))
+            sum.accumulate(SIMD8<Float>(repeating: input[index]), (packedWeights + index * width + first).loadVector(at: 0))
         }
         storeDense(sum, first: first, bias: bias, output: output, outFeatures: outFeatures, activation: activation)
         first += 8

@@ -11,13 +11,13 @@ package func scaleAndShift(_ input: UnsafePointer<Float>, scale: UnsafePointer<F
         var index = 0
         let factors = SIMD8<Float>(repeating: factor), offsets = SIMD8<Float>(repeating: offset)
         while index + 8 <= plane {
-            destination.storeVector(activation.apply(offsets.addingProduct(source.loadVector(at: index), factors)), at: index)
+            destination.storeVector(activation.apply(offsets.accumulating(source.loadVector(at: index), factors)), at: index)
             index += 8
         }
         if index < plane {
             let rest = plane - index
             let values = UnsafeMutablePointer(mutating: source + index).loadPartial(rest)
-            (destination + index).storePartial(activation.apply(offsets.addingProduct(values, factors)), rest)
+            (destination + index).storePartial(activation.apply(offsets.accumulating(values, factors)), rest)
         }
     }
 }

@@ -98,7 +98,7 @@ package func convolveTransposed(_ input: UnsafePointer<Float>, packedWeights: Un
                                 guard columnOffset >= 0, columnOffset % g.strideWidth == 0 else { continue }
                                 let column = columnOffset / g.strideWidth
                                 guard column < g.inWidth else { continue }
-                                sum.addProduct(SIMD8(repeating: plane[row * g.inWidth + column]),
+                                sum.accumulate(SIMD8(repeating: plane[row * g.inWidth + column]),
                                                channelWeights.loadVector(at: (ky * g.kernelWidth + kx) * transposedChannelBlock))
                             }
                         }

@@ -81,3 +81,25 @@ package func onePlusErf(_ x: SIMD8<Float>) -> SIMD8<Float> {
 func abs(_ x: SIMD8<Float>) -> SIMD8<Float> {
     x.replacing(with: -x, where: x .< 0)
 }
+
+extension SIMD8 where Scalar == Float {
+    /// `self += a · b`, fused (one rounding, as the interpreter sums) where the target has fused
+    /// multiply-add, and rounded twice on WebAssembly, whose SIMD128 has none: there LLVM would call
+    /// `fmaf`, which no WebAssembly module of ours imports (docs/targets.md states the tolerance).
+    @_transparent
+    package mutating func accumulate(_ a: Self, _ b: Self) {
+        #if arch(wasm32)
+        self += a * b
+        #else
+        addProduct(a, b)
+        #endif
+    }
+
+    /// `self + a · b`, fused as `accumulate` is.
+    @_transparent
+    package func accumulating(_ a: Self, _ b: Self) -> Self {
+        var sum = self
+        sum.accumulate(a, b)
+        return sum
+    }
+}

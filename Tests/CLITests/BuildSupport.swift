@@ -38,9 +38,7 @@ actor SharedBuilds {
         var arguments = ["build", spec]
         var weights: URL?
         if !inlineWeights {
-            let file = workDirectory.appendingPathComponent("\(name).safetensors")
-            let initialized = try cnnc("init-weights", spec, "-o", file.path, "--seed", "17", "--randomize-all")
-            guard initialized.status == 0 else { throw BuildError(message: initialized.stderr) }
+            let file = try seededWeights(spec, in: workDirectory)
             arguments += ["--weights", file.path]
             weights = file
         }
@@ -49,6 +47,15 @@ actor SharedBuilds {
         guard result.status == 0 else { throw BuildError(message: "cnnc build \(spec) failed:\n\(result.stderr)") }
         return Built(binary: binary, weights: weights)
     }
+}
+
+/// Seeded random weights for `spec` (biases and batchnorm statistics too), written into `directory`.
+func seededWeights(_ spec: String, in directory: URL) throws -> URL {
+    let name = (spec as NSString).lastPathComponent.replacingOccurrences(of: ".yaml", with: "")
+    let file = directory.appendingPathComponent("\(name).safetensors")
+    let initialized = try cnnc("init-weights", spec, "-o", file.path, "--seed", "17", "--randomize-all")
+    guard initialized.status == 0 else { throw BuildError(message: initialized.stderr) }
+    return file
 }
 
 struct BuildError: Error, CustomStringConvertible {

@@ -42,7 +42,7 @@ public struct BuildDriver {
         let start = Date()
         func elapsed() -> String { String(format: "%.1f s", Date().timeIntervalSince(start)) }
         progress("generating \(package.module) in \(directory)")
-        let lock = try lockDirectory(directory)
+        let lock = try Self.lockDirectory(directory)
         defer { close(lock) }
         do {
             let report = try PackageWriter.write(package, to: directory, force: false)
@@ -78,7 +78,7 @@ public struct BuildDriver {
     }
 
     /// Serialises builds of the same package (parallel tests, two terminals).
-    private func lockDirectory(_ directory: String) throws(Failure) -> Int32 {
+    static func lockDirectory(_ directory: String) throws(Failure) -> Int32 {
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {

@@ -32,6 +32,12 @@ struct GenerationArguments: ParsableArguments {
 
     /// The checked network, its weights and the generated package; prints diagnostics and exits on errors.
     func generatePackage() throws -> (LoadedSpec, GeneratedPackage) {
+        let (loaded, weights, options) = try generationInputs()
+        return (loaded, PackageGenerator.generate(loaded.network, weights: weights, options: options))
+    }
+
+    /// The checked network, its weights and the options every target generates from.
+    func generationInputs() throws -> (LoadedSpec, NetworkWeights, GenerationOptions) {
         let loaded = try loadSpec(spec)
         if let problem = CodeGenerationLimits.problem(with: loaded.network) {
             Console.errorLine(problem)
@@ -42,7 +48,7 @@ struct GenerationArguments: ParsableArguments {
         let weightsSHA256 = outcome.filePath.flatMap { try? SHA256.hex(fileAt: $0) }
         let options = GenerationOptions(cpu: try cpuTarget(), specBytes: loaded.pipeline.file.bytes, weightsPath: outcome.filePath,
                                         weightsSHA256: weightsSHA256)
-        return (loaded, PackageGenerator.generate(loaded.network, weights: bound, options: options))
+        return (loaded, bound, options)
     }
 }
 
@@ -108,11 +114,17 @@ struct Build: ParsableCommand, ReportsDiagnostics {
             it to any Linux machine whose processor has the --cpu instructions (by default x86-64-v3: \
             AVX2 and FMA).
 
+            --target wasm32 compiles the same network in Embedded Swift into a WebAssembly module that \
+            imports nothing and allocates nothing, and writes it with an ES module (load, predict, top) and \
+            a demo page into the folder -o names (docs/targets.md).
+
             Examples:
               cnnc build models/blur.yaml -o blur
               ./blur --input photo.pgm --output blurred.pgm
               cnnc build models/lenet5.yaml --weights lenet5.safetensors -o lenet5
               ./lenet5 --bench
+              cnnc build models/digits.yaml --target wasm32 -o digits-web
+              python3 -m http.server -d digits-web 8000
             """
     )
 
@@ -120,11 +132,15 @@ struct Build: ParsableCommand, ReportsDiagnostics {
 
     @OptionGroup var diagnosticsOptions: DiagnosticsOptions
 
-    @Option(name: .shortAndLong, help: "Where to write the executable.")
+    @Option(name: .shortAndLong, help: "Where to write the executable (for --target wasm32, a folder).")
     var output: String
+
+    @Option(help: ArgumentHelp("What to build: host (a command for this system, the default) or wasm32 (a WebAssembly module, its JavaScript module and a demo page, in the folder -o names).", valueName: "target"))
+    var target: BuildTarget = .host
 
     func run() throws {
         try refuseToOverwrite(output, inputs: [generation.spec, generation.weights])
+        if target == .wasm32 { return try buildWebAssembly() }
         let (loaded, package) = try generation.generatePackage()
         let directory = BuildDriver.buildDirectory(specPath: loaded.network.spec.path, command: package.command, cpu: package.core.cpu)
         let showProgress = Console.stderrIsTerminal
@@ -139,5 +155,35 @@ struct Build: ParsableCommand, ReportsDiagnostics {
             throw ExitStatus.inputErrors
         }
         Console.out("built \(output)\n")
+    }
+}
+
+enum BuildTarget: String, ExpressibleByArgument, CaseIterable {
+    case host, wasm32
+}
+
+extension Build {
+    /// `--target wasm32`: the module, its JavaScript and the demo page, in the folder `-o` names.
+    func buildWebAssembly() throws {
+        if generation.cpu != nil || generation.portable {
+            Console.errorLine("--cpu and --portable choose a host processor; --target wasm32 has none")
+            throw ExitStatus.usageOrIO
+        }
+        let (loaded, weights, options) = try generation.generationInputs()
+        let module = WebAssemblyEmitter.generate(loaded.network, weights: weights, options: options)
+        let directory = BuildDriver.buildDirectory(specPath: loaded.network.spec.path, command: module.name, cpu: CPUTarget("wasm32"))
+        let showProgress = Console.stderrIsTerminal
+        let result: WebAssemblyBuilder.Result
+        do {
+            result = try WebAssemblyBuilder { line in if showProgress { Console.error("cnnc: \(line)\n") } }
+                .build(module, in: directory, output: output)
+        } catch {
+            if let compilerOutput = error.compilerOutput { Console.error(compilerOutput) }
+            Console.errorLine("\(error.message)")
+            throw ExitStatus.inputErrors
+        }
+        let code = result.moduleBytes - module.weightsBytes
+        Console.out("built \(output): \(module.name).wasm \(result.moduleBytes.grouped) bytes (weights \(module.weightsBytes.grouped), code and tables \(code.grouped)), "
+            + "arena \(module.arenaBytes.grouped) bytes; \(module.name).js, index.html\n")
     }
 }
