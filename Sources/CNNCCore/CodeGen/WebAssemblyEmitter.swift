@@ -138,6 +138,7 @@ public enum WebAssemblyEmitter {
              *  R, G, B; then the preprocessing above. */
             export function fromPixels(rgba) {
               const [channels, height, width] = inputShape, plane = height * width;
+              if (channels !== 1 && channels !== 3) throw new RangeError(`\(name): the input has ${channels} channels; images give 1 or 3`);
               if (rgba.length !== 4 * plane) throw new RangeError(`\(name): fromPixels needs ${width}×${height} RGBA pixels`);
               const values = new Float32Array(inputCount);
               for (let c = 0; c < channels; c++) {
@@ -145,7 +146,7 @@ public enum WebAssemblyEmitter {
                 const std = preprocessing.std.length === 1 ? preprocessing.std[0] : preprocessing.std[c];
                 for (let i = 0; i < plane; i++) {
                   const p = 4 * i;
-                  const pixel = channels === 1 ? 0.299 * rgba[p] + 0.587 * rgba[p + 1] + 0.114 * rgba[p + 2] : rgba[p + Math.min(c, 2)];
+                  const pixel = channels === 1 ? 0.299 * rgba[p] + 0.587 * rgba[p + 1] + 0.114 * rgba[p + 2] : rgba[p + c];
                   values[c * plane + i] = (pixel / 255 * preprocessing.scale - mean) / std;
                 }
               }
