@@ -143,4 +143,20 @@ extension ImporterFuzzRegressionTests {
         let problems = try problems("regression-resize-by-infinity.onnx")
         #expect(problems.contains { $0.contains("(Resize): resizes by [1.0, 1.0, inf, inf]") }, "\(problems)")
     }
+
+    /// A Pad whose pads come from a constant input (not clamped as attributes are) by 7.9·10¹⁸
+    /// columns, before a Conv and a Resize: the conv's width was that large and the Resize's product
+    /// trapped (FuzzONNX, release build). Made with onnx.helper: Pad then Conv.
+    @Test func padsBeyondTheLargestIntegerAreRefused() throws {
+        let problems = try problems("regression-pad-by-2-to-the-62.onnx")
+        #expect(problems.contains { $0.contains("(Pad): pads by [0, 0, 1, 2, 0, 0, 1, 7956016061204297043]; cnnc pads by at most 2,147,483,647") }, "\(problems)")
+    }
+
+    /// Every layer the importer defines is bounded as the checker bounds it, so dims multiply
+    /// without overflow and the spec written checks: Resize of 5×7 by 2³⁰.
+    @Test func layersBeyondTheCheckersLimitsAreRefused() throws {
+        let problems = try problems("regression-resize-beyond-the-largest-side.onnx")
+        #expect(problems.contains { $0.contains("(Resize): would produce [N, 2, 5368709120, 7516192768], beyond cnnc's limits") }, "\(problems)")
+        #expect(!problems.contains { $0.contains("a bug in cnnc's importer") }, "\(problems)")
+    }
 }

@@ -233,6 +233,10 @@ public struct ONNXImporter {
             }
             sizes.append(Int(size))
         }
+        guard sizes.allSatisfy({ $0 <= ValueDecoder.maximumInteger }), ShapeLimits.product(of: sizes) != nil else {
+            problems.append("the graph input '\(input.name)' has shape \(sizes); cnnc's limits are sides up to \(ValueDecoder.maximumInteger.grouped) and \(ShapeLimits.maximumElements.grouped) elements")
+            return
+        }
         if case .dimValue(let size)? = dims[0].value { batch = Int(size) }
         inputDims = sizes.count == 3 ? sizes : [sizes[0], 1, 1]
         values[input.name] = .tensor(Tensor(layer: NetworkSpec.inputName, dims: sizes))
@@ -332,7 +336,12 @@ public struct ONNXImporter {
     }
 
     /// The value `output` of a node is a new layer's result.
-    mutating func define(_ output: String, as layer: ImportedLayer) {
+    mutating func define(_ output: String, as layer: ImportedLayer) throws(ImportFailure) {
+        // Bounded here, every tensor's dims multiply without overflow further on (Resize by 2³¹ of
+        // a 2³¹-high input trapped), and the spec written stays within the checker's limits.
+        guard layer.dims.allSatisfy({ (1...ValueDecoder.maximumInteger).contains($0) }), ShapeLimits.product(of: layer.dims) != nil else {
+            throw ImportFailure("would produce [N, \(layer.dims.map(String.init).joined(separator: ", "))], beyond cnnc's limits (sides up to \(ValueDecoder.maximumInteger.grouped), \(ShapeLimits.maximumElements.grouped) elements)")
+        }
         addLayer(layer)
         values[output] = .tensor(Tensor(layer: layer.name, dims: layer.dims))
     }

@@ -61,7 +61,7 @@ extension ONNXImporter {
         case "GlobalAveragePool", "GlobalMaxPool":
             let x = try unpaddedTensor(node.input[0], of: node)
             guard x.dims.count == 3 else { throw ImportFailure("needs a 4-D input, got [N, \(x.dims.map(String.init).joined(separator: ", "))]") }
-            define(output, as: ImportedLayer(name: layerName(for: node), keyword: node.opType == "GlobalAveragePool" ? "global_avgpool" : "global_maxpool",
+            try define(output, as: ImportedLayer(name: layerName(for: node), keyword: node.opType == "GlobalAveragePool" ? "global_avgpool" : "global_maxpool",
                                              inputs: [x.layer], dims: [x.channels, 1, 1]))
         case "ReduceMean", "ReduceMax": try importPlaneReduction(node, attributes, output)
         case "Transpose": try importTranspose(node, attributes, output)
@@ -71,7 +71,7 @@ extension ONNXImporter {
             guard (attributes.int("axis") ?? 1) == 1 else {
                 throw ImportFailure("flattens from axis \(attributes.int("axis")!); cnnc's flatten keeps the batch and flattens the rest (axis 1)")
             }
-            define(output, as: ImportedLayer(name: layerName(for: node), keyword: "flatten", inputs: [x.layer], dims: [x.dims.reduce(1, *)]))
+            try define(output, as: ImportedLayer(name: layerName(for: node), keyword: "flatten", inputs: [x.layer], dims: [x.dims.reduce(1, *)]))
         case "Reshape": try importReshape(node, output)
         case "Expand": throw ImportFailure("broadcasts a computed tensor to a new shape; cnnc has no such layer")
         case "Unsqueeze", "Squeeze": try importUnsqueeze(node, attributes, output)
@@ -204,7 +204,7 @@ extension ONNXImporter {
         case .reflect, .replicate, .circular: layer["padding_mode"] = .word(mode.keyword)
         }
         layer.setGroupsAndTensors(dilation: dilation, groups: groups, weight: (w.dims, weight), bias: bias, channels: outChannels)
-        define(output, as: layer)
+        try define(output, as: layer)
     }
 
     private mutating func importTransposedConvolution(_ node: Onnx_NodeProto, _ attributes: ONNXAttributes, _ output: String) throws(ImportFailure) {
@@ -243,7 +243,7 @@ extension ONNXImporter {
         if extra != [0, 0] { layer["output_padding"] = .pair(extra[0], extra[1]) }
         layer.setGroupsAndTensors(dilation: dilation, groups: groups, weight: (w.dims, weight), bias: bias, channels: outChannels)
         layer.dims = transposedDims(layer, input: x)
-        define(output, as: layer)
+        try define(output, as: layer)
     }
 
     /// ONNX's rules for a convolution's weight, which a runtime would refuse at load time: the
@@ -346,7 +346,7 @@ extension ONNXImporter {
         if !padding.isZero { layer["padding"] = .padding(padding) }
         if ceilMode { layer["ceil_mode"] = .bool(true) }
         if average && !padding.isZero { layer["count_include_pad"] = .bool(countIncludePad) }
-        define(output, as: layer)
+        try define(output, as: layer)
     }
 
     private mutating func importBatchNormalization(_ node: Onnx_NodeProto, _ attributes: ONNXAttributes, _ output: String) throws(ImportFailure) {
@@ -367,7 +367,7 @@ extension ONNXImporter {
         let eps = attributes.float("epsilon") ?? 1e-5
         if eps != 1e-5 { layer["eps"] = .number(eps) }
         layer.tensors = tensors.map { (role: $0.0, shape: $0.1, values: $0.2) }
-        define(output, as: layer)
+        try define(output, as: layer)
     }
 
     private mutating func importDropout(_ node: Onnx_NodeProto, _ attributes: ONNXAttributes, _ output: String) throws(ImportFailure) {
@@ -383,7 +383,7 @@ extension ONNXImporter {
             if node.input.count > 1, !node.input[1].isEmpty, let given = try constant(node.input[1])?.scalar { rate = Float(given) }
         }
         if rate != 0 { layer["rate"] = .number(rate) }
-        define(output, as: layer)
+        try define(output, as: layer)
     }
 
     // MARK: Shapes
@@ -411,7 +411,7 @@ extension ONNXImporter {
             if x.isFlat {
                 values[output] = .tensor(Tensor(layer: x.layer, dims: shape))
             } else {
-                define(output, as: ImportedLayer(name: layerName(for: node), keyword: "flatten", inputs: [x.layer], dims: shape))
+                try define(output, as: ImportedLayer(name: layerName(for: node), keyword: "flatten", inputs: [x.layer], dims: shape))
             }
         } else if shape == x.dims || (x.isFlat && shape == [count, 1, 1]) {
             values[output] = .tensor(Tensor(layer: x.layer, dims: shape))
@@ -469,7 +469,7 @@ extension ONNXImporter {
         layer["units"] = .integer(outFeatures)
         layer.tensors = [(.weight, [outFeatures, inFeatures], matrix)]
         if let bias { layer.tensors.append((.bias, [outFeatures], bias)) } else { layer["bias"] = .bool(false) }
-        define(output, as: layer)
+        try define(output, as: layer)
     }
 
     // MARK: Softmax and resizing
@@ -504,7 +504,7 @@ extension ONNXImporter {
                 ? "normalises over C·H·W (opset \(opset)'s Softmax flattens from its axis); cnnc's softmax runs over the channels at each position (if the model means the channels, export it at opset 13 or later)"
                 : "runs over axis \(axis); cnnc's softmax runs over the channels (axis 1)")
         }
-        define(output, as: ImportedLayer(name: layerName(for: node), keyword: "softmax", inputs: [x.layer], dims: x.dims))
+        try define(output, as: ImportedLayer(name: layerName(for: node), keyword: "softmax", inputs: [x.layer], dims: x.dims))
     }
 
     /// `Transpose`: pending until a Softmax has read it and a second Transpose restores the order.
@@ -547,7 +547,7 @@ extension ONNXImporter {
         }
         let layer = ImportedLayer(name: layerName(for: node), keyword: node.opType == "ReduceMean" ? "global_avgpool" : "global_maxpool",
                                   inputs: [x.layer], dims: [x.channels, 1, 1])
-        define(output, as: layer)
+        try define(output, as: layer)
         if (attributes.int("keepdims") ?? 1) == 0 { values[output] = .tensor(Tensor(layer: layer.name, dims: [x.channels])) }
     }
 
@@ -596,7 +596,7 @@ extension ONNXImporter {
                                   dims: [x.channels, x.height * scale.height, x.width * scale.width])
         layer["scale"] = .pair(scale.height, scale.width)
         if upsampleMode == .bilinear { layer["mode"] = .word("bilinear") }
-        define(output, as: layer)
+        try define(output, as: layer)
     }
 
     // MARK: Padding, slicing, joining
@@ -612,6 +612,10 @@ extension ONNXImporter {
         if node.input.count > 3, !node.input[3].isEmpty { throw ImportFailure("pads only some axes (the axes input); cnnc needs pads for all four") }
         guard pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0 else { throw ImportFailure("pads the batch or the channels") }
         guard pads.allSatisfy({ $0 >= 0 }) else { throw ImportFailure("crops (negative pads)") }
+        // Pads from a constant input are not clamped as attributes are; unbounded, their sums overflowed.
+        guard pads.allSatisfy({ $0 <= ValueDecoder.maximumInteger }) else {
+            throw ImportFailure("pads by \(pads); cnnc pads by at most \(ValueDecoder.maximumInteger.grouped)")
+        }
         let padding = Padding(top: pads[2], bottom: pads[6], left: pads[3], right: pads[7])
         let modeName = attributes.string("mode") ?? "constant"
         var value = attributes.float("value") ?? 0
@@ -719,7 +723,7 @@ extension ONNXImporter {
         }
         let channels = tensors.reduce(0) { $0 + $1.channels }
         let dims = tensors[0].dims.count == 1 ? [channels] : [channels, tensors[0].height, tensors[0].width]
-        define(output, as: ImportedLayer(name: layerName(for: node), keyword: "concat", inputs: tensors.map(\.layer), dims: dims))
+        try define(output, as: ImportedLayer(name: layerName(for: node), keyword: "concat", inputs: tensors.map(\.layer), dims: dims))
     }
 
     /// `Concat(Slice(x, n−b…n), x, Slice(x, 0…a))` along H or W: circular padding of x by b before and a after.
@@ -827,13 +831,13 @@ extension ONNXImporter {
                 values[output] = .tensor(Tensor(layer: layers[index].name, dims: layers[index].dims))
                 return
             }
-            define(output, as: ImportedLayer(name: layerName(for: node), keyword: "add", inputs: [a.layer, b.layer], dims: a.dims.count >= b.dims.count ? a.dims : b.dims))
+            try define(output, as: ImportedLayer(name: layerName(for: node), keyword: "add", inputs: [a.layer, b.layer], dims: a.dims.count >= b.dims.count ? a.dims : b.dims))
         } else {
             let same = a.dims.reduce(1, *) == b.dims.reduce(1, *) && a.channels == b.channels
             guard same || (a.channels == b.channels && (a.isFlat || b.isFlat)) else {
                 throw ImportFailure("multiplies [N, \(a.dims.map(String.init).joined(separator: ", "))] by [N, \(b.dims.map(String.init).joined(separator: ", "))]; cnnc multiplies tensors of one shape, or scales channels by a C×1×1 gate")
             }
-            define(output, as: ImportedLayer(name: layerName(for: node), keyword: "mul", inputs: [a.layer, b.layer], dims: a.isFlat && !b.isFlat ? b.dims : a.dims))
+            try define(output, as: ImportedLayer(name: layerName(for: node), keyword: "mul", inputs: [a.layer, b.layer], dims: a.isFlat && !b.isFlat ? b.dims : a.dims))
         }
     }
 
