@@ -10,13 +10,6 @@ import TestTolerance
 @Suite struct WebAssemblyTargetTests {
     static let node: String? = ["/usr/bin/node", "/usr/local/bin/node", "/usr/bin/nodejs"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
-    /// The input shape of a spec, from its JSON summary.
-    func inputShape(_ spec: String) throws -> [Int] {
-        let summary = try cnnc("summary", spec, "--format", "json")
-        let object = try #require(try JSONSerialization.jsonObject(with: Data(summary.stdout.utf8)) as? [String: Any])
-        return try #require(object["input_shape"] as? [Int])
-    }
-
     @Test(arguments: GeneratedInferencerTests.specs)
     func moduleReproducesTheInterpreterAndImportsNothing(_ spec: String) throws {
         let node = try #require(Self.node, "Node.js runs the WebAssembly tests; .ci/run installs it (apt-get install nodejs)")
@@ -33,7 +26,7 @@ import TestTolerance
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: output.path)) == ["\(name).wasm", "\(name).js", "index.html"])
 
         let input = directory.appendingPathComponent("input.npy")
-        try writeRandomInputs(input, shape: [1] + (try inputShape(spec)), seed: UInt64(spec.utf8.count))
+        try writeRandomInputs(input, shape: [1] + (try GeneratedInferencerTests().inputShape(spec)), seed: UInt64(spec.utf8.count))
         let expected = directory.appendingPathComponent("expected.npy")
         let interpreted = try cnnc(arguments: ["run", spec, "--input", input.path, "--output", expected.path] + weights)
         try #require(interpreted.status == 0, "\(interpreted.stderr)")
