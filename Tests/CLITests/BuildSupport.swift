@@ -104,3 +104,14 @@ func expectClose(_ actual: [Float], _ expected: [Float], _ context: String, sour
         }
     }
 }
+
+/// A tool of the Swift toolchain (clang, ld.lld, llvm-nm, …): beside `swift` on PATH.
+func toolchainTool(_ name: String) throws -> URL {
+    for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
+        let swift = URL(fileURLWithPath: String(directory)).appendingPathComponent("swift")
+        guard FileManager.default.isExecutableFile(atPath: swift.path) else { continue }
+        let tool = swift.resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent(name)
+        if FileManager.default.isExecutableFile(atPath: tool.path) { return tool }
+    }
+    throw BuildError(message: "\(name) not found beside swift on PATH")
+}

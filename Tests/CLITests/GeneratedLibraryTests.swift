@@ -134,16 +134,8 @@ import Testing
     }
     #endif
 
-    /// The toolchain's llvm-objdump (beside `swift` on PATH).
-    static func objdump() throws -> URL {
-        for directory in (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":") {
-            let swift = URL(fileURLWithPath: String(directory)).appendingPathComponent("swift")
-            guard FileManager.default.isExecutableFile(atPath: swift.path) else { continue }
-            let tool = swift.resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("llvm-objdump")
-            if FileManager.default.isExecutableFile(atPath: tool.path) { return tool }
-        }
-        throw BuildError(message: "llvm-objdump not found beside swift on PATH")
-    }
+    /// The toolchain's llvm-objdump.
+    static func objdump() throws -> URL { try toolchainTool("llvm-objdump") }
 
     #if arch(x86_64)
     /// Registers and encodings that only AVX-512 has: zmm, the mask registers, xmm/ymm 16–31, broadcasts.

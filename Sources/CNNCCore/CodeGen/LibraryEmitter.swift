@@ -49,7 +49,7 @@ struct LibraryEmitter {
             p.print("public static let preprocess = Preprocess(scale: \(swiftFloatLiteral(interface.preprocess.scale)), mean: \(floats(interface.preprocess.mean)), std: \(floats(interface.preprocess.std)))")
             p.print("public static let outputIsProbability = \(endsInSoftmax)")
             p.print("public static let arenaBytes = Int(\(names.cMacro("ARENA_BYTES")))")
-            p.print("public static let entryPoint: NetworkEntryPoint = \(names.cFunction("predict"))")
+            p.print("public static let entryPoint: NetworkEntryPoint = \(names.entryPoint)")
         }
         return p.text
     }

@@ -32,7 +32,7 @@ struct NetworkEmitter {
         printer.print("///")
         printer.print("/// Reads \(network.input.count.grouped) floats from `input`, writes \(network.output.count.grouped) to `output`; `arena` holds \(plan.arenaBytes.grouped) bytes")
         printer.print("/// (64-byte aligned, zero-filled before its first use) that no other call uses meanwhile. Allocates nothing.")
-        printer.print("@_cdecl(\"\(names.cFunction("predict"))\")")
+        printer.print("@_cdecl(\"\(names.entryPoint)\")")
         printer.block("public func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer)") { p in
             p.print("let arena = arenaBytes.assumingMemoryBound(to: Float.self)")
             p.print("let weights = \(plan.slices.isEmpty ? "UnsafePointer<Float>(bitPattern: 64)!" : names.weightsFunction + "()!")")
@@ -255,8 +255,11 @@ struct GeneratedNames {
         offsetConstant = Dictionary(uniqueKeysWithValues: zip(slices.map(\.name), constants))
     }
 
-    /// `lenet5_predict`.
+    /// `lenet5_weights`.
     func cFunction(_ name: String) -> String { cPrefix + "_" + name }
+    /// `lenet5_predict_with_arena`: the compiled network's C entry point on every target. The
+    /// microcontroller library adds `lenet5_predict(input, output)` on a static arena.
+    var entryPoint: String { cFunction("predict_with_arena") }
     /// `LENET5_ARENA_BYTES`.
     func cMacro(_ name: String) -> String { cPrefix.uppercased() + "_" + name }
 }

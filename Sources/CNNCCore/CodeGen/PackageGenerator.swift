@@ -152,7 +152,7 @@ public enum PackageGenerator {
         let core = GeneratedPackage.CoreLibrary(
             swiftModule: names.coreSwiftModule, swiftSources: swiftSources, weightsSource: "Core/Weights/weights.c",
             weightsIncludes: "Core/Weights/include", library: "\(bundle)/\(libraryPath)",
-            exportedSymbols: [names.cFunction("predict")], cpu: options.cpu)
+            exportedSymbols: [names.entryPoint], cpu: options.cpu)
         return GeneratedPackage(files: files, command: names.command, module: names.module, core: core)
     }
 
@@ -232,7 +232,7 @@ public enum PackageGenerator {
 
             /// Runs the network on one sample. `arena`: ARENA_BYTES bytes, ARENA_ALIGNMENT-aligned,
             /// zero-filled before its first use, used by no other call at the same time. Allocates nothing.
-            void \(names.cFunction("predict"))(const float *input, float *output, void *arena);
+            void \(names.entryPoint)(const float *input, float *output, void *arena);
 
             #endif
 

@@ -39,7 +39,7 @@ public enum WebAssemblyEmitter {
         // The WebAssembly module's exports. The buffers are static (zero-filled when the module is
         // instantiated), so the module allocates nothing and imports nothing.
 
-        void \(names.cFunction("predict"))(const float *input, float *output, void *arena);
+        void \(names.entryPoint)(const float *input, float *output, void *arena);
 
         static _Alignas(64) unsigned char arena[\(arenaBytes)];
         static _Alignas(64) float input[\(network.input.count)];
@@ -52,7 +52,7 @@ public enum WebAssemblyEmitter {
         __attribute__((export_name("output"))) float *cnnc_output(void) { return output; }
 
         __attribute__((export_name("predict"))) void cnnc_predict(void) {
-            \(names.cFunction("predict"))(input, output, arena);
+            \(names.entryPoint)(input, output, arena);
         }
 
         """
@@ -176,7 +176,7 @@ public enum WebAssemblyEmitter {
     static func demoPage(_ network: CheckedNetwork, _ names: GeneratedNames, source: String) -> String {
         let name = names.command
         let title = network.name.map { "<>&\"".contains($0) ? "?" : $0 }
-        let (input, output) = (network.input, network.output)
+        let input = network.input
         // Drawing cells of at least 8 pixels, up to a 320-pixel canvas.
         let cell = max(1, min(320 / max(input.height, input.width), 16))
         return """

@@ -140,7 +140,11 @@ struct Build: ParsableCommand, ReportsDiagnostics {
 
     func run() throws {
         try refuseToOverwrite(output, inputs: [generation.spec, generation.weights])
-        if target == .wasm32 { return try buildWebAssembly() }
+        switch target {
+        case .host: break
+        case .wasm32: return try buildWebAssembly()
+        case .armv7em: return try buildMicrocontrollerLibrary(.armv7em)
+        }
         let (loaded, package) = try generation.generatePackage()
         let directory = BuildDriver.buildDirectory(specPath: loaded.network.spec.path, command: package.command, cpu: package.core.cpu)
         let showProgress = Console.stderrIsTerminal
@@ -159,24 +163,31 @@ struct Build: ParsableCommand, ReportsDiagnostics {
 }
 
 enum BuildTarget: String, ExpressibleByArgument, CaseIterable {
-    case host, wasm32
+    case host, wasm32, armv7em
 }
 
 extension Build {
     /// `--target wasm32`: the module, its JavaScript and the demo page, in the folder `-o` names.
-    func buildWebAssembly() throws {
+    private func refuseHostOptions() throws {
         if generation.cpu != nil || generation.portable {
-            Console.errorLine("--cpu and --portable choose a host processor; --target wasm32 has none")
+            Console.errorLine("--cpu and --portable choose a host processor; --target \(target.rawValue) has none")
             throw ExitStatus.usageOrIO
         }
+    }
+
+    private var showProgress: (String) -> Void {
+        let terminal = Console.stderrIsTerminal
+        return { line in if terminal { Console.error("cnnc: \(line)\n") } }
+    }
+
+    func buildWebAssembly() throws {
+        try refuseHostOptions()
         let (loaded, weights, options) = try generation.generationInputs()
         let module = WebAssemblyEmitter.generate(loaded.network, weights: weights, options: options)
         let directory = BuildDriver.buildDirectory(specPath: loaded.network.spec.path, command: module.name, cpu: CPUTarget("wasm32"))
-        let showProgress = Console.stderrIsTerminal
         let result: WebAssemblyBuilder.Result
         do {
-            result = try WebAssemblyBuilder { line in if showProgress { Console.error("cnnc: \(line)\n") } }
-                .build(module, in: directory, output: output)
+            result = try WebAssemblyBuilder(progress: showProgress).build(module, in: directory, output: output)
         } catch {
             if let compilerOutput = error.compilerOutput { Console.error(compilerOutput) }
             Console.errorLine("\(error.message)")
@@ -185,5 +196,24 @@ extension Build {
         let code = result.moduleBytes - module.weightsBytes
         Console.out("built \(output): \(module.name).wasm \(result.moduleBytes.grouped) bytes (weights \(module.weightsBytes.grouped), code and tables \(code.grouped)), "
             + "arena \(module.arenaBytes.grouped) bytes; \(module.name).js, index.html\n")
+    }
+
+    /// `--target armv7em`: `libNAME.a` and `NAME.h` in the folder `-o` names.
+    func buildMicrocontrollerLibrary(_ device: EmbeddedTarget) throws {
+        try refuseHostOptions()
+        let (loaded, weights, options) = try generation.generationInputs()
+        let library = MicrocontrollerEmitter.generate(loaded.network, weights: weights, options: options, target: device)
+        let directory = BuildDriver.buildDirectory(specPath: loaded.network.spec.path, command: library.name, cpu: CPUTarget(device.rawValue))
+        let result: MicrocontrollerBuilder.Result
+        do {
+            result = try MicrocontrollerBuilder(progress: showProgress).build(library, in: directory, output: output)
+        } catch {
+            if let compilerOutput = error.compilerOutput { Console.error(compilerOutput) }
+            Console.errorLine("\(error.message)")
+            throw ExitStatus.inputErrors
+        }
+        let sizes = result.sizes
+        Console.out("built \(output): lib\(library.name).a and \(library.name).h for \(device.rawValue); flash \(sizes.flash.grouped) bytes "
+            + "(code \(sizes.code.grouped), weights \(sizes.weights.grouped)), RAM \(sizes.ram.grouped) bytes (arena \(library.arenaBytes.grouped))\n")
     }
 }

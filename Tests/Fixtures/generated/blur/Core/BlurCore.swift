@@ -6,7 +6,7 @@ import BlurWeights
 ///
 /// Reads 65,536 floats from `input`, writes 65,536 to `output`; `arena` holds 266,304 bytes
 /// (64-byte aligned, zero-filled before its first use) that no other call uses meanwhile. Allocates nothing.
-@_cdecl("blur_predict")
+@_cdecl("blur_predict_with_arena")
 public func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer) {
     let arena = arenaBytes.assumingMemoryBound(to: Float.self)
     let weights = blur_weights()!

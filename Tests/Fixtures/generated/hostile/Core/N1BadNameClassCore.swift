@@ -6,7 +6,7 @@ import N1BadNameClassWeights
 ///
 /// Reads 162 floats from `input`, writes 3 to `output`; `arena` holds 25,152 bytes
 /// (64-byte aligned, zero-filled before its first use) that no other call uses meanwhile. Allocates nothing.
-@_cdecl("n1_bad_name_class_predict")
+@_cdecl("n1_bad_name_class_predict_with_arena")
 public func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer) {
     let arena = arenaBytes.assumingMemoryBound(to: Float.self)
     let weights = n1_bad_name_class_weights()!

@@ -6,7 +6,7 @@ import SeedWeights
 ///
 /// Reads 784 floats from `input`, writes 10 to `output`; `arena` holds 13,056 bytes
 /// (64-byte aligned, zero-filled before its first use) that no other call uses meanwhile. Allocates nothing.
-@_cdecl("seed_predict")
+@_cdecl("seed_predict_with_arena")
 public func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer) {
     let arena = arenaBytes.assumingMemoryBound(to: Float.self)
     let weights = seed_weights()!

@@ -24,5 +24,5 @@ public enum BlurDescription: NetworkDescription {
     public static let preprocess = Preprocess(scale: 1.0, mean: [0.0], std: [1.0])
     public static let outputIsProbability = false
     public static let arenaBytes = Int(BLUR_ARENA_BYTES)
-    public static let entryPoint: NetworkEntryPoint = blur_predict
+    public static let entryPoint: NetworkEntryPoint = blur_predict_with_arena
 }

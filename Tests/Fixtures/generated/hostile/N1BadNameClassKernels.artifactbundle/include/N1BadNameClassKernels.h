@@ -12,6 +12,6 @@
 
 /// Runs the network on one sample. `arena`: ARENA_BYTES bytes, ARENA_ALIGNMENT-aligned,
 /// zero-filled before its first use, used by no other call at the same time. Allocates nothing.
-void n1_bad_name_class_predict(const float *input, float *output, void *arena);
+void n1_bad_name_class_predict_with_arena(const float *input, float *output, void *arena);
 
 #endif

@@ -24,5 +24,5 @@ public enum N1BadNameClassDescription: NetworkDescription {
     public static let preprocess = Preprocess(scale: 1.0, mean: [0.0], std: [1.0])
     public static let outputIsProbability = true
     public static let arenaBytes = Int(N1_BAD_NAME_CLASS_ARENA_BYTES)
-    public static let entryPoint: NetworkEntryPoint = n1_bad_name_class_predict
+    public static let entryPoint: NetworkEntryPoint = n1_bad_name_class_predict_with_arena
 }

@@ -24,5 +24,5 @@ public enum SeedDescription: NetworkDescription {
     public static let preprocess = Preprocess(scale: 1.0, mean: [0.0], std: [1.0])
     public static let outputIsProbability = true
     public static let arenaBytes = Int(SEED_ARENA_BYTES)
-    public static let entryPoint: NetworkEntryPoint = seed_predict
+    public static let entryPoint: NetworkEntryPoint = seed_predict_with_arena
 }
