@@ -3,27 +3,58 @@ import Foundation
 import Testing
 import TestTolerance
 
-/// `cnnc build --target armv7em`, run for real: a test firmware (Tests/Fixtures/cortex-m: vector
-/// table, FPU-enabling reset handler, semihosting, the memory functions a C library would give) links
-/// `libNAME.a` through `NAME.h` and runs under `qemu-system-arm -M mps2-an386` (a Cortex-M4F board);
-/// it prints the outputs' bits for a seeded input, which must match `cnnc run` (the interpreter).
-/// Cortex-M4F's `vfma.f32` fuses like the host's FMA, but the interpreter's order is not promised on
-/// this target, so the reordered row of docs/testing.md's tolerance table applies.
+/// `cnnc build --target armv7em|riscv32`, run for real: a test firmware (Tests/Fixtures/firmware:
+/// reset handler that enables the FPU, semihosting, the memory functions a C library would give)
+/// links `libNAME.a` through `NAME.h` and runs under QEMU — `qemu-system-arm -M mps2-an386` (a
+/// Cortex-M4F board) or `qemu-system-riscv32 -M virt`; it prints the outputs' bits for a seeded
+/// input, which must match `cnnc run` (the interpreter). Both FPUs fuse multiply-adds as the host
+/// does and the kernels are the host's, so the sums keep the interpreter's order: the same-order row
+/// of docs/testing.md's tolerance table applies (measured worst: 0.23 of it, mobile_block).
 @Suite struct MicrocontrollerTargetTests {
-    static let qemu: String? = ["/usr/bin/qemu-system-arm", "/usr/local/bin/qemu-system-arm"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    /// The board's "flash" (4 MiB of SSRAM at 0) and RAM (4 MiB at 0x20000000, less a stack).
-    static let boardFlash = 4 << 20, boardRAM = (4 << 20) - (256 << 10)
+    struct Board {
+        var target: String
+        var qemu: [String]
+        var clangFlags: [String]
+        /// Its "flash" and its RAM less a stack, in bytes.
+        var flash: Int, ram: Int
+        var package: String
 
+        var emulator: String? {
+            ["/usr/bin/", "/usr/local/bin/"].map { $0 + qemu[0] }.first { FileManager.default.isExecutableFile(atPath: $0) }
+        }
+    }
+
+    static let cortexM4 = Board(target: "armv7em", qemu: ["qemu-system-arm", "-M", "mps2-an386"],
+                                clangFlags: ["-target", "armv7em-none-eabi", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"],
+                                flash: 4 << 20, ram: (4 << 20) - (256 << 10), package: "qemu-system-arm")
+    static let riscV = Board(target: "riscv32", qemu: ["qemu-system-riscv32", "-M", "virt", "-bios", "none"],
+                             clangFlags: ["-target", "riscv32-unknown-none-elf", "-march=rv32imafc", "-mabi=ilp32f"],
+                             flash: 8 << 20, ram: (8 << 20) - (256 << 10), package: "qemu-system-misc")
+
+    /// Every bundled model and codegen fixture on the Cortex-M4F.
     @Test(arguments: GeneratedInferencerTests.specs)
-    func libraryNeedsOnlyTheMemoryFunctionsAndReproducesTheInterpreterOnCortexM4(_ spec: String) throws {
+    func libraryReproducesTheInterpreterOnCortexM4(_ spec: String) throws {
+        try checkLibrary(spec, on: Self.cortexM4)
+    }
+
+    /// On RISC-V, the fixture with every operation, the hostile names, and two real models (one
+    /// with depthwise and residual layers).
+    @Test(arguments: ["Tests/Fixtures/codegen/coverage.yaml", "Tests/Fixtures/codegen/hostile.yaml", "models/lenet5.yaml", "models/mobilenetv2_block.yaml"])
+    func libraryReproducesTheInterpreterOnRISCV(_ spec: String) throws {
+        try checkLibrary(spec, on: Self.riscV)
+    }
+
+    /// Builds `spec` for the board's target: only the memory functions undefined, only the entry
+    /// points global, the header's sizes consistent; then, if the board holds it, runs it in QEMU.
+    func checkLibrary(_ spec: String, on board: Board) throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let weights = GeneratedInferencerTests.inlineModels.contains(spec) ? [] : ["--weights", try seededWeights(spec, in: directory).path]
         let output = directory.appendingPathComponent("mcu")
-        let built = try run(cnncBinary, ["build", spec, "--target", "armv7em", "-o", output.path] + weights,
+        let built = try run(cnncBinary, ["build", spec, "--target", board.target, "-o", output.path] + weights,
                             environment: ["CNNC_CACHE_DIR": SharedBuilds.cacheDirectory])
         try #require(built.status == 0, "\(built.stderr)")
-        #expect(built.stdout.hasPrefix("built \(output.path): lib") && built.stdout.contains("for armv7em; flash "), "\(built.stdout)")
+        #expect(built.stdout.hasPrefix("built \(output.path): lib") && built.stdout.contains("for \(board.target); flash "), "\(built.stdout)")
         let header = try #require(try FileManager.default.contentsOfDirectory(atPath: output.path).first { $0.hasSuffix(".h") })
         let name = String(header.dropLast(2))
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: output.path)) == ["lib\(name).a", "\(name).h"])
@@ -46,12 +77,12 @@ import TestTolerance
 
         let flash = try #require(macro("FLASH_BYTES")), ram = try #require(macro("RAM_BYTES"))
         #expect(ram >= (macro("ARENA_BYTES") ?? .max) && flash > (macro("WEIGHTS_BYTES") ?? .max), "\(headerText)")
-        guard flash <= Self.boardFlash, ram <= Self.boardRAM else {
+        guard flash <= board.flash, ram <= board.ram else {
             // imagenet_stem: 20 MB of weights; the library builds, the board cannot hold it.
             #expect(spec == "models/imagenet_stem.yaml", "\(spec): flash \(flash), RAM \(ram) do not fit the test board")
             return
         }
-        let qemu = try #require(Self.qemu, "qemu-system-arm runs the Cortex-M tests; .ci/run installs it (apt-get install qemu-system-arm)")
+        let qemu = try #require(board.emulator, "\(board.qemu[0]) runs the \(board.target) tests; .ci/run installs it (apt-get install \(board.package))")
 
         let shape = try GeneratedInferencerTests().inputShape(spec)
         let input = directory.appendingPathComponent("input.npy")
@@ -59,22 +90,22 @@ import TestTolerance
         let expected = directory.appendingPathComponent("expected.npy")
         let interpreted = try cnnc(arguments: ["run", spec, "--input", input.path, "--output", expected.path] + weights)
         try #require(interpreted.status == 0, "\(interpreted.stderr)")
-        let firmware = try Self.firmware(header: header, prefix: prefix, archive: archive, input: try NPY.read(path: input.path).values, in: directory)
-        let ran = try run(URL(fileURLWithPath: qemu), ["-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
-                                                        "-semihosting-config", "enable=on,target=native", "-kernel", firmware.path])
+        let firmware = try Self.firmware(board, header: header, prefix: prefix, archive: archive, input: try NPY.read(path: input.path).values, in: directory)
+        let ran = try Self.emulate(firmware, on: board, emulator: qemu)
         try #require(ran.status == 0, "the firmware failed: \(ran.stdout) \(ran.stderr)")
         // QEMU writes the semihosting console to its standard error.
         let line = try #require((ran.stdout + ran.stderr).split(separator: "\n").first { $0.hasPrefix("cnnc-output: ") }, "\(ran.stdout) \(ran.stderr)")
         let actual = line.dropFirst("cnnc-output: ".count).split(separator: " ").compactMap { UInt32($0, radix: 16).map(Float.init(bitPattern:)) }
         let reference = try NPY.read(path: expected.path).values
         #expect(actual.count == reference.count)
-        if let problem = Tolerance.reordered.disagreement(actual, reference) {
-            Issue.record("\(spec) on Cortex-M4: \(problem)")
+        if let problem = Tolerance.sameOrder.disagreement(actual, reference) {
+            Issue.record("\(spec) on \(board.target): \(problem)")
         }
     }
 
     @Test func theArenaCanBeTheCallersAndTheStaticOneIsThenLeftOut() throws {
-        let qemu = try #require(Self.qemu, "qemu-system-arm runs the Cortex-M tests; .ci/run installs it (apt-get install qemu-system-arm)")
+        let board = Self.cortexM4
+        let qemu = try #require(board.emulator, "qemu-system-arm runs the Cortex-M tests; .ci/run installs it (apt-get install qemu-system-arm)")
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let output = directory.appendingPathComponent("mcu")
@@ -83,14 +114,13 @@ import TestTolerance
         try #require(built.status == 0, "\(built.stderr)")
         let count = try GeneratedInferencerTests().inputShape("models/sharpen.yaml").reduce(1, *)
         let input: [Float] = (0..<count).map { index in Float((index * 37) % 101) / 101 }
-        let statically = try Self.firmware(header: "sharpen.h", prefix: "SHARPEN", archive: output.appendingPathComponent("libsharpen.a"),
+        let statically = try Self.firmware(board, header: "sharpen.h", prefix: "SHARPEN", archive: output.appendingPathComponent("libsharpen.a"),
                                            input: input, in: directory, callerArena: false)
-        let withArena = try Self.firmware(header: "sharpen.h", prefix: "SHARPEN", archive: output.appendingPathComponent("libsharpen.a"),
+        let withArena = try Self.firmware(board, header: "sharpen.h", prefix: "SHARPEN", archive: output.appendingPathComponent("libsharpen.a"),
                                           input: input, in: directory.appendingPathComponent("caller"), callerArena: true)
         var outputs: [String] = []
         for firmware in [statically, withArena] {
-            let ran = try run(URL(fileURLWithPath: qemu), ["-M", "mps2-an386", "-nographic", "-monitor", "none", "-serial", "none",
-                                                            "-semihosting-config", "enable=on,target=native", "-kernel", firmware.path])
+            let ran = try Self.emulate(firmware, on: board, emulator: qemu)
             try #require(ran.status == 0, "\(ran.stdout) \(ran.stderr)")
             outputs.append(ran.stdout + ran.stderr)
         }
@@ -117,9 +147,15 @@ import TestTolerance
         return String(name.dropLast("_INPUT_COUNT".count))
     }
 
-    /// Links `archive` into the test firmware: a main() that copies `input` (as exact bits), calls
-    /// the network through its header, and prints the output's bits.
-    static func firmware(header: String, prefix: String, archive: URL, input: [Float], in directory: URL, callerArena: Bool = false) throws -> URL {
+    /// QEMU with semihosting: the firmware's exit status is QEMU's.
+    static func emulate(_ firmware: URL, on board: Board, emulator: String) throws -> RunResult {
+        try run(URL(fileURLWithPath: emulator), Array(board.qemu.dropFirst()) + ["-nographic", "-monitor", "none", "-serial", "none",
+                                                                                           "-semihosting-config", "enable=on,target=native", "-kernel", firmware.path])
+    }
+
+    /// Links `archive` into the board's test firmware: a main() that copies `input` (as exact bits),
+    /// calls the network through its header, and prints the output's bits.
+    static func firmware(_ board: Board, header: String, prefix: String, archive: URL, input: [Float], in directory: URL, callerArena: Bool = false) throws -> URL {
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let function = prefix.lowercased() + "_predict"
         let bits = input.map { "0x" + String($0.bitPattern, radix: 16) }.joined(separator: ",")
@@ -145,17 +181,18 @@ import TestTolerance
 
             """
         try Data(main.utf8).write(to: directory.appendingPathComponent("main.c"))
-        let fixtures = repositoryRoot.appendingPathComponent("Tests/Fixtures/cortex-m")
-        let flags = ["-target", "armv7em-none-eabi", "-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16", "-O2", "-ffreestanding",
-                     "-ffunction-sections", "-fdata-sections", "-I", archive.deletingLastPathComponent().path]
-        for (source, object) in [(fixtures.appendingPathComponent("startup.c").path, "startup.o"), (directory.appendingPathComponent("main.c").path, "main.o")] {
-            let compiled = try run(try toolchainTool("clang"), flags + ["-c", source, "-o", directory.appendingPathComponent(object).path])
+        let fixtures = repositoryRoot.appendingPathComponent("Tests/Fixtures/firmware")
+        let flags = board.clangFlags + ["-O2", "-ffreestanding", "-ffunction-sections", "-fdata-sections", "-I", archive.deletingLastPathComponent().path]
+        let sources = [fixtures.appendingPathComponent("\(board.target)/startup.c"), fixtures.appendingPathComponent("common.c"), directory.appendingPathComponent("main.c")]
+        var objects: [String] = []
+        for (index, source) in sources.enumerated() {
+            objects.append(directory.appendingPathComponent("object\(index).o").path)
+            let compiled = try run(try toolchainTool("clang"), flags + ["-c", source.path, "-o", objects[index]])
             try #require(compiled.status == 0, "\(compiled.stderr)")
         }
         let elf = directory.appendingPathComponent("firmware.elf")
-        let linked = try run(try toolchainTool("ld.lld"), ["--gc-sections", "-T", fixtures.appendingPathComponent("link.ld").path,
-                                                            directory.appendingPathComponent("startup.o").path, directory.appendingPathComponent("main.o").path,
-                                                            archive.path, "-o", elf.path])
+        let linked = try run(try toolchainTool("ld.lld"), ["--gc-sections", "-T", fixtures.appendingPathComponent("\(board.target)/link.ld").path]
+                                      + objects + [archive.path, "-o", elf.path])
         try #require(linked.status == 0, "\(linked.stderr)")
         return elf
     }

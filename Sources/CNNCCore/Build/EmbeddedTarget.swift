@@ -9,12 +9,15 @@ public enum EmbeddedTarget: String, CaseIterable, Sendable {
     case wasm32
     /// Cortex-M4F and M7: Thumb-2 with the single-precision FPU, hard-float calling convention.
     case armv7em
+    /// 32-bit RISC-V microcontrollers with the F extension (RV32IMAFC, ilp32f calling convention).
+    case riscv32
 
     /// What swiftc's `-target` takes.
     var swiftTriple: String {
         switch self {
         case .wasm32: "wasm32-unknown-none-wasm"
         case .armv7em: "armv7em-none-none-eabi"
+        case .riscv32: "riscv32-none-none-eabi"
         }
     }
 
@@ -23,15 +26,18 @@ public enum EmbeddedTarget: String, CaseIterable, Sendable {
         switch self {
         case .wasm32: "wasm32-unknown-unknown"
         case .armv7em: "armv7em-none-eabi"
+        case .riscv32: "riscv32-unknown-none-elf"
         }
     }
 
     /// Code generation flags shared by clang and (behind `-Xcc`) swiftc. SIMD128 gives f32x4; the
-    /// FPv4-SP flags give `vfma.f32` and the AAPCS-VFP calling convention of Cortex-M4F firmware.
+    /// FPv4-SP flags give `vfma.f32` and the AAPCS-VFP calling convention of Cortex-M4F firmware;
+    /// RV32's F extension gives `fmadd.s` and float arguments in float registers.
     var machineFlags: [String] {
         switch self {
         case .wasm32: ["-msimd128", "-mbulk-memory"]
         case .armv7em: ["-mthumb", "-mfloat-abi=hard", "-mfpu=fpv4-sp-d16"]
+        case .riscv32: ["-march=rv32imafc", "-mabi=ilp32f"]
         }
     }
 
@@ -40,6 +46,7 @@ public enum EmbeddedTarget: String, CaseIterable, Sendable {
         switch self {
         case .wasm32: "WebAssembly (SIMD128)"
         case .armv7em: "armv7em: Cortex-M4F/M7, Thumb-2, hard float (-mfloat-abi=hard -mfpu=fpv4-sp-d16)"
+        case .riscv32: "riscv32: RV32IMAFC, hard float (-march=rv32imafc -mabi=ilp32f)"
         }
     }
 }

@@ -1,7 +1,7 @@
 import CNNCRuntime
 import Foundation
 
-/// `cnnc build --target armv7em`: the network's core compiled in Embedded Swift, with the weights
+/// `cnnc build --target armv7em` or `riscv32`: the network's core compiled in Embedded Swift, with the weights
 /// and `entry.c`, partially linked with `--gc-sections` from the two entry points (so the standard
 /// library's allocator, hashing and array code that the network never calls leave with everything
 /// they refer to), every symbol but the entry points made local, and archived. Writes `libNAME.a`

@@ -1,6 +1,6 @@
 import CNNCRuntime
 
-/// What `cnnc build --target armv7em` writes besides the network's core (the same `Core/` sources as
+/// What `cnnc build --target armv7em` (or `riscv32`) writes besides the network's core (the same `Core/` sources as
 /// the host package, compiled in Embedded Swift by `MicrocontrollerBuilder`):
 /// - `entry.c`: the static arena (in `.bss`, so the startup code zero-fills it) and
 ///   `NAME_predict(input, output)` on it; the core's `NAME_predict_with_arena` stays callable for an
@@ -113,8 +113,8 @@ public enum MicrocontrollerEmitter {
             // RAM: \(sizes.ram.grouped) bytes of static data, the \(arenaBytes.grouped)-byte arena among them; no heap.
             // The stack the kernels need is not counted.
             //
-            // The library allocates nothing and needs nothing from the C library but memcpy and memset
-            // (on ARM, __aeabi_memcpy*, __aeabi_memset*, __aeabi_memclr*). Link with --gc-sections.
+            // The library allocates nothing and needs nothing from the C library but memcpy, memset and
+            // memmove (on ARM also their __aeabi_mem* forms). Link with --gc-sections.
             //
             //   #include "\(names.command).h"
             //   static float input[\(names.cMacro("INPUT_COUNT"))], output[\(names.cMacro("OUTPUT_COUNT"))];

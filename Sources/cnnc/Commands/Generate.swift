@@ -116,7 +116,10 @@ struct Build: ParsableCommand, ReportsDiagnostics {
 
             --target wasm32 compiles the same network in Embedded Swift into a WebAssembly module that \
             imports nothing and allocates nothing, and writes it with an ES module (load, predict, top) and \
-            a demo page into the folder -o names (docs/targets.md).
+            a demo page into the folder -o names. --target armv7em (Cortex-M4F/M7) and riscv32 (RV32IMAFC) \
+            compile it into a static library for firmware, libNAME.a with its C header NAME.h: weights \
+            const in flash, a static arena, no heap, nothing from the C library but memcpy and memset; the \
+            header and the last line report flash and RAM (docs/targets.md).
 
             Examples:
               cnnc build models/blur.yaml -o blur
@@ -125,6 +128,7 @@ struct Build: ParsableCommand, ReportsDiagnostics {
               ./lenet5 --bench
               cnnc build models/digits.yaml --target wasm32 -o digits-web
               python3 -m http.server -d digits-web 8000
+              cnnc build models/digits.yaml --target armv7em -o digits-m4
             """
     )
 
@@ -132,10 +136,10 @@ struct Build: ParsableCommand, ReportsDiagnostics {
 
     @OptionGroup var diagnosticsOptions: DiagnosticsOptions
 
-    @Option(name: .shortAndLong, help: "Where to write the executable (for --target wasm32, a folder).")
+    @Option(name: .shortAndLong, help: "Where to write the executable (for the other targets, a folder).")
     var output: String
 
-    @Option(help: ArgumentHelp("What to build: host (a command for this system, the default) or wasm32 (a WebAssembly module, its JavaScript module and a demo page, in the folder -o names).", valueName: "target"))
+    @Option(help: ArgumentHelp("What to build: host (a command for this system, the default); wasm32 (a WebAssembly module, its JavaScript module and a demo page); armv7em or riscv32 (a static library and C header for a microcontroller). The last three write into the folder -o names.", valueName: "target"))
     var target: BuildTarget = .host
 
     func run() throws {
@@ -144,6 +148,7 @@ struct Build: ParsableCommand, ReportsDiagnostics {
         case .host: break
         case .wasm32: return try buildWebAssembly()
         case .armv7em: return try buildMicrocontrollerLibrary(.armv7em)
+        case .riscv32: return try buildMicrocontrollerLibrary(.riscv32)
         }
         let (loaded, package) = try generation.generatePackage()
         let directory = BuildDriver.buildDirectory(specPath: loaded.network.spec.path, command: package.command, cpu: package.core.cpu)
@@ -163,7 +168,7 @@ struct Build: ParsableCommand, ReportsDiagnostics {
 }
 
 enum BuildTarget: String, ExpressibleByArgument, CaseIterable {
-    case host, wasm32, armv7em
+    case host, wasm32, armv7em, riscv32
 }
 
 extension Build {
@@ -198,7 +203,7 @@ extension Build {
             + "arena \(module.arenaBytes.grouped) bytes; \(module.name).js, index.html\n")
     }
 
-    /// `--target armv7em`: `libNAME.a` and `NAME.h` in the folder `-o` names.
+    /// `--target armv7em` or `riscv32`: `libNAME.a` and `NAME.h` in the folder `-o` names.
     func buildMicrocontrollerLibrary(_ device: EmbeddedTarget) throws {
         try refuseHostOptions()
         let (loaded, weights, options) = try generation.generationInputs()
