@@ -8,6 +8,16 @@ public struct BenchmarkResult: Hashable, Sendable {
     public var threads: Int
     /// Samples per batch in the throughput measurement.
     public var batch: Int
+    /// The rate of arithmetic at batch 1, against the processor's multiply-add peak measured in the same run.
+    public var compute: Compute?
+
+    public struct Compute: Hashable, Sendable {
+        public var flopsPerInference: Int
+        public var peakGFLOPS: Double
+    }
+
+    /// GFLOP/s of one call at the median latency.
+    public var gflops: Double? { compute.map { Double($0.flopsPerInference) / max(latencyMedianMicroseconds, 1e-3) / 1000 } }
 
     /// The `--bench --json` object; keys in a fixed order.
     public var json: String {
@@ -18,10 +28,26 @@ public struct BenchmarkResult: Hashable, Sendable {
           "runs": \(runs),
           "throughput_per_s": \(JSONText.number(rounded(throughputPerSecond, decimals: 1))),
           "threads": \(threads),
-          "batch": \(batch)
+          "batch": \(batch)\(computeJSON)
         }
 
         """
+    }
+
+    private var computeText: String {
+        guard let compute, let gflops, compute.peakGFLOPS > 0 else { return "" }
+        return "compute (batch 1): \(fixed(gflops, decimals: 1)) GFLOP/s, \(fixed(100 * gflops / compute.peakGFLOPS, decimals: 0)) % of the "
+            + "\(fixed(compute.peakGFLOPS, decimals: 1)) GFLOP/s multiply-add peak measured on this processor (--profile: per step)\n"
+    }
+
+    private var computeJSON: String {
+        guard let compute, let gflops else { return "" }
+        return """
+            ,
+              "flops_per_inference": \(compute.flopsPerInference),
+              "gflops": \(JSONText.number(rounded(gflops, decimals: 2))),
+              "peak_gflops": \(JSONText.number(rounded(compute.peakGFLOPS, decimals: 2)))
+            """
     }
 
     /// The readable `--bench` block.
@@ -33,7 +59,7 @@ public struct BenchmarkResult: Hashable, Sendable {
             latency (batch 1, 1 thread, \(runs) runs): median \(microseconds(latencyMedianMicroseconds)) µs, p90 \(microseconds(latencyP90Microseconds)) µs
             throughput (batch \(batch), \(threads) \(threadWord)): \(fixed(throughputPerSecond, decimals: 1)) inferences/s
 
-            """
+            """ + computeText
     }
 }
 

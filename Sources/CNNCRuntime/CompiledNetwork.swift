@@ -25,6 +25,10 @@ public protocol NetworkDescription: Sendable {
     /// The scratch memory one call needs.
     static var arenaBytes: Int { get }
     static var entryPoint: NetworkEntryPoint { get }
+    /// The steps in order, and the core's functions that run one alone and probe the peak, for `profile`.
+    static var steps: [NetworkStep] { get }
+    static var stepFunction: NetworkStepFunction { get }
+    static var peakProbe: PeakProbeFunction { get }
 }
 
 /// A generated network, in the spirit of Core ML's generated classes: a value to keep and share —
@@ -85,6 +89,21 @@ public struct CompiledNetwork<Description: NetworkDescription>: Sendable {
     /// One sample through raw pointers, with no size check: `inputCount` floats in, `outputCount` out.
     public func predictUnchecked(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>) {
         arenas.withArena { arena in Description.entryPoint(input, output, arena) }
+    }
+
+    /// Floating-point operations of one call (two per multiply-accumulate).
+    public static var flopsPerInference: Int { Description.steps.reduce(0) { $0 + $1.flops } }
+
+    /// What the kernels' multiply-adds reach on this processor, one thread, in GFLOP/s, measured now.
+    public static func measurePeakGFLOPS() -> Double { NetworkProfile.peakGFLOPS(Description.peakProbe) }
+
+    /// Where a call's time goes: every step timed over `runs` calls on one thread, with the
+    /// processor's multiply-add peak measured in the same run (`--profile` prints it).
+    public func profile(runs: Int) -> NetworkProfile {
+        arenas.withArena { arena in
+            NetworkProfile.measure(steps: Description.steps, runs: runs, inputCount: Self.inputCount, outputCount: Self.outputCount,
+                                   arena: arena, runStep: Description.stepFunction, peakProbe: Description.peakProbe)
+        }
     }
 
     /// An image as 8-bit pixels, as a camera buffer or a PGM/PPM file holds them: rows top to bottom,

@@ -17,11 +17,17 @@ public struct InferencerModel: Sendable {
     public var provenance: [(key: String, value: String)]
     /// Called once per thread; each predictor owns its scratch buffers.
     public var makePredictor: @Sendable () -> any Predictor
+    /// `--profile`: times each step over the given number of calls.
+    public var profile: (@Sendable (_ runs: Int) -> NetworkProfile)?
+    /// For `--bench`: the FLOPs of one call and the processor's multiply-add peak, measured when asked.
+    public var flopsPerInference: Int?
+    public var measurePeakGFLOPS: (@Sendable () -> Double)?
 
     public init(
         name: String, inputShape: FeatureShape, outputShape: FeatureShape, preprocess: Preprocess = .identity,
         labels: [String]? = nil, summary: String = "", provenance: [(key: String, value: String)] = [],
-        makePredictor: @escaping @Sendable () -> any Predictor
+        makePredictor: @escaping @Sendable () -> any Predictor, profile: (@Sendable (_ runs: Int) -> NetworkProfile)? = nil,
+        flopsPerInference: Int? = nil, measurePeakGFLOPS: (@Sendable () -> Double)? = nil
     ) {
         self.name = name
         self.inputShape = inputShape
@@ -31,6 +37,9 @@ public struct InferencerModel: Sendable {
         self.summary = summary
         self.provenance = provenance
         self.makePredictor = makePredictor
+        self.profile = profile
+        self.flopsPerInference = flopsPerInference
+        self.measurePeakGFLOPS = measurePeakGFLOPS
     }
 
     public var interface: NetworkInterface {
@@ -92,15 +101,26 @@ public enum InferencerMain {
                                      standardError: "\(program): \(problem); see --help\n")
         }
         let threads = options.threads ?? availableCores()
+        if options.profile {
+            guard let profile = model.profile else {
+                return InferencerOutcome(status: usageFailure, standardOutput: "", standardError: "\(program): this inferencer has no profiler\n")
+            }
+            let result = profile(options.runs ?? 200)
+            let text = options.json ? result.json : "\(model.name): input \(model.inputShape), output \(model.outputShape)\n" + result.text
+            return InferencerOutcome(status: success, standardOutput: text, standardError: "")
+        }
         do {
             if options.bench {
                 var samples: [Float] = []
                 if !options.inputs.isEmpty {
                     samples = try InputFile.read(paths: options.inputs, shape: model.inputShape, preprocess: model.preprocess).values
                 }
-                let result = Benchmark.run(
+                var result = Benchmark.run(
                     inputShape: model.inputShape, outputShape: model.outputShape, samples: samples,
                     runs: options.runs ?? 1000, threads: threads, makePredictor: model.makePredictor)
+                if let flops = model.flopsPerInference, let measurePeak = model.measurePeakGFLOPS {
+                    result.compute = BenchmarkResult.Compute(flopsPerInference: flops, peakGFLOPS: measurePeak())
+                }
                 let text = options.json
                     ? result.json
                     : "\(model.name): input \(model.inputShape), output \(model.outputShape)\n" + result.text
@@ -125,6 +145,7 @@ public enum InferencerMain {
         return """
             USAGE: \(program) --input FILE... [-o FILE] [--format FORMAT] [--top K] [--threads N]
                    \(program) --bench [--input FILE...] [-n N] [--threads N] [--json]
+                   \(program) --profile [-n N] [--json]
                    \(program) --info | --version | --help
 
             Runs the network '\(model.name)' (input \(model.inputShape), output \(output)), compiled by cnnc.
@@ -143,8 +164,11 @@ public enum InferencerMain {
               --threads N       Threads for a batch (default: all \(availableCores()) available cores).
               --bench           Measure latency (batch 1, one thread) and throughput (batch 64 over
                                 --threads); uses --input files or pseudo-random inputs.
-              -n N              Timed runs for --bench latency (default 1000).
-              --json            Print --bench results as JSON.
+              --profile         Time each step (layers fused into one kernel call) over -n calls on one
+                                thread: median time, share, GFLOP/s and % of this processor's
+                                multiply-add peak, measured in the same run.
+              -n N              Timed runs for --bench latency (default 1000) or --profile (200).
+              --json            Print --bench or --profile results as JSON.
               --info            Describe the network and how it was built.
               --version         Print the version.
               -h, --help        Print this help.
@@ -154,6 +178,7 @@ public enum InferencerMain {
               \(program) --input a.npy b.npy --top 3
               \(program) --input batch.npy --output result.npy
               \(program) --bench -n 200 --json
+              \(program) --profile
 
             EXIT STATUS: 0 on success, 1 on a runtime error (unreadable or malformed input, write failure),
             2 on a bad command line.
@@ -208,6 +233,7 @@ struct InferencerOptions {
     var threads: Int?
     var runs: Int?
     var bench = false
+    var profile = false
     var json = false
     var info = false
     var help = false
@@ -288,6 +314,7 @@ struct InferencerOptions {
             case "-n":
                 options.runs = try once(options.runs, try integer(in: 1...100_000_000))
             case "--bench": try noValue(); options.bench = true
+            case "--profile": try noValue(); options.profile = true
             case "--json": try noValue(); options.json = true
             case "--info": try noValue(); options.info = true
             case "--help", "-h": try noValue(); options.help = true
@@ -302,14 +329,21 @@ struct InferencerOptions {
 
     /// Options that do not go together, or a missing input; nil when the combination is fine.
     var conflict: String? {
+        if profile {
+            if bench { return "--profile and --bench are separate measurements; give one" }
+            if !inputs.isEmpty { return "--profile runs on pseudo-random input; --input is not used with it" }
+            if output != nil || format != nil || top != nil { return "--profile prints a table (or --json); --output, --format and --top are not used with it" }
+            if threads != nil { return "--profile times one thread; --threads is not used with it" }
+            return nil
+        }
         if bench {
             if output != nil { return "--output is not used with --bench" }
             if format != nil { return "--format is not used with --bench" }
             if top != nil { return "--top is not used with --bench" }
             return nil
         }
-        if json { return "--json goes with --bench; for JSON results use --format json" }
-        if runs != nil { return "-n goes with --bench" }
+        if json { return "--json goes with --bench or --profile; for JSON results use --format json" }
+        if runs != nil { return "-n goes with --bench or --profile" }
         if inputs.isEmpty { return "no input given; use --input FILE (or --bench, --info)" }
         return nil
     }

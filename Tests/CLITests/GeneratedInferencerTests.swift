@@ -74,11 +74,50 @@ import Testing
         let bench = try run(built.binary, ["--bench", "-n", "50", "--json", "--threads", "2"])
         #expect(bench.status == 0, "\(bench.stderr)")
         let object = try #require(try JSONSerialization.jsonObject(with: Data(bench.stdout.utf8)) as? [String: Any])
-        for key in ["latency_us_median", "latency_us_p90", "throughput_per_s"] {
+        for key in ["latency_us_median", "latency_us_p90", "throughput_per_s", "gflops", "peak_gflops"] {
             #expect((object[key] as? Double).map { $0 > 0 } == true, "\(key) in \(bench.stdout)")
         }
         #expect(object["threads"] as? Int == 2)
         #expect(object["runs"] as? Int == 50)
+        #expect(object["flops_per_inference"] as? Int == 2 * 38_514, "twice seed's MACs: \(bench.stdout)")
+    }
+
+    /// `--profile`: a row per step with the documented columns, shares that add up to 100 %, step
+    /// times that add up to the total, and FLOPs that are twice the summary's MACs.
+    @Test func profileReportsEveryStepAndItsShare() async throws {
+        let built = try await SharedBuilds.shared.binary(for: "models/resnet_cifar.yaml")
+        let json = try run(built.binary, ["--profile", "-n", "5", "--json"])
+        try #require(json.status == 0, "\(json.stderr)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        let steps = try #require(object["steps"] as? [[String: Any]])
+        #expect(steps.count > 10 && object["runs"] as? Int == 5, "\(json.stdout)")
+        #expect((object["peak_gflops"] as? Double).map { $0 > 0 } == true)
+        let shares = steps.compactMap { $0["share"] as? Double }
+        #expect(shares.count == steps.count && abs(shares.reduce(0, +) - 1) < 1e-3, "\(shares)")
+        let summary = try cnnc("summary", "models/resnet_cifar.yaml", "--format", "json")
+        let totals = try #require((try JSONSerialization.jsonObject(with: Data(summary.stdout.utf8)) as? [String: Any])?["totals"] as? [String: Any])
+        #expect(object["total_flops"] as? Int == 2 * (totals["macs"] as? Int ?? -1), "\(totals)")
+        #expect(steps.contains { ($0["strategy"] as? String)?.contains("conv") == true && ($0["layers"] as? String)?.contains(" + ") == true })
+
+        let table = try run(built.binary, ["--profile", "-n", "5"])
+        try #require(table.status == 0, "\(table.stderr)")
+        let lines = table.stdout.split(separator: "\n").map { String($0.drop { $0 == " " }) }
+        let header = try #require(lines.firstIndex { $0.hasPrefix("#  ") }, "\(table.stdout)")
+        #expect(lines[header].split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ") == "# layers strategy time µs share GFLOP/s % peak")
+        let rows = lines[(header + 2)...].prefix { !$0.hasPrefix("─") }
+        #expect(rows.count == steps.count, "\(table.stdout)")
+        let total = try #require(lines.last { $0.contains("total") })
+        // Columns from the right: % peak, GFLOP/s, "%", share, time.
+        func number(_ line: String, fromRight index: Int) -> Double? {
+            let cells = line.split(separator: " ")
+            return cells.count > index ? Double(cells[cells.count - 1 - index]) : nil
+        }
+        let rowShares = rows.compactMap { number($0, fromRight: 3) }, rowTimes = rows.compactMap { number($0, fromRight: 4) }
+        #expect(rowShares.count == rows.count && abs(rowShares.reduce(0, +) - 100) <= 0.05 * Double(rows.count) + 0.1, "\(table.stdout)")
+        let totalTime = try #require(number(total, fromRight: 4))
+        #expect(abs(rowTimes.reduce(0, +) - totalTime) <= 0.005 * Double(rows.count) + 0.01, "\(table.stdout)")
+        let conflicting = try run(built.binary, ["--profile", "--bench"])
+        #expect(conflicting.status == 2 && conflicting.stderr.contains("--profile and --bench"), "\(conflicting.stderr)")
     }
 
     @Test func threadCountsGiveTheSameResults() async throws {

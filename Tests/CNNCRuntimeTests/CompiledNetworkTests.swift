@@ -12,6 +12,13 @@ private func sumPlusIndex(_ input: UnsafePointer<Float>?, _ output: UnsafeMutabl
     arena.assumingMemoryBound(to: Float.self)[0] += 1
 }
 
+/// The toy's two steps for `profile`: the sums, then nothing; and a peak probe that does no work.
+private func toyStep(_ index: Int32, _ input: UnsafePointer<Float>?, _ output: UnsafeMutablePointer<Float>?, _ arena: UnsafeMutableRawPointer?) {
+    if index == 0 { sumPlusIndex(input, output, arena) }
+}
+
+private func toyProbe(_ iterations: Int32) -> Float { Float(iterations) }
+
 private enum ToyDescription: NetworkDescription {
     static let name = "Toy"
     static let inputShape = FeatureShape(channels: 3, height: 1, width: 2)
@@ -21,6 +28,9 @@ private enum ToyDescription: NetworkDescription {
     static let outputIsProbability = false
     static let arenaBytes = 100
     static let entryPoint: NetworkEntryPoint = sumPlusIndex
+    static let steps = [NetworkStep(layers: "sum + index", strategy: "toy", flops: 18), NetworkStep(layers: "rest", strategy: "none", flops: 0)]
+    static let stepFunction: NetworkStepFunction = toyStep
+    static let peakProbe: PeakProbeFunction = toyProbe
 }
 
 private typealias Toy = CompiledNetwork<ToyDescription>
@@ -35,6 +45,17 @@ private typealias Toy = CompiledNetwork<ToyDescription>
         #expect(prediction.top(5).map(\.index) == [2, 1, 0])
         #expect(prediction.best?.value == 23)
         #expect(Toy.inputCount == 6 && Toy.outputCount == 3 && Toy.labels == ["a", "b", "c"])
+    }
+
+    @Test func profileTimesEveryStepAndSharesAddUp() throws {
+        let profile = Toy().profile(runs: 7)
+        #expect(profile.runs == 7 && profile.steps.map(\.step.layers) == ["sum + index", "rest"])
+        #expect(profile.steps.allSatisfy { $0.medianNanoseconds >= 0 } && profile.peakGFLOPS > 0)
+        #expect(profile.totalFLOPs == 18)
+        let lines = profile.text.split(separator: "\n").map { $0.drop { $0 == " " } }
+        #expect(lines.contains { $0.hasPrefix("1  sum + index  toy") } && lines.contains { $0.hasPrefix("2  rest") }, "\(profile.text)")
+        #expect(lines.last?.contains("total") == true && lines.last?.contains("100.0 %") == true, "\(profile.text)")
+        #expect(profile.json.contains("\"layers\": \"sum + index\"") && profile.json.contains("\"total_flops\": 18"), "\(profile.json)")
     }
 
     @Test func wrongSizesThrowInsteadOfTrapping() throws {

@@ -140,3 +140,33 @@ extension Activation {
         }
     }
 }
+
+extension ExecutionPlan.Kernel {
+    /// How the kernel computes, for the inferencer's `--profile`: `direct 3×3 s1`, `GEMM 3×3 s1`, `pad`.
+    var strategy: String {
+        func window(_ g: ConvolutionGeometry) -> String {
+            "\(g.kernelHeight)×\(g.kernelWidth)" + (g.strideHeight == 1 && g.strideWidth == 1 ? "" : " s\(g.strideHeight)")
+        }
+        switch self {
+        case .pad: return "pad"
+        case .convolveDirect(_, _, _, _, _, let geometry, _): return "direct conv \(window(geometry))"
+        case .convolveDepthwise(_, _, _, _, _, let geometry, _): return "depthwise \(window(geometry))"
+        case .convolveGEMM(_, _, _, _, _, let geometry, _, _): return "im2col+GEMM \(window(geometry))"
+        case .convolveTransposed: return "transposed conv"
+        case .maxPool: return "max pool"
+        case .averagePool: return "average pool"
+        case .globalAveragePool: return "global average"
+        case .globalMaxPool: return "global max"
+        case .scaleAndShift: return "scale+shift"
+        case .softmax: return "softmax"
+        case .activate: return "activation"
+        case .dense: return "dense"
+        case .add: return "add"
+        case .multiply: return "multiply"
+        case .multiplyChannels: return "channel gate"
+        case .upsampleNearest: return "upsample nearest"
+        case .upsampleBilinear: return "upsample bilinear"
+        case .copy: return "copy"
+        }
+    }
+}

@@ -50,6 +50,19 @@ struct LibraryEmitter {
             p.print("public static let outputIsProbability = \(endsInSoftmax)")
             p.print("public static let arenaBytes = Int(\(names.cMacro("ARENA_BYTES")))")
             p.print("public static let entryPoint: NetworkEntryPoint = \(names.entryPoint)")
+            p.print("public static let stepFunction: NetworkStepFunction = \(names.stepFunction)")
+            p.print("public static let peakProbe: PeakProbeFunction = \(names.peakProbeFunction)")
+            p.print("public static let steps: [NetworkStep] = [")
+            p.withIndentation { p in
+                for step in plan.steps {
+                    let layers = step.layers.isEmpty ? "input" : step.layers.map { network.layers[$0].name }.joined(separator: " + ")
+                    var strategies: [String] = []
+                    for kernel in step.kernels where strategies.last != kernel.strategy { strategies.append(kernel.strategy) }
+                    let flops = 2 * step.layers.reduce(0) { $0 + analysis.layers[$1].macs }
+                    p.print("NetworkStep(layers: \(quoted(layers)), strategy: \(quoted(strategies.joined(separator: " + "))), flops: \(flops)),")
+                }
+            }
+            p.print("]")
         }
         return p.text
     }

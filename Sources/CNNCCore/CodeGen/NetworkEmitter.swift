@@ -18,6 +18,8 @@ struct NetworkEmitter {
         printer.print()
         emitEntryPoint(&printer)
         printer.print()
+        emitProfilingEntryPoints(&printer)
+        printer.print()
         emitSteps(&printer)
         printer.print()
         printer.print("// MARK: - Weights")
@@ -42,8 +44,40 @@ struct NetworkEmitter {
         }
     }
 
+    /// What the inferencer's `--profile` calls: one step alone, and a probe of the processor's
+    /// multiply-add peak compiled with the kernels' own flags. Only the host library exports them.
+    private func emitProfilingEntryPoints(_ printer: inout CodePrinter) {
+        printer.print("/// Runs step `index` (0-based) alone: every step in order is one `predict` call. For `--profile`.")
+        printer.print("@_cdecl(\"\(names.stepFunction)\")")
+        printer.block("public func runStep(_ index: Int32, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer)") { p in
+            p.print("let arena = arenaBytes.assumingMemoryBound(to: Float.self)")
+            p.print("let weights = \(plan.slices.isEmpty ? "UnsafePointer<Float>(bitPattern: 64)!" : names.weightsFunction + "()!")")
+            p.block("switch index") { p in
+                for (index, name) in stepNames.enumerated() {
+                    p.print("case \(index): Steps.\(name)(input, output, arena, weights)")
+                }
+                p.print("default: break  // no such step: nothing runs")
+            }
+        }
+        printer.print()
+        printer.print("/// `iterations` rounds of twelve independent SIMD8 multiply-adds (192 FLOP each): the peak the")
+        printer.print("/// kernels can reach on this processor with these flags. Returns the sums so none is dropped.")
+        printer.print("@_cdecl(\"\(names.peakProbeFunction)\")")
+        printer.block("public func multiplyAddPeakProbe(_ iterations: Int32) -> Float") { p in
+            p.print("let a = SIMD8<Float>(repeating: 0.999_999), b = SIMD8<Float>(repeating: 1e-7)")
+            p.print("var s0 = SIMD8<Float>(repeating: 0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0")
+            p.print("var s6 = s0, s7 = s0, s8 = s0, s9 = s0, s10 = s0, s11 = s0")
+            p.block("for _ in 0..<iterations") { p in
+                p.print("s0.accumulate(a, b); s1.accumulate(a, b); s2.accumulate(a, b); s3.accumulate(a, b)")
+                p.print("s4.accumulate(a, b); s5.accumulate(a, b); s6.accumulate(a, b); s7.accumulate(a, b)")
+                p.print("s8.accumulate(a, b); s9.accumulate(a, b); s10.accumulate(a, b); s11.accumulate(a, b)")
+            }
+            p.print("return (s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 + s8 + s9 + s10 + s11).sum()")
+        }
+    }
+
     /// A function name per step, from its first layer's name.
-    private var stepNames: [String] {
+    var stepNames: [String] {
         SwiftNames.unique(plan.steps.map { step in
             guard let first = step.layers.first else { return "copyInput" }
             return SwiftNames.valueName(network.layers[first].name)
@@ -260,6 +294,9 @@ struct GeneratedNames {
     /// `lenet5_predict_with_arena`: the compiled network's C entry point on every target. The
     /// microcontroller library adds `lenet5_predict(input, output)` on a static arena.
     var entryPoint: String { cFunction("predict_with_arena") }
+    /// `lenet5_run_step` and `lenet5_peak_probe`, for the inferencer's `--profile`.
+    var stepFunction: String { cFunction("run_step") }
+    var peakProbeFunction: String { cFunction("peak_probe") }
     /// `LENET5_ARENA_BYTES`.
     func cMacro(_ name: String) -> String { cPrefix.uppercased() + "_" + name }
 }

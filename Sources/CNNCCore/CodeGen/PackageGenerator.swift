@@ -152,7 +152,7 @@ public enum PackageGenerator {
         let core = GeneratedPackage.CoreLibrary(
             swiftModule: names.coreSwiftModule, swiftSources: swiftSources, weightsSource: "Core/Weights/weights.c",
             weightsIncludes: "Core/Weights/include", library: "\(bundle)/\(libraryPath)",
-            exportedSymbols: [names.entryPoint], cpu: options.cpu)
+            exportedSymbols: [names.entryPoint, names.stepFunction, names.peakProbeFunction], cpu: options.cpu)
         return GeneratedPackage(files: files, command: names.command, module: names.module, core: core)
     }
 
@@ -234,6 +234,11 @@ public enum PackageGenerator {
             /// zero-filled before its first use, used by no other call at the same time. Allocates nothing.
             void \(names.entryPoint)(const float *input, float *output, void *arena);
 
+            /// Runs step `index` of \(plan.steps.count) alone (the steps in order are one predict call), for profiling.
+            void \(names.stepFunction)(int index, const float *input, float *output, void *arena);
+            /// `iterations` rounds of 192 FLOP of independent multiply-adds compiled like the kernels: the peak.
+            float \(names.peakProbeFunction)(int iterations);
+
             #endif
 
             """
@@ -313,7 +318,10 @@ public enum PackageGenerator {
                 for (key, value) in provenance { p.print("(key: \(quoted(key)), value: \(quoted(value))),") }
             }
             p.print("],")
-            p.print("makePredictor: { NetworkPredictor() }")
+            p.print("makePredictor: { NetworkPredictor() },")
+            p.print("profile: { runs in \(names.module)().profile(runs: runs) },")
+            p.print("flopsPerInference: \(names.module).flopsPerInference,")
+            p.print("measurePeakGFLOPS: { \(names.module).measurePeakGFLOPS() }")
         }
         printer.print("))")
         return printer.text

@@ -26,6 +26,45 @@ public func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointe
     Steps.offsetsModel(input, output, arena, weights)
 }
 
+/// Runs step `index` (0-based) alone: every step in order is one `predict` call. For `--profile`.
+@_cdecl("n1_bad_name_class_run_step")
+public func runStep(_ index: Int32, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer) {
+    let arena = arenaBytes.assumingMemoryBound(to: Float.self)
+    let weights = n1_bad_name_class_weights()!
+    switch index {
+        case 0: Steps._class(input, output, arena, weights)
+        case 1: Steps.conv1(input, output, arena, weights)
+        case 2: Steps.conv12(input, output, arena, weights)
+        case 3: Steps.padPlanes(input, output, arena, weights)
+        case 4: Steps.letX1(input, output, arena, weights)
+        case 5: Steps.n3rd(input, output, arena, weights)
+        case 6: Steps.maxPool(input, output, arena, weights)
+        case 7: Steps.output(input, output, arena, weights)
+        case 8: Steps.weightsModel(input, output, arena, weights)
+        case 9: Steps.steps(input, output, arena, weights)
+        case 10: Steps.activate(input, output, arena, weights)
+        case 11: Steps.dense(input, output, arena, weights)
+        case 12: Steps.typeModel(input, output, arena, weights)
+        case 13: Steps.offsetsModel(input, output, arena, weights)
+        default: break  // no such step: nothing runs
+    }
+}
+
+/// `iterations` rounds of twelve independent SIMD8 multiply-adds (192 FLOP each): the peak the
+/// kernels can reach on this processor with these flags. Returns the sums so none is dropped.
+@_cdecl("n1_bad_name_class_peak_probe")
+public func multiplyAddPeakProbe(_ iterations: Int32) -> Float {
+    let a = SIMD8<Float>(repeating: 0.999_999), b = SIMD8<Float>(repeating: 1e-7)
+    var s0 = SIMD8<Float>(repeating: 0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0
+    var s6 = s0, s7 = s0, s8 = s0, s9 = s0, s10 = s0, s11 = s0
+    for _ in 0..<iterations {
+        s0.accumulate(a, b); s1.accumulate(a, b); s2.accumulate(a, b); s3.accumulate(a, b)
+        s4.accumulate(a, b); s5.accumulate(a, b); s6.accumulate(a, b); s7.accumulate(a, b)
+        s8.accumulate(a, b); s9.accumulate(a, b); s10.accumulate(a, b); s11.accumulate(a, b)
+    }
+    return (s0 + s1 + s2 + s3 + s4 + s5 + s6 + s7 + s8 + s9 + s10 + s11).sum()
+}
+
 /// The network's steps in order, each kernel called with its shapes as constants.
 ///
 /// Arena layout (floats): every intermediate tensor from the step that writes it to the last step

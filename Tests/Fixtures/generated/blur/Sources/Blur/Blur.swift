@@ -25,4 +25,9 @@ public enum BlurDescription: NetworkDescription {
     public static let outputIsProbability = false
     public static let arenaBytes = Int(BLUR_ARENA_BYTES)
     public static let entryPoint: NetworkEntryPoint = blur_predict_with_arena
+    public static let stepFunction: NetworkStepFunction = blur_run_step
+    public static let peakProbe: PeakProbeFunction = blur_peak_probe
+    public static let steps: [NetworkStep] = [
+        NetworkStep(layers: "mean3x3", strategy: "pad + depthwise 3×3", flops: 1179648),
+    ]
 }

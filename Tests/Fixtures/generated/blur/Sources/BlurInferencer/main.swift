@@ -26,5 +26,8 @@ InferencerMain.main(model: InferencerModel(
         (key: "cnnc", value: "0.1.0"),
         (key: "network compiled for", value: "x86_64-unknown-linux-gnu, -target-cpu haswell (x86-64-v3), -Ounchecked"),
     ],
-    makePredictor: { NetworkPredictor() }
+    makePredictor: { NetworkPredictor() },
+    profile: { runs in Blur().profile(runs: runs) },
+    flopsPerInference: Blur.flopsPerInference,
+    measurePeakGFLOPS: { Blur.measurePeakGFLOPS() }
 ))

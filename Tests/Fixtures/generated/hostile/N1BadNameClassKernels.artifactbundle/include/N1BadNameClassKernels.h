@@ -14,4 +14,9 @@
 /// zero-filled before its first use, used by no other call at the same time. Allocates nothing.
 void n1_bad_name_class_predict_with_arena(const float *input, float *output, void *arena);
 
+/// Runs step `index` of 14 alone (the steps in order are one predict call), for profiling.
+void n1_bad_name_class_run_step(int index, const float *input, float *output, void *arena);
+/// `iterations` rounds of 192 FLOP of independent multiply-adds compiled like the kernels: the peak.
+float n1_bad_name_class_peak_probe(int iterations);
+
 #endif

@@ -25,4 +25,22 @@ public enum N1BadNameClassDescription: NetworkDescription {
     public static let outputIsProbability = true
     public static let arenaBytes = Int(N1_BAD_NAME_CLASS_ARENA_BYTES)
     public static let entryPoint: NetworkEntryPoint = n1_bad_name_class_predict_with_arena
+    public static let stepFunction: NetworkStepFunction = n1_bad_name_class_run_step
+    public static let peakProbe: PeakProbeFunction = n1_bad_name_class_peak_probe
+    public static let steps: [NetworkStep] = [
+        NetworkStep(layers: "class + self", strategy: "pad + direct conv 3×3", flops: 11664),
+        NetworkStep(layers: "conv-1 + relu2", strategy: "pad + im2col+GEMM 3×3", flops: 23328),
+        NetworkStep(layers: "conv 1", strategy: "pad + direct conv 1×1", flops: 3872),
+        NetworkStep(layers: "padPlanes", strategy: "pad + im2col+GEMM 3×3", flops: 34848),
+        NetworkStep(layers: "*/ let x = 1 /* + \"quoted\" \\ back\\slash", strategy: "direct conv 1×1", flops: 3872),
+        NetworkStep(layers: "3rd", strategy: "max pool", flops: 0),
+        NetworkStep(layers: "maxPool", strategy: "max pool", flops: 0),
+        NetworkStep(layers: "output + arena + relu3", strategy: "direct conv 1×1", flops: 800),
+        NetworkStep(layers: "weights", strategy: "global average", flops: 0),
+        NetworkStep(layers: "Steps", strategy: "channel gate", flops: 0),
+        NetworkStep(layers: "activate", strategy: "activation", flops: 0),
+        NetworkStep(layers: "dense", strategy: "dense", flops: 1000),
+        NetworkStep(layers: "Type", strategy: "dense", flops: 30),
+        NetworkStep(layers: "Offsets", strategy: "softmax", flops: 0),
+    ]
 }

@@ -25,4 +25,14 @@ public enum SeedDescription: NetworkDescription {
     public static let outputIsProbability = true
     public static let arenaBytes = Int(SEED_ARENA_BYTES)
     public static let entryPoint: NetworkEntryPoint = seed_predict_with_arena
+    public static let stepFunction: NetworkStepFunction = seed_run_step
+    public static let peakProbe: PeakProbeFunction = seed_peak_probe
+    public static let steps: [NetworkStep] = [
+        NetworkStep(layers: "conv1 + relu1", strategy: "pad + direct conv 3×3", flops: 42336),
+        NetworkStep(layers: "maxpool1", strategy: "max pool", flops: 0),
+        NetworkStep(layers: "conv2 + relu2", strategy: "pad + direct conv 3×3", flops: 31752),
+        NetworkStep(layers: "maxpool2", strategy: "max pool", flops: 0),
+        NetworkStep(layers: "dense1", strategy: "dense", flops: 2940),
+        NetworkStep(layers: "softmax1", strategy: "softmax", flops: 0),
+    ]
 }
