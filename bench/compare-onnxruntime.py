@@ -435,7 +435,42 @@ def environment(cnnc: str, flags: str, others: tuple[float, float], overheads: d
     ]
 
 
-def write_report(path: str, models: list[Model], rows: list[Row], env: list[str], seconds: float, errors: dict) -> str:
+def profile(prepared: Prepared) -> dict:
+    """The binary's own `--profile --json`: each step's median over enough calls for about a second."""
+    runs = max(5, min(500, prepared.model.latency_runs // 10))
+    return json.loads(run([prepared.binary, "--profile", "-n", str(runs), "--json"]))
+
+
+def profile_lines(profiles: dict) -> list[str]:
+    lines = [
+        "## Where the time goes (`--profile`)",
+        "",
+        "Each binary's `--profile --json`, run after the rounds above: every step (the layers fused into one",
+        "generated function) timed alone, median over the calls; *share* of the sum of the steps' medians;",
+        "GFLOP/s = 2 × the step's MACs / its median; *% peak* against the multiply-add peak that the",
+        "binary's probe (twelve independent SIMD8 multiply-adds compiled like the kernels) reached in the",
+        "same run, one thread.",
+        "",
+    ]
+    for name, result in profiles.items():
+        lines += [
+            f"**{name}**: {result['runs']} calls, steps sum to {us(result['total_us'])} µs, peak {result['peak_gflops']:.1f} GFLOP/s",
+            "",
+            "| # | layers | strategy | µs | share | GFLOP/s | % peak |",
+            "|--:|---|---|--:|--:|--:|--:|",
+        ]
+        for index, step in enumerate(result["steps"], 1):
+            rate = step["gflops"]
+            figures = (f"{rate:.1f} | {100 * rate / result['peak_gflops']:.0f}" if step["flops"] > 0 and result["peak_gflops"] > 0
+                       else "– | –")
+            lines.append(f"| {index} | {step['layers']} | {step['strategy']} | {us(step['time_us_median'])} "
+                         f"| {100 * step['share']:.1f} % | {figures} |")
+        lines.append("")
+    return lines
+
+
+def write_report(path: str, models: list[Model], rows: list[Row], env: list[str], seconds: float, errors: dict,
+                               profiles: dict) -> str:
     lines = [
         "# Benchmarks: cnnc-built inferencers against ONNX Runtime",
         "",
@@ -488,8 +523,8 @@ def write_report(path: str, models: list[Model], rows: list[Row], env: list[str]
             target, result = verdict(row.model, row)
             quoted = ISSUE_ORT_US[row.model]
             lines.append(f"| {row.model} | {target} | {result} | {us(row.ort_net('median'))} µs vs {us(quoted)} µs |")
+    lines += [""] + profile_lines(profiles)
     lines += [
-        "",
         "## How the numbers were taken",
         "",
         "- **Same work.** Weights from `cnnc init-weights --seed 1` (blur's are inline in the spec), exported",
@@ -581,7 +616,9 @@ def main() -> None:
             log(f"warning: other processes used {others[0]:.2f} cores during the measurement; the figures are noisy")
         env = environment(cnnc, prepared[0].build_flags, others, overheads)
         errors = {p.model.name: p.max_error for p in prepared}
-        text = write_report(args.output, models, rows, env, time.monotonic() - start, errors)
+        log("profiling each binary (--profile)")
+        profiles = {p.model.name: profile(p) for p in prepared}
+        text = write_report(args.output, models, rows, env, time.monotonic() - start, errors, profiles)
         if args.raw:
             with open(args.raw, "w") as f:
                 json.dump([row.__dict__ for row in rows], f, indent=1)
