@@ -45,6 +45,31 @@ import TestTolerance
         }
     }
 
+    /// Ten random specs (and the saved regressions) built for wasm32 and run in Node on every sample
+    /// (Tests/Fixtures/wasm/run-npy.mjs), against ONNX Runtime under its 1e-4 + 1e-5 tolerance — the
+    /// reordered row, as WebAssembly rounds each product. Here rather than in the serialized
+    /// differential suite, so it runs beside the other suites.
+    @Test func randomSpecsAgreeWithONNXRuntimeAsWebAssemblyModules() throws {
+        let node = try #require(Self.node, "Node.js runs the WebAssembly tests; .ci/run installs it (apt-get install nodejs)")
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let report = directory.appendingPathComponent("report.json")
+        let script = repositoryRoot.appendingPathComponent("Tests/Fixtures/wasm/run-npy.mjs").path
+        let result = try ONNXDifferentialTests().pythonTool("tools/differential.py", [
+            "--cnnc", cnncBinary.path, "--no-models", "--count", "10", "--seed", "23", "--no-round-trip", "--no-save", "--no-shrink",
+            "--report", report.path, "--quiet",
+            "--binary-command", "{cnnc} build {spec} {weights_args} --target wasm32 -o {workdir}/web > /dev/null && \(node) \(script) {workdir}/web {input} {output}",
+        ])
+        #expect(result.stdout.contains("runners: onnxruntime (reference), cnnc run, binary command"), "\(result.stdout)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: report)) as? [String: Any], "\(result.stderr)")
+        let cases = try #require(json["cases"] as? [[String: Any]])
+        #expect(cases.filter { ($0["label"] as? String)?.hasPrefix("random ") == true }.count == 10, "\(result.stdout)")
+        for item in cases where item["ok"] as? Bool != true {
+            Issue.record("\(item["label"] ?? "?") as WebAssembly: \(item["category"] ?? ""): \(item["message"] ?? "") (spec \(item["spec"] ?? ""))")
+        }
+        #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
+    }
+
     @Test func hostOptionsAreRefusedForWebAssembly() throws {
         let result = try cnnc("build", "models/blur.yaml", "--target", "wasm32", "--cpu", "znver4", "-o", "/nonexistent/web")
         #expect(result.status == 2)
