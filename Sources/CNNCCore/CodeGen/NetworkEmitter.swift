@@ -37,11 +37,16 @@ struct NetworkEmitter {
         printer.print("@_cdecl(\"\(names.entryPoint)\")")
         printer.block("public func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer)") { p in
             p.print("let arena = arenaBytes.assumingMemoryBound(to: Float.self)")
-            p.print("let weights = \(plan.slices.isEmpty ? "UnsafePointer<Float>(bitPattern: 64)!" : names.weightsFunction + "()!")")
+            p.print("let weights = \(weightsPointer)")
             for name in stepNames {
                 p.print("Steps.\(name)(input, output, arena, weights)")
             }
         }
+    }
+
+    /// The weights blob, or an aligned placeholder for a network without weights (never read).
+    private var weightsPointer: String {
+        plan.slices.isEmpty ? "UnsafePointer<Float>(bitPattern: 64)!" : names.weightsFunction + "()!"
     }
 
     /// What the inferencer's `--profile` calls: one step alone, and a probe of the processor's
@@ -51,7 +56,7 @@ struct NetworkEmitter {
         printer.print("@_cdecl(\"\(names.stepFunction)\")")
         printer.block("public func runStep(_ index: Int32, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer)") { p in
             p.print("let arena = arenaBytes.assumingMemoryBound(to: Float.self)")
-            p.print("let weights = \(plan.slices.isEmpty ? "UnsafePointer<Float>(bitPattern: 64)!" : names.weightsFunction + "()!")")
+            p.print("let weights = \(weightsPointer)")
             p.block("switch index") { p in
                 for (index, name) in stepNames.enumerated() {
                     p.print("case \(index): Steps.\(name)(input, output, arena, weights)")
@@ -77,7 +82,7 @@ struct NetworkEmitter {
     }
 
     /// A function name per step, from its first layer's name.
-    var stepNames: [String] {
+    private var stepNames: [String] {
         SwiftNames.unique(plan.steps.map { step in
             guard let first = step.layers.first else { return "copyInput" }
             return SwiftNames.valueName(network.layers[first].name)

@@ -172,7 +172,6 @@ enum BuildTarget: String, ExpressibleByArgument, CaseIterable {
 }
 
 extension Build {
-    /// `--target wasm32`: the module, its JavaScript and the demo page, in the folder `-o` names.
     private func refuseHostOptions() throws {
         if generation.cpu != nil || generation.portable {
             Console.errorLine("--cpu and --portable choose a host processor; --target \(target.rawValue) has none")
@@ -185,6 +184,7 @@ extension Build {
         return { line in if terminal { Console.error("cnnc: \(line)\n") } }
     }
 
+    /// `--target wasm32`: the module, its JavaScript and the demo page, in the folder `-o` names.
     func buildWebAssembly() throws {
         try refuseHostOptions()
         let (loaded, weights, options) = try generation.generationInputs()
