@@ -31,8 +31,14 @@ import TestTolerance
                              clangFlags: ["-target", "riscv32-unknown-none-elf", "-march=rv32imafc", "-mabi=ilp32f"],
                              flash: 8 << 20, ram: (8 << 20) - (256 << 10), package: "qemu-system-misc")
 
-    /// Every bundled model and codegen fixture on the Cortex-M4F.
-    @Test(arguments: GeneratedInferencerTests.specs)
+    /// On the Cortex-M4F: the fixture with every operation, the hostile names, and models with
+    /// residual adds, upsampling, concatenation and transposed convolutions; every bundled model
+    /// with `CNNC_ALL_TARGET_MODELS=1` (a minute more).
+    static let cortexM4Specs = ProcessInfo.processInfo.environment["CNNC_ALL_TARGET_MODELS"] == "1" ? GeneratedInferencerTests.specs
+        : ["Tests/Fixtures/codegen/coverage.yaml", "Tests/Fixtures/codegen/hostile.yaml", "models/lenet5.yaml", "models/digits.yaml",
+           "models/resnet_cifar.yaml", "models/unet_small.yaml"]
+
+    @Test(arguments: cortexM4Specs)
     func libraryReproducesTheInterpreterOnCortexM4(_ spec: String) throws {
         try checkLibrary(spec, on: Self.cortexM4)
     }
