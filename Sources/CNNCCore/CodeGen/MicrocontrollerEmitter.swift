@@ -169,9 +169,3 @@ public enum MicrocontrollerEmitter {
             """
     }
 }
-
-private extension String {
-    func leftPadded(to length: Int) -> String {
-        String(repeating: "0", count: max(0, length - count)) + self
-    }
-}
