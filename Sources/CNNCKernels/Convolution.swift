@@ -94,7 +94,7 @@ func packInBlocks(_ weights: [Float], rows: Int, groups: Int, reduction: Int, bl
 @inline(__always)
 package func convolveDirect(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                             residual: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry,
-                            activation: some ActivationKernel) {
+                            activation: some ActivationKernel, share: WorkShare = .whole) {
     let perGroupIn = g.inChannelsPerGroup
     let perGroupOut = g.outChannelsPerGroup
     let block = directChannelBlock(g)
@@ -104,80 +104,80 @@ package func convolveDirect(_ input: UnsafePointer<Float>, packedWeights: Unsafe
     // multiply-add latency, and each weight broadcast serves sixteen outputs.
     let wide = block <= 6 && g.outWidth >= 16 && g.strideWidth == 1
     let step = wide ? 16 : lanes
-    for group in 0..<g.groups {
+    // One unit of work is one output row of one channel block; parts take consecutive units.
+    for unit in share.range(g.groups * blocks * g.outHeight) {
+        let y = unit % g.outHeight
+        let blockIndex = unit / g.outHeight % blocks
+        let group = unit / (g.outHeight * blocks)
         let groupInput = input + group * perGroupIn * g.inPlane
-        for blockIndex in 0..<blocks {
-            let weights = packedWeights + (group * blocks + blockIndex) * g.reduction * block
-            let firstChannel = group * perGroupOut + blockIndex * block
-            let channels = min(block, perGroupOut - blockIndex * block)
-            for y in 0..<g.outHeight {
-                var x = 0
-                while x < g.outWidth {
-                    let start = g.outWidth >= step ? min(x, g.outWidth - step) : 0
-                    var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
-                    var s4 = SIMD8<Float>(), s5 = SIMD8<Float>(), s6 = SIMD8<Float>(), s7 = SIMD8<Float>()
-                    var t0 = SIMD8<Float>(), t1 = SIMD8<Float>(), t2 = SIMD8<Float>(), t3 = SIMD8<Float>()
-                    var t4 = SIMD8<Float>(), t5 = SIMD8<Float>()
-                    var tap = weights
-                    for groupChannel in 0..<perGroupIn {
-                        let plane = groupInput + groupChannel * g.inPlane
-                        for ky in 0..<g.kernelHeight {
-                            let sourceRow = plane + (y * g.strideHeight + ky * g.dilationHeight) * g.inWidth + start * g.strideWidth
-                            for kx in 0..<g.kernelWidth {
-                                let source = sourceRow + kx * g.dilationWidth
-                                let pixels = loadPixels(source, stride: g.strideWidth, lanes: lanes)
-                                let more = wide ? source.loadVector(at: 8) : SIMD8<Float>()
-                                let w0 = SIMD8<Float>(repeating: tap[0]), w1 = SIMD8<Float>(repeating: tap[1])
-                                let w2 = SIMD8<Float>(repeating: tap[2]), w3 = SIMD8<Float>(repeating: tap[3])
-                                s0.accumulate(w0, pixels)
-                                s1.accumulate(w1, pixels)
-                                s2.accumulate(w2, pixels)
-                                s3.accumulate(w3, pixels)
-                                if wide {
-                                    t0.accumulate(w0, more)
-                                    t1.accumulate(w1, more)
-                                    t2.accumulate(w2, more)
-                                    t3.accumulate(w3, more)
-                                }
-                                if block >= 6 {
-                                    let w4 = SIMD8<Float>(repeating: tap[4]), w5 = SIMD8<Float>(repeating: tap[5])
-                                    s4.accumulate(w4, pixels)
-                                    s5.accumulate(w5, pixels)
-                                    if wide {
-                                        t4.accumulate(w4, more)
-                                        t5.accumulate(w5, more)
-                                    }
-                                }
-                                if block == 8 {
-                                    s6.accumulate(SIMD8(repeating: tap[6]), pixels)
-                                    s7.accumulate(SIMD8(repeating: tap[7]), pixels)
-                                }
-                                tap += block
+        let weights = packedWeights + (group * blocks + blockIndex) * g.reduction * block
+        let firstChannel = group * perGroupOut + blockIndex * block
+        let channels = min(block, perGroupOut - blockIndex * block)
+        var x = 0
+        while x < g.outWidth {
+            let start = g.outWidth >= step ? min(x, g.outWidth - step) : 0
+            var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
+            var s4 = SIMD8<Float>(), s5 = SIMD8<Float>(), s6 = SIMD8<Float>(), s7 = SIMD8<Float>()
+            var t0 = SIMD8<Float>(), t1 = SIMD8<Float>(), t2 = SIMD8<Float>(), t3 = SIMD8<Float>()
+            var t4 = SIMD8<Float>(), t5 = SIMD8<Float>()
+            var tap = weights
+            for groupChannel in 0..<perGroupIn {
+                let plane = groupInput + groupChannel * g.inPlane
+                for ky in 0..<g.kernelHeight {
+                    let sourceRow = plane + (y * g.strideHeight + ky * g.dilationHeight) * g.inWidth + start * g.strideWidth
+                    for kx in 0..<g.kernelWidth {
+                        let source = sourceRow + kx * g.dilationWidth
+                        let pixels = loadPixels(source, stride: g.strideWidth, lanes: lanes)
+                        let more = wide ? source.loadVector(at: 8) : SIMD8<Float>()
+                        let w0 = SIMD8<Float>(repeating: tap[0]), w1 = SIMD8<Float>(repeating: tap[1])
+                        let w2 = SIMD8<Float>(repeating: tap[2]), w3 = SIMD8<Float>(repeating: tap[3])
+                        s0.accumulate(w0, pixels)
+                        s1.accumulate(w1, pixels)
+                        s2.accumulate(w2, pixels)
+                        s3.accumulate(w3, pixels)
+                        if wide {
+                            t0.accumulate(w0, more)
+                            t1.accumulate(w1, more)
+                            t2.accumulate(w2, more)
+                            t3.accumulate(w3, more)
+                        }
+                        if block >= 6 {
+                            let w4 = SIMD8<Float>(repeating: tap[4]), w5 = SIMD8<Float>(repeating: tap[5])
+                            s4.accumulate(w4, pixels)
+                            s5.accumulate(w5, pixels)
+                            if wide {
+                                t4.accumulate(w4, more)
+                                t5.accumulate(w5, more)
                             }
                         }
+                        if block == 8 {
+                            s6.accumulate(SIMD8(repeating: tap[6]), pixels)
+                            s7.accumulate(SIMD8(repeating: tap[7]), pixels)
+                        }
+                        tap += block
                     }
-                    let row = output + firstChannel * g.outPlane + y * g.outWidth + start
-                    let plane = g.outPlane
-                    let first = firstChannel
-                    @inline(__always)
-                    func store(_ channel: Int, _ low: SIMD8<Float>, _ high: SIMD8<Float>) {
-                        let destination = row + channel * plane
-                        let shift = bias?[first + channel] ?? 0
-                        let added = residual.map { $0 + (destination - output) }
-                        storeDirect(destination, low, shift: shift, residual: added, lanes: lanes, activation: activation)
-                        if wide { storeDirect(destination + 8, high, shift: shift, residual: added.map { $0 + 8 }, lanes: 8, activation: activation) }
-                    }
-                    store(0, s0, t0)
-                    if channels > 1 { store(1, s1, t1) }
-                    if channels > 2 { store(2, s2, t2) }
-                    if channels > 3 { store(3, s3, t3) }
-                    if channels > 4 { store(4, s4, t4) }
-                    if channels > 5 { store(5, s5, t5) }
-                    if channels > 6 { store(6, s6, SIMD8()) }
-                    if channels > 7 { store(7, s7, SIMD8()) }
-                    x = start + step
                 }
             }
+            let row = output + firstChannel * g.outPlane + y * g.outWidth + start
+            let plane = g.outPlane
+            let first = firstChannel
+            @inline(__always)
+            func store(_ channel: Int, _ low: SIMD8<Float>, _ high: SIMD8<Float>) {
+                let destination = row + channel * plane
+                let shift = bias?[first + channel] ?? 0
+                let added = residual.map { $0 + (destination - output) }
+                storeDirect(destination, low, shift: shift, residual: added, lanes: lanes, activation: activation)
+                if wide { storeDirect(destination + 8, high, shift: shift, residual: added.map { $0 + 8 }, lanes: 8, activation: activation) }
+            }
+            store(0, s0, t0)
+            if channels > 1 { store(1, s1, t1) }
+            if channels > 2 { store(2, s2, t2) }
+            if channels > 3 { store(3, s3, t3) }
+            if channels > 4 { store(4, s4, t4) }
+            if channels > 5 { store(5, s5, t5) }
+            if channels > 6 { store(6, s6, SIMD8()) }
+            if channels > 7 { store(7, s7, SIMD8()) }
+            x = start + step
         }
     }
 }
@@ -187,30 +187,30 @@ package func convolveDirect(_ input: UnsafePointer<Float>, packedWeights: Unsafe
 @inline(__always)
 package func convolveDepthwise(_ input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                residual: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry,
-                               activation: some ActivationKernel) {
+                               activation: some ActivationKernel, share: WorkShare = .whole) {
     let lanes = min(8, g.outWidth)
     let taps = g.kernelHeight * g.kernelWidth
-    for channel in 0..<g.outChannels {
+    // One unit of work is one output row of one channel.
+    for unit in share.range(g.outChannels * g.outHeight) {
+        let channel = unit / g.outHeight, y = unit % g.outHeight
         let plane = input + channel * g.inPlane
         let filter = weights + channel * taps
         let shift = bias?[channel] ?? 0
-        for y in 0..<g.outHeight {
-            let row = output + channel * g.outPlane + y * g.outWidth
-            var x = 0
-            while x < g.outWidth {
-                let start = g.outWidth >= 8 ? min(x, g.outWidth - 8) : 0
-                var sum = SIMD8<Float>()
-                for ky in 0..<g.kernelHeight {
-                    let sourceRow = plane + (y * g.strideHeight + ky * g.dilationHeight) * g.inWidth + start * g.strideWidth
-                    for kx in 0..<g.kernelWidth {
-                        sum.accumulate(SIMD8(repeating: filter[ky * g.kernelWidth + kx]),
-                                       loadPixels(sourceRow + kx * g.dilationWidth, stride: g.strideWidth, lanes: lanes))
-                    }
+        let row = output + channel * g.outPlane + y * g.outWidth
+        var x = 0
+        while x < g.outWidth {
+            let start = g.outWidth >= 8 ? min(x, g.outWidth - 8) : 0
+            var sum = SIMD8<Float>()
+            for ky in 0..<g.kernelHeight {
+                let sourceRow = plane + (y * g.strideHeight + ky * g.dilationHeight) * g.inWidth + start * g.strideWidth
+                for kx in 0..<g.kernelWidth {
+                    sum.accumulate(SIMD8(repeating: filter[ky * g.kernelWidth + kx]),
+                                   loadPixels(sourceRow + kx * g.dilationWidth, stride: g.strideWidth, lanes: lanes))
                 }
-                let offset = channel * g.outPlane + y * g.outWidth + start
-                storeDirect(row + start, sum, shift: shift, residual: residual.map { $0 + offset }, lanes: lanes, activation: activation)
-                x = start + lanes
             }
+            let offset = channel * g.outPlane + y * g.outWidth + start
+            storeDirect(row + start, sum, shift: shift, residual: residual.map { $0 + offset }, lanes: lanes, activation: activation)
+            x = start + lanes
         }
     }
 }
@@ -278,17 +278,22 @@ package func packForGEMM(_ weights: [Float], geometry g: ConvolutionGeometry) ->
 @inline(__always)
 package func convolveGEMM(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                          residual: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry,
-                         activation: some ActivationKernel, scratch: UnsafeMutablePointer<Float>) {
+                         activation: some ActivationKernel, scratch: UnsafeMutablePointer<Float>, share: WorkShare = .whole) {
     let pixels = g.outPlane
     let rows = g.outChannelsPerGroup
     let panels = roundUp(rows, to: gemmRowBlock) / gemmRowBlock
     let reduction = g.reduction
     let block = gemmPixelBlock(reduction: reduction)
+    // Parts split the pixels, in whole register blocks, where there are enough of them; otherwise the
+    // panels of output channels, each part gathering the same columns into its own scratch.
+    let splitsPixels = roundUp(pixels, to: gemmColumnBlock) / gemmColumnBlock >= 4 * share.parts
+    let pixelRange = splitsPixels ? share.range(pixels, granule: gemmColumnBlock) : 0..<pixels
+    let panelRange = splitsPixels ? 0..<panels : share.range(panels)
     for group in 0..<g.groups {
         let groupInput = input + group * g.inChannelsPerGroup * g.inPlane
-        var start = 0
-        while start < pixels {
-            let count = min(block, pixels - start)
+        var start = pixelRange.lowerBound
+        while start < pixelRange.upperBound {
+            let count = min(block, pixelRange.upperBound - start)
             let columns: UnsafePointer<Float>
             let stride: Int
             if g.isPointwise && count % gemmColumnBlock == 0 {
@@ -299,7 +304,7 @@ package func convolveGEMM(_ input: UnsafePointer<Float>, packedWeights: UnsafePo
                 columns = UnsafePointer(scratch)
                 stride = roundUp(count, to: gemmColumnBlock)
             }
-            for panel in 0..<panels {
+            for panel in panelRange {
                 let firstRow = panel * gemmRowBlock
                 let weights = packedWeights + (group * panels + panel) * reduction * gemmRowBlock
                 let outputRow = group * rows + firstRow

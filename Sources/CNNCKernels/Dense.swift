@@ -23,11 +23,14 @@ package func packForDense(_ weights: [Float], inFeatures: Int, outFeatures: Int)
 /// order (the reference order), eight outputs per vector lane.
 @inline(__always)
 package func dense(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                  output: UnsafeMutablePointer<Float>, inFeatures: Int, outFeatures: Int, activation: some ActivationKernel) {
+                  output: UnsafeMutablePointer<Float>, inFeatures: Int, outFeatures: Int, activation: some ActivationKernel,
+                  share: WorkShare = .whole) {
     let width = roundUp(outFeatures, to: denseLaneCount)
-    var first = 0
+    // Parts take slices of the outputs, in groups of 32.
+    let slice = share.range(width, granule: 32)
+    var first = slice.lowerBound
     // Four vectors at a time hide the latency of the fused multiply-adds.
-    while first + 32 <= width {
+    while first + 32 <= slice.upperBound {
         var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
         for index in 0..<inFeatures {
             let x = SIMD8<Float>(repeating: input[index])
@@ -43,7 +46,7 @@ package func dense(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<F
         storeDense(s3, first: first + 24, bias: bias, output: output, outFeatures: outFeatures, activation: activation)
         first += 32
     }
-    while first < width {
+    while first < slice.upperBound {
         var sum = SIMD8<Float>()
         for index in 0..<inFeatures {
             sum.accumulate(SIMD8<Float>(repeating: input[index]), (packedWeights + index * width + first).loadVector(at: 0))

@@ -4,6 +4,8 @@ public struct BenchmarkResult: Hashable, Sendable {
     public var latencyP90Microseconds: Double
     /// Timed single-sample runs.
     public var runs: Int
+    /// Threads each single sample ran on.
+    public var latencyThreads: Int
     public var throughputPerSecond: Double
     public var threads: Int
     /// Samples per batch in the throughput measurement.
@@ -26,6 +28,7 @@ public struct BenchmarkResult: Hashable, Sendable {
           "latency_us_median": \(JSONText.number(rounded(latencyMedianMicroseconds, decimals: 3))),
           "latency_us_p90": \(JSONText.number(rounded(latencyP90Microseconds, decimals: 3))),
           "runs": \(runs),
+          "latency_threads": \(latencyThreads),
           "throughput_per_s": \(JSONText.number(rounded(throughputPerSecond, decimals: 1))),
           "threads": \(threads),
           "batch": \(batch)\(computeJSON)
@@ -52,18 +55,19 @@ public struct BenchmarkResult: Hashable, Sendable {
 
     /// The readable `--bench` block.
     public var text: String {
-        let threadWord = threads == 1 ? "thread" : "threads"
+        func threadWord(_ count: Int) -> String { count == 1 ? "thread" : "threads" }
         // Enough decimals to show a sub-microsecond latency.
         func microseconds(_ x: Double) -> String { fixed(x, decimals: x < 10 ? 3 : x < 100 ? 2 : 1) }
         return """
-            latency (batch 1, 1 thread, \(runs) runs): median \(microseconds(latencyMedianMicroseconds)) µs, p90 \(microseconds(latencyP90Microseconds)) µs
-            throughput (batch \(batch), \(threads) \(threadWord)): \(fixed(throughputPerSecond, decimals: 1)) inferences/s
+            latency (batch 1, \(latencyThreads) \(threadWord(latencyThreads)), \(runs) runs): median \(microseconds(latencyMedianMicroseconds)) µs, p90 \(microseconds(latencyP90Microseconds)) µs
+            throughput (batch \(batch), \(threads) \(threadWord(threads))): \(fixed(throughputPerSecond, decimals: 1)) inferences/s
 
             """ + computeText
     }
 }
 
-/// Measures single-sample latency on one thread and batch throughput over several threads.
+/// Measures single-sample latency (each sample on up to `threads` threads) and batch throughput over
+/// `threads` threads (one sample per thread).
 public enum Benchmark {
     public static let throughputBatch = 64
     static let warmUpRuns = 50
@@ -74,10 +78,11 @@ public enum Benchmark {
     ///   - samples: consecutive input samples to cycle through; empty means deterministic
     ///     pseudo-random inputs in [0, 1).
     ///   - runs: timed single-sample runs (after a warm-up of 50 runs or 0.2 s, whichever ends first).
-    ///   - threads: threads for the throughput batch of 64, repeated for at least 0.5 s.
+    ///   - threads: threads for each single sample, and for the throughput batch of 64, repeated for at
+    ///     least 0.5 s.
     public static func run(
         inputShape: FeatureShape, outputShape: FeatureShape, samples: [Float], runs: Int, threads: Int,
-        makePredictor: @escaping @Sendable () -> any Predictor
+        makePredictor: @escaping PredictorFactory
     ) -> BenchmarkResult {
         let inputCount = inputShape.count, outputCount = outputShape.count
         let batch = throughputBatch
@@ -91,8 +96,8 @@ public enum Benchmark {
         }
         var batchOutputs = [Float](repeating: 0, count: batch * outputCount)
 
-        // Latency: one predictor, one thread, one sample at a time.
-        let predictor = makePredictor()
+        // Latency: one predictor, one sample at a time.
+        let predictor = makePredictor(max(threads, 1))
         var latencies = [Double](repeating: 0, count: max(runs, 1))
         batchInputs.withUnsafeBufferPointer { input in
             batchOutputs.withUnsafeMutableBufferPointer { output in
@@ -133,6 +138,7 @@ public enum Benchmark {
             latencyMedianMicroseconds: median(latencies),
             latencyP90Microseconds: latencies[max(Int((0.9 * Double(latencies.count)).rounded(.up)) - 1, 0)],
             runs: latencies.count,
+            latencyThreads: predictor.threads,
             throughputPerSecond: Double(batches * batch) / (Double(max(elapsed, 1)) / 1e9),
             threads: min(max(threads, 1), batch),
             batch: batch)

@@ -25,6 +25,11 @@ public protocol NetworkDescription: Sendable {
     /// The scratch memory one call needs.
     static var arenaBytes: Int { get }
     static var entryPoint: NetworkEntryPoint { get }
+    /// One thread's part of a call on several threads, the kernels that split, and the scratch each
+    /// part but the first needs.
+    static var partEntryPoint: NetworkPartEntryPoint { get }
+    static var splitKernelCount: Int { get }
+    static var partScratchBytes: Int { get }
     /// The steps in order, and the core's functions that run one alone and probe the peak, for `profile`.
     static var steps: [NetworkStep] { get }
     static var stepFunction: NetworkStepFunction { get }
@@ -35,6 +40,10 @@ public protocol NetworkDescription: Sendable {
 /// `Sendable`, and safe to call from any number of tasks or threads at once. Each call borrows a
 /// scratch arena from a pool the copies of this value share, so calls never wait for each other and,
 /// once warm, allocate nothing but their result. Wrong sizes throw; nothing traps.
+///
+/// Made with `threads: N`, a value runs each sample on N threads (a pool it starts once and keeps).
+/// One call at a time uses the pool; a call made while another holds it runs on its own thread
+/// instead. Either way the outputs are the same, bit for bit.
 public struct CompiledNetwork<Description: NetworkDescription>: Sendable {
     /// What a call returns: the values, the labels, `top(k)`.
     public typealias Prediction = NetworkPrediction
@@ -57,11 +66,20 @@ public struct CompiledNetwork<Description: NetworkDescription>: Sendable {
     public static var outputIsProbability: Bool { Description.outputIsProbability }
 
     private let arenas: ArenaPool
+    private let sampleThreads: SampleThreads?
 
-    /// Cheap: arenas are allocated by the first calls that need them.
-    public init() {
+    /// Cheap with one thread: arenas are allocated by the first calls that need them. With `threads`
+    /// above 1, starts that many − 1 worker threads for single samples, unless no kernel of the
+    /// network is large enough to share (`threads` then reads 1).
+    public init(threads: Int = 1) {
         arenas = ArenaPool(bytes: Description.arenaBytes)
+        sampleThreads = threads > 1 && Description.splitKernelCount > 0
+            ? SampleThreads(threads: threads, partScratchBytes: Description.partScratchBytes, part: Description.partEntryPoint)
+            : nil
     }
+
+    /// The threads each sample runs on.
+    public var threads: Int { sampleThreads?.parts ?? 1 }
 
     /// One sample of `inputCount` floats (C, H, W order, already preprocessed).
     public func predict(_ input: [Float]) throws(Failure) -> Prediction {
@@ -88,7 +106,10 @@ public struct CompiledNetwork<Description: NetworkDescription>: Sendable {
 
     /// One sample through raw pointers, with no size check: `inputCount` floats in, `outputCount` out.
     public func predictUnchecked(_ input: UnsafePointer<Float>, into output: UnsafeMutablePointer<Float>) {
-        arenas.withArena { arena in Description.entryPoint(input, output, arena) }
+        arenas.withArena { arena in
+            if let sampleThreads, sampleThreads.run(input, output, arena: arena) { return }
+            Description.entryPoint(input, output, arena)
+        }
     }
 
     /// Floating-point operations of one call (two per multiply-accumulate).

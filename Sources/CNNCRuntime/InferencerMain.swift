@@ -15,8 +15,8 @@ public struct InferencerModel: Sendable {
     public var summary: String
     /// Printed by `--info` in this order: spec file, SHA-256s, cnnc version, build flags…
     public var provenance: [(key: String, value: String)]
-    /// Called once per thread; each predictor owns its scratch buffers.
-    public var makePredictor: @Sendable () -> any Predictor
+    /// Called once per batch thread (with 1), or for single samples on several threads (with their number); each predictor owns its scratch buffers.
+    public var makePredictor: PredictorFactory
     /// `--profile`: times each step over the given number of calls.
     public var profile: (@Sendable (_ runs: Int) -> NetworkProfile)?
     /// For `--bench`: the FLOPs of one call and the processor's multiply-add peak, measured when asked.
@@ -26,7 +26,7 @@ public struct InferencerModel: Sendable {
     public init(
         name: String, inputShape: FeatureShape, outputShape: FeatureShape, preprocess: Preprocess = .identity,
         labels: [String]? = nil, summary: String = "", provenance: [(key: String, value: String)] = [],
-        makePredictor: @escaping @Sendable () -> any Predictor, profile: (@Sendable (_ runs: Int) -> NetworkProfile)? = nil,
+        makePredictor: @escaping PredictorFactory, profile: (@Sendable (_ runs: Int) -> NetworkProfile)? = nil,
         flopsPerInference: Int? = nil, measurePeakGFLOPS: (@Sendable () -> Double)? = nil
     ) {
         self.name = name
@@ -161,9 +161,10 @@ public enum InferencerMain {
                                 writes NAME-0.pgm, NAME-1.pgm, …), .f32 or .json.
               --format FORMAT   json, npy, pgm, ppm or f32 (default: from the --output extension, else json).
               --top K           Entries in each JSON "top" list (default 5).
-              --threads N       Threads for a batch (default: all \(availableCores()) available cores).
-              --bench           Measure latency (batch 1, one thread) and throughput (batch 64 over
-                                --threads); uses --input files or pseudo-random inputs.
+              --threads N       Threads (default: all \(availableCores()) available cores): a batch is split
+                                over them, a single sample runs on all of them together.
+              --bench           Measure latency (batch 1 on --threads) and throughput (batch 64 split
+                                over --threads); uses --input files or pseudo-random inputs.
               --profile         Time each step (layers fused into one kernel call) over -n calls on one
                                 thread: median time, share, GFLOP/s and % of this processor's
                                 multiply-add peak, measured in the same run.

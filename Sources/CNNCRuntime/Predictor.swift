@@ -3,10 +3,20 @@
 public protocol Predictor: AnyObject {
     /// Reads `inputShape.count` floats from `input`, writes `outputShape.count` floats to `output`.
     func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>)
+    /// The threads each sample runs on.
+    var threads: Int { get }
 }
 
+extension Predictor {
+    public var threads: Int { 1 }
+}
+
+/// Makes a predictor that runs each sample on up to the given number of threads.
+public typealias PredictorFactory = @Sendable (_ threads: Int) -> any Predictor
+
 /// Runs batches through predictors, one per thread: the batch is cut into contiguous chunks, chunk k
-/// handled by predictor k. Predictors are made on first need by `makePredictor` and kept for later
+/// handled by predictor k. With fewer samples than threads, each sample runs on several
+/// (`threads / count` each). Predictors are made on first need by `makePredictor` and kept for later
 /// batches.
 ///
 /// One batch at a time: `predict` must not be called concurrently on the same instance.
@@ -14,11 +24,12 @@ public final class BatchPredictor: @unchecked Sendable {
     public let inputCount: Int
     public let outputCount: Int
     public let threads: Int
-    private let makePredictor: @Sendable () -> any Predictor
+    private let makePredictor: PredictorFactory
     private var predictors: [any Predictor] = []
+    private var threadsPerSample = 1
 
     /// `inputCount`/`outputCount`: floats per sample. `threads`: the most threads a batch uses.
-    public init(inputCount: Int, outputCount: Int, threads: Int, makePredictor: @escaping @Sendable () -> any Predictor) {
+    public init(inputCount: Int, outputCount: Int, threads: Int, makePredictor: @escaping PredictorFactory) {
         self.inputCount = inputCount
         self.outputCount = outputCount
         self.threads = max(threads, 1)
@@ -27,8 +38,14 @@ public final class BatchPredictor: @unchecked Sendable {
 
     /// Predicts `count` consecutive samples from `input` into `output`.
     public func predict(_ input: UnsafePointer<Float>, count: Int, _ output: UnsafeMutablePointer<Float>) {
+        guard count > 0 else { return }
         let chunks = min(threads, count)
-        while predictors.count < chunks { predictors.append(makePredictor()) }
+        let perSample = threads / chunks
+        if perSample != threadsPerSample {
+            predictors = []
+            threadsPerSample = perSample
+        }
+        while predictors.count < chunks { predictors.append(makePredictor(perSample)) }
         // Each chunk touches only its own predictor and its own slices of the buffers.
         let shared = UncheckedSendable((predictors, input, output))
         let inputCount = self.inputCount, outputCount = self.outputCount

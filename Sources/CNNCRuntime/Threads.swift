@@ -81,6 +81,16 @@ private final class ThreadJob {
     init(_ work: @escaping () -> Void) { self.work = work }
 }
 
+/// Starts a thread running `work`, or returns nil if none can be started.
+func startThread(_ work: @escaping () -> Void) -> pthread_t? {
+    let job = Unmanaged.passRetained(ThreadJob(work))
+    guard let thread = startThread(job) else {
+        job.release()
+        return nil
+    }
+    return thread
+}
+
 /// Starts a thread running `job` (which it releases), or returns nil if none can be started.
 private func startThread(_ job: Unmanaged<ThreadJob>) -> pthread_t? {
     var attributes = pthread_attr_t()

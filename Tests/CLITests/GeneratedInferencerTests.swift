@@ -78,6 +78,8 @@ import Testing
             #expect((object[key] as? Double).map { $0 > 0 } == true, "\(key) in \(bench.stdout)")
         }
         #expect(object["threads"] as? Int == 2)
+        // seed has no kernel large enough to share: its single samples stay on one thread.
+        #expect(object["latency_threads"] as? Int == 1)
         #expect(object["runs"] as? Int == 50)
         #expect(object["flops_per_inference"] as? Int == 2 * 38_514, "twice seed's MACs: \(bench.stdout)")
     }
@@ -137,6 +139,32 @@ import Testing
         #expect(outputs[0] == outputs[2])
         let bad = try run(built.binary, ["--input", input.path, "--threads", "0"])
         #expect(bad.status == 2)
+    }
+
+    /// One sample on 1–4 threads (the threads share each large kernel): the same bits every time, on
+    /// networks with direct, depthwise, grouped, GEMM and residual-epilogue convolutions.
+    @Test(arguments: ["models/mobile_block.yaml", "models/resnet_cifar.yaml"])
+    func aSingleSampleGivesTheSameResultsOnEveryThreadCount(spec: String) async throws {
+        let built = try await SharedBuilds.shared.binary(for: spec)
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let shape = try inputShape(spec)
+        let input = directory.appendingPathComponent("one.npy")
+        try writeRandomInputs(input, shape: [1] + shape, seed: 11)
+        var outputs: [Data] = []
+        for threads in 1...4 {
+            let output = directory.appendingPathComponent("out\(threads).f32")
+            for _ in 0..<3 {  // several calls, so a race would have chances to show
+                let result = try run(built.binary, ["--input", input.path, "--output", output.path, "--threads", String(threads)])
+                #expect(result.status == 0, "\(result.stderr)")
+                outputs.append(try Data(contentsOf: output))
+            }
+        }
+        #expect(!outputs[0].isEmpty)
+        #expect(outputs.allSatisfy { $0 == outputs[0] }, "\(spec): outputs differ between thread counts")
+        let bench = try run(built.binary, ["--bench", "-n", "20", "--json", "--threads", "2"])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(bench.stdout.utf8)) as? [String: Any], "\(bench.stderr)")
+        #expect(object["latency_threads"] as? Int == 2, "\(bench.stdout)")
     }
 
     @Test func theBinaryRunsAloneFromAnotherDirectory() async throws {

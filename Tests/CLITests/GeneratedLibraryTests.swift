@@ -31,6 +31,17 @@ import Testing
             return agree
         }
         print("concurrent calls agree:", concurrent)
+        // One value running each sample on three threads: the same outputs, also from 48 concurrent
+        // tasks (one holds the pool, the others run alone meanwhile).
+        let threaded = Lenet5(threads: 3)
+        let threadedSerial = try samples.map { try threaded.predict($0).values }
+        let threadedConcurrent = await withTaskGroup(of: (Int, [Float]).self) { group in
+            for call in 0..<48 { group.addTask { (call, try! threaded.predict(samples[call % samples.count]).values) } }
+            var agree = true
+            for await (call, values) in group where values != serial[call % samples.count] { agree = false }
+            return agree
+        }
+        print("threaded calls agree:", threaded.threads, threadedSerial == serial, threadedConcurrent)
         print("batch agrees:", try await lenet.predict(batch: samples).map(\.values) == serial)
         do {
             _ = try lenet.predict([1, 2, 3])
@@ -102,6 +113,7 @@ import Testing
             #expect(ran.status == 0, "\(configuration): \(ran.stderr)")
             #expect(ran.stdout.contains("digits top: 7 true"), "\(configuration): \(ran.stdout)")
             #expect(ran.stdout.contains("concurrent calls agree: true"), "\(configuration): \(ran.stdout)")
+            #expect(ran.stdout.contains("threaded calls agree: 3 true true"), "\(configuration): \(ran.stdout)")
             #expect(ran.stdout.contains("batch agrees: true"), "\(configuration): \(ran.stdout)")
             #expect(ran.stdout.contains("wrong size: Lenet5: expected 1024 input values (1×32×32), got 3"), "\(configuration): \(ran.stdout)")
             for name in ["digits.npy", "lenet5.npy"] {

@@ -19,6 +19,27 @@ private func toyStep(_ index: Int32, _ input: UnsafePointer<Float>?, _ output: U
 
 private func toyProbe(_ iterations: Int32) -> Float { Float(iterations) }
 
+/// The same sums split over `parts` threads as generated code splits a kernel: each part sums its
+/// share of the inputs into the arena, waits at the barrier, then writes its share of the outputs
+/// from every part's sum — so a barrier that let a part through early would give wrong outputs.
+private func toyPart(_ input: UnsafePointer<Float>?, _ output: UnsafeMutablePointer<Float>?, _ arenaBytes: UnsafeMutableRawPointer?,
+                     _ scratch: UnsafeMutableRawPointer?, _ part: Int32, _ parts: Int32,
+                     _ barrier: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?, _ context: UnsafeMutableRawPointer?) {
+    guard let input, let output, let arenaBytes else { return }
+    let arena = arenaBytes.assumingMemoryBound(to: Float.self)
+    let part = Int(part), parts = Int(parts)
+    if part > 0 && (scratch == nil || Int(bitPattern: scratch) % 64 != 0) { return }
+    var partial: Float = 0
+    for index in part * 6 / parts..<(part + 1) * 6 / parts { partial += input[index] }
+    arena[8 + part] = partial
+    barrier?(context)
+    var sum: Float = 0
+    for slot in 0..<parts { sum += arena[8 + slot] }
+    for index in part * 3 / parts..<(part + 1) * 3 / parts { output[index] = sum + Float(index) }
+    barrier?(context)  // nobody rewrites its slot (next call) before all have read them
+    if part == 0 { arena[0] += 1 }
+}
+
 private enum ToyDescription: NetworkDescription {
     static let name = "Toy"
     static let inputShape = FeatureShape(channels: 3, height: 1, width: 2)
@@ -31,6 +52,9 @@ private enum ToyDescription: NetworkDescription {
     static let steps = [NetworkStep(layers: "sum + index", strategy: "toy", flops: 18), NetworkStep(layers: "rest", strategy: "none", flops: 0)]
     static let stepFunction: NetworkStepFunction = toyStep
     static let peakProbe: PeakProbeFunction = toyProbe
+    static let partEntryPoint: NetworkPartEntryPoint = toyPart
+    static let splitKernelCount = 1
+    static let partScratchBytes = 256
 }
 
 private typealias Toy = CompiledNetwork<ToyDescription>
@@ -45,6 +69,31 @@ private typealias Toy = CompiledNetwork<ToyDescription>
         #expect(prediction.top(5).map(\.index) == [2, 1, 0])
         #expect(prediction.best?.value == 23)
         #expect(Toy.inputCount == 6 && Toy.outputCount == 3 && Toy.labels == ["a", "b", "c"])
+    }
+
+    /// A value made with threads runs each sample on its pool: the same outputs as one thread, call
+    /// after call, and from concurrent tasks (one holds the pool; the others run alone meanwhile).
+    @Test(arguments: [2, 3, 4])
+    func threadsGiveTheSameOutputs(threads: Int) async throws {
+        let alone = Toy(), threaded = Toy(threads: threads)
+        #expect(alone.threads == 1 && threaded.threads == threads)
+        for call in 0..<2_000 {
+            let input = (0..<6).map { Float(($0 * 7 + call) % 11) }
+            let expected = try alone.predict(input).values
+            #expect(try threaded.predict(input).values == expected, "call \(call)")
+        }
+        let agree = await withTaskGroup(of: Bool.self) { group in
+            for task in 0..<16 {
+                group.addTask {
+                    (0..<200).allSatisfy { call in
+                        let input = (0..<6).map { Float(($0 + task + call) % 13) }
+                        return (try? threaded.predict(input).values) == (try? alone.predict(input).values)
+                    }
+                }
+            }
+            return await group.allSatisfy { $0 }
+        }
+        #expect(agree)
     }
 
     @Test func profileTimesEveryStepAndSharesAddUp() throws {

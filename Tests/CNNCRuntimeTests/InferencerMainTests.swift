@@ -11,7 +11,7 @@ let sumModel = InferencerModel(
     labels: ["one", "two", "three"],
     summary: "layer  output\nsum    3",
     provenance: [(key: "spec", value: "models/summer.yaml"), (key: "spec sha256", value: "abc123")],
-    makePredictor: { ScalingSumPredictor(inputCount: 4, outputCount: 3) })
+    makePredictor: { _ in ScalingSumPredictor(inputCount: 4, outputCount: 3) })
 
 /// Copies its 1×2×2 input: a spatial result.
 final class CopyPredictor: Predictor {
@@ -24,7 +24,7 @@ let copyModel = InferencerModel(
     name: "copier",
     inputShape: FeatureShape(channels: 1, height: 2, width: 2),
     outputShape: FeatureShape(channels: 1, height: 2, width: 2),
-    makePredictor: { CopyPredictor() })
+    makePredictor: { _ in CopyPredictor() })
 
 func execute(_ arguments: [String], model: InferencerModel = sumModel) -> InferencerOutcome {
     InferencerMain.execute(arguments: ["/usr/local/bin/summer"] + arguments, model: model)
@@ -98,7 +98,7 @@ func execute(_ arguments: [String], model: InferencerModel = sumModel) -> Infere
         let outcome = execute(["--bench", "--json", "-n", "20", "--threads", "2"])
         #expect(outcome.status == 0, "\(outcome.standardError)")
         let object = try #require(try parseJSON(outcome.standardOutput) as? [String: Any])
-        #expect(Set(object.keys) == ["latency_us_median", "latency_us_p90", "runs", "throughput_per_s", "threads", "batch"])
+        #expect(Set(object.keys) == ["latency_us_median", "latency_us_p90", "runs", "latency_threads", "throughput_per_s", "threads", "batch"])
         #expect(object["runs"] as? Int == 20)
         #expect(object["threads"] as? Int == 2)
         #expect(object["batch"] as? Int == 64)

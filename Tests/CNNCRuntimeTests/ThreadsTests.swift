@@ -97,6 +97,13 @@ final class ScalingSumPredictor: Predictor {
     }
 }
 
+final class Recorder: @unchecked Sendable {
+    private let lock = NSLock()
+    private var recorded: [Int] = []
+    func append(_ value: Int) { lock.lock(); recorded.append(value); lock.unlock() }
+    var values: [Int] { lock.lock(); defer { lock.unlock() }; return recorded }
+}
+
 final class Counter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = 0
@@ -105,10 +112,30 @@ final class Counter: @unchecked Sendable {
 }
 
 @Suite struct BatchPredictorTests {
+    /// A single sample gets every thread; two samples on five threads get two each.
+    @Test(arguments: [(threads: 4, count: 1, perSample: 4), (threads: 5, count: 2, perSample: 2), (threads: 2, count: 7, perSample: 1)])
+    func samplesFewerThanThreadsShareThem(threads: Int, count: Int, perSample: Int) {
+        let asked = Recorder()
+        let batchPredictor = BatchPredictor(inputCount: 4, outputCount: 2, threads: threads) { perSample in
+            asked.append(perSample)
+            return ScalingSumPredictor(inputCount: 4, outputCount: 2)
+        }
+        let inputs = [Float](repeating: 1, count: count * 4)
+        var outputs = [Float](repeating: .nan, count: count * 2)
+        inputs.withUnsafeBufferPointer { input in
+            outputs.withUnsafeMutableBufferPointer { output in
+                batchPredictor.predict(input.baseAddress!, count: count, output.baseAddress!)
+            }
+        }
+        #expect(asked.values == [Int](repeating: perSample, count: min(threads, count)))
+        #expect(outputs == [Float]((0..<count).flatMap { _ in [4, 8] }))
+    }
+
     @Test(arguments: [1, 2, 3, 8])
     func batchesMatchOneByOneAndMakeOnePredictorPerThread(threads: Int) {
         let made = Counter()
-        let batchPredictor = BatchPredictor(inputCount: 4, outputCount: 2, threads: threads) {
+        let batchPredictor = BatchPredictor(inputCount: 4, outputCount: 2, threads: threads) { perSample in
+            #expect(perSample == 1)
             made.increment()
             return ScalingSumPredictor(inputCount: 4, outputCount: 2)
         }

@@ -104,6 +104,19 @@ struct ExecutionPlan {
     /// The most floats alive at any one step, a lower bound for any arena.
     var lowerBoundCount = 0
 
+    /// Kernels that several threads share when one sample runs on several (`Kernel.splitsAcrossThreads`).
+    var splitKernelCount: Int { steps.reduce(0) { $0 + $1.kernels.filter(\.splitsAcrossThreads).count } }
+
+    /// Bytes of scratch every thread but the first needs when one sample runs on several: its own
+    /// gathered GEMM columns (the first uses the arena's).
+    var partScratchBytes: Int {
+        var floats = 0
+        for kernel in steps.flatMap(\.kernels) where kernel.splitsAcrossThreads {
+            if case .convolveGEMM(_, _, _, _, _, let geometry, _, _) = kernel { floats = max(floats, gemmScratchCount(geometry)) }
+        }
+        return floats * 4
+    }
+
     init(network: CheckedNetwork) {
         var builder = PlanBuilder(network: network)
         builder.run()
@@ -167,6 +180,27 @@ extension ExecutionPlan.Kernel {
         case .upsampleNearest: return "upsample nearest"
         case .upsampleBilinear: return "upsample bilinear"
         case .copy: return "copy"
+        }
+    }
+}
+
+extension ExecutionPlan.Kernel {
+    /// Multiply-adds below which a kernel runs on one thread even when several run the sample: two
+    /// barriers cost about as much as this much work at the kernels' speed (docs/codegen.md).
+    static let splitThreshold = 65_536
+
+    /// Whether several threads share this kernel's work when one sample runs on several threads.
+    /// Convolutions and dense layers split (`WorkShare`); the memory-bound kernels (padding, pools,
+    /// element-wise) cost too little beside a barrier to gain from it.
+    var splitsAcrossThreads: Bool {
+        switch self {
+        case .convolveDirect(_, _, _, _, _, let g, _), .convolveDepthwise(_, _, _, _, _, let g, _), .convolveGEMM(_, _, _, _, _, let g, _, _):
+            return g.outChannels * g.outPlane * g.reduction >= Self.splitThreshold
+        case .dense(_, _, _, _, let inFeatures, let outFeatures, _):
+            return inFeatures * outFeatures >= Self.splitThreshold
+        case .pad, .convolveTransposed, .maxPool, .averagePool, .globalAveragePool, .globalMaxPool, .scaleAndShift, .softmax, .activate,
+             .add, .multiply, .multiplyChannels, .upsampleNearest, .upsampleBilinear, .copy:
+            return false
         }
     }
 }

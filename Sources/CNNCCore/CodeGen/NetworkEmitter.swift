@@ -39,7 +39,23 @@ struct NetworkEmitter {
             p.print("let arena = arenaBytes.assumingMemoryBound(to: Float.self)")
             p.print("let weights = \(weightsPointer)")
             for name in stepNames {
-                p.print("Steps.\(name)(input, output, arena, weights)")
+                p.print("Steps.\(name)(input, output, arena, weights, .alone)")
+            }
+        }
+        printer.print()
+        printer.print("/// Part `part` of `parts` of one `predict` call, for one sample on several threads: every part is")
+        printer.print("/// called at once, on its own thread, with the same `input`, `output` and `arena`; `partScratch` is")
+        printer.print(plan.partScratchBytes > 0
+            ? "/// this part's own \(plan.partScratchBytes.grouped) bytes (unused by part 0), and `barrier(context)` returns once"
+            : "/// unused (no split kernel of this network needs scratch), and `barrier(context)` returns once")
+        printer.print("/// every part has called it. The outputs equal `predict`'s, bit for bit, for any number of parts.")
+        printer.print("@_cdecl(\"\(names.partEntryPoint)\")")
+        printer.block("public func predictPart(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer, _ partScratch: UnsafeMutableRawPointer?, _ part: Int32, _ parts: Int32, _ barrier: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?, _ barrierContext: UnsafeMutableRawPointer?)") { p in
+            p.print("let arena = arenaBytes.assumingMemoryBound(to: Float.self)")
+            p.print("let weights = \(weightsPointer)")
+            p.print("let part = CallPart(share: WorkShare(part: Int(part), parts: Int(parts)), scratch: partScratch?.assumingMemoryBound(to: Float.self), barrier: barrier, barrierContext: barrierContext)")
+            for name in stepNames {
+                p.print("Steps.\(name)(input, output, arena, weights, part)")
             }
         }
     }
@@ -59,7 +75,7 @@ struct NetworkEmitter {
             p.print("let weights = \(weightsPointer)")
             p.block("switch index") { p in
                 for (index, name) in stepNames.enumerated() {
-                    p.print("case \(index): Steps.\(name)(input, output, arena, weights)")
+                    p.print("case \(index): Steps.\(name)(input, output, arena, weights, .alone)")
                 }
                 p.print("default: break  // no such step: nothing runs")
             }
@@ -100,13 +116,28 @@ struct NetworkEmitter {
             let steps = buffer.firstStep == buffer.lastStep ? "step \(buffer.firstStep + 1)" : "steps \(buffer.firstStep + 1)–\(buffer.lastStep + 1)"
             printer.print("/// - [\(buffer.offset), \(buffer.offset + buffer.floats)): \(commentSafe(buffer.purpose)), \(steps)")
         }
+        printer.print("///")
+        printer.print("/// On several threads (`part`), the kernels that split run on every part between two barriers;")
+        printer.print("/// the others run on part 0 while the rest wait at the next barrier.")
         printer.block("private enum Steps") { p in
+            // A split kernel waits for the data it reads unless the kernel before it was split too
+            // (and so ended with a barrier) or it is the first.
+            var previousSplit = true
             for (index, (step, name)) in zip(plan.steps, stepNames).enumerated() {
                 if index > 0 { p.print() }
                 p.print("// \(index + 1). " + describe(step))
                 p.print("@inline(never)")
-                p.block("static func \(name)(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>)") { p in
-                    for kernel in step.kernels { p.print(call(kernel)) }
+                p.block("static func \(name)(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart)") { p in
+                    for kernel in step.kernels {
+                        if kernel.splitsAcrossThreads {
+                            if !previousSplit { p.print("part.synchronize()") }
+                            p.print(call(kernel, split: true))
+                            p.print("part.synchronize()")
+                        } else {
+                            p.block("if part.isLead") { p in p.print(call(kernel, split: false)) }
+                        }
+                        previousSplit = kernel.splitsAcrossThreads
+                    }
                 }
             }
         }
@@ -148,19 +179,21 @@ struct NetworkEmitter {
     /// shadow it.
     private var module: String { names.coreSwiftModule + "." }
 
-    private func call(_ kernel: ExecutionPlan.Kernel) -> String {
+    /// The kernel's call; a `split` one does this part's share of the work.
+    private func call(_ kernel: ExecutionPlan.Kernel, split: Bool) -> String {
+        let share = split ? ", share: part.share" : ""
         switch kernel {
         case .pad(let source, let target, let channels, let height, let width, let margins, let mode):
             return "\(module)padPlanes(\(operand(source)), into: \(operand(target)), channels: \(channels), height: \(height), width: \(width), margins: \(literal(margins)), mode: \(literal(mode)))"
         case .convolveDirect(let source, let target, let added, let weights, let bias, let geometry, let activation):
             return "\(module)convolveDirect(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
-                + "               geometry: \(literal(geometry)),\n               activation: \(literal(activation)))"
+                + "               geometry: \(literal(geometry)),\n               activation: \(literal(activation))\(share))"
         case .convolveDepthwise(let source, let target, let added, let weights, let bias, let geometry, let activation):
             return "\(module)convolveDepthwise(\(operand(source)), weights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
-                + "                  geometry: \(literal(geometry)),\n                  activation: \(literal(activation)))"
+                + "                  geometry: \(literal(geometry)),\n                  activation: \(literal(activation))\(share))"
         case .convolveGEMM(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch):
             return "\(module)convolveGEMM(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
-                + "             geometry: \(literal(geometry)),\n             activation: \(literal(activation)), scratch: \(operand(scratch)))"
+                + "             geometry: \(literal(geometry)),\n             activation: \(literal(activation)), scratch: \(split ? "part.scratch(arena: \(operand(scratch)))" : operand(scratch))\(share))"
         case .convolveTransposed(let source, let target, let weights, let bias, let geometry, let activation):
             return "\(module)convolveTransposed(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), output: \(operand(target)),\n"
                 + "                   geometry: \(literal(geometry)),\n                   activation: \(literal(activation)))"
@@ -180,7 +213,7 @@ struct NetworkEmitter {
             return "\(module)activate(\(operand(source)), output: \(operand(target)), count: \(count), activation: \(literal(activation)))"
         case .dense(let source, let target, let weights, let bias, let inFeatures, let outFeatures, let activation):
             return "\(module)dense(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), output: \(operand(target)),\n"
-                + "      inFeatures: \(inFeatures), outFeatures: \(outFeatures), activation: \(literal(activation)))"
+                + "      inFeatures: \(inFeatures), outFeatures: \(outFeatures), activation: \(literal(activation))\(share))"
         case .add(let first, let second, let target, let count, let activation):
             return "\(module)addTensors(\(operand(first)), \(operand(second)), output: \(operand(target)), count: \(count), activation: \(literal(activation)))"
         case .multiply(let first, let second, let target, let count):
@@ -301,6 +334,8 @@ struct GeneratedNames {
     var entryPoint: String { cFunction("predict_with_arena") }
     /// `lenet5_run_step` and `lenet5_peak_probe`, for the inferencer's `--profile`.
     var stepFunction: String { cFunction("run_step") }
+    /// `lenet5_predict_part`: one thread's part of a call on several threads (host library only).
+    var partEntryPoint: String { cFunction("predict_part") }
     var peakProbeFunction: String { cFunction("peak_probe") }
     /// `LENET5_ARENA_BYTES`.
     func cMacro(_ name: String) -> String { cPrefix.uppercased() + "_" + name }

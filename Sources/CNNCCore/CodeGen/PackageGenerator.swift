@@ -152,7 +152,7 @@ public enum PackageGenerator {
         let core = GeneratedPackage.CoreLibrary(
             swiftModule: names.coreSwiftModule, swiftSources: swiftSources, weightsSource: "Core/Weights/weights.c",
             weightsIncludes: "Core/Weights/include", library: "\(bundle)/\(libraryPath)",
-            exportedSymbols: [names.entryPoint, names.stepFunction, names.peakProbeFunction], cpu: options.cpu)
+            exportedSymbols: [names.entryPoint, names.partEntryPoint, names.stepFunction, names.peakProbeFunction], cpu: options.cpu)
         return GeneratedPackage(files: files, command: names.command, module: names.module, core: core)
     }
 
@@ -234,6 +234,17 @@ public enum PackageGenerator {
             /// zero-filled before its first use, used by no other call at the same time. Allocates nothing.
             void \(names.entryPoint)(const float *input, float *output, void *arena);
 
+            /// Kernels that several threads share when one sample runs on several (0: one thread is as fast).
+            #define \(names.cMacro("SPLIT_KERNELS")) \(plan.splitKernelCount)
+            /// The scratch memory each part but the first needs in predict_part.
+            #define \(names.cMacro("PART_SCRATCH_BYTES")) \(plan.partScratchBytes)
+            /// Part `part` of `parts` of one predict call: call every part at once, each on its own thread,
+            /// with the same input, output and arena, and its own PART_SCRATCH_BYTES of `part_scratch`
+            /// (64-byte aligned; unused by part 0). `barrier(context)` must return once every part has
+            /// called it. The output equals predict's, bit for bit, for any number of parts.
+            void \(names.partEntryPoint)(const float *input, float *output, void *arena, void *part_scratch, int part, int parts,
+                                     void (*barrier)(void *context), void *context);
+
             /// Runs step `index` of \(plan.steps.count) alone (the steps in order are one predict call), for profiling.
             void \(names.stepFunction)(int index, const float *input, float *output, void *arena);
             /// `iterations` rounds of 192 FLOP of independent multiply-adds compiled like the kernels: the peak.
@@ -296,13 +307,20 @@ public enum PackageGenerator {
         printer.print("import \(names.module)")
         printer.print("import \(names.runtimeModule)")
         printer.print()
-        printer.print("/// One predictor per thread; the network value's arena pool gives each its own scratch memory.")
+        printer.print("/// One predictor per batch thread, or one running each sample on `threads` threads; the network")
+        printer.print("/// value's arena pool gives each its own scratch memory.")
         printer.block("final class NetworkPredictor: Predictor") { p in
-            p.print("let network = \(names.module)()")
+            p.print("let network: \(names.module)")
+            p.print()
+            p.block("init(threads: Int)") { p in
+                p.print("network = \(names.module)(threads: threads)")
+            }
             p.print()
             p.block("func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>)") { p in
                 p.print("network.predictUnchecked(input, into: output)")
             }
+            p.print()
+            p.print("var threads: Int { network.threads }")
         }
         printer.print()
         printer.print("InferencerMain.main(model: InferencerModel(")
@@ -318,7 +336,7 @@ public enum PackageGenerator {
                 for (key, value) in provenance { p.print("(key: \(quoted(key)), value: \(quoted(value))),") }
             }
             p.print("],")
-            p.print("makePredictor: { NetworkPredictor() },")
+            p.print("makePredictor: { threads in NetworkPredictor(threads: threads) },")
             p.print("profile: { runs in \(names.module)().profile(runs: runs) },")
             p.print("flopsPerInference: \(names.module).flopsPerInference,")
             p.print("measurePeakGFLOPS: { \(names.module).measurePeakGFLOPS() }")

@@ -10,7 +10,19 @@ import BlurWeights
 public func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer) {
     let arena = arenaBytes.assumingMemoryBound(to: Float.self)
     let weights = blur_weights()!
-    Steps.mean3x3(input, output, arena, weights)
+    Steps.mean3x3(input, output, arena, weights, .alone)
+}
+
+/// Part `part` of `parts` of one `predict` call, for one sample on several threads: every part is
+/// called at once, on its own thread, with the same `input`, `output` and `arena`; `partScratch` is
+/// unused (no split kernel of this network needs scratch), and `barrier(context)` returns once
+/// every part has called it. The outputs equal `predict`'s, bit for bit, for any number of parts.
+@_cdecl("blur_predict_part")
+public func predictPart(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer, _ partScratch: UnsafeMutableRawPointer?, _ part: Int32, _ parts: Int32, _ barrier: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?, _ barrierContext: UnsafeMutableRawPointer?) {
+    let arena = arenaBytes.assumingMemoryBound(to: Float.self)
+    let weights = blur_weights()!
+    let part = CallPart(share: WorkShare(part: Int(part), parts: Int(parts)), scratch: partScratch?.assumingMemoryBound(to: Float.self), barrier: barrier, barrierContext: barrierContext)
+    Steps.mean3x3(input, output, arena, weights, part)
 }
 
 /// Runs step `index` (0-based) alone: every step in order is one `predict` call. For `--profile`.
@@ -19,7 +31,7 @@ public func runStep(_ index: Int32, _ input: UnsafePointer<Float>, _ output: Uns
     let arena = arenaBytes.assumingMemoryBound(to: Float.self)
     let weights = blur_weights()!
     switch index {
-        case 0: Steps.mean3x3(input, output, arena, weights)
+        case 0: Steps.mean3x3(input, output, arena, weights, .alone)
         default: break  // no such step: nothing runs
     }
 }
@@ -44,14 +56,21 @@ public func multiplyAddPeakProbe(_ iterations: Int32) -> Float {
 /// Arena layout (floats): every intermediate tensor from the step that writes it to the last step
 /// that reads it; buffers alive at the same time never overlap.
 /// - [0, 66564): padded input of mean3x3, step 1
+///
+/// On several threads (`part`), the kernels that split run on every part between two barriers;
+/// the others run on part 0 while the rest wait at the next barrier.
 private enum Steps {
     // 1. mean3x3 (models/blur.yaml:6): conv 3×3, pad 1, replicate, no bias
     @inline(never)
-    static func mean3x3(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        BlurCore.padPlanes(input, into: arena, channels: 1, height: 256, width: 256, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .replicate)
+    static func mean3x3(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+        if part.isLead {
+            BlurCore.padPlanes(input, into: arena, channels: 1, height: 256, width: 256, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .replicate)
+        }
+        part.synchronize()
         BlurCore.convolveDepthwise(arena, weights: weights + Offsets.mean3x3Weight, bias: nil, output: output,
                           geometry: ConvolutionGeometry(inChannels: 1, outChannels: 1, groups: 1, inHeight: 258, inWidth: 258, outHeight: 256, outWidth: 256, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
-                          activation: Activations.Identity())
+                          activation: Activations.Identity(), share: part.share)
+        part.synchronize()
     }
 }
 

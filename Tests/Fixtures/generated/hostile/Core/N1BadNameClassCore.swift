@@ -10,20 +10,45 @@ import N1BadNameClassWeights
 public func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer) {
     let arena = arenaBytes.assumingMemoryBound(to: Float.self)
     let weights = n1_bad_name_class_weights()!
-    Steps._class(input, output, arena, weights)
-    Steps.conv1(input, output, arena, weights)
-    Steps.conv12(input, output, arena, weights)
-    Steps.padPlanes(input, output, arena, weights)
-    Steps.letX1(input, output, arena, weights)
-    Steps.n3rd(input, output, arena, weights)
-    Steps.maxPool(input, output, arena, weights)
-    Steps.output(input, output, arena, weights)
-    Steps.weightsModel(input, output, arena, weights)
-    Steps.steps(input, output, arena, weights)
-    Steps.activate(input, output, arena, weights)
-    Steps.dense(input, output, arena, weights)
-    Steps.typeModel(input, output, arena, weights)
-    Steps.offsetsModel(input, output, arena, weights)
+    Steps._class(input, output, arena, weights, .alone)
+    Steps.conv1(input, output, arena, weights, .alone)
+    Steps.conv12(input, output, arena, weights, .alone)
+    Steps.padPlanes(input, output, arena, weights, .alone)
+    Steps.letX1(input, output, arena, weights, .alone)
+    Steps.n3rd(input, output, arena, weights, .alone)
+    Steps.maxPool(input, output, arena, weights, .alone)
+    Steps.output(input, output, arena, weights, .alone)
+    Steps.weightsModel(input, output, arena, weights, .alone)
+    Steps.steps(input, output, arena, weights, .alone)
+    Steps.activate(input, output, arena, weights, .alone)
+    Steps.dense(input, output, arena, weights, .alone)
+    Steps.typeModel(input, output, arena, weights, .alone)
+    Steps.offsetsModel(input, output, arena, weights, .alone)
+}
+
+/// Part `part` of `parts` of one `predict` call, for one sample on several threads: every part is
+/// called at once, on its own thread, with the same `input`, `output` and `arena`; `partScratch` is
+/// unused (no split kernel of this network needs scratch), and `barrier(context)` returns once
+/// every part has called it. The outputs equal `predict`'s, bit for bit, for any number of parts.
+@_cdecl("n1_bad_name_class_predict_part")
+public func predictPart(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer, _ partScratch: UnsafeMutableRawPointer?, _ part: Int32, _ parts: Int32, _ barrier: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?, _ barrierContext: UnsafeMutableRawPointer?) {
+    let arena = arenaBytes.assumingMemoryBound(to: Float.self)
+    let weights = n1_bad_name_class_weights()!
+    let part = CallPart(share: WorkShare(part: Int(part), parts: Int(parts)), scratch: partScratch?.assumingMemoryBound(to: Float.self), barrier: barrier, barrierContext: barrierContext)
+    Steps._class(input, output, arena, weights, part)
+    Steps.conv1(input, output, arena, weights, part)
+    Steps.conv12(input, output, arena, weights, part)
+    Steps.padPlanes(input, output, arena, weights, part)
+    Steps.letX1(input, output, arena, weights, part)
+    Steps.n3rd(input, output, arena, weights, part)
+    Steps.maxPool(input, output, arena, weights, part)
+    Steps.output(input, output, arena, weights, part)
+    Steps.weightsModel(input, output, arena, weights, part)
+    Steps.steps(input, output, arena, weights, part)
+    Steps.activate(input, output, arena, weights, part)
+    Steps.dense(input, output, arena, weights, part)
+    Steps.typeModel(input, output, arena, weights, part)
+    Steps.offsetsModel(input, output, arena, weights, part)
 }
 
 /// Runs step `index` (0-based) alone: every step in order is one `predict` call. For `--profile`.
@@ -32,20 +57,20 @@ public func runStep(_ index: Int32, _ input: UnsafePointer<Float>, _ output: Uns
     let arena = arenaBytes.assumingMemoryBound(to: Float.self)
     let weights = n1_bad_name_class_weights()!
     switch index {
-        case 0: Steps._class(input, output, arena, weights)
-        case 1: Steps.conv1(input, output, arena, weights)
-        case 2: Steps.conv12(input, output, arena, weights)
-        case 3: Steps.padPlanes(input, output, arena, weights)
-        case 4: Steps.letX1(input, output, arena, weights)
-        case 5: Steps.n3rd(input, output, arena, weights)
-        case 6: Steps.maxPool(input, output, arena, weights)
-        case 7: Steps.output(input, output, arena, weights)
-        case 8: Steps.weightsModel(input, output, arena, weights)
-        case 9: Steps.steps(input, output, arena, weights)
-        case 10: Steps.activate(input, output, arena, weights)
-        case 11: Steps.dense(input, output, arena, weights)
-        case 12: Steps.typeModel(input, output, arena, weights)
-        case 13: Steps.offsetsModel(input, output, arena, weights)
+        case 0: Steps._class(input, output, arena, weights, .alone)
+        case 1: Steps.conv1(input, output, arena, weights, .alone)
+        case 2: Steps.conv12(input, output, arena, weights, .alone)
+        case 3: Steps.padPlanes(input, output, arena, weights, .alone)
+        case 4: Steps.letX1(input, output, arena, weights, .alone)
+        case 5: Steps.n3rd(input, output, arena, weights, .alone)
+        case 6: Steps.maxPool(input, output, arena, weights, .alone)
+        case 7: Steps.output(input, output, arena, weights, .alone)
+        case 8: Steps.weightsModel(input, output, arena, weights, .alone)
+        case 9: Steps.steps(input, output, arena, weights, .alone)
+        case 10: Steps.activate(input, output, arena, weights, .alone)
+        case 11: Steps.dense(input, output, arena, weights, .alone)
+        case 12: Steps.typeModel(input, output, arena, weights, .alone)
+        case 13: Steps.offsetsModel(input, output, arena, weights, .alone)
         default: break  // no such step: nothing runs
     }
 }
@@ -86,107 +111,146 @@ public func multiplyAddPeakProbe(_ iterations: Int32) -> Float {
 /// - [4608, 5284): padded input of padPlanes, step 4
 /// - [5296, 5780): conv 1, steps 3–4
 /// - [5792, 6276): padPlanes, steps 4–5
+///
+/// On several threads (`part`), the kernels that split run on every part between two barriers;
+/// the others run on part 0 while the rest wait at the next barrier.
 private enum Steps {
     // 1. class (Tests/Fixtures/codegen/hostile.yaml:8): conv 3×3, pad 1 + self (relu, fused)
     @inline(never)
-    static func _class(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        N1BadNameClassCore.padPlanes(input, into: arena, channels: 2, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
-        N1BadNameClassCore.convolveDirect(arena, packedWeights: weights + Offsets.classWeight, bias: weights + Offsets.classBias, output: arena + 3952,
-                       geometry: ConvolutionGeometry(inChannels: 2, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
-                       activation: Activations.ReLU())
+    static func _class(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+        if part.isLead {
+            N1BadNameClassCore.padPlanes(input, into: arena, channels: 2, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
+        }
+        if part.isLead {
+            N1BadNameClassCore.convolveDirect(arena, packedWeights: weights + Offsets.classWeight, bias: weights + Offsets.classBias, output: arena + 3952,
+                           geometry: ConvolutionGeometry(inChannels: 2, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                           activation: Activations.ReLU())
+        }
     }
 
     // 2. conv-1 (Tests/Fixtures/codegen/hostile.yaml:10): conv 3×3, pad 1 + relu2 (relu, fused)
     @inline(never)
-    static func conv1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        N1BadNameClassCore.padPlanes(arena + 3952, into: arena + 3456, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
-        N1BadNameClassCore.convolveGEMM(arena + 3456, packedWeights: weights + Offsets.conv1Weight, bias: weights + Offsets.conv1Bias, output: arena + 4288,
-                     geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
-                     activation: Activations.ReLU(), scratch: arena)
+    static func conv1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+        if part.isLead {
+            N1BadNameClassCore.padPlanes(arena + 3952, into: arena + 3456, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
+        }
+        if part.isLead {
+            N1BadNameClassCore.convolveGEMM(arena + 3456, packedWeights: weights + Offsets.conv1Weight, bias: weights + Offsets.conv1Bias, output: arena + 4288,
+                         geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                         activation: Activations.ReLU(), scratch: arena)
+        }
     }
 
     // 3. conv 1 (Tests/Fixtures/codegen/hostile.yaml:11): conv 1×1, pad 1, reflect
     @inline(never)
-    static func conv12(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        N1BadNameClassCore.padPlanes(arena + 4288, into: arena, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .reflect)
-        N1BadNameClassCore.convolveDirect(arena, packedWeights: weights + Offsets.conv1Weight2, bias: weights + Offsets.conv1Bias2, output: arena + 5296,
-                       geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 11, outWidth: 11, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
-                       activation: Activations.Identity())
+    static func conv12(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+        if part.isLead {
+            N1BadNameClassCore.padPlanes(arena + 4288, into: arena, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .reflect)
+        }
+        if part.isLead {
+            N1BadNameClassCore.convolveDirect(arena, packedWeights: weights + Offsets.conv1Weight2, bias: weights + Offsets.conv1Bias2, output: arena + 5296,
+                           geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 11, outWidth: 11, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                           activation: Activations.Identity())
+        }
     }
 
     // 4. padPlanes (Tests/Fixtures/codegen/hostile.yaml:12): conv 3×3, pad 1, replicate
     @inline(never)
-    static func padPlanes(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        N1BadNameClassCore.padPlanes(arena + 5296, into: arena + 4608, channels: 4, height: 11, width: 11, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .replicate)
-        N1BadNameClassCore.convolveGEMM(arena + 4608, packedWeights: weights + Offsets.padPlanesWeight, bias: weights + Offsets.padPlanesBias, output: arena + 5792,
-                     geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 13, inWidth: 13, outHeight: 11, outWidth: 11, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
-                     activation: Activations.Identity(), scratch: arena)
+    static func padPlanes(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+        if part.isLead {
+            N1BadNameClassCore.padPlanes(arena + 5296, into: arena + 4608, channels: 4, height: 11, width: 11, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .replicate)
+        }
+        if part.isLead {
+            N1BadNameClassCore.convolveGEMM(arena + 4608, packedWeights: weights + Offsets.padPlanesWeight, bias: weights + Offsets.padPlanesBias, output: arena + 5792,
+                         geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 13, inWidth: 13, outHeight: 11, outWidth: 11, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                         activation: Activations.Identity(), scratch: arena)
+        }
     }
 
     // 5. */ let x = 1 /* (Tests/Fixtures/codegen/hostile.yaml:13): conv 1×1 + "quoted" \ back\slash (batchnorm, fused)
     @inline(never)
-    static func letX1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        N1BadNameClassCore.convolveDirect(arena + 5792, packedWeights: weights + Offsets.letX1Weight, bias: weights + Offsets.letX1Bias, output: arena,
-                       geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 11, outWidth: 11, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
-                       activation: Activations.Identity())
+    static func letX1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+        if part.isLead {
+            N1BadNameClassCore.convolveDirect(arena + 5792, packedWeights: weights + Offsets.letX1Weight, bias: weights + Offsets.letX1Bias, output: arena,
+                           geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 11, outWidth: 11, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                           activation: Activations.Identity())
+        }
     }
 
     // 6. 3rd (Tests/Fixtures/codegen/hostile.yaml:15): maxpool 2×2
     @inline(never)
-    static func n3rd(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        N1BadNameClassCore.maxPool(arena, output: arena + 496, geometry: PoolingGeometry(channels: 4, inHeight: 11, inWidth: 11, outHeight: 5, outWidth: 5, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
+    static func n3rd(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+        if part.isLead {
+            N1BadNameClassCore.maxPool(arena, output: arena + 496, geometry: PoolingGeometry(channels: 4, inHeight: 11, inWidth: 11, outHeight: 5, outWidth: 5, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
+        }
     }
 
     // 7. maxPool (Tests/Fixtures/codegen/hostile.yaml:16): maxpool 1×1
     @inline(never)
-    static func maxPool(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        N1BadNameClassCore.maxPool(arena + 496, output: arena, geometry: PoolingGeometry(channels: 4, inHeight: 5, inWidth: 5, outHeight: 5, outWidth: 5, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
+    static func maxPool(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+        if part.isLead {
+            N1BadNameClassCore.maxPool(arena + 496, output: arena, geometry: PoolingGeometry(channels: 4, inHeight: 5, inWidth: 5, outHeight: 5, outWidth: 5, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
+        }
     }
 
     // 8. output (Tests/Fixtures/codegen/hostile.yaml:17): conv 1×1 + arena (add, fused) + relu3 (relu, fused)
     @inline(never)
-    static func output(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        N1BadNameClassCore.convolveDirect(arena, packedWeights: weights + Offsets.outputWeight, bias: weights + Offsets.outputBias, residual: arena + 496, output: arena + 112,
-                       geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 5, inWidth: 5, outHeight: 5, outWidth: 5, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
-                       activation: Activations.ReLU())
+    static func output(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+        if part.isLead {
+            N1BadNameClassCore.convolveDirect(arena, packedWeights: weights + Offsets.outputWeight, bias: weights + Offsets.outputBias, residual: arena + 496, output: arena + 112,
+                           geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 5, inWidth: 5, outHeight: 5, outWidth: 5, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                           activation: Activations.ReLU())
+        }
     }
 
     // 9. weights (Tests/Fixtures/codegen/hostile.yaml:19): global_avgpool
     @inline(never)
-    static func weightsModel(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        N1BadNameClassCore.globalAveragePool(arena + 112, output: arena, channels: 4, plane: 25)
+    static func weightsModel(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+        if part.isLead {
+            N1BadNameClassCore.globalAveragePool(arena + 112, output: arena, channels: 4, plane: 25)
+        }
     }
 
     // 10. Steps (Tests/Fixtures/codegen/hostile.yaml:20): mul, per channel
     @inline(never)
-    static func steps(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        N1BadNameClassCore.multiplyChannels(arena + 112, gate: arena, output: arena + 112, channels: 4, plane: 25)
+    static func steps(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+        if part.isLead {
+            N1BadNameClassCore.multiplyChannels(arena + 112, gate: arena, output: arena + 112, channels: 4, plane: 25)
+        }
     }
 
     // 11. activate (Tests/Fixtures/codegen/hostile.yaml:21): relu
     @inline(never)
-    static func activate(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        N1BadNameClassCore.activate(arena + 112, output: arena + 112, count: 100, activation: Activations.ReLU())
+    static func activate(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+        if part.isLead {
+            N1BadNameClassCore.activate(arena + 112, output: arena + 112, count: 100, activation: Activations.ReLU())
+        }
     }
 
     // 12. dense (Tests/Fixtures/codegen/hostile.yaml:23): dense
     @inline(never)
-    static func dense(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        N1BadNameClassCore.dense(arena + 112, packedWeights: weights + Offsets.denseWeight, bias: weights + Offsets.denseBias, output: arena,
-              inFeatures: 100, outFeatures: 5, activation: Activations.Identity())
+    static func dense(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+        if part.isLead {
+            N1BadNameClassCore.dense(arena + 112, packedWeights: weights + Offsets.denseWeight, bias: weights + Offsets.denseBias, output: arena,
+                  inFeatures: 100, outFeatures: 5, activation: Activations.Identity())
+        }
     }
 
     // 13. Type (Tests/Fixtures/codegen/hostile.yaml:24): dense
     @inline(never)
-    static func typeModel(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        N1BadNameClassCore.dense(arena, packedWeights: weights + Offsets.typeWeight, bias: weights + Offsets.typeBias, output: arena + 16,
-              inFeatures: 5, outFeatures: 3, activation: Activations.Identity())
+    static func typeModel(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+        if part.isLead {
+            N1BadNameClassCore.dense(arena, packedWeights: weights + Offsets.typeWeight, bias: weights + Offsets.typeBias, output: arena + 16,
+                  inFeatures: 5, outFeatures: 3, activation: Activations.Identity())
+        }
     }
 
     // 14. Offsets (Tests/Fixtures/codegen/hostile.yaml:25): softmax
     @inline(never)
-    static func offsetsModel(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        N1BadNameClassCore.softmaxOverChannels(arena + 16, output: output, channels: 3, plane: 1)
+    static func offsetsModel(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+        if part.isLead {
+            N1BadNameClassCore.softmaxOverChannels(arena + 16, output: output, channels: 3, plane: 1)
+        }
     }
 }
 

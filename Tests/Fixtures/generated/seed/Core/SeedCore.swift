@@ -10,12 +10,29 @@ import SeedWeights
 public func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer) {
     let arena = arenaBytes.assumingMemoryBound(to: Float.self)
     let weights = seed_weights()!
-    Steps.conv1(input, output, arena, weights)
-    Steps.maxpool1(input, output, arena, weights)
-    Steps.conv2(input, output, arena, weights)
-    Steps.maxpool2(input, output, arena, weights)
-    Steps.dense1(input, output, arena, weights)
-    Steps.softmax1(input, output, arena, weights)
+    Steps.conv1(input, output, arena, weights, .alone)
+    Steps.maxpool1(input, output, arena, weights, .alone)
+    Steps.conv2(input, output, arena, weights, .alone)
+    Steps.maxpool2(input, output, arena, weights, .alone)
+    Steps.dense1(input, output, arena, weights, .alone)
+    Steps.softmax1(input, output, arena, weights, .alone)
+}
+
+/// Part `part` of `parts` of one `predict` call, for one sample on several threads: every part is
+/// called at once, on its own thread, with the same `input`, `output` and `arena`; `partScratch` is
+/// unused (no split kernel of this network needs scratch), and `barrier(context)` returns once
+/// every part has called it. The outputs equal `predict`'s, bit for bit, for any number of parts.
+@_cdecl("seed_predict_part")
+public func predictPart(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer, _ partScratch: UnsafeMutableRawPointer?, _ part: Int32, _ parts: Int32, _ barrier: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?, _ barrierContext: UnsafeMutableRawPointer?) {
+    let arena = arenaBytes.assumingMemoryBound(to: Float.self)
+    let weights = seed_weights()!
+    let part = CallPart(share: WorkShare(part: Int(part), parts: Int(parts)), scratch: partScratch?.assumingMemoryBound(to: Float.self), barrier: barrier, barrierContext: barrierContext)
+    Steps.conv1(input, output, arena, weights, part)
+    Steps.maxpool1(input, output, arena, weights, part)
+    Steps.conv2(input, output, arena, weights, part)
+    Steps.maxpool2(input, output, arena, weights, part)
+    Steps.dense1(input, output, arena, weights, part)
+    Steps.softmax1(input, output, arena, weights, part)
 }
 
 /// Runs step `index` (0-based) alone: every step in order is one `predict` call. For `--profile`.
@@ -24,12 +41,12 @@ public func runStep(_ index: Int32, _ input: UnsafePointer<Float>, _ output: Uns
     let arena = arenaBytes.assumingMemoryBound(to: Float.self)
     let weights = seed_weights()!
     switch index {
-        case 0: Steps.conv1(input, output, arena, weights)
-        case 1: Steps.maxpool1(input, output, arena, weights)
-        case 2: Steps.conv2(input, output, arena, weights)
-        case 3: Steps.maxpool2(input, output, arena, weights)
-        case 4: Steps.dense1(input, output, arena, weights)
-        case 5: Steps.softmax1(input, output, arena, weights)
+        case 0: Steps.conv1(input, output, arena, weights, .alone)
+        case 1: Steps.maxpool1(input, output, arena, weights, .alone)
+        case 2: Steps.conv2(input, output, arena, weights, .alone)
+        case 3: Steps.maxpool2(input, output, arena, weights, .alone)
+        case 4: Steps.dense1(input, output, arena, weights, .alone)
+        case 5: Steps.softmax1(input, output, arena, weights, .alone)
         default: break  // no such step: nothing runs
     }
 }
@@ -60,48 +77,67 @@ public func multiplyAddPeakProbe(_ iterations: Int32) -> Float {
 /// - [768, 1356): relu2, steps 3–4
 /// - [2352, 3252): padded input of conv1, step 1
 /// - [2352, 2940): maxpool1, steps 2–3
+///
+/// On several threads (`part`), the kernels that split run on every part between two barriers;
+/// the others run on part 0 while the rest wait at the next barrier.
 private enum Steps {
     // 1. conv1 (models/seed.yaml:7): conv 3×3, pad 1 + relu1 (relu, fused)
     @inline(never)
-    static func conv1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        SeedCore.padPlanes(input, into: arena + 2352, channels: 1, height: 28, width: 28, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
-        SeedCore.convolveDirect(arena + 2352, packedWeights: weights + Offsets.conv1Weight, bias: weights + Offsets.conv1Bias, output: arena,
-                       geometry: ConvolutionGeometry(inChannels: 1, outChannels: 3, groups: 1, inHeight: 30, inWidth: 30, outHeight: 28, outWidth: 28, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
-                       activation: Activations.ReLU())
+    static func conv1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+        if part.isLead {
+            SeedCore.padPlanes(input, into: arena + 2352, channels: 1, height: 28, width: 28, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
+        }
+        if part.isLead {
+            SeedCore.convolveDirect(arena + 2352, packedWeights: weights + Offsets.conv1Weight, bias: weights + Offsets.conv1Bias, output: arena,
+                           geometry: ConvolutionGeometry(inChannels: 1, outChannels: 3, groups: 1, inHeight: 30, inWidth: 30, outHeight: 28, outWidth: 28, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                           activation: Activations.ReLU())
+        }
     }
 
     // 2. maxpool1 (models/seed.yaml:9): maxpool 2×2
     @inline(never)
-    static func maxpool1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        SeedCore.maxPool(arena, output: arena + 2352, geometry: PoolingGeometry(channels: 3, inHeight: 28, inWidth: 28, outHeight: 14, outWidth: 14, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
+    static func maxpool1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+        if part.isLead {
+            SeedCore.maxPool(arena, output: arena + 2352, geometry: PoolingGeometry(channels: 3, inHeight: 28, inWidth: 28, outHeight: 14, outWidth: 14, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
+        }
     }
 
     // 3. conv2 (models/seed.yaml:10): conv 3×3, pad 1 + relu2 (relu, fused)
     @inline(never)
-    static func conv2(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        SeedCore.padPlanes(arena + 2352, into: arena, channels: 3, height: 14, width: 14, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
-        SeedCore.convolveDirect(arena, packedWeights: weights + Offsets.conv2Weight, bias: weights + Offsets.conv2Bias, output: arena + 768,
-                       geometry: ConvolutionGeometry(inChannels: 3, outChannels: 3, groups: 1, inHeight: 16, inWidth: 16, outHeight: 14, outWidth: 14, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
-                       activation: Activations.ReLU())
+    static func conv2(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+        if part.isLead {
+            SeedCore.padPlanes(arena + 2352, into: arena, channels: 3, height: 14, width: 14, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
+        }
+        if part.isLead {
+            SeedCore.convolveDirect(arena, packedWeights: weights + Offsets.conv2Weight, bias: weights + Offsets.conv2Bias, output: arena + 768,
+                           geometry: ConvolutionGeometry(inChannels: 3, outChannels: 3, groups: 1, inHeight: 16, inWidth: 16, outHeight: 14, outWidth: 14, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                           activation: Activations.ReLU())
+        }
     }
 
     // 4. maxpool2 (models/seed.yaml:12): maxpool 2×2
     @inline(never)
-    static func maxpool2(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        SeedCore.maxPool(arena + 768, output: arena, geometry: PoolingGeometry(channels: 3, inHeight: 14, inWidth: 14, outHeight: 7, outWidth: 7, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
+    static func maxpool2(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+        if part.isLead {
+            SeedCore.maxPool(arena + 768, output: arena, geometry: PoolingGeometry(channels: 3, inHeight: 14, inWidth: 14, outHeight: 7, outWidth: 7, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
+        }
     }
 
     // 5. dense1 (models/seed.yaml:14): dense, no bias
     @inline(never)
-    static func dense1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        SeedCore.dense(arena, packedWeights: weights + Offsets.dense1Weight, bias: nil, output: arena + 160,
-              inFeatures: 147, outFeatures: 10, activation: Activations.Identity())
+    static func dense1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+        if part.isLead {
+            SeedCore.dense(arena, packedWeights: weights + Offsets.dense1Weight, bias: nil, output: arena + 160,
+                  inFeatures: 147, outFeatures: 10, activation: Activations.Identity())
+        }
     }
 
     // 6. softmax1 (models/seed.yaml:15): softmax
     @inline(never)
-    static func softmax1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>) {
-        SeedCore.softmaxOverChannels(arena + 160, output: output, channels: 10, plane: 1)
+    static func softmax1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+        if part.isLead {
+            SeedCore.softmaxOverChannels(arena + 160, output: output, channels: 10, plane: 1)
+        }
     }
 }
 

@@ -25,6 +25,9 @@ public enum BlurDescription: NetworkDescription {
     public static let outputIsProbability = false
     public static let arenaBytes = Int(BLUR_ARENA_BYTES)
     public static let entryPoint: NetworkEntryPoint = blur_predict_with_arena
+    public static let partEntryPoint: NetworkPartEntryPoint = blur_predict_part
+    public static let splitKernelCount = Int(BLUR_SPLIT_KERNELS)
+    public static let partScratchBytes = Int(BLUR_PART_SCRATCH_BYTES)
     public static let stepFunction: NetworkStepFunction = blur_run_step
     public static let peakProbe: PeakProbeFunction = blur_peak_probe
     public static let steps: [NetworkStep] = [

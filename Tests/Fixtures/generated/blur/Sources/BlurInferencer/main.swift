@@ -3,13 +3,20 @@
 import Blur
 import BlurRuntime
 
-/// One predictor per thread; the network value's arena pool gives each its own scratch memory.
+/// One predictor per batch thread, or one running each sample on `threads` threads; the network
+/// value's arena pool gives each its own scratch memory.
 final class NetworkPredictor: Predictor {
-    let network = Blur()
+    let network: Blur
+
+    init(threads: Int) {
+        network = Blur(threads: threads)
+    }
 
     func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
         network.predictUnchecked(input, into: output)
     }
+
+    var threads: Int { network.threads }
 }
 
 InferencerMain.main(model: InferencerModel(
@@ -26,7 +33,7 @@ InferencerMain.main(model: InferencerModel(
         (key: "cnnc", value: "0.1.0"),
         (key: "network compiled for", value: "x86_64-unknown-linux-gnu, -target-cpu haswell (x86-64-v3), -Ounchecked"),
     ],
-    makePredictor: { NetworkPredictor() },
+    makePredictor: { threads in NetworkPredictor(threads: threads) },
     profile: { runs in Blur().profile(runs: runs) },
     flopsPerInference: Blur.flopsPerInference,
     measurePeakGFLOPS: { Blur.measurePeakGFLOPS() }

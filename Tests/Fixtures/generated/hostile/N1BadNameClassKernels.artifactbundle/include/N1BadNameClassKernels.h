@@ -14,6 +14,17 @@
 /// zero-filled before its first use, used by no other call at the same time. Allocates nothing.
 void n1_bad_name_class_predict_with_arena(const float *input, float *output, void *arena);
 
+/// Kernels that several threads share when one sample runs on several (0: one thread is as fast).
+#define N1_BAD_NAME_CLASS_SPLIT_KERNELS 0
+/// The scratch memory each part but the first needs in predict_part.
+#define N1_BAD_NAME_CLASS_PART_SCRATCH_BYTES 0
+/// Part `part` of `parts` of one predict call: call every part at once, each on its own thread,
+/// with the same input, output and arena, and its own PART_SCRATCH_BYTES of `part_scratch`
+/// (64-byte aligned; unused by part 0). `barrier(context)` must return once every part has
+/// called it. The output equals predict's, bit for bit, for any number of parts.
+void n1_bad_name_class_predict_part(const float *input, float *output, void *arena, void *part_scratch, int part, int parts,
+                         void (*barrier)(void *context), void *context);
+
 /// Runs step `index` of 14 alone (the steps in order are one predict call), for profiling.
 void n1_bad_name_class_run_step(int index, const float *input, float *output, void *arena);
 /// `iterations` rounds of 192 FLOP of independent multiply-adds compiled like the kernels: the peak.

@@ -25,6 +25,9 @@ public enum N1BadNameClassDescription: NetworkDescription {
     public static let outputIsProbability = true
     public static let arenaBytes = Int(N1_BAD_NAME_CLASS_ARENA_BYTES)
     public static let entryPoint: NetworkEntryPoint = n1_bad_name_class_predict_with_arena
+    public static let partEntryPoint: NetworkPartEntryPoint = n1_bad_name_class_predict_part
+    public static let splitKernelCount = Int(N1_BAD_NAME_CLASS_SPLIT_KERNELS)
+    public static let partScratchBytes = Int(N1_BAD_NAME_CLASS_PART_SCRATCH_BYTES)
     public static let stepFunction: NetworkStepFunction = n1_bad_name_class_run_step
     public static let peakProbe: PeakProbeFunction = n1_bad_name_class_peak_probe
     public static let steps: [NetworkStep] = [

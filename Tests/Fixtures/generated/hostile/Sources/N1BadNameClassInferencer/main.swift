@@ -3,13 +3,20 @@
 import N1BadNameClass
 import N1BadNameClassRuntime
 
-/// One predictor per thread; the network value's arena pool gives each its own scratch memory.
+/// One predictor per batch thread, or one running each sample on `threads` threads; the network
+/// value's arena pool gives each its own scratch memory.
 final class NetworkPredictor: Predictor {
-    let network = N1BadNameClass()
+    let network: N1BadNameClass
+
+    init(threads: Int) {
+        network = N1BadNameClass(threads: threads)
+    }
 
     func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>) {
         network.predictUnchecked(input, into: output)
     }
+
+    var threads: Int { network.threads }
 }
 
 InferencerMain.main(model: InferencerModel(
@@ -26,7 +33,7 @@ InferencerMain.main(model: InferencerModel(
         (key: "cnnc", value: "0.1.0"),
         (key: "network compiled for", value: "x86_64-unknown-linux-gnu, -target-cpu haswell (x86-64-v3), -Ounchecked"),
     ],
-    makePredictor: { NetworkPredictor() },
+    makePredictor: { threads in NetworkPredictor(threads: threads) },
     profile: { runs in N1BadNameClass().profile(runs: runs) },
     flopsPerInference: N1BadNameClass.flopsPerInference,
     measurePeakGFLOPS: { N1BadNameClass.measurePeakGFLOPS() }

@@ -25,6 +25,9 @@ public enum SeedDescription: NetworkDescription {
     public static let outputIsProbability = true
     public static let arenaBytes = Int(SEED_ARENA_BYTES)
     public static let entryPoint: NetworkEntryPoint = seed_predict_with_arena
+    public static let partEntryPoint: NetworkPartEntryPoint = seed_predict_part
+    public static let splitKernelCount = Int(SEED_SPLIT_KERNELS)
+    public static let partScratchBytes = Int(SEED_PART_SCRATCH_BYTES)
     public static let stepFunction: NetworkStepFunction = seed_run_step
     public static let peakProbe: PeakProbeFunction = seed_peak_probe
     public static let steps: [NetworkStep] = [
