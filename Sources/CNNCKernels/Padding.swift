@@ -34,10 +34,10 @@ package struct Margins: Hashable, Sendable {
 /// `mode`. Convolutions then read only this padded copy, so no tap ever tests for the border.
 @inline(__always)
 package func padPlanes(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>,
-                      channels: Int, height: Int, width: Int, margins: Margins, mode: BorderMode) {
+                      channels: Int, height: Int, width: Int, margins: Margins, mode: BorderMode, share: WorkShare = .whole) {
     let paddedHeight = height + margins.top + margins.bottom
     let paddedWidth = width + margins.left + margins.right
-    for channel in 0..<channels {
+    for channel in share.range(channels) {
         let input = source + channel * height * width
         let output = destination + channel * paddedHeight * paddedWidth
         for row in 0..<paddedHeight {

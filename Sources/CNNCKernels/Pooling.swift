@@ -33,8 +33,9 @@ package struct PoolingGeometry: Hashable, Sendable {
 
 /// Max pooling; padding never wins, since only positions inside the input are compared.
 @inline(__always)
-package func maxPool(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, geometry g: PoolingGeometry) {
-    pool(input, output: output, geometry: g, start: -Float.infinity,
+package func maxPool(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, geometry g: PoolingGeometry,
+                    share: WorkShare = .whole) {
+    pool(input, output: output, geometry: g, share: share, start: -Float.infinity,
          combine: { $0.replacing(with: $1, where: $1 .> $0) },
          combineScalar: { max($0, $1) },
          finish: { sum, _, _ in sum })
@@ -44,8 +45,8 @@ package func maxPool(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer
 /// `countIncludePad`, inside the input plus its stated padding.
 @inline(__always)
 package func averagePool(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, geometry g: PoolingGeometry,
-                         countIncludePad: Bool) {
-    pool(input, output: output, geometry: g, start: 0, combine: { $0 + $1 }, combineScalar: { $0 + $1 },
+                         countIncludePad: Bool, share: WorkShare = .whole) {
+    pool(input, output: output, geometry: g, share: share, start: 0, combine: { $0 + $1 }, combineScalar: { $0 + $1 },
          finish: { sum, inside, padded in sum / Float(countIncludePad ? padded : inside) })
 }
 
@@ -54,14 +55,14 @@ package func averagePool(_ input: UnsafePointer<Float>, output: UnsafeMutablePoi
 /// the borders. `finish` gets the combined value and the window's counts inside the input and inside
 /// the input plus its stated padding. Rows are combined in order, then columns, as in the reference.
 @inline(__always)
-func pool(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, geometry g: PoolingGeometry, start: Float,
+func pool(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, geometry g: PoolingGeometry, share: WorkShare, start: Float,
           combine: (SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>, combineScalar: (Float, Float) -> Float,
           finish: (SIMD8<Float>, Int, Int) -> SIMD8<Float>) {
     let vectorised = g.strideWidth == 1 || g.strideWidth == 2
     // Output columns whose vector loads stay inside their input row.
     let firstInside = (g.margins.left + g.strideWidth - 1) / g.strideWidth
     let loadSpan = g.strideWidth == 1 ? 8 : 16
-    for channel in 0..<g.channels {
+    for channel in share.range(g.channels) {
         let plane = input + channel * g.inHeight * g.inWidth
         let outPlane = output + channel * g.outHeight * g.outWidth
         for y in 0..<g.outHeight {

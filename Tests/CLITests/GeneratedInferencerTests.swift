@@ -142,8 +142,8 @@ import Testing
     }
 
     /// One sample on 1–4 threads (the threads share each large kernel): the same bits every time, on
-    /// networks with direct, depthwise, grouped, GEMM and residual-epilogue convolutions.
-    @Test(arguments: ["models/mobile_block.yaml", "models/resnet_cifar.yaml"])
+    /// networks with direct, depthwise, grouped, GEMM and residual-epilogue convolutions, padding copies and pools.
+    @Test(arguments: ["models/mobile_block.yaml", "models/resnet_cifar.yaml", "models/cifar_vgg.yaml"])
     func aSingleSampleGivesTheSameResultsOnEveryThreadCount(spec: String) async throws {
         let built = try await SharedBuilds.shared.binary(for: spec)
         let directory = try makeTemporaryDirectory()

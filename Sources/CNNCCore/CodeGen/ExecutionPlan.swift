@@ -188,17 +188,23 @@ extension ExecutionPlan.Kernel {
     /// Multiply-adds below which a kernel runs on one thread even when several run the sample: two
     /// barriers cost about as much as this much work at the kernels' speed (docs/codegen.md).
     static let splitThreshold = 65_536
+    /// The same for the memory-bound kernels that split (padding copies, pools): floats written or read.
+    static let splitFloatsThreshold = 16_384
 
     /// Whether several threads share this kernel's work when one sample runs on several threads.
-    /// Convolutions and dense layers split (`WorkShare`); the memory-bound kernels (padding, pools,
-    /// element-wise) cost too little beside a barrier to gain from it.
+    /// Convolutions, dense layers, padding copies and pools split (`WorkShare`); the element-wise
+    /// kernels, mostly fused into epilogues, cost too little beside a barrier to gain from it.
     var splitsAcrossThreads: Bool {
         switch self {
         case .convolveDirect(_, _, _, _, _, let g, _), .convolveDepthwise(_, _, _, _, _, let g, _), .convolveGEMM(_, _, _, _, _, let g, _, _):
             return g.outChannels * g.outPlane * g.reduction >= Self.splitThreshold
         case .dense(_, _, _, _, let inFeatures, let outFeatures, _):
             return inFeatures * outFeatures >= Self.splitThreshold
-        case .pad, .convolveTransposed, .maxPool, .averagePool, .globalAveragePool, .globalMaxPool, .scaleAndShift, .softmax, .activate,
+        case .pad(_, _, let channels, let height, let width, let margins, _):
+            return channels * (height + margins.top + margins.bottom) * (width + margins.left + margins.right) >= Self.splitFloatsThreshold
+        case .maxPool(_, _, let g), .averagePool(_, _, let g, _):
+            return g.channels * g.inHeight * g.inWidth >= Self.splitFloatsThreshold
+        case .convolveTransposed, .globalAveragePool, .globalMaxPool, .scaleAndShift, .softmax, .activate,
              .add, .multiply, .multiplyChannels, .upsampleNearest, .upsampleBilinear, .copy:
             return false
         }

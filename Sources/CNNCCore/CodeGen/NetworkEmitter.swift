@@ -184,7 +184,7 @@ struct NetworkEmitter {
         let share = split ? ", share: part.share" : ""
         switch kernel {
         case .pad(let source, let target, let channels, let height, let width, let margins, let mode):
-            return "\(module)padPlanes(\(operand(source)), into: \(operand(target)), channels: \(channels), height: \(height), width: \(width), margins: \(literal(margins)), mode: \(literal(mode)))"
+            return "\(module)padPlanes(\(operand(source)), into: \(operand(target)), channels: \(channels), height: \(height), width: \(width), margins: \(literal(margins)), mode: \(literal(mode))\(share))"
         case .convolveDirect(let source, let target, let added, let weights, let bias, let geometry, let activation):
             return "\(module)convolveDirect(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
                 + "               geometry: \(literal(geometry)),\n               activation: \(literal(activation))\(share))"
@@ -198,9 +198,9 @@ struct NetworkEmitter {
             return "\(module)convolveTransposed(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), output: \(operand(target)),\n"
                 + "                   geometry: \(literal(geometry)),\n                   activation: \(literal(activation)))"
         case .maxPool(let source, let target, let geometry):
-            return "\(module)maxPool(\(operand(source)), output: \(operand(target)), geometry: \(literal(geometry)))"
+            return "\(module)maxPool(\(operand(source)), output: \(operand(target)), geometry: \(literal(geometry))\(share))"
         case .averagePool(let source, let target, let geometry, let countIncludePad):
-            return "\(module)averagePool(\(operand(source)), output: \(operand(target)), geometry: \(literal(geometry)), countIncludePad: \(countIncludePad))"
+            return "\(module)averagePool(\(operand(source)), output: \(operand(target)), geometry: \(literal(geometry)), countIncludePad: \(countIncludePad)\(share))"
         case .globalAveragePool(let source, let target, let channels, let plane):
             return "\(module)globalAveragePool(\(operand(source)), output: \(operand(target)), channels: \(channels), plane: \(plane))"
         case .globalMaxPool(let source, let target, let channels, let plane):

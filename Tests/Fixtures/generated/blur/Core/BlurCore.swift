@@ -63,9 +63,7 @@ private enum Steps {
     // 1. mean3x3 (models/blur.yaml:6): conv 3×3, pad 1, replicate, no bias
     @inline(never)
     static func mean3x3(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
-        if part.isLead {
-            BlurCore.padPlanes(input, into: arena, channels: 1, height: 256, width: 256, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .replicate)
-        }
+        BlurCore.padPlanes(input, into: arena, channels: 1, height: 256, width: 256, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .replicate, share: part.share)
         part.synchronize()
         BlurCore.convolveDepthwise(arena, weights: weights + Offsets.mean3x3Weight, bias: nil, output: output,
                           geometry: ConvolutionGeometry(inChannels: 1, outChannels: 1, groups: 1, inHeight: 258, inWidth: 258, outHeight: 256, outWidth: 256, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
