@@ -248,20 +248,9 @@ package func gemmPixelBlock(reduction: Int) -> Int {
     return columns / gemmColumnBlock * gemmColumnBlock
 }
 
-/// Terms of the reduction gathered and summed in one pass. Deep reductions (above 1,536 terms, such as
-/// 3×3 convolutions of 256 channels) are cut into nearly equal chunks of at most 768, so a panel of
-/// weights stays in L1 and the gathered block keeps enough columns to reuse it; shorter ones are one pass.
-@inline(__always)
-package func gemmReductionChunk(_ reduction: Int) -> Int {
-    if reduction <= 1536 { return reduction }
-    let chunks = (reduction + 255) / 256
-    return (reduction + chunks - 1) / chunks
-}
-
 /// Floats of scratch `convolveGEMM` needs for the gathered input block.
 package func gemmScratchCount(_ g: ConvolutionGeometry) -> Int {
-    let chunk = gemmReductionChunk(g.reduction)
-    return chunk * roundUp(min(gemmPixelBlock(reduction: chunk), g.outPlane), to: gemmColumnBlock)
+    g.reduction * roundUp(min(gemmPixelBlock(reduction: g.reduction), g.outPlane), to: gemmColumnBlock)
 }
 
 /// Floats of the packed weights of one convolution (`packForGEMM`).
@@ -294,8 +283,7 @@ package func convolveGEMM(_ input: UnsafePointer<Float>, packedWeights: UnsafePo
     let rows = g.outChannelsPerGroup
     let panels = roundUp(rows, to: gemmRowBlock) / gemmRowBlock
     let reduction = g.reduction
-    let chunk = gemmReductionChunk(reduction)
-    let block = gemmPixelBlock(reduction: chunk)
+    let block = gemmPixelBlock(reduction: reduction)
     // Parts split the pixels, in whole register blocks, where there are enough of them; otherwise the
     // panels of output channels, each part gathering the same columns into its own scratch.
     let splitsPixels = roundUp(pixels, to: gemmColumnBlock) / gemmColumnBlock >= 4 * share.parts
@@ -306,102 +294,90 @@ package func convolveGEMM(_ input: UnsafePointer<Float>, packedWeights: UnsafePo
         var start = pixelRange.lowerBound
         while start < pixelRange.upperBound {
             let count = min(block, pixelRange.upperBound - start)
-            var first = 0
-            while first < reduction {
-                // One chunk of the reduction: partial sums wait in the output between chunks, so every
-                // output still adds its terms in order.
-                let length = min(chunk, reduction - first)
-                let columns: UnsafePointer<Float>
-                let stride: Int
-                if g.isPointwise && count % gemmColumnBlock == 0 {
-                    columns = groupInput + first * pixels + start
-                    stride = pixels
-                } else {
-                    gatherColumns(groupInput, into: scratch, geometry: g, start: start, count: count, taps: first..<first + length)
-                    columns = UnsafePointer(scratch)
-                    stride = roundUp(count, to: gemmColumnBlock)
+            let columns: UnsafePointer<Float>
+            let stride: Int
+            if g.isPointwise && count % gemmColumnBlock == 0 {
+                columns = groupInput + start
+                stride = pixels
+            } else {
+                gatherColumns(groupInput, into: scratch, geometry: g, start: start, count: count)
+                columns = UnsafePointer(scratch)
+                stride = roundUp(count, to: gemmColumnBlock)
+            }
+            for panel in panelRange {
+                let firstRow = panel * gemmRowBlock
+                let weights = packedWeights + (group * panels + panel) * reduction * gemmRowBlock
+                let outputRow = group * rows + firstRow
+                var column = 0
+                while column < count {
+                    let offset = outputRow * pixels + start + column
+                    multiplyBlock(weights, columns + column, stride: stride, reduction: reduction,
+                                  output: output + offset, residual: residual.map { $0 + offset }, outputStride: pixels,
+                                  rows: min(gemmRowBlock, rows - firstRow), columns: min(gemmColumnBlock, count - column),
+                                  bias: bias.map { $0 + outputRow }, activation: activation)
+                    column += gemmColumnBlock
                 }
-                for panel in panelRange {
-                    let firstRow = panel * gemmRowBlock
-                    let weights = packedWeights + ((group * panels + panel) * reduction + first) * gemmRowBlock
-                    let outputRow = group * rows + firstRow
-                    var column = 0
-                    while column < count {
-                        let offset = outputRow * pixels + start + column
-                        multiplyBlock(weights, columns + column, stride: stride, reduction: length,
-                                      output: output + offset, residual: residual.map { $0 + offset }, outputStride: pixels,
-                                      rows: min(gemmRowBlock, rows - firstRow), columns: min(gemmColumnBlock, count - column),
-                                      bias: bias.map { $0 + outputRow }, activation: activation,
-                                      resumes: first > 0, finishes: first + length == reduction)
-                        column += gemmColumnBlock
-                    }
-                }
-                first += length
             }
             start += count
         }
     }
 }
 
-/// X[k, j] for k in `taps` and output pixels `start ..< start + count`, rows padded to a multiple of 16
-/// with zeros.
+/// X[k, j] for output pixels `start ..< start + count`, rows padded to a multiple of 16 with zeros.
 @inline(__always)
 func gatherColumns(_ input: UnsafePointer<Float>, into columns: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry,
-                   start: Int, count: Int, taps: Range<Int>) {
+                   start: Int, count: Int) {
     let stride = roundUp(count, to: gemmColumnBlock)
-    let window = g.kernelHeight * g.kernelWidth
-    for k in taps {
-        let channel = k / window, ky = k % window / g.kernelWidth, kx = k % g.kernelWidth
+    var k = 0
+    for channel in 0..<g.inChannelsPerGroup {
         let plane = input + channel * g.inPlane
-        let row = columns + (k - taps.lowerBound) * stride
-        var j = 0
-        var y = start / g.outWidth
-        var x = start % g.outWidth
-        while j < count {
-            let run = min(g.outWidth - x, count - j)
-            let source = plane + (y * g.strideHeight + ky * g.dilationHeight) * g.inWidth + x * g.strideWidth + kx * g.dilationWidth
-            if g.strideWidth == 1 {
-                // Runs are short (an output row); a call to memcpy per run would cost more than the copy.
-                var offset = 0
-                while offset + 8 <= run {
-                    (row + j).storeVector(source.loadVector(at: offset), at: offset)
-                    offset += 8
+        for ky in 0..<g.kernelHeight {
+            for kx in 0..<g.kernelWidth {
+                let row = columns + k * stride
+                var j = 0
+                var y = start / g.outWidth
+                var x = start % g.outWidth
+                while j < count {
+                    let run = min(g.outWidth - x, count - j)
+                    let source = plane + (y * g.strideHeight + ky * g.dilationHeight) * g.inWidth + x * g.strideWidth + kx * g.dilationWidth
+                    if g.strideWidth == 1 {
+                        // Runs are short (an output row); a call to memcpy per run would cost more than the copy.
+                        var offset = 0
+                        while offset + 8 <= run {
+                            (row + j).storeVector(source.loadVector(at: offset), at: offset)
+                            offset += 8
+                        }
+                        while offset < run {
+                            row[j + offset] = source[offset]
+                            offset += 1
+                        }
+                    } else {
+                        for offset in 0..<run { row[j + offset] = source[offset * g.strideWidth] }
+                    }
+                    j += run
+                    x = 0
+                    y += 1
                 }
-                while offset < run {
-                    row[j + offset] = source[offset]
-                    offset += 1
-                }
-            } else {
-                for offset in 0..<run { row[j + offset] = source[offset * g.strideWidth] }
+                (row + count).update(repeating: 0, count: stride - count)
+                k += 1
             }
-            j += run
-            x = 0
-            y += 1
         }
-        (row + count).update(repeating: 0, count: stride - count)
     }
 }
 
-/// The register block: up to 6 output channels × 16 pixels, summed over `reduction` terms in twelve
-/// vector accumulators. They start from zero, or from the partial sums an earlier chunk of the
-/// reduction left in the output (`resumes`); the last chunk (`finishes`) adds the bias and the
-/// residual and applies the activation on the way out, the others store their partial sums as they are.
+/// The register block: up to 6 output channels × 16 pixels, summed over the whole reduction in eight
+/// vector accumulators, then bias and activation on the way out.
 @inline(__always)
 func multiplyBlock(_ weights: UnsafePointer<Float>, _ columns: UnsafePointer<Float>, stride: Int, reduction: Int,
                    output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?, outputStride: Int, rows: Int, columns count: Int,
-                   bias: UnsafePointer<Float>?, activation: some ActivationKernel, resumes: Bool = false, finishes: Bool = true) {
-    @inline(__always)
-    func partial(_ row: Int) -> (SIMD8<Float>, SIMD8<Float>) {
-        guard resumes && row < rows else { return (SIMD8(), SIMD8()) }
-        return loadBlockRow(output + row * outputStride, count: count)
-    }
+                   bias: UnsafePointer<Float>?, activation: some ActivationKernel) {
     // Twelve accumulators keep both FMA pipes busy through their latency (the BLIS layout for AVX2).
-    var (c00, c01) = partial(0)
-    var (c10, c11) = partial(1)
-    var (c20, c21) = partial(2)
-    var (c30, c31) = partial(3)
-    var (c40, c41) = partial(4)
-    var (c50, c51) = partial(5)
+    var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
+    var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
+    var c20 = SIMD8<Float>(), c21 = SIMD8<Float>()
+    var c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
+    var c40 = SIMD8<Float>(), c41 = SIMD8<Float>()
+    var c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
     var a = weights
     var b = columns
     for _ in 0..<reduction {
@@ -428,37 +404,13 @@ func multiplyBlock(_ weights: UnsafePointer<Float>, _ columns: UnsafePointer<Flo
         a += gemmRowBlock
         b += stride
     }
-    @inline(__always)
-    func store(_ index: Int, _ low: SIMD8<Float>, _ high: SIMD8<Float>) {
-        guard index < rows else { return }
-        let destination = output + index * outputStride
-        if finishes {
-            storeBlockRow(destination, low, high, shift: bias?[index] ?? 0, residual: residual.map { $0 + index * outputStride },
-                          count: count, activation: activation)
-        } else if count == gemmColumnBlock {
-            destination.storeVector(low, at: 0)
-            destination.storeVector(high, at: 8)
-        } else if count > 8 {
-            destination.storeVector(low, at: 0)
-            (destination + 8).storePartial(high, count - 8)
-        } else {
-            destination.storePartial(low, count)
-        }
-    }
-    store(0, c00, c01)
-    store(1, c10, c11)
-    store(2, c20, c21)
-    store(3, c30, c31)
-    store(4, c40, c41)
-    store(5, c50, c51)
-}
-
-/// The `count` (up to 16) floats of one row of a register block, as two vectors, zeros past `count`.
-@inline(__always)
-func loadBlockRow(_ source: UnsafeMutablePointer<Float>, count: Int) -> (SIMD8<Float>, SIMD8<Float>) {
-    if count == gemmColumnBlock { return (source.loadVector(at: 0), source.loadVector(at: 8)) }
-    if count > 8 { return (source.loadVector(at: 0), (source + 8).loadPartial(count - 8)) }
-    return (source.loadPartial(count), SIMD8())
+    func row(_ index: Int) -> UnsafePointer<Float>? { residual.map { $0 + index * outputStride } }
+    storeBlockRow(output, c00, c01, shift: bias?[0] ?? 0, residual: row(0), count: count, activation: activation)
+    if rows > 1 { storeBlockRow(output + outputStride, c10, c11, shift: bias?[1] ?? 0, residual: row(1), count: count, activation: activation) }
+    if rows > 2 { storeBlockRow(output + 2 * outputStride, c20, c21, shift: bias?[2] ?? 0, residual: row(2), count: count, activation: activation) }
+    if rows > 3 { storeBlockRow(output + 3 * outputStride, c30, c31, shift: bias?[3] ?? 0, residual: row(3), count: count, activation: activation) }
+    if rows > 4 { storeBlockRow(output + 4 * outputStride, c40, c41, shift: bias?[4] ?? 0, residual: row(4), count: count, activation: activation) }
+    if rows > 5 { storeBlockRow(output + 5 * outputStride, c50, c51, shift: bias?[5] ?? 0, residual: row(5), count: count, activation: activation) }
 }
 
 /// Bias, residual, activation and store of one row of a register block (16 columns, or `count` of them).

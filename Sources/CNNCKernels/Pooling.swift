@@ -51,17 +51,19 @@ package func averagePool(_ input: UnsafePointer<Float>, output: UnsafeMutablePoi
 }
 
 /// The pooling loop: eight outputs at once where their windows lie wholly inside the row and the
-/// stride is 1 or 2 (a stride of 2 reads sixteen inputs and keeps the even lanes), one at a time at
-/// the borders. `finish` gets the combined value and the window's counts inside the input and inside
-/// the input plus its stated padding. Rows are combined in order, then columns, as in the reference.
+/// stride is 1 or 2 (a stride of 2 reads sixteen inputs and keeps the even lanes, or, where that would
+/// read past the row, sixteen from one column earlier and keeps the odd lanes), one at a time at the
+/// borders. A row's last eight outputs overlap the ones before rather than leaving a scalar tail
+/// (recomputed outputs get the same values). `finish` gets the combined value and the window's counts
+/// inside the input and inside the input plus its stated padding. Rows are combined in order, then
+/// columns, as in the reference.
 @inline(__always)
 func pool(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, geometry g: PoolingGeometry, share: WorkShare, start: Float,
           combine: (SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>, combineScalar: (Float, Float) -> Float,
           finish: (SIMD8<Float>, Int, Int) -> SIMD8<Float>) {
-    let vectorised = g.strideWidth == 1 || g.strideWidth == 2
-    // Output columns whose vector loads stay inside their input row.
+    let vectorised = (g.strideWidth == 1 || g.strideWidth == 2) && g.outWidth >= 8
+    // Output columns whose windows start inside their input row.
     let firstInside = (g.margins.left + g.strideWidth - 1) / g.strideWidth
-    let loadSpan = g.strideWidth == 1 ? 8 : 16
     for channel in share.range(g.channels) {
         let plane = input + channel * g.inHeight * g.inWidth
         let outPlane = output + channel * g.outHeight * g.outWidth
@@ -69,22 +71,25 @@ func pool(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, ge
             let rows = g.span(y, stride: g.strideHeight, kernel: g.kernelHeight, before: g.margins.top, after: g.margins.bottom, size: g.inHeight)
             var x = 0
             while x < g.outWidth {
-                let firstColumn = x * g.strideWidth - g.margins.left
-                let lastRead = firstColumn + 7 * g.strideWidth + (g.kernelWidth - 1) + (loadSpan - 1 - 7 * g.strideWidth)
-                if vectorised && x >= firstInside && x + 8 <= g.outWidth && lastRead < g.inWidth {
+                let vectorX = min(x, g.outWidth - 8)
+                let firstColumn = vectorX * g.strideWidth - g.margins.left
+                // The last input column the eight windows read; a 16-wide load for stride 2 reads one more.
+                let lastColumn = firstColumn + 7 * g.strideWidth + g.kernelWidth - 1
+                let early = g.strideWidth == 2 && lastColumn + 1 >= g.inWidth
+                if vectorised && vectorX >= firstInside && lastColumn < g.inWidth && (!early || firstColumn >= 1) {
                     var value = SIMD8<Float>(repeating: start)
                     for row in rows.lower..<rows.upper {
                         let source = plane + row * g.inWidth + firstColumn
                         for kx in 0..<g.kernelWidth {
-                            let pixels = g.strideWidth == 1
-                                ? source.loadVector(at: kx)
+                            let pixels = g.strideWidth == 1 ? source.loadVector(at: kx)
+                                : early ? UnsafeRawPointer(source + kx - 1).loadUnaligned(as: SIMD16<Float>.self).oddHalf
                                 : UnsafeRawPointer(source + kx).loadUnaligned(as: SIMD16<Float>.self).evenHalf
                             value = combine(value, pixels)
                         }
                     }
                     let inside = (rows.upper - rows.lower) * g.kernelWidth
-                    (outPlane + y * g.outWidth + x).storeVector(finish(value, inside, rows.padded * g.kernelWidth), at: 0)
-                    x += 8
+                    (outPlane + y * g.outWidth + vectorX).storeVector(finish(value, inside, rows.padded * g.kernelWidth), at: 0)
+                    x = vectorX + 8
                 } else {
                     let columns = g.span(x, stride: g.strideWidth, kernel: g.kernelWidth, before: g.margins.left, after: g.margins.right, size: g.inWidth)
                     var value = start
