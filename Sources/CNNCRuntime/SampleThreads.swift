@@ -71,10 +71,7 @@ public final class SampleThreads: @unchecked Sendable {
 
     deinit {
         stopping.store(true, ordering: .releasing)
-        pthread_mutex_lock(&sleepLock)
-        generation.add(1, ordering: .releasing)
-        pthread_cond_broadcast(&wakeUp)
-        pthread_mutex_unlock(&sleepLock)
+        wakeWorkers()
         for worker in workers { pthread_join(worker, nil) }
         for scratch in scratches { free(scratch) }
         pthread_cond_destroy(&wakeUp)
@@ -95,17 +92,19 @@ public final class SampleThreads: @unchecked Sendable {
         }
         job = (input, output, arena)
         finishedParts.store(0, ordering: .relaxed)
+        wakeWorkers()
+        part(input, output, arena, nil, 0, Int32(parts), Self.barrier, Unmanaged.passUnretained(self).toOpaque())
+        Self.spin { finishedParts.load(ordering: .acquiring) < parts - 1 }
+        return true
+    }
+
+    /// Bumps the generation, so spinning workers see it, and wakes the sleeping ones; under the lock,
+    /// so none misses it between checking and going to sleep.
+    private func wakeWorkers() {
         pthread_mutex_lock(&sleepLock)
         generation.add(1, ordering: .releasing)
         pthread_cond_broadcast(&wakeUp)
         pthread_mutex_unlock(&sleepLock)
-        part(input, output, arena, nil, 0, Int32(parts), Self.barrier, Unmanaged.passUnretained(self).toOpaque())
-        var spins = 0
-        while finishedParts.load(ordering: .acquiring) < parts - 1 {
-            spins += 1
-            if spins % Self.spinsBeforeYield == 0 { sched_yield() }
-        }
-        return true
     }
 
     private func workerLoop(part index: Int) {
@@ -140,10 +139,16 @@ public final class SampleThreads: @unchecked Sendable {
             barrierRound.add(1, ordering: .releasing)
             return
         }
+        Self.spin { barrierRound.load(ordering: .acquiring) == round }
+    }
+
+    /// Spins while `condition` holds, yielding the processor every `spinsBeforeYield` spins.
+    @inline(__always)
+    private static func spin(while condition: () -> Bool) {
         var spins = 0
-        while barrierRound.load(ordering: .acquiring) == round {
+        while condition() {
             spins += 1
-            if spins % Self.spinsBeforeYield == 0 { sched_yield() }
+            if spins % spinsBeforeYield == 0 { sched_yield() }
         }
     }
 }

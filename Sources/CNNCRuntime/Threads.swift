@@ -56,20 +56,19 @@ public func parallelChunks(_ count: Int, threads: Int, _ body: @Sendable (_ chun
         return
     }
     withoutActuallyEscaping(body) { body in
-        var started: [(thread: pthread_t, job: Unmanaged<ThreadJob>)] = []
+        var started: [pthread_t] = []
         started.reserveCapacity(chunks - 1)
         for chunk in 1..<chunks {
             let chunkRange = range(chunk)
-            let job = Unmanaged.passRetained(ThreadJob { body(chunk, chunkRange) })
-            if let thread = startThread(job) {
-                started.append((thread, job))
+            if let thread = startThread({ body(chunk, chunkRange) }) {
+                started.append(thread)
             } else {
                 // No thread to be had: do the work here rather than fail.
-                job.takeRetainedValue().work()
+                body(chunk, chunkRange)
             }
         }
         body(0, range(0))
-        for (thread, _) in started {
+        for thread in started {
             pthread_join(thread, nil)
         }
     }
