@@ -1,0 +1,118 @@
+@testable import CNNCCore
+import Foundation
+import Testing
+
+/// Which kernel each layer gets, and that the specs the compile-and-run tests build
+/// (`GeneratedInferencerTests`: the bundled models, coverage.yaml and hostile.yaml) between them
+/// exercise every kernel of the execution plan.
+@Suite struct KernelStrategyTests {
+    func plan(_ path: String) throws -> (CheckedNetwork, ExecutionPlan) {
+        let url = repositoryRoot.appendingPathComponent(path)
+        let pipeline = SpecPipeline.run(SourceFile(path: path, text: try String(contentsOf: url, encoding: .utf8)))
+        let network = try #require(pipeline.network, "\(path): \(pipeline.renderDiagnostics())")
+        return (network, ExecutionPlan(network: network))
+    }
+
+    /// Each step as `layers: strategies`, the form `--profile` prints.
+    func strategies(_ path: String) throws -> [String] {
+        let (network, plan) = try plan(path)
+        return plan.steps.map { step in
+            step.layers.map { network.layers[$0].name }.joined(separator: " + ") + ": "
+                + step.kernels.map(\.strategy).joined(separator: " + ")
+        }
+    }
+
+    /// The choice rule (docs/codegen.md): depthwise when every group has one input and one output
+    /// channel; direct when each output sums at most 32 terms or a group has fewer than four output
+    /// channels; im2col+GEMM otherwise.
+    @Test func theCoverageSpecsLayersGetTheirStrategies() throws {
+        #expect(try strategies("Tests/Fixtures/codegen/coverage.yaml") == [
+            // 3 channels × 3×3 = 27 terms: direct.
+            "conv1 + elu1: pad + direct conv 3×3",
+            // 8 × 3×2 = 48 terms, 8 output channels: GEMM.
+            "conv2 + gelu1: pad + im2col+GEMM 3×2",
+            // Four groups of 2 → 3 channels: three outputs per group, direct.
+            "conv3 + batchnorm1 + sigmoid1: pad + direct conv 3×3 s2",
+            "maxpool1: max pool",
+            // 12 × 3×3 = 108 terms, 16 output channels: GEMM.
+            "conv4 + leaky_relu1: pad + im2col+GEMM 3×3",
+            "avgpool1: average pool",
+            // 16 terms: direct.
+            "conv5 + silu1: direct conv 1×1",
+            "avgpool2: average pool",
+            "relu6_1: activation",
+            "doubled: upsample nearest",
+            "halved: max pool",
+            "product: multiply",
+            "sum: add",
+            "global_maxpool1: global max",
+            "dense1 + tanh1: dense",
+            "batchnorm2: scale+shift",
+            "dense2: dense",
+            "softmax1: softmax",
+        ])
+    }
+
+    @Test func depthwiseAndTheOtherStrategiesFollowTheRule() throws {
+        let pipeline = network(input: "{channels: 16, height: 12, width: 12}",
+                               "conv: {channels: 16, kernel: 3, groups: 16, padding: 1}",
+                               "conv: {channels: 32, kernel: 1}",
+                               "conv: {channels: 3, kernel: 3}",
+                               "conv: {channels: 8, kernel: 5, stride: 2, dilation: 1, padding: 2}")
+        let network = try #require(pipeline.network)
+        #expect(ExecutionPlan(network: network).steps.map { $0.kernels.map(\.strategy) } == [
+            ["pad", "depthwise 3×3"],
+            // 16 terms.
+            ["direct conv 1×1"],
+            // 32 × 3×3 terms but three output channels.
+            ["direct conv 3×3"],
+            // 3 × 5×5 = 75 terms, eight output channels.
+            ["pad", "im2col+GEMM 5×5 s2"],
+        ])
+    }
+
+    /// One name per kernel case; the exhaustive switch makes a new kernel name itself here.
+    static func kind(_ kernel: ExecutionPlan.Kernel) -> String {
+        switch kernel {
+        case .pad: "pad"
+        case .convolveDirect: "convolveDirect"
+        case .convolveDepthwise: "convolveDepthwise"
+        case .convolveGEMM: "convolveGEMM"
+        case .convolveTransposed: "convolveTransposed"
+        case .maxPool: "maxPool"
+        case .averagePool: "averagePool"
+        case .globalAveragePool: "globalAveragePool"
+        case .globalMaxPool: "globalMaxPool"
+        case .scaleAndShift: "scaleAndShift"
+        case .softmax: "softmax"
+        case .activate: "activate"
+        case .dense: "dense"
+        case .add: "add"
+        case .multiply: "multiply"
+        case .multiplyChannels: "multiplyChannels"
+        case .upsampleNearest: "upsampleNearest"
+        case .upsampleBilinear: "upsampleBilinear"
+        case .copy: "copy"
+        }
+    }
+
+    static let everyKind: Set<String> = [
+        "pad", "convolveDirect", "convolveDepthwise", "convolveGEMM", "convolveTransposed", "maxPool", "averagePool",
+        "globalAveragePool", "globalMaxPool", "scaleAndShift", "softmax", "activate", "dense", "add", "multiply",
+        "multiplyChannels", "upsampleNearest", "upsampleBilinear", "copy",
+    ]
+
+    @Test func theCompiledSpecsExerciseEveryKernel() throws {
+        let models = try FileManager.default.contentsOfDirectory(atPath: repositoryRoot.appendingPathComponent("models").path)
+            .filter { $0.hasSuffix(".yaml") }.map { "models/" + $0 }
+        #expect(models.count >= 10, "the bundled models are missing")
+        var used: [String: String] = [:]
+        for path in models.sorted() + ["Tests/Fixtures/codegen/coverage.yaml", "Tests/Fixtures/codegen/hostile.yaml"] {
+            for kernel in try plan(path).1.steps.flatMap(\.kernels) where used[Self.kind(kernel)] == nil {
+                used[Self.kind(kernel)] = path
+            }
+        }
+        #expect(Set(used.keys).isSubset(of: Self.everyKind))
+        #expect(Self.everyKind.subtracting(used.keys).sorted() == [], "kernels no compile-and-run spec uses")
+    }
+}
