@@ -9,6 +9,8 @@ struct LibraryEmitter {
     let plan: ExecutionPlan
     let names: GeneratedNames
     let header: String
+    /// The hash of what the network's static library is compiled from (`PackageGenerator`).
+    let coreFingerprint: String
 
     private var endsInSoftmax: Bool {
         if case .activation(.softmax) = network.layers[network.outputLayer].operation { return true }
@@ -43,6 +45,9 @@ struct LibraryEmitter {
         p.print("/// What cnnc compiled: the network's shapes, labels, preprocessing and entry point.")
         p.block("public enum \(description): NetworkDescription") { p in
             p.print("public static let name = \(quoted(names.module))")
+            p.print("/// A hash of the compiled network (its kernels, steps, weights and CPU): it changes whenever they do,")
+            p.print("/// which makes SwiftPM relink whatever uses this library.")
+            p.print("public static let compiledNetworkHash = \(quoted(coreFingerprint))")
             p.print("public static let inputShape = \(shape(input))")
             p.print("public static let outputShape = \(shape(output))")
             p.print("public static let labels: [String]? = \(labelsExpression(interface.labels))")

@@ -128,8 +128,10 @@ public enum PackageGenerator {
         add("Core/Weights/include/module.modulemap", "module \(names.weightsModule) {\n    header \"\(names.weightsModule).h\"\n    export *\n}\n")
         add("Core/Weights/weights.c", weightsSource(names, header: header))
         files.append(("Core/Weights/weights.bin", littleEndianBytes(plan.blob(weights))))
-        // The library's path names its sources' hash: SwiftPM relinks what depends on a binary target
-        // only when the link command changes, not when the archive's bytes do.
+        // The hash of everything compiled into the library (kernels, steps, weights, CPU) names the
+        // archive's folder and is a constant of the Swift API (`LibraryEmitter`): SwiftPM copies a binary
+        // target's archive to a fixed path and relinks only when an object or the link command changes,
+        // so without a changed Swift object an app, or the inferencer, would keep the old network.
         var coreBytes = Array("\(options.cpu.compilerName)\n".utf8)
         for file in files where file.0.hasPrefix("Core/") { coreBytes += Array(file.0.utf8) + SHA256.digest(file.1) }
         let coreHash = String(SHA256.hex(coreBytes).prefix(16))
@@ -138,7 +140,7 @@ public enum PackageGenerator {
         add("\(bundle)/info.json", artifactInfo(names, libraryPath: libraryPath))
         add("\(bundle)/include/\(names.kernelsModule).h", kernelsHeader(network, names, plan: plan, cpu: options.cpu))
         add("\(bundle)/include/module.modulemap", "module \(names.kernelsModule) {\n    header \"\(names.kernelsModule).h\"\n    export *\n}\n")
-        let library = LibraryEmitter(network: network, plan: plan, names: names, header: header).emit()
+        let library = LibraryEmitter(network: network, plan: plan, names: names, header: header, coreFingerprint: coreHash).emit()
         add("Sources/\(names.module)/\(names.module).swift", library)
         let runtimeAPI = ["CompiledNetwork.swift", "NetworkPrediction.swift"].compactMap { name in
             EmbeddedSources.files.first { $0.module == "CNNCRuntime" && $0.name == name }?.text

@@ -79,6 +79,27 @@ import Testing
         #expect(package.command == "1-bad-name-class")
     }
 
+    /// SwiftPM copies a binary target's archive to a fixed path and relinks only when an object
+    /// changes: new weights (or kernels, or steps) must change the library's Swift, or an app that
+    /// uses the library, and the inferencer, would keep linking the old network.
+    @Test func newWeightsChangeTheLibrarysSwiftAndTheArchivesFolder() throws {
+        let text = "name: tiny\ninput: {channels: 1, height: 4, width: 4}\nlayers:\n  - conv: {channels: 2, kernel: 3}\n"
+        let network = try #require(SpecPipeline.run(SourceFile(path: "tiny.yaml", text: text)).network)
+        func generated(seed: UInt64) throws -> (library: String, archive: String) {
+            let weights = NetworkWeights(values: Dictionary(uniqueKeysWithValues: WeightInitializer.tensors(for: network, seed: seed).map { ($0.name, $0.values) }))
+            let package = PackageGenerator.generate(network, weights: weights, options: GenerationOptions(specBytes: Array(text.utf8)))
+            let library = String(decoding: try #require(package.files.first { $0.path == "Sources/Tiny/Tiny.swift" }).bytes, as: UTF8.self)
+            return (library, package.core.library)
+        }
+        let (first, again, other) = (try generated(seed: 1), try generated(seed: 1), try generated(seed: 2))
+        #expect(first.library == again.library && first.archive == again.archive)
+        #expect(first.library != other.library)
+        #expect(first.archive != other.archive)
+        // The constant is the archive's folder: `TinyKernels.artifactbundle/lib/<hash>/libTinyKernels.a`.
+        let folder = (first.archive as NSString).deletingLastPathComponent.split(separator: "/").last.map(String.init) ?? ""
+        #expect(folder.count == 16 && first.library.contains("public static let compiledNetworkHash = \"\(folder)\""), "\(first.archive)")
+    }
+
     /// 20,000 labels as an array literal kept the type checker busy for more than ten minutes; they
     /// are one string literal split at start-up.
     @Test func manyLabelsAreOneStringLiteral() throws {
