@@ -18,17 +18,20 @@ if [ "${#packages[@]}" -lt 20 ]; then
     echo "compile-generated: only ${#packages[@]} of the seeds gave a package; 20 are needed" >&2
     exit 1
 fi
-failed=0
-for package in "${packages[@]}"; do
+# One package per core at a time; each writes `failed` into its folder when it does not type-check.
+typecheck() {
+    local package="$1" module
     module="$(cat "$package/core-module")"
     mapfile -t sources < "$package/core-sources"
     if ! (cd "$package" && swiftc -typecheck -parse-as-library -package-name "$module" -module-name "$module" \
-            -I "$(cat core-includes)" "${sources[@]}"); then
-        echo "compile-generated: the package of this spec does not compile:" >&2
-        cat "$package/spec.yaml" >&2
-        failed=$((failed + 1))
+            -I "$(cat core-includes)" "${sources[@]}" 2> "$package/errors"); then
+        { echo "compile-generated: the package of this spec does not compile:"; cat "$package/spec.yaml" "$package/errors"; } >&2
+        touch "$package/failed"
     fi
-done
+}
+export -f typecheck
+printf '%s\0' "${packages[@]}" | xargs -0 -n 1 -P "$(nproc)" bash -c 'typecheck "$0"'
+failed="$(find "$out" -mindepth 2 -maxdepth 2 -name failed | wc -l)"
 if [ "$failed" -gt 0 ]; then
     echo "compile-generated: $failed of 20 generated packages do not compile" >&2
     exit 1

@@ -104,9 +104,29 @@ case "${1:-}" in
         # here, the time limit as a backstop on slower machines). That narrows what CI draws but does
         # not fix it (two runs here of FuzzONNX kept 487 and 494 new inputs), so a smoke run can find
         # what long runs missed: those are what keep the smoke run quiet (docs/fuzzing.md).
-        for target in "${TARGETS[@]}"; do
-            SWIFT_DETERMINISTIC_HASHING=1 FUZZ_ARGS="-seed=1 -runs=$(smoke_runs "$target") ${FUZZ_ARGS:-}" run "$target" 15
+        # The targets share the cores: each lane runs its targets one after another, each target's
+        # output kept in a log printed when it ends, so the lanes' lines do not interleave.
+        lanes="$(nproc)"
+        logs="$(mktemp -d "${TMPDIR:-/tmp}/cnnc-fuzz-smoke.XXXXXX")"
+        pids=()
+        for ((lane = 0; lane < lanes; lane++)); do
+            (
+                for ((index = lane; index < ${#TARGETS[@]}; index += lanes)); do
+                    target="${TARGETS[index]}"
+                    status=0
+                    SWIFT_DETERMINISTIC_HASHING=1 FUZZ_ARGS="-seed=1 -runs=$(smoke_runs "$target") ${FUZZ_ARGS:-}" \
+                        run "$target" 15 > "$logs/$target.log" 2>&1 || status=$?
+                    cat "$logs/$target.log" >&2
+                    [ "$status" = 0 ] || exit "$status"
+                done
+            ) &
+            pids+=($!)
         done
+        failed=0
+        for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+        rm -rf "$logs"
+        [ "$failed" = 0 ] || exit 1
+        echo "fuzz: the targets took $((SECONDS - start)) s since the start" >&2
         FUZZ_BIN="$BIN" ./compile-generated.sh
         echo "fuzz: smoke took $((SECONDS - start)) s" >&2 ;;
     "")
