@@ -74,7 +74,8 @@ import Testing
     }
 
     @Test func unusedLayersDoNotRunAndElementwiseStepsWorkInPlace() throws {
-        let (network, plan) = try plan(
+        // 20 × 3×3 terms: a GEMM, which gathers columns.
+        let (network, plan) = try plan(input: "{channels: 20, height: 8, width: 8}",
             "conv: {name: a, channels: 4, kernel: 3, padding: 1}",
             "conv: {name: dead, channels: 2, kernel: 1, from: input}",
             "softmax: {from: a}",

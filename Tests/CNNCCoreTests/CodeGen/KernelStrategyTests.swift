@@ -24,18 +24,19 @@ import Testing
 
     /// The choice rule (docs/codegen.md): depthwise when every group has one input and one output
     /// channel; direct when each output sums at most 32 terms or a group has fewer than four output
-    /// channels; im2col+GEMM otherwise.
+    /// channels, and, up to 150 terms, at stride 1 unless 1×1 or when the output has fewer than 16
+    /// pixels; im2col+GEMM otherwise.
     @Test func theCoverageSpecsLayersGetTheirStrategies() throws {
         #expect(try strategies("Tests/Fixtures/codegen/coverage.yaml") == [
             // 3 channels × 3×3 = 27 terms: direct.
             "conv1 + elu1: pad + direct conv 3×3",
-            // 8 × 3×2 = 48 terms, 8 output channels: GEMM.
+            // 32 × 3×2 = 192 terms, 8 output channels: GEMM.
             "conv2 + gelu1: pad + im2col+GEMM 3×2",
             // Four groups of 2 → 3 channels: three outputs per group, direct.
             "conv3 + batchnorm1 + sigmoid1: pad + direct conv 3×3 s2",
             "maxpool1: max pool",
-            // 12 × 3×3 = 108 terms, 16 output channels: GEMM.
-            "conv4 + leaky_relu1: pad + im2col+GEMM 3×3",
+            // 12 × 3×3 = 108 terms at stride 1: direct.
+            "conv4 + leaky_relu1: pad + direct conv 3×3",
             "avgpool1: average pool",
             // 16 terms: direct.
             "conv5 + silu1: direct conv 1×1",
@@ -58,16 +59,37 @@ import Testing
                                "conv: {channels: 16, kernel: 3, groups: 16, padding: 1}",
                                "conv: {channels: 32, kernel: 1}",
                                "conv: {channels: 3, kernel: 3}",
-                               "conv: {channels: 8, kernel: 5, stride: 2, dilation: 1, padding: 2}")
+                               "conv: {channels: 8, kernel: 5, stride: 2, dilation: 1, padding: 2}",
+                               "conv: {channels: 16, kernel: 3, padding: 1}",
+                               "conv: {channels: 144, kernel: 3, padding: 1}",
+                               "conv: {channels: 20, kernel: 1}",
+                               "conv: {channels: 8, kernel: 3, stride: 2}",
+                               "conv: {channels: 144, kernel: 1}",
+                               "conv: {channels: 151, kernel: 1}",
+                               "conv: {channels: 5, kernel: 3, padding: 1}")
         let network = try #require(pipeline.network)
         #expect(ExecutionPlan(network: network).steps.map { $0.kernels.map(\.strategy) } == [
             ["pad", "depthwise 3×3"],
             // 16 terms.
             ["direct conv 1×1"],
-            // 32 × 3×3 terms but three output channels.
+            // 32 × 3×3 terms but three output channels (3×10×10).
             ["direct conv 3×3"],
-            // 3 × 5×5 = 75 terms, eight output channels.
+            // 3 × 5×5 = 75 terms, eight output channels, at stride 2 (8×5×5).
             ["pad", "im2col+GEMM 5×5 s2"],
+            // 8 × 3×3 = 72 terms at stride 1.
+            ["pad", "direct conv 3×3"],
+            // 16 × 3×3 = 144 terms at stride 1 (144×5×5).
+            ["pad", "direct conv 3×3"],
+            // 144 terms, but 1×1 at stride 1 on 25 pixels: GEMM reads the input as it is.
+            ["im2col+GEMM 1×1"],
+            // 20 × 3×3 = 180 terms (8×2×2).
+            ["im2col+GEMM 3×3 s2"],
+            // 8 terms.
+            ["direct conv 1×1"],
+            // 144 terms, 1×1 on 2×2: fewer pixels than a register block.
+            ["direct conv 1×1"],
+            // 151 × 3×3 terms.
+            ["pad", "im2col+GEMM 3×3"],
         ])
     }
 

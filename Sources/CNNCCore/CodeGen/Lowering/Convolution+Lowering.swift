@@ -68,8 +68,14 @@ extension Convolution: Lowering {
     }
 
     /// Direct convolution wins when each output sums few terms or few channels share each gathered
-    /// column (measured on this project's models; see docs/codegen.md).
+    /// column; and, up to 150 terms, where GEMM would gather columns at stride 1 (lenet5's c3 0.65×,
+    /// resnet_cifar's 16-channel 3×3 layers 0.78–0.87× the GEMM's time; at stride 2 the direct
+    /// kernel's strided loads lose, 1.2–1.6×, and a 1×1 convolution's GEMM reads its input as it is,
+    /// 1.4×) or where the output has fewer pixels than a GEMM register block's sixteen columns
+    /// (squeeze-and-excitation's 1×1 maps, 0.55×). Measured interleaved; docs/codegen.md.
     static func prefersDirect(_ g: ConvolutionGeometry) -> Bool {
-        g.reduction <= 32 || g.outChannelsPerGroup < 4
+        if g.reduction <= 32 || g.outChannelsPerGroup < 4 { return true }
+        guard g.reduction <= 150 else { return false }
+        return (g.strideWidth == 1 && !g.isPointwise) || g.outPlane < gemmColumnBlock
     }
 }

@@ -4,7 +4,7 @@ import N1BadNameClassWeights
 
 /// 1 "Bad" */ name\ class: 2×9×9 → 3×1×1, 963 parameters, 39,707 MACs per inference.
 ///
-/// Reads 162 floats from `input`, writes 3 to `output`; `arena` holds 25,152 bytes
+/// Reads 162 floats from `input`, writes 3 to `output`; `arena` holds 6,720 bytes
 /// (64-byte aligned, zero-filled before its first use) that no other call uses meanwhile. Allocates nothing.
 @_cdecl("n1_bad_name_class_predict_with_arena")
 public func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer) {
@@ -95,22 +95,20 @@ public func multiplyAddPeakProbe(_ iterations: Int32) -> Float {
 /// Arena layout (floats): every intermediate tensor from the step that writes it to the last step
 /// that reads it; buffers alive at the same time never overlap.
 /// - [0, 242): padded input of class, step 1
-/// - [0, 3456): columns for conv-1, step 2
+/// - [0, 484): padded input of conv-1, step 2
 /// - [0, 484): padded input of conv 1, step 3
-/// - [0, 4608): columns for padPlanes, step 4
+/// - [0, 676): padded input of padPlanes, step 4
 /// - [0, 484): "quoted" \ back\slash, steps 5–6
 /// - [0, 100): maxPool, steps 7–8
 /// - [0, 4): weights, steps 9–10
 /// - [0, 5): dense, steps 12–13
 /// - [16, 19): Type, steps 13–14
 /// - [112, 212): relu3, then Steps, then activate, steps 8–12
+/// - [496, 820): self, steps 1–2
 /// - [496, 596): 3rd, steps 6–8
-/// - [3456, 3940): padded input of conv-1, step 2
-/// - [3952, 4276): self, steps 1–2
-/// - [4288, 4612): relu2, steps 2–3
-/// - [4608, 5284): padded input of padPlanes, step 4
-/// - [5296, 5780): conv 1, steps 3–4
-/// - [5792, 6276): padPlanes, steps 4–5
+/// - [688, 1172): conv 1, steps 3–4
+/// - [1184, 1508): relu2, steps 2–3
+/// - [1184, 1668): padPlanes, steps 4–5
 ///
 /// On several threads (`part`), the kernels that split run on every part between two barriers;
 /// the others run on part 0 while the rest wait at the next barrier.
@@ -122,7 +120,7 @@ private enum Steps {
             N1BadNameClassCore.padPlanes(input, into: arena, channels: 2, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
         }
         if part.isLead {
-            N1BadNameClassCore.convolveDirect(arena, packedWeights: weights + Offsets.classWeight, bias: weights + Offsets.classBias, output: arena + 3952,
+            N1BadNameClassCore.convolveDirect(arena, packedWeights: weights + Offsets.classWeight, bias: weights + Offsets.classBias, output: arena + 496,
                            geometry: ConvolutionGeometry(inChannels: 2, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
                            activation: Activations.ReLU())
         }
@@ -132,12 +130,12 @@ private enum Steps {
     @inline(never)
     static func conv1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
-            N1BadNameClassCore.padPlanes(arena + 3952, into: arena + 3456, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
+            N1BadNameClassCore.padPlanes(arena + 496, into: arena, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
         }
         if part.isLead {
-            N1BadNameClassCore.convolveGEMM(arena + 3456, packedWeights: weights + Offsets.conv1Weight, bias: weights + Offsets.conv1Bias, output: arena + 4288,
-                         geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
-                         activation: Activations.ReLU(), scratch: arena)
+            N1BadNameClassCore.convolveDirect(arena, packedWeights: weights + Offsets.conv1Weight, bias: weights + Offsets.conv1Bias, output: arena + 1184,
+                           geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                           activation: Activations.ReLU())
         }
     }
 
@@ -145,10 +143,10 @@ private enum Steps {
     @inline(never)
     static func conv12(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
-            N1BadNameClassCore.padPlanes(arena + 4288, into: arena, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .reflect)
+            N1BadNameClassCore.padPlanes(arena + 1184, into: arena, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .reflect)
         }
         if part.isLead {
-            N1BadNameClassCore.convolveDirect(arena, packedWeights: weights + Offsets.conv1Weight2, bias: weights + Offsets.conv1Bias2, output: arena + 5296,
+            N1BadNameClassCore.convolveDirect(arena, packedWeights: weights + Offsets.conv1Weight2, bias: weights + Offsets.conv1Bias2, output: arena + 688,
                            geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 11, outWidth: 11, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
                            activation: Activations.Identity())
         }
@@ -158,12 +156,12 @@ private enum Steps {
     @inline(never)
     static func padPlanes(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
-            N1BadNameClassCore.padPlanes(arena + 5296, into: arena + 4608, channels: 4, height: 11, width: 11, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .replicate)
+            N1BadNameClassCore.padPlanes(arena + 688, into: arena, channels: 4, height: 11, width: 11, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .replicate)
         }
         if part.isLead {
-            N1BadNameClassCore.convolveGEMM(arena + 4608, packedWeights: weights + Offsets.padPlanesWeight, bias: weights + Offsets.padPlanesBias, output: arena + 5792,
-                         geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 13, inWidth: 13, outHeight: 11, outWidth: 11, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
-                         activation: Activations.Identity(), scratch: arena)
+            N1BadNameClassCore.convolveDirect(arena, packedWeights: weights + Offsets.padPlanesWeight, bias: weights + Offsets.padPlanesBias, output: arena + 1184,
+                           geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 13, inWidth: 13, outHeight: 11, outWidth: 11, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                           activation: Activations.Identity())
         }
     }
 
@@ -171,7 +169,7 @@ private enum Steps {
     @inline(never)
     static func letX1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
-            N1BadNameClassCore.convolveDirect(arena + 5792, packedWeights: weights + Offsets.letX1Weight, bias: weights + Offsets.letX1Bias, output: arena,
+            N1BadNameClassCore.convolveDirect(arena + 1184, packedWeights: weights + Offsets.letX1Weight, bias: weights + Offsets.letX1Bias, output: arena,
                            geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 11, outWidth: 11, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
                            activation: Activations.Identity())
         }
@@ -262,32 +260,32 @@ private enum Offsets {
     static let classWeight = 0
     /// class.bias: 4 floats
     static let classBias = 80
-    /// conv-1.weight: 216 floats
+    /// conv-1.weight: 144 floats
     static let conv1Weight = 96
     /// conv-1.bias: 4 floats
-    static let conv1Bias = 320
+    static let conv1Bias = 240
     /// conv 1.weight: 16 floats
-    static let conv1Weight2 = 336
+    static let conv1Weight2 = 256
     /// conv 1.bias: 4 floats
-    static let conv1Bias2 = 352
-    /// padPlanes.weight: 216 floats
-    static let padPlanesWeight = 368
+    static let conv1Bias2 = 272
+    /// padPlanes.weight: 144 floats
+    static let padPlanesWeight = 288
     /// padPlanes.bias: 4 floats
-    static let padPlanesBias = 592
+    static let padPlanesBias = 432
     /// */ let x = 1 /*.weight: 16 floats
-    static let letX1Weight = 608
+    static let letX1Weight = 448
     /// */ let x = 1 /*.bias: 4 floats
-    static let letX1Bias = 624
+    static let letX1Bias = 464
     /// output.weight: 16 floats
-    static let outputWeight = 640
+    static let outputWeight = 480
     /// output.bias: 4 floats
-    static let outputBias = 656
+    static let outputBias = 496
     /// dense.weight: 800 floats
-    static let denseWeight = 672
+    static let denseWeight = 512
     /// dense.bias: 5 floats
-    static let denseBias = 1472
+    static let denseBias = 1312
     /// Type.weight: 40 floats
-    static let typeWeight = 1488
+    static let typeWeight = 1328
     /// Type.bias: 3 floats
-    static let typeBias = 1536
+    static let typeBias = 1376
 }
