@@ -101,7 +101,10 @@ public struct NetworkProfile: Sendable {
         }
         let rule = String(repeating: "─", count: widths.reduce(0, +) + 2 * (widths.count - 1)) + "\n"
         return "median of \(runs) runs per step, one thread; peak \(fixed(peakGFLOPS, decimals: 1)) GFLOP/s "
-            + "(the kernels' multiply-add measured on this processor)\n\n"
+            + "(the kernels' multiply-add measured on this processor)\n"
+            + (steps.contains { $0.step.strategy.contains("Winograd") }
+                ? "Winograd steps are rated by a direct convolution's FLOPs: they multiply 4/9 as often, so they can pass the peak\n" : "")
+            + "\n"
             + line(rows[0]) + rule + rows.dropFirst().dropLast().map(line).joined() + rule + line(rows.last!)
     }
 

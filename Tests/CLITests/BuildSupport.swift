@@ -78,9 +78,10 @@ func writeRandomInputs(_ url: URL, shape: [Int], seed: UInt64) throws {
     try NPY.write(path: url.path, shape: shape, values: values)
 }
 
-/// Agreement within the same-order row of docs/testing.md's tolerance table.
-func expectClose(_ actual: [Float], _ expected: [Float], _ context: String, sourceLocation: SourceLocation = #_sourceLocation) {
-    if let problem = Tolerance.sameOrder.disagreement(actual, expected) {
+/// Agreement within a row of docs/testing.md's tolerance table (by default the same-order one).
+func expectClose(_ actual: [Float], _ expected: [Float], _ context: String, tolerance: Tolerance = .sameOrder,
+                 sourceLocation: SourceLocation = #_sourceLocation) {
+    if let problem = tolerance.disagreement(actual, expected) {
         Issue.record("\(context): \(problem)", sourceLocation: sourceLocation)
     }
 }

@@ -1,11 +1,27 @@
 import CNNCRuntime
 import Foundation
 import Testing
+import TestTolerance
 
 /// Compile-and-run: specs built by `cnnc build`, run on seeded weights and inputs, against `cnnc run`.
 @Suite struct GeneratedInferencerTests {
     static let inlineModels: Set<String> = ["models/blur.yaml", "models/edges.yaml", "models/sharpen.yaml"]
     static let specs = CheckCommandTests.models + ["Tests/Fixtures/codegen/coverage.yaml", "Tests/Fixtures/codegen/hostile.yaml"]
+    /// The specs with Winograd convolutions (3×3, stride 1, more than 150 terms, at least 8×8 outputs),
+    /// whose sums are reordered: they agree with `cnnc run` within the reordered tolerance.
+    static let reorderingSpecs: Set<String> = [
+        "models/cifar_vgg.yaml", "models/imagenet_stem.yaml", "models/resnet_cifar.yaml", "models/unet_small.yaml",
+        "Tests/Fixtures/codegen/coverage.yaml",
+    ]
+
+    /// The tolerance `spec`'s binary is held to, after checking that its `--info` states the same order.
+    func tolerance(_ spec: String, _ binary: URL) throws -> Tolerance {
+        let info = try run(binary, ["--info"])
+        let reorders = Self.reorderingSpecs.contains(spec)
+        let line = try #require(info.stdout.split(separator: "\n").first { $0.contains("summation order:") }, "\(spec): no summation order")
+        #expect(line.contains("reordered by Winograd") == reorders, "\(spec): \(line)")
+        return reorders ? .reordered : .sameOrder
+    }
 
     /// The input shape of a spec, from its JSON summary.
     func inputShape(_ spec: String) throws -> [Int] {
@@ -33,7 +49,7 @@ import Testing
         let reference = try NPY.read(path: expected.path)
         let result = try NPY.read(path: actual.path)
         #expect(result.shape == reference.shape)
-        expectClose(result.values, reference.values, spec)
+        expectClose(result.values, reference.values, spec, tolerance: try tolerance(spec, built.binary))
     }
 
     @Test func preprocessingOfImagesMatchesTheInterpreter() async throws {
@@ -54,7 +70,7 @@ import Testing
             #expect(first["label"] != nil)
             return try #require(first["values"] as? [Double]).map(Float.init)
         }
-        expectClose(try values(compiled.stdout), try values(interpreted.stdout), "coverage on a PPM")
+        expectClose(try values(compiled.stdout), try values(interpreted.stdout), "coverage on a PPM", tolerance: try tolerance(spec, built.binary))
     }
 
     @Test func infoReportsSummaryAndProvenance() async throws {
@@ -142,7 +158,7 @@ import Testing
     }
 
     /// One sample on 1–4 threads (the threads share each large kernel): the same bits every time, on
-    /// networks with direct, depthwise, grouped, GEMM and residual-epilogue convolutions, padding copies and pools.
+    /// networks with direct, depthwise, grouped, GEMM, Winograd and residual-epilogue convolutions, padding copies and pools.
     @Test(arguments: ["models/mobile_block.yaml", "models/resnet_cifar.yaml", "models/cifar_vgg.yaml"])
     func aSingleSampleGivesTheSameResultsOnEveryThreadCount(spec: String) async throws {
         let built = try await SharedBuilds.shared.binary(for: spec)
@@ -202,6 +218,24 @@ import Testing
         let forced = try cnnc("generate", "models/blur.yaml", "-o", directory.path, "--force")
         #expect(forced.status == 0)
         #expect(try String(contentsOf: mine, encoding: .utf8) == "my notes")
+    }
+
+    /// cifar_vgg's 3×3 layers run as Winograd by default; `--reference-order` keeps them on kernels that
+    /// add in the interpreter's order, and the inferencer's provenance says which.
+    @Test func referenceOrderPlansNoWinogradKernel() throws {
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let weights = try seededWeights("models/cifar_vgg.yaml", in: directory)
+        for (flags, reorders) in [([String](), true), (["--reference-order"], false)] {
+            let package = directory.appendingPathComponent(reorders ? "fastest" : "reference")
+            let generated = try cnnc(arguments: ["generate", "models/cifar_vgg.yaml", "--weights", weights.path, "-o", package.path] + flags)
+            #expect(generated.status == 0, "\(generated.stderr)")
+            let core = try String(contentsOf: package.appendingPathComponent("Core/CifarVggCore.swift"), encoding: .utf8)
+            #expect(core.components(separatedBy: "convolveWinograd(").count - 1 == (reorders ? 5 : 0), "\(flags)")
+            let main = try String(contentsOf: package.appendingPathComponent("Sources/CifarVggInferencer/main.swift"), encoding: .utf8)
+            #expect(main.contains("reordered by Winograd") == reorders, "\(flags)")
+            #expect(main.contains("(key: \"summation order\", value: \"the interpreter's") == !reorders, "\(flags)")
+        }
     }
 
     @Test func buildReplacesItsOutputAtomically() async throws {

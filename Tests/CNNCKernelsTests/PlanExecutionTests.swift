@@ -16,7 +16,9 @@ struct PlanExecutor {
         self.blob = plan.blob(weights)
     }
 
-    func run(_ input: [Float], outputCount: Int) -> [Float] {
+    /// One call; with several `parts`, each kernel that splits (`splitsAcrossThreads`) runs as that
+    /// many shares one after another, as the threads of one sample would run them.
+    func run(_ input: [Float], outputCount: Int, parts: Int = 1) -> [Float] {
         let arena = UnsafeMutablePointer<Float>.allocate(capacity: max(1, plan.arenaCount))
         arena.initialize(repeating: .nan, count: max(1, plan.arenaCount))
         defer { arena.deallocate() }
@@ -35,25 +37,31 @@ struct PlanExecutor {
                     func source(_ operand: ExecutionPlan.Operand) -> UnsafePointer<Float> { UnsafePointer(pointer(operand)) }
                     func slice(_ slice: ExecutionPlan.WeightSlice?) -> UnsafePointer<Float>? { slice.map { weights + $0.offset } }
                     for kernel in plan.steps.flatMap(\.kernels) {
+                      for part in 0..<(kernel.splitsAcrossThreads ? parts : 1) {
+                        let share = WorkShare(part: part, parts: kernel.splitsAcrossThreads ? parts : 1)
                         switch kernel {
                         case .pad(let from, let to, let channels, let height, let width, let margins, let mode):
-                            padPlanes(source(from), into: pointer(to), channels: channels, height: height, width: width, margins: margins, mode: mode)
+                            padPlanes(source(from), into: pointer(to), channels: channels, height: height, width: width, margins: margins, mode: mode, share: share)
                         case .convolveDirect(let from, let to, let residual, let w, let bias, let geometry, let activation):
                             convolveDirect(source(from), packedWeights: slice(w)!, bias: slice(bias), residual: residual.map(source), output: pointer(to),
-                                           geometry: geometry, activation: activation.kernel)
+                                           geometry: geometry, activation: activation.kernel, share: share)
                         case .convolveDepthwise(let from, let to, let residual, let w, let bias, let geometry, let activation):
                             convolveDepthwise(source(from), weights: slice(w)!, bias: slice(bias), residual: residual.map(source), output: pointer(to),
-                                              geometry: geometry, activation: activation.kernel)
+                                              geometry: geometry, activation: activation.kernel, share: share)
                         case .convolveGEMM(let from, let to, let residual, let w, let bias, let geometry, let activation, let scratch):
                             convolveGEMM(source(from), packedWeights: slice(w)!, bias: slice(bias), residual: residual.map(source), output: pointer(to),
-                                         geometry: geometry, activation: activation.kernel, scratch: pointer(scratch))
+                                         geometry: geometry, activation: activation.kernel, scratch: pointer(scratch), share: share)
+                        case .convolveWinograd(let from, let to, let residual, let w, let bias, let geometry, let activation, let scratch):
+                            convolveWinograd(source(from), packedWeights: slice(w)!, bias: slice(bias), residual: residual.map(source),
+                                             output: pointer(to), geometry: geometry, activation: activation.kernel, scratch: pointer(scratch),
+                                             share: share)
                         case .convolveTransposed(let from, let to, let w, let bias, let geometry, let activation):
                             convolveTransposed(source(from), packedWeights: slice(w)!, bias: slice(bias), output: pointer(to), geometry: geometry,
                                                activation: activation.kernel)
                         case .maxPool(let from, let to, let geometry):
-                            maxPool(source(from), output: pointer(to), geometry: geometry)
+                            maxPool(source(from), output: pointer(to), geometry: geometry, share: share)
                         case .averagePool(let from, let to, let geometry, let countIncludePad):
-                            averagePool(source(from), output: pointer(to), geometry: geometry, countIncludePad: countIncludePad)
+                            averagePool(source(from), output: pointer(to), geometry: geometry, countIncludePad: countIncludePad, share: share)
                         case .globalAveragePool(let from, let to, let channels, let plane):
                             globalAveragePool(source(from), output: pointer(to), channels: channels, plane: plane)
                         case .globalMaxPool(let from, let to, let channels, let plane):
@@ -67,7 +75,7 @@ struct PlanExecutor {
                             activate(source(from), output: pointer(to), count: count, activation: activation.kernel)
                         case .dense(let from, let to, let w, let bias, let inFeatures, let outFeatures, let activation):
                             dense(source(from), packedWeights: slice(w)!, bias: slice(bias), output: pointer(to), inFeatures: inFeatures,
-                                  outFeatures: outFeatures, activation: activation.kernel)
+                                  outFeatures: outFeatures, activation: activation.kernel, share: share)
                         case .add(let first, let second, let to, let count, let activation):
                             addTensors(source(first), source(second), output: pointer(to), count: count, activation: activation.kernel)
                         case .multiply(let first, let second, let to, let count):
@@ -83,6 +91,7 @@ struct PlanExecutor {
                         case .copy(let from, let to, let count):
                             pointer(to).update(from: source(from), count: count)
                         }
+                      }
                     }
                 }
             }
@@ -91,9 +100,10 @@ struct PlanExecutor {
     }
 }
 
-/// Agreement within the same-order row of docs/testing.md's tolerance table.
-func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, sourceLocation: Testing.SourceLocation = #_sourceLocation) {
-    if let problem = Tolerance.sameOrder.disagreement(actual, expected) {
+/// Agreement within a row of docs/testing.md's tolerance table (by default the same-order one).
+func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, tolerance: Tolerance = .sameOrder,
+                     sourceLocation: Testing.SourceLocation = #_sourceLocation) {
+    if let problem = tolerance.disagreement(actual, expected) {
         Issue.record("\(context): \(problem)", sourceLocation: sourceLocation)
     }
 }
@@ -109,7 +119,8 @@ func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, 
             "conv: {channels: 5, kernel: 2, padding: [0, 1, 1, 0], padding_mode: constant, padding_value: -0.5, activation: elu}",
             "conv: {channels: 6, kernel: 3, padding: same, stride: 2, activation: silu}",
         ]),
-        // More than 150 terms at stride 1 (or stride 2) keep these on GEMM (`prefersDirect`).
+        // More than 150 terms at stride 1 (or stride 2) keep these on GEMM (`prefersDirect`); the first
+        // is Winograd's unless the plan keeps the reference order.
         ("GEMM convolutions with batchnorm folded", "{channels: 24, height: 12, width: 12}", [
             "conv: {channels: 16, kernel: 3, padding: 1, bias: false}",
             "batchnorm",
@@ -203,6 +214,24 @@ func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, 
             "concat: {from: [near, enc, smooth, learned]}",
             "conv: {channels: 3, kernel: 1}",
         ]),
+        // 15×14 tiles: two blocks of tiles (the second partly filled), four panels (the last with two
+        // channels), patches and outputs over odd sides, residual, batchnorm and border modes.
+        ("Winograd convolutions", "{channels: 24, height: 30, width: 27}", [
+            "conv: {channels: 20, kernel: 3, padding: 1, bias: false}",
+            "batchnorm",
+            "relu",
+            "conv: {channels: 20, kernel: 3, padding: 1}",
+            "add: {from: [conv2, relu1]}",
+            "sigmoid",
+            "conv: {channels: 7, kernel: 3, padding: [0, 1, 1, 0], padding_mode: replicate, activation: tanh}",
+        ]),
+        // 5×4 tiles: vectors of eight tiles over two tile rows, patches and outputs all inside, then a
+        // partly filled vector.
+        ("Winograd convolutions on a narrow map", "{channels: 20, height: 10, width: 8}", [
+            "conv: {channels: 20, kernel: 3, padding: 1}",
+            "add: {from: [conv1, input]}",
+            "relu",
+        ]),
         ("transposed convolutions in every form", "{channels: 4, height: 5, width: 6}", [
             "conv_transpose: {channels: 6, kernel: 3, stride: 2, padding: 1, output_padding: 1}",
             "conv_transpose: {channels: 4, kernel: [2, 3], stride: [1, 2], padding: [0, 1, 1, 0], groups: 2, bias: false}",
@@ -245,11 +274,19 @@ func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, 
         let tensors = WeightInitializer.tensors(for: network, seed: UInt64(index), mode: .randomizeAll)
         let weights = NetworkWeights(values: Dictionary(uniqueKeysWithValues: tensors.map { ($0.name, $0.values) }))
         var generator = Xoshiro256StarStar(seed: 99 + UInt64(index))
-        for _ in 0..<2 {
-            let sample = (0..<network.input.count).map { _ in Float(generator.nextNormal()) }
-            let expected = ReferenceInterpreter(network: network, weights: weights).run(sample)
-            let actual = PlanExecutor(plan: ExecutionPlan(network: network), weights: weights).run(sample, outputCount: network.output.count)
-            expectAgreement(actual, expected, title)
+        let samples = (0..<2).map { _ in (0..<network.input.count).map { _ in Float(generator.nextNormal()) } }
+        for order in [ExecutionPlan.SummationOrder.reference, .fastest] {
+            let plan = ExecutionPlan(network: network, order: order)
+            #expect(order == .fastest || !plan.reordersSums, "\(title): the reference order reorders sums")
+            if order == .fastest && title.hasPrefix("Winograd") { #expect(plan.reordersSums, "\(title): no Winograd kernel") }
+            let executor = PlanExecutor(plan: plan, weights: weights)
+            for sample in samples {
+                let expected = ReferenceInterpreter(network: network, weights: weights).run(sample)
+                let actual = executor.run(sample, outputCount: network.output.count)
+                expectAgreement(actual, expected, "\(title), \(order)", tolerance: plan.reordersSums ? .reordered : .sameOrder)
+                // As three threads would run it: every output computed the same way, so the same bits.
+                #expect(executor.run(sample, outputCount: network.output.count, parts: 3) == actual, "\(title), \(order): three parts")
+            }
         }
     }
 

@@ -14,11 +14,21 @@ import CNNCRuntime
 ///   convolution's epilogue (the residual connection), as long as the other value already exists;
 /// - `dropout` and `flatten` are views of their input: no data moves;
 /// - a convolution with padding reads a padded copy, so no kernel tests for the border;
-/// - convolutions whose outputs sum few terms run directly, the others as GEMM over gathered columns;
+/// - convolutions whose outputs sum few terms run directly; 3×3 stride-1 ones by Winograd's F(2×2, 3×3)
+///   unless the plan keeps the reference summation order; the others as GEMM over gathered columns;
 /// - every intermediate tensor, padded copy and GEMM scratch gets a buffer alive from the step that
 ///   writes it to the last step that reads it; element-wise steps write over an input whose last
 ///   reader they are; `MemoryPlanner` places the buffers; the last step writes the caller's output.
 struct ExecutionPlan {
+    /// The order in which the kernels may add each output's terms.
+    enum SummationOrder: Sendable {
+        /// The interpreter's order (input channel, kernel row, kernel column): results agree with
+        /// `cnnc run` within the same-order tolerance of docs/testing.md.
+        case reference
+        /// Any order a faster kernel needs (Winograd): results agree within the reordered tolerance.
+        case fastest
+    }
+
     /// Where a kernel reads or writes: the caller's input or output, or a buffer of the arena, plus an
     /// offset in floats (a slice of a concatenation).
     struct Operand: Hashable {
@@ -65,6 +75,8 @@ struct ExecutionPlan {
                                geometry: ConvolutionGeometry, activation: ActivationFunction)
         case convolveGEMM(source: Operand, target: Operand, residual: Operand?, weights: WeightSlice, bias: WeightSlice?,
                           geometry: ConvolutionGeometry, activation: ActivationFunction, scratch: Operand)
+        case convolveWinograd(source: Operand, target: Operand, residual: Operand?, weights: WeightSlice, bias: WeightSlice?,
+                              geometry: ConvolutionGeometry, activation: ActivationFunction, scratch: Operand)
         case convolveTransposed(source: Operand, target: Operand, weights: WeightSlice, bias: WeightSlice?,
                                 geometry: TransposedGeometry, activation: ActivationFunction)
         case maxPool(source: Operand, target: Operand, geometry: PoolingGeometry)
@@ -108,17 +120,26 @@ struct ExecutionPlan {
     var splitKernelCount: Int { steps.reduce(0) { $0 + $1.kernels.filter(\.splitsAcrossThreads).count } }
 
     /// Bytes of scratch every thread but the first needs when one sample runs on several: its own
-    /// gathered GEMM columns (the first uses the arena's).
+    /// gathered GEMM columns or Winograd-transformed tiles (the first uses the arena's).
     var partScratchBytes: Int {
         var floats = 0
         for kernel in steps.flatMap(\.kernels) where kernel.splitsAcrossThreads {
             if case .convolveGEMM(_, _, _, _, _, let geometry, _, _) = kernel { floats = max(floats, gemmScratchCount(geometry)) }
+            if case .convolveWinograd(_, _, _, _, _, let geometry, _, _) = kernel { floats = max(floats, winogradScratchCount(geometry)) }
         }
         return floats * 4
     }
 
-    init(network: CheckedNetwork) {
-        var builder = PlanBuilder(network: network)
+    /// Whether some kernel adds in another order than the interpreter, so results agree with it
+    /// within docs/testing.md's reordered tolerance rather than the same-order one.
+    var reordersSums: Bool {
+        steps.contains { step in
+            step.kernels.contains { if case .convolveWinograd = $0 { true } else { false } }
+        }
+    }
+
+    init(network: CheckedNetwork, order: SummationOrder = .fastest) {
+        var builder = PlanBuilder(network: network, order: order)
         builder.run()
         self = builder.plan
     }
@@ -165,6 +186,7 @@ extension ExecutionPlan.Kernel {
         case .convolveDirect(_, _, _, _, _, let geometry, _): return "direct conv \(window(geometry))"
         case .convolveDepthwise(_, _, _, _, _, let geometry, _): return "depthwise \(window(geometry))"
         case .convolveGEMM(_, _, _, _, _, let geometry, _, _): return "im2col+GEMM \(window(geometry))"
+        case .convolveWinograd: return "Winograd F(2,3) 3×3"
         case .convolveTransposed: return "transposed conv"
         case .maxPool: return "max pool"
         case .averagePool: return "average pool"
@@ -196,7 +218,8 @@ extension ExecutionPlan.Kernel {
     /// kernels, mostly fused into epilogues, cost too little beside a barrier to gain from it.
     var splitsAcrossThreads: Bool {
         switch self {
-        case .convolveDirect(_, _, _, _, _, let g, _), .convolveDepthwise(_, _, _, _, _, let g, _), .convolveGEMM(_, _, _, _, _, let g, _, _):
+        case .convolveDirect(_, _, _, _, _, let g, _), .convolveDepthwise(_, _, _, _, _, let g, _), .convolveGEMM(_, _, _, _, _, let g, _, _),
+             .convolveWinograd(_, _, _, _, _, let g, _, _):
             return g.outChannels * g.outPlane * g.reduction >= Self.splitThreshold
         case .dense(_, _, _, _, let inFeatures, let outFeatures, _):
             return inFeatures * outFeatures >= Self.splitThreshold

@@ -5,6 +5,7 @@ import CNNCRuntime
 /// each group's operation lower itself, then places the buffers.
 struct PlanBuilder {
     let network: CheckedNetwork
+    let order: ExecutionPlan.SummationOrder
     var plan = ExecutionPlan()
 
     /// Where each value's data lives once produced.
@@ -18,8 +19,9 @@ struct PlanBuilder {
     private var kernels: [ExecutionPlan.Kernel] = []
     private var readers: [ValueID: [Int]] = [:]
 
-    init(network: CheckedNetwork) {
+    init(network: CheckedNetwork, order: ExecutionPlan.SummationOrder) {
         self.network = network
+        self.order = order
     }
 
     mutating func run() {

@@ -21,7 +21,7 @@ public struct WebAssemblyModule: Sendable {
 public enum WebAssemblyEmitter {
     public static func generate(_ network: CheckedNetwork, weights: NetworkWeights, options: GenerationOptions) -> WebAssemblyModule {
         let package = PackageGenerator.generate(network, weights: weights, options: options)
-        let plan = ExecutionPlan(network: network)
+        let plan = ExecutionPlan(network: network, order: options.summationOrder)
         let names = GeneratedNames(network: network, slices: plan.slices)
         let source = commentSafe(network.spec.path)
         let weightsBytes = package.files.first { $0.path == "Core/Weights/weights.bin" }?.bytes.count ?? 0

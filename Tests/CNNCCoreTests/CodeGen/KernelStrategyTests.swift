@@ -24,21 +24,25 @@ import Testing
     /// The choice rule (docs/codegen.md): depthwise when every group has one input and one output
     /// channel; direct when each output sums at most 32 terms or a group has fewer than four output
     /// channels, and, up to 150 terms, at stride 1 unless 1×1 or when the output has fewer than 16
-    /// pixels; im2col+GEMM otherwise.
+    /// pixels; Winograd for the other 3×3 stride-1 undilated ungrouped ones with at least 16 tiles of
+    /// 2×2 outputs; im2col+GEMM otherwise.
     @Test func theCoverageSpecsLayersGetTheirStrategies() throws {
         #expect(try strategies("Tests/Fixtures/codegen/coverage.yaml") == [
             // 3 channels × 3×3 = 27 terms: direct.
             "conv1 + elu1: pad + direct conv 3×3",
+            // 32 × 3×3 = 288 terms at stride 1 on 23×19 pixels: Winograd, with the sum and the relu
+            // in its epilogue.
+            "tiled + skip + relu1: pad + Winograd F(2,3) 3×3",
             // 32 × 3×2 = 192 terms, 8 output channels: GEMM.
-            "conv2 + gelu1: pad + im2col+GEMM 3×2",
+            "conv3 + gelu1: pad + im2col+GEMM 3×2",
             // Four groups of 2 → 3 channels: three outputs per group, direct.
-            "conv3 + batchnorm1 + sigmoid1: pad + direct conv 3×3 s2",
+            "conv4 + batchnorm1 + sigmoid1: pad + direct conv 3×3 s2",
             "maxpool1: max pool",
             // 12 × 3×3 = 108 terms at stride 1: direct.
-            "conv4 + leaky_relu1: pad + direct conv 3×3",
+            "conv5 + leaky_relu1: pad + direct conv 3×3",
             "avgpool1: average pool",
             // 16 terms: direct.
-            "conv5 + silu1: direct conv 1×1",
+            "conv6 + silu1: direct conv 1×1",
             "avgpool2: average pool",
             "relu6_1: activation",
             "doubled: upsample nearest",
@@ -92,6 +96,44 @@ import Testing
         ])
     }
 
+    /// Winograd only where it applies and pays: 3×3, stride 1, no dilation, one group, at least 16
+    /// tiles of 2×2 outputs, more than 150 terms; never when the plan keeps the reference order.
+    @Test func winogradTakesLargeThreeByThreeLayersUnlessTheOrderIsKept() throws {
+        let pipeline = network(input: "{channels: 17, height: 8, width: 8}",
+                               "conv: {name: wide, channels: 17, kernel: 3, padding: 1}",
+                               "conv: {channels: 17, kernel: 3}",
+                               "conv: {channels: 17, kernel: 3, padding: 2, dilation: 2, from: wide}",
+                               "conv: {channels: 17, kernel: 3, padding: 1, groups: 17, from: wide}",
+                               "conv: {channels: 34, kernel: 3, padding: 1, groups: 17, from: wide}",
+                               "conv: {channels: 8, kernel: 3, padding: 1, stride: 2, from: wide}",
+                               "conv: {channels: 16, kernel: [3, 5], padding: [1, 2], from: wide}",
+                               "conv: {channels: 16, kernel: 3, padding: 1, from: input}",
+                               "flatten: {from: conv2}", "flatten: {from: conv3}", "flatten: {from: conv4}", "flatten: {from: conv5}",
+                               "flatten: {from: conv6}", "flatten: {from: conv7}", "flatten: {from: conv8}",
+                               "concat: {from: [flatten1, flatten2, flatten3, flatten4, flatten5, flatten6, flatten7]}")
+        let network = try #require(pipeline.network, "\(pipeline.renderDiagnostics())")
+        let fastest = ExecutionPlan(network: network, order: .fastest)
+        // The convolutions' steps; the concatenation's copies follow.
+        #expect(fastest.steps.prefix(8).map { $0.kernels.map(\.strategy) } == [
+            // 17 × 3×3 = 153 terms on 8×8 pixels: 16 tiles.
+            ["pad", "Winograd F(2,3) 3×3"],
+            // 6×6 pixels: 9 tiles, too few.
+            ["im2col+GEMM 3×3"],
+            ["pad", "im2col+GEMM 3×3"],
+            ["pad", "depthwise 3×3"],
+            // Two outputs per group.
+            ["pad", "direct conv 3×3"],
+            ["pad", "im2col+GEMM 3×3 s2"],
+            ["pad", "im2col+GEMM 3×5"],
+            ["pad", "Winograd F(2,3) 3×3"],
+        ])
+        #expect(fastest.reordersSums)
+        let reference = ExecutionPlan(network: network, order: .reference)
+        #expect(reference.steps[0].kernels.map(\.strategy) == ["pad", "im2col+GEMM 3×3"])
+        #expect(reference.steps[7].kernels.map(\.strategy) == ["pad", "im2col+GEMM 3×3"])
+        #expect(!reference.reordersSums)
+    }
+
     /// One name per kernel case; the exhaustive switch makes a new kernel name itself here.
     static func kind(_ kernel: ExecutionPlan.Kernel) -> String {
         switch kernel {
@@ -99,6 +141,7 @@ import Testing
         case .convolveDirect: "convolveDirect"
         case .convolveDepthwise: "convolveDepthwise"
         case .convolveGEMM: "convolveGEMM"
+        case .convolveWinograd: "convolveWinograd"
         case .convolveTransposed: "convolveTransposed"
         case .maxPool: "maxPool"
         case .averagePool: "averagePool"
@@ -118,7 +161,7 @@ import Testing
     }
 
     static let everyKind: Set<String> = [
-        "pad", "convolveDirect", "convolveDepthwise", "convolveGEMM", "convolveTransposed", "maxPool", "averagePool",
+        "pad", "convolveDirect", "convolveDepthwise", "convolveGEMM", "convolveWinograd", "convolveTransposed", "maxPool", "averagePool",
         "globalAveragePool", "globalMaxPool", "scaleAndShift", "softmax", "activate", "dense", "add", "multiply",
         "multiplyChannels", "upsampleNearest", "upsampleBilinear", "copy",
     ]
