@@ -232,6 +232,11 @@ func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, 
             "add: {from: [conv1, input]}",
             "relu",
         ]),
+        // 70 and 210 columns: the bilinear kernel's neighbours come 64 columns at a time.
+        ("bilinear upsampling wider than 64 columns", "{channels: 2, height: 3, width: 35}", [
+            "upsample: {scale: 2, mode: bilinear}",
+            "upsample: {scale: [1, 3], mode: bilinear}",
+        ]),
         ("transposed convolutions in every form", "{channels: 4, height: 5, width: 6}", [
             "conv_transpose: {channels: 6, kernel: 3, stride: 2, padding: 1, output_padding: 1}",
             "conv_transpose: {channels: 4, kernel: [2, 3], stride: [1, 2], padding: [0, 1, 1, 0], groups: 2, bias: false}",
