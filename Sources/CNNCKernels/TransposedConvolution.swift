@@ -82,32 +82,121 @@ package func convolveTransposed(_ input: UnsafePointer<Float>, packedWeights: Un
             let channels = min(transposedChannelBlock, perGroupOut - block * transposedChannelBlock)
             var shift = SIMD8<Float>()
             if let bias { for lane in 0..<channels { shift[lane] = bias[firstChannel + lane] } }
-            for y in 0..<g.outHeight {
-                for x in 0..<g.outWidth {
-                    var sum = SIMD8<Float>()
-                    for channel in 0..<perGroupIn {
-                        let plane = input + (group * perGroupIn + channel) * inPlane
-                        let channelWeights = weights + channel * taps * transposedChannelBlock
-                        for ky in 0..<g.kernelHeight {
-                            let rowOffset = y + g.padTop - ky * g.dilationHeight
-                            guard rowOffset >= 0, rowOffset % g.strideHeight == 0 else { continue }
-                            let row = rowOffset / g.strideHeight
-                            guard row < g.inHeight else { continue }
-                            for kx in 0..<g.kernelWidth {
-                                let columnOffset = x + g.padLeft - kx * g.dilationWidth
-                                guard columnOffset >= 0, columnOffset % g.strideWidth == 0 else { continue }
-                                let column = columnOffset / g.strideWidth
-                                guard column < g.inWidth else { continue }
-                                sum.accumulate(SIMD8(repeating: plane[row * g.inWidth + column]),
-                                               channelWeights.loadVector(at: (ky * g.kernelWidth + kx) * transposedChannelBlock))
-                            }
+            /// The reference-order sum of pixel (y, x), finding the taps that reach it per input channel.
+            func sum(_ y: Int, _ x: Int) -> SIMD8<Float> {
+                var sum = SIMD8<Float>()
+                for channel in 0..<perGroupIn {
+                    let plane = input + (group * perGroupIn + channel) * inPlane
+                    let channelWeights = weights + channel * taps * transposedChannelBlock
+                    for ky in 0..<g.kernelHeight {
+                        let rowOffset = y + g.padTop - ky * g.dilationHeight
+                        guard rowOffset >= 0, rowOffset % g.strideHeight == 0 else { continue }
+                        let row = rowOffset / g.strideHeight
+                        guard row < g.inHeight else { continue }
+                        for kx in 0..<g.kernelWidth {
+                            let columnOffset = x + g.padLeft - kx * g.dilationWidth
+                            guard columnOffset >= 0, columnOffset % g.strideWidth == 0 else { continue }
+                            let column = columnOffset / g.strideWidth
+                            guard column < g.inWidth else { continue }
+                            sum.accumulate(SIMD8(repeating: plane[row * g.inWidth + column]),
+                                           channelWeights.loadVector(at: (ky * g.kernelWidth + kx) * transposedChannelBlock))
                         }
                     }
-                    let result = activation.apply(sum + shift)
-                    let destination = output + firstChannel * outPlane + y * g.outWidth + x
-                    for lane in 0..<channels { destination[lane * outPlane] = result[lane] }
+                }
+                return sum
+            }
+            func store(_ sum: SIMD8<Float>, _ y: Int, _ x: Int) {
+                let result = activation.apply(sum + shift)
+                let destination = output + firstChannel * outPlane + y * g.outWidth + x
+                for lane in 0..<channels { destination[lane * outPlane] = result[lane] }
+            }
+            for y in 0..<g.outHeight {
+                var x = 0
+                while x < g.outWidth {
+                    if taps <= 16 && x + 4 <= g.outWidth {
+                        let sums = transposedSums(input + group * perGroupIn * inPlane, weights, geometry: g, y: y, x: x)
+                        store(sums.0, y, x)
+                        store(sums.1, y, x + 1)
+                        store(sums.2, y, x + 2)
+                        store(sums.3, y, x + 3)
+                        x += 4
+                    } else {
+                        store(sum(y, x), y, x)
+                        x += 1
+                    }
                 }
             }
         }
     }
+}
+
+/// The sums of pixels (y, x) … (y, x + 3) for eight output channels, each in `convolveTransposed`'s
+/// order, for kernels of at most 16 taps: the taps reaching each pixel are listed once, not once per
+/// input channel, and the four pixels' sums advance together when as many taps reach each (four
+/// independent chains instead of one waiting on each multiply-add's latency).
+@inline(__always)
+func transposedSums(_ input: UnsafePointer<Float>, _ weights: UnsafePointer<Float>, geometry g: TransposedGeometry,
+                    y: Int, x: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+    // Per pixel p: the reaching taps' input offsets at [32p ..< 32p + 16], their weight offsets 16 later.
+    var tables = (SIMD16<Int32>(), SIMD16<Int32>(), SIMD16<Int32>(), SIMD16<Int32>(),
+                  SIMD16<Int32>(), SIMD16<Int32>(), SIMD16<Int32>(), SIMD16<Int32>())
+    var counts = (0, 0, 0, 0)
+    withUnsafeMutableBytes(of: &tables) { raw in
+        let table = raw.baseAddress!.assumingMemoryBound(to: Int32.self)
+        func list(_ pixel: Int) -> Int {
+            var reaching = 0
+            for ky in 0..<g.kernelHeight {
+                let rowOffset = y + g.padTop - ky * g.dilationHeight
+                guard rowOffset >= 0, rowOffset % g.strideHeight == 0, rowOffset / g.strideHeight < g.inHeight else { continue }
+                for kx in 0..<g.kernelWidth {
+                    let columnOffset = x + pixel + g.padLeft - kx * g.dilationWidth
+                    guard columnOffset >= 0, columnOffset % g.strideWidth == 0, columnOffset / g.strideWidth < g.inWidth else { continue }
+                    table[32 * pixel + reaching] = Int32(rowOffset / g.strideHeight * g.inWidth + columnOffset / g.strideWidth)
+                    table[32 * pixel + 16 + reaching] = Int32((ky * g.kernelWidth + kx) * transposedChannelBlock)
+                    reaching += 1
+                }
+            }
+            return reaching
+        }
+        counts = (list(0), list(1), list(2), list(3))
+    }
+    let inPlane = g.inHeight * g.inWidth, channelStride = g.kernelHeight * g.kernelWidth * transposedChannelBlock
+    var sums = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
+    withUnsafeBytes(of: &tables) { raw in
+        let table = raw.baseAddress!.assumingMemoryBound(to: Int32.self)
+        func term(_ plane: UnsafePointer<Float>, _ channelWeights: UnsafePointer<Float>, _ pixel: Int, _ tap: Int) -> (SIMD8<Float>, SIMD8<Float>) {
+            (SIMD8(repeating: plane[Int(table[32 * pixel + tap])]), channelWeights.loadVector(at: Int(table[32 * pixel + 16 + tap])))
+        }
+        if counts.0 == counts.1 && counts.0 == counts.2 && counts.0 == counts.3 {
+            var plane = input, channelWeights = weights
+            for _ in 0..<g.inChannelsPerGroup {
+                for tap in 0..<counts.0 {
+                    let (a0, w0) = term(plane, channelWeights, 0, tap), (a1, w1) = term(plane, channelWeights, 1, tap)
+                    let (a2, w2) = term(plane, channelWeights, 2, tap), (a3, w3) = term(plane, channelWeights, 3, tap)
+                    sums.0.accumulate(a0, w0)
+                    sums.1.accumulate(a1, w1)
+                    sums.2.accumulate(a2, w2)
+                    sums.3.accumulate(a3, w3)
+                }
+                plane += inPlane
+                channelWeights += channelStride
+            }
+        } else {
+            func single(_ pixel: Int, _ count: Int) -> SIMD8<Float> {
+                var sum = SIMD8<Float>()
+                var plane = input, channelWeights = weights
+                for _ in 0..<g.inChannelsPerGroup {
+                    for tap in 0..<count {
+                        let (a, w) = term(plane, channelWeights, pixel, tap)
+                        sum.accumulate(a, w)
+                    }
+                    plane += inPlane
+                    channelWeights += channelStride
+                }
+                return sum
+            }
+            sums = (single(0, counts.0), single(1, counts.1), single(2, counts.2), single(3, counts.3))
+        }
+    }
+    return sums
 }

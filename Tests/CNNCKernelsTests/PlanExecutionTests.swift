@@ -243,6 +243,8 @@ func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, 
             "conv_transpose: {channels: 9, kernel: 3, dilation: 2, stride: 3, output_padding: [2, 1], activation: elu}",
             "upsample: {scale: [3, 1], mode: bilinear}",
             "upsample: {scale: [1, 2]}",
+            // 25 taps: past the 16 the four-pixel path lists.
+            "conv_transpose: {channels: 3, kernel: 5, stride: 2, padding: 2}",
         ]),
         ("element-wise steps in place and a view in a branch", "{channels: 3, height: 6, width: 6}", [
             "conv: {name: x, channels: 4, kernel: 3, padding: 1}",
