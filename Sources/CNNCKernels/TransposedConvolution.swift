@@ -89,15 +89,9 @@ package func convolveTransposed(_ input: UnsafePointer<Float>, packedWeights: Un
                     let plane = input + (group * perGroupIn + channel) * inPlane
                     let channelWeights = weights + channel * taps * transposedChannelBlock
                     for ky in 0..<g.kernelHeight {
-                        let rowOffset = y + g.padTop - ky * g.dilationHeight
-                        guard rowOffset >= 0, rowOffset % g.strideHeight == 0 else { continue }
-                        let row = rowOffset / g.strideHeight
-                        guard row < g.inHeight else { continue }
+                        guard let row = transposedRow(g, y: y, ky: ky) else { continue }
                         for kx in 0..<g.kernelWidth {
-                            let columnOffset = x + g.padLeft - kx * g.dilationWidth
-                            guard columnOffset >= 0, columnOffset % g.strideWidth == 0 else { continue }
-                            let column = columnOffset / g.strideWidth
-                            guard column < g.inWidth else { continue }
+                            guard let column = transposedColumn(g, x: x, kx: kx) else { continue }
                             sum.accumulate(SIMD8(repeating: plane[row * g.inWidth + column]),
                                            channelWeights.loadVector(at: (ky * g.kernelWidth + kx) * transposedChannelBlock))
                         }
@@ -146,12 +140,10 @@ func transposedSums(_ input: UnsafePointer<Float>, _ weights: UnsafePointer<Floa
         func list(_ pixel: Int) -> Int {
             var reaching = 0
             for ky in 0..<g.kernelHeight {
-                let rowOffset = y + g.padTop - ky * g.dilationHeight
-                guard rowOffset >= 0, rowOffset % g.strideHeight == 0, rowOffset / g.strideHeight < g.inHeight else { continue }
+                guard let row = transposedRow(g, y: y, ky: ky) else { continue }
                 for kx in 0..<g.kernelWidth {
-                    let columnOffset = x + pixel + g.padLeft - kx * g.dilationWidth
-                    guard columnOffset >= 0, columnOffset % g.strideWidth == 0, columnOffset / g.strideWidth < g.inWidth else { continue }
-                    table[32 * pixel + reaching] = Int32(rowOffset / g.strideHeight * g.inWidth + columnOffset / g.strideWidth)
+                    guard let column = transposedColumn(g, x: x + pixel, kx: kx) else { continue }
+                    table[32 * pixel + reaching] = Int32(row * g.inWidth + column)
                     table[32 * pixel + 16 + reaching] = Int32((ky * g.kernelWidth + kx) * transposedChannelBlock)
                     reaching += 1
                 }
@@ -199,4 +191,20 @@ func transposedSums(_ input: UnsafePointer<Float>, _ weights: UnsafePointer<Floa
         }
     }
     return sums
+}
+
+/// The input row kernel row `ky` carries to output row `y`, or nil when it carries none there.
+@inline(__always)
+func transposedRow(_ g: TransposedGeometry, y: Int, ky: Int) -> Int? {
+    let offset = y + g.padTop - ky * g.dilationHeight
+    guard offset >= 0, offset % g.strideHeight == 0, offset / g.strideHeight < g.inHeight else { return nil }
+    return offset / g.strideHeight
+}
+
+/// The input column kernel column `kx` carries to output column `x`, or nil when it carries none there.
+@inline(__always)
+func transposedColumn(_ g: TransposedGeometry, x: Int, kx: Int) -> Int? {
+    let offset = x + g.padLeft - kx * g.dilationWidth
+    guard offset >= 0, offset % g.strideWidth == 0, offset / g.strideWidth < g.inWidth else { return nil }
+    return offset / g.strideWidth
 }

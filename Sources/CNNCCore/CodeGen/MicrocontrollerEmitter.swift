@@ -39,7 +39,7 @@ public enum MicrocontrollerEmitter {
         var options = options
         options.referenceOrder = true
         let package = PackageGenerator.generate(network, weights: weights, options: options)
-        let plan = ExecutionPlan(network: network, order: .reference)
+        let plan = ExecutionPlan(network: network, order: options.summationOrder)
         let names = GeneratedNames(network: network, slices: plan.slices)
         let source = commentSafe(network.spec.path)
         let weightsBytes = package.files.first { $0.path == "Core/Weights/weights.bin" }?.bytes.count ?? 0
