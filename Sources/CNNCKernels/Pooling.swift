@@ -107,10 +107,23 @@ func pool(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, ge
     }
 }
 
-/// C×H×W → C: the mean of each plane, summed in order.
+/// C×H×W → C: the mean of each plane, summed in order. Eight channels at a time, one per lane, so
+/// that each keeps its own chain of additions in the interpreter's order while eight run at once
+/// (mobile_block's 64 planes of 256: 0.4× the time of one chain at a time).
 @inline(__always)
 package func globalAveragePool(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, channels: Int, plane: Int) {
-    for channel in 0..<channels {
+    var first = 0
+    while first + 8 <= channels {
+        let p = input + first * plane
+        var sums = SIMD8<Float>()
+        for index in 0..<plane {
+            sums += SIMD8(p[index], p[plane + index], p[2 * plane + index], p[3 * plane + index],
+                          p[4 * plane + index], p[5 * plane + index], p[6 * plane + index], p[7 * plane + index])
+        }
+        (output + first).storeVector(sums / SIMD8(repeating: Float(plane)), at: 0)
+        first += 8
+    }
+    for channel in first..<channels {
         var sum: Float = 0
         for index in 0..<plane { sum += input[channel * plane + index] }
         output[channel] = sum / Float(plane)

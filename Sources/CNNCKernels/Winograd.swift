@@ -10,22 +10,46 @@
 /// 3. the output transform `Y = Aᵀ M A` of every output channel's tiles, then bias, residual and activation.
 /// The sums run in a different order from the interpreter's and the transforms round, so results
 /// agree within the reordered row of docs/testing.md's tolerance table rather than bit for bit.
+///
+/// A dilated convolution is `dh · dw` undilated ones, one per phase: the outputs whose row is `py`
+/// modulo `dh` and column `px` modulo `dw` read only the inputs of the same phase (atrous
+/// convolution's space-to-batch, done here by addressing instead of copying). A tile of a dilated
+/// layer covers outputs `d` apart and reads a 4×4 patch `d` apart.
 @inline(__always)
 package func winogradApplies(_ g: ConvolutionGeometry) -> Bool {
     g.groups == 1 && g.kernelHeight == 3 && g.kernelWidth == 3 && g.strideHeight == 1 && g.strideWidth == 1
-        && g.dilationHeight == 1 && g.dilationWidth == 1
 }
 
-/// Tiles of 2×2 outputs along each side (the last one may hang over an odd side).
+/// How the output is cut into tiles along one side: `count` tiles, phase by phase, `perPhase` in
+/// each. Tile `i` starts at `i / perPhase + 2 · dilation · (i % perPhase)`, `2 i` when undilated;
+/// the last tiles of a phase may hang over the side.
+struct WinogradTiling {
+    let count: Int, perPhase: Int, dilation: Int
+
+    @inline(__always)
+    init(outputs: Int, dilation: Int) {
+        self.dilation = dilation
+        perPhase = (outputs + 2 * dilation - 1) / (2 * dilation)
+        count = dilation * perPhase
+    }
+
+    @inline(__always)
+    func origin(_ tile: Int) -> Int { dilation == 1 ? 2 * tile : tile / perPhase + 2 * dilation * (tile % perPhase) }
+
+    /// Whether tiles `tile ..< tile + 8` are consecutive ones of one phase, each `2 · dilation` after the last.
+    @inline(__always)
+    func sideBySide(_ tile: Int) -> Bool { tile % perPhase + 8 <= perPhase }
+}
+
 @inline(__always)
-func winogradTiles(_ g: ConvolutionGeometry) -> (rows: Int, columns: Int) {
-    ((g.outHeight + 1) / 2, (g.outWidth + 1) / 2)
+func winogradTiles(_ g: ConvolutionGeometry) -> (rows: WinogradTiling, columns: WinogradTiling) {
+    (WinogradTiling(outputs: g.outHeight, dilation: g.dilationHeight), WinogradTiling(outputs: g.outWidth, dilation: g.dilationWidth))
 }
 
 /// Tiles of one output channel.
 package func winogradTileCount(_ g: ConvolutionGeometry) -> Int {
     let tiles = winogradTiles(g)
-    return tiles.rows * tiles.columns
+    return tiles.rows.count * tiles.columns.count
 }
 
 /// Tiles transformed at once: the block's 16 input matrices (`16 · in · tiles` floats) stay in the
@@ -34,8 +58,7 @@ package func winogradTileCount(_ g: ConvolutionGeometry) -> Int {
 package func winogradTileBlock(_ g: ConvolutionGeometry) -> Int {
     let budget = 32 * 1024  // floats (128 KiB): an eighth of a 1 MiB L2, a quarter of a 512 KiB one
     let fitting = budget / (16 * g.inChannels) / gemmColumnBlock * gemmColumnBlock
-    let tiles = winogradTiles(g)
-    return min(max(2 * gemmColumnBlock, min(256, fitting)), roundUp(tiles.rows * tiles.columns, to: gemmColumnBlock))
+    return min(max(2 * gemmColumnBlock, min(256, fitting)), roundUp(winogradTileCount(g), to: gemmColumnBlock))
 }
 
 /// Floats of scratch `convolveWinograd` needs: the transformed inputs of one block of tiles and their
@@ -87,8 +110,7 @@ package func packForWinograd(_ weights: [Float], geometry g: ConvolutionGeometry
 package func convolveWinograd(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                              residual: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry,
                              activation: some ActivationKernel, scratch: UnsafeMutablePointer<Float>, share: WorkShare = .whole) {
-    let tiles = winogradTiles(g)
-    let tileCount = tiles.rows * tiles.columns
+    let tileCount = winogradTileCount(g)
     let block = winogradTileBlock(g)
     let panels = roundUp(g.outChannels, to: gemmRowBlock) / gemmRowBlock
     let transformed = scratch
@@ -117,13 +139,20 @@ package func convolveWinograd(_ input: UnsafePointer<Float>, packedWeights: Unsa
                 }
             }
         }
-        for channel in panelRange.lowerBound * gemmRowBlock..<min(panelRange.upperBound * gemmRowBlock, g.outChannels) {
-            winogradOutputTransform(products + channel * block, stride: panels * gemmRowBlock * block, geometry: g, first: first, count: count,
-                                    shift: bias?[channel] ?? 0, residual: residual.map { $0 + channel * g.outPlane },
-                                    output: output + channel * g.outPlane, activation: activation)
-        }
+        winogradOutputTransform(products, stride: panels * gemmRowBlock * block, geometry: g, first: first, count: count,
+                                channels: panelRange.lowerBound * gemmRowBlock..<min(panelRange.upperBound * gemmRowBlock, g.outChannels),
+                                bias: bias, residual: residual, output: output, activation: activation)
         first += count
     }
+}
+
+/// Where eight consecutive tiles lie, worked out once for every channel: side by side in one
+/// phase of one tile row (`x` and `y` their first tile's corner), anywhere wholly inside the plane
+/// (`offsets` of their corners), or partly outside it.
+enum TileGroup {
+    case sideBySide(y: Int, x: Int)
+    case inside(offsets: (Int, Int, Int, Int, Int, Int, Int, Int))
+    case edge
 }
 
 /// `V = Bᵀ d B` of tiles `first ..< first + count` of every input channel, eight tiles per vector:
@@ -134,149 +163,178 @@ package func convolveWinograd(_ input: UnsafePointer<Float>, packedWeights: Unsa
 func winogradInputTransform(_ input: UnsafePointer<Float>, into transformed: UnsafeMutablePointer<Float>, stride: Int,
                             geometry g: ConvolutionGeometry, first: Int, count: Int, columns: Int) {
     let tiles = winogradTiles(g)
-    for channel in 0..<g.inChannels {
-        let plane = input + channel * g.inPlane
-        var lane0 = 0
-        while lane0 < columns {
-            let tile = first + lane0
-            let tileRow = tile / tiles.columns, tileColumn = tile % tiles.columns
-            var d = (SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(),
-                     SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>(), SIMD8<Float>())
-            if lane0 + 8 <= count && tileColumn + 8 <= tiles.columns && 2 * tileColumn + 18 <= g.inWidth && 2 * tileRow + 4 <= g.inHeight {
-                // Eight tiles side by side: each patch row is two 16-float loads split into even and odd columns.
-                let top = plane + 2 * tileRow * g.inWidth + 2 * tileColumn
-                func row(_ r: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
-                    let left = UnsafeRawPointer(top + r * g.inWidth).loadUnaligned(as: SIMD16<Float>.self)
-                    let right = UnsafeRawPointer(top + r * g.inWidth + 2).loadUnaligned(as: SIMD16<Float>.self)
+    let (dh, dw) = (g.dilationHeight, g.dilationWidth)
+    var lane0 = 0
+    while lane0 < columns {
+        let tile = first + lane0
+        let tileRow = tile / tiles.columns.count, tileColumn = tile % tiles.columns.count
+        let y = tiles.rows.origin(tileRow), x = tiles.columns.origin(tileColumn)
+        // Side by side, each patch row is two loads of 16·dw floats (the last lane's patch ends at x + 17·dw).
+        let group: TileGroup = lane0 + 8 > count ? .edge
+            : dw <= 2 && tiles.columns.sideBySide(tileColumn) && x + 17 * dw < g.inWidth && y + 3 * dh < g.inHeight ? .sideBySide(y: y, x: x)
+            : tileOffsets(tile, tiles, reach: 3, height: g.inHeight, width: g.inWidth).map { .inside(offsets: $0) } ?? .edge
+        for channel in 0..<g.inChannels {
+            let plane = input + channel * g.inPlane
+            typealias Patches = (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>,
+                                 SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)
+            /// `Bᵀ d B` of eight patches (`d.(4r + c)` holds their values at row r, column c), stored as V_ξ
+            /// of tiles `lanes ..< lanes + 8`. Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]].
+            @inline(__always) func transform(_ d: Patches, lanes: Int) {
+                // Bᵀ d (rows) …
+                let e0 = (d.0 - d.8, d.1 - d.9, d.2 - d.10, d.3 - d.11)
+                let e1 = (d.4 + d.8, d.5 + d.9, d.6 + d.10, d.7 + d.11)
+                let e2 = (d.8 - d.4, d.9 - d.5, d.10 - d.6, d.11 - d.7)
+                let e3 = (d.4 - d.12, d.5 - d.13, d.6 - d.14, d.7 - d.15)
+                // … then (Bᵀ d) B (columns), stored as V_ξ with ξ = 4·row + column.
+                func store(_ r: Int, _ e: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)) {
+                    let base = transformed + (4 * r * g.inChannels + channel) * stride + lanes
+                    let step = g.inChannels * stride
+                    base.storeVector(e.0 - e.2, at: 0)
+                    base.storeVector(e.1 + e.2, at: step)
+                    base.storeVector(e.2 - e.1, at: 2 * step)
+                    base.storeVector(e.1 - e.3, at: 3 * step)
+                }
+                store(0, e0)
+                store(1, e1)
+                store(2, e2)
+                store(3, e3)
+            }
+            switch group {
+            case .sideBySide(let y, let x):
+                // The lanes' columns x, x + dw (even and odd when undilated) from one load, x + 2dw, x + 3dw
+                // from the other.
+                let top = plane + y * g.inWidth + x
+                @inline(__always) func row(_ r: Int) -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
+                    let p = UnsafeRawPointer(top + r * dh * g.inWidth)
+                    if dw == 1 {
+                        let left = p.loadUnaligned(as: SIMD16<Float>.self), right = p.loadUnaligned(fromByteOffset: 8, as: SIMD16<Float>.self)
+                        return (left.evenHalf, left.oddHalf, right.evenHalf, right.oddHalf)
+                    }
+                    let left = p.loadUnaligned(as: SIMD32<Float>.self).evenHalf, right = p.loadUnaligned(fromByteOffset: 12, as: SIMD32<Float>.self).oddHalf
                     return (left.evenHalf, left.oddHalf, right.evenHalf, right.oddHalf)
                 }
-                (d.0, d.1, d.2, d.3) = row(0)
-                (d.4, d.5, d.6, d.7) = row(1)
-                (d.8, d.9, d.10, d.11) = row(2)
-                (d.12, d.13, d.14, d.15) = row(3)
-            } else if lane0 + 8 <= count && 2 * tiles.columns + 2 <= g.inWidth && 2 * ((tile + 7) / tiles.columns) + 4 <= g.inHeight {
-                // Eight tiles over several tile rows (narrow maps), every patch inside: one load per lane and value.
-                let o = tileOffsets(tile, columns: tiles.columns, rowStride: 2 * g.inWidth)
-                func at(_ r: Int, _ c: Int) -> SIMD8<Float> {
-                    let p = plane + r * g.inWidth + c
+                let (a, b, c, d) = (row(0), row(1), row(2), row(3))
+                transform((a.0, a.1, a.2, a.3, b.0, b.1, b.2, b.3, c.0, c.1, c.2, c.3, d.0, d.1, d.2, d.3), lanes: lane0)
+            case .inside(let o):
+                // One load per lane and value.
+                @inline(__always) func at(_ r: Int, _ c: Int) -> SIMD8<Float> {
+                    let p = plane + r * dh * g.inWidth + c * dw
                     return SIMD8(p[o.0], p[o.1], p[o.2], p[o.3], p[o.4], p[o.5], p[o.6], p[o.7])
                 }
-                d = (at(0, 0), at(0, 1), at(0, 2), at(0, 3), at(1, 0), at(1, 1), at(1, 2), at(1, 3),
-                     at(2, 0), at(2, 1), at(2, 2), at(2, 3), at(3, 0), at(3, 1), at(3, 2), at(3, 3))
-            } else {
-                withUnsafeMutableBytes(of: &d) { raw in
+                transform((at(0, 0), at(0, 1), at(0, 2), at(0, 3), at(1, 0), at(1, 1), at(1, 2), at(1, 3),
+                           at(2, 0), at(2, 1), at(2, 2), at(2, 3), at(3, 0), at(3, 1), at(3, 2), at(3, 3)), lanes: lane0)
+            case .edge:
+                // Filled through memory, in a value of its own so that the other paths' stay in registers.
+                var patches = Patches(SIMD8(), SIMD8(), SIMD8(), SIMD8(), SIMD8(), SIMD8(), SIMD8(), SIMD8(),
+                                      SIMD8(), SIMD8(), SIMD8(), SIMD8(), SIMD8(), SIMD8(), SIMD8(), SIMD8())
+                withUnsafeMutableBytes(of: &patches) { raw in
                     let patch = raw.baseAddress!.assumingMemoryBound(to: Float.self)
                     for lane in 0..<max(0, min(8, count - lane0)) {
-                        let y0 = 2 * ((tile + lane) / tiles.columns), x0 = 2 * ((tile + lane) % tiles.columns)
-                        for r in 0..<4 where y0 + r < g.inHeight {
-                            for c in 0..<4 where x0 + c < g.inWidth { patch[(r * 4 + c) * 8 + lane] = plane[(y0 + r) * g.inWidth + x0 + c] }
+                        let y0 = tiles.rows.origin((tile + lane) / tiles.columns.count)
+                        let x0 = tiles.columns.origin((tile + lane) % tiles.columns.count)
+                        for r in 0..<4 where y0 + r * dh < g.inHeight {
+                            for c in 0..<4 where x0 + c * dw < g.inWidth {
+                                patch[(r * 4 + c) * 8 + lane] = plane[(y0 + r * dh) * g.inWidth + x0 + c * dw]
+                            }
                         }
                     }
                 }
+                transform(patches, lanes: lane0)
             }
-            // Bᵀ d (rows), Bᵀ = [[1, 0, −1, 0], [0, 1, 1, 0], [0, −1, 1, 0], [0, 1, 0, −1]] …
-            let e0 = (d.0 - d.8, d.1 - d.9, d.2 - d.10, d.3 - d.11)
-            let e1 = (d.4 + d.8, d.5 + d.9, d.6 + d.10, d.7 + d.11)
-            let e2 = (d.8 - d.4, d.9 - d.5, d.10 - d.6, d.11 - d.7)
-            let e3 = (d.4 - d.12, d.5 - d.13, d.6 - d.14, d.7 - d.15)
-            // … then (Bᵀ d) B (columns), stored as V_ξ with ξ = 4·row + column.
-            func store(_ r: Int, _ e: (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>)) {
-                let base = transformed + (4 * r * g.inChannels + channel) * stride + lane0
-                let step = g.inChannels * stride
-                base.storeVector(e.0 - e.2, at: 0)
-                base.storeVector(e.1 + e.2, at: step)
-                base.storeVector(e.2 - e.1, at: 2 * step)
-                base.storeVector(e.1 - e.3, at: 3 * step)
-            }
-            store(0, e0)
-            store(1, e1)
-            store(2, e2)
-            store(3, e3)
-            lane0 += 8
         }
+        lane0 += 8
     }
 }
 
-/// `Y = Aᵀ M A` of one output channel's tiles `first ..< first + count` (`M_ξ` at `products + ξ · stride`),
-/// plus the bias and the residual, through the activation, stored where each tile's outputs lie inside
-/// the output. Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]].
+/// `Y = Aᵀ M A` of tiles `first ..< first + count` of output `channels` (channel c's `M_ξ` at
+/// `products + ξ · stride + c · block`), plus the bias and the residual, through the activation,
+/// stored where each tile's outputs lie inside the output. Aᵀ = [[1, 1, 1, 0], [0, 1, −1, −1]].
 @inline(__always)
 func winogradOutputTransform(_ products: UnsafeMutablePointer<Float>, stride: Int, geometry g: ConvolutionGeometry, first: Int, count: Int,
-                             shift: Float, residual: UnsafePointer<Float>?, output: UnsafeMutablePointer<Float>,
-                             activation: some ActivationKernel) {
+                             channels: Range<Int>, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
+                             output: UnsafeMutablePointer<Float>, activation: some ActivationKernel) {
     let tiles = winogradTiles(g)
+    let block = winogradTileBlock(g)
+    let (dh, dw) = (g.dilationHeight, g.dilationWidth)
     var lane0 = 0
     while lane0 < count {
         let tile = first + lane0
-        let tileRow = tile / tiles.columns, tileColumn = tile % tiles.columns
-        func m(_ xi: Int) -> SIMD8<Float> { products.loadVector(at: xi * stride + lane0) }
-        // Aᵀ M (rows) …
-        let s0 = (m(0) + m(4) + m(8), m(1) + m(5) + m(9), m(2) + m(6) + m(10), m(3) + m(7) + m(11))
-        let s1 = (m(4) - m(8) - m(12), m(5) - m(9) - m(13), m(6) - m(10) - m(14), m(7) - m(11) - m(15))
-        // … then (Aᵀ M) A (columns), plus the bias.
-        let bias = SIMD8<Float>(repeating: shift)
-        var y00 = s0.0 + s0.1 + s0.2 + bias, y01 = s0.1 - s0.2 - s0.3 + bias
-        var y10 = s1.0 + s1.1 + s1.2 + bias, y11 = s1.1 - s1.2 - s1.3 + bias
-        let y = 2 * tileRow, x = 2 * tileColumn
-        if lane0 + 8 <= count && tileColumn + 8 <= tiles.columns && x + 16 <= g.outWidth && y + 2 <= g.outHeight {
-            // Eight tiles side by side: each output row is one 16-float store of interleaved columns.
-            let top = y * g.outWidth + x
-            if let residual {
-                let upper = UnsafeRawPointer(residual + top).loadUnaligned(as: SIMD16<Float>.self)
-                let lower = UnsafeRawPointer(residual + top + g.outWidth).loadUnaligned(as: SIMD16<Float>.self)
-                y00 += upper.evenHalf
-                y01 += upper.oddHalf
-                y10 += lower.evenHalf
-                y11 += lower.oddHalf
-            }
-            var upper = SIMD16<Float>(), lower = SIMD16<Float>()
-            upper.evenHalf = activation.apply(y00)
-            upper.oddHalf = activation.apply(y01)
-            lower.evenHalf = activation.apply(y10)
-            lower.oddHalf = activation.apply(y11)
-            UnsafeMutableRawPointer(output + top).storeBytes(of: upper, as: SIMD16<Float>.self)
-            UnsafeMutableRawPointer(output + top + g.outWidth).storeBytes(of: lower, as: SIMD16<Float>.self)
-        } else if lane0 + 8 <= count && 2 * tiles.columns <= g.outWidth && 2 * ((tile + 7) / tiles.columns) + 2 <= g.outHeight {
-            // Eight tiles over several tile rows (narrow maps), every output inside: one store per lane and value.
-            let o = tileOffsets(tile, columns: tiles.columns, rowStride: 2 * g.outWidth)
-            func finish(_ sum: SIMD8<Float>, _ r: Int, _ c: Int) {
-                var sum = sum
-                let shift = r * g.outWidth + c
-                if let residual {
-                    let p = residual + shift
-                    sum += SIMD8(p[o.0], p[o.1], p[o.2], p[o.3], p[o.4], p[o.5], p[o.6], p[o.7])
+        let tileRow = tile / tiles.columns.count, tileColumn = tile % tiles.columns.count
+        let y = tiles.rows.origin(tileRow), x = tiles.columns.origin(tileColumn)
+        // Side by side (undilated columns), each output row is one store of 16 interleaved columns.
+        let group: TileGroup = lane0 + 8 > count ? .edge
+            : dw == 1 && tiles.columns.sideBySide(tileColumn) && x + 16 <= g.outWidth && y + dh < g.outHeight ? .sideBySide(y: y, x: x)
+            : tileOffsets(tile, tiles, reach: 1, height: g.outHeight, width: g.outWidth).map { .inside(offsets: $0) } ?? .edge
+        for channel in channels {
+            let planeResidual = residual.map { $0 + channel * g.outPlane }, plane = output + channel * g.outPlane
+            let shift = SIMD8<Float>(repeating: bias?[channel] ?? 0)
+            func m(_ xi: Int) -> SIMD8<Float> { products.loadVector(at: xi * stride + channel * block + lane0) }
+            // Aᵀ M (rows) …
+            let s0 = (m(0) + m(4) + m(8), m(1) + m(5) + m(9), m(2) + m(6) + m(10), m(3) + m(7) + m(11))
+            let s1 = (m(4) - m(8) - m(12), m(5) - m(9) - m(13), m(6) - m(10) - m(14), m(7) - m(11) - m(15))
+            // … then (Aᵀ M) A (columns), plus the bias.
+            var y00 = s0.0 + s0.1 + s0.2 + shift, y01 = s0.1 - s0.2 - s0.3 + shift
+            var y10 = s1.0 + s1.1 + s1.2 + shift, y11 = s1.1 - s1.2 - s1.3 + shift
+            switch group {
+            case .sideBySide(let y, let x):
+                let top = y * g.outWidth + x, below = top + dh * g.outWidth
+                if let planeResidual {
+                    let upper = UnsafeRawPointer(planeResidual + top).loadUnaligned(as: SIMD16<Float>.self)
+                    let lower = UnsafeRawPointer(planeResidual + below).loadUnaligned(as: SIMD16<Float>.self)
+                    y00 += upper.evenHalf
+                    y01 += upper.oddHalf
+                    y10 += lower.evenHalf
+                    y11 += lower.oddHalf
                 }
-                let value = activation.apply(sum)
-                let p = output + shift
-                (p[o.0], p[o.1], p[o.2], p[o.3], p[o.4], p[o.5], p[o.6], p[o.7]) =
-                    (value[0], value[1], value[2], value[3], value[4], value[5], value[6], value[7])
-            }
-            finish(y00, 0, 0)
-            finish(y01, 0, 1)
-            finish(y10, 1, 0)
-            finish(y11, 1, 1)
-        } else {
-            let lanes = min(8, count - lane0)
-            var values = (y00, y01, y10, y11)
-            withUnsafeMutableBytes(of: &values) { raw in
-                let sums = raw.baseAddress!.assumingMemoryBound(to: Float.self)
-                for lane in 0..<lanes {
-                    let y0 = 2 * ((tile + lane) / tiles.columns), x0 = 2 * ((tile + lane) % tiles.columns)
-                    for r in 0..<2 where y0 + r < g.outHeight {
-                        for c in 0..<2 where x0 + c < g.outWidth {
-                            let index = (y0 + r) * g.outWidth + x0 + c
-                            if let residual { sums[(r * 2 + c) * 8 + lane] += residual[index] }
+                var upper = SIMD16<Float>(), lower = SIMD16<Float>()
+                upper.evenHalf = activation.apply(y00)
+                upper.oddHalf = activation.apply(y01)
+                lower.evenHalf = activation.apply(y10)
+                lower.oddHalf = activation.apply(y11)
+                UnsafeMutableRawPointer(plane + top).storeBytes(of: upper, as: SIMD16<Float>.self)
+                UnsafeMutableRawPointer(plane + below).storeBytes(of: lower, as: SIMD16<Float>.self)
+            case .inside(let o):
+                // One store per lane and value, copied from the products just read: scattered straight from
+                // the vectors, LLVM computed the activation lane by lane (SiLU 3× slower).
+                let results = products + channel * block + lane0
+                @inline(__always) func finish(_ sum: SIMD8<Float>, _ r: Int, _ c: Int) {
+                    var sum = sum
+                    if let planeResidual {
+                        let p = planeResidual + r * dh * g.outWidth + c * dw
+                        sum += SIMD8(p[o.0], p[o.1], p[o.2], p[o.3], p[o.4], p[o.5], p[o.6], p[o.7])
+                    }
+                    results.storeVector(activation.apply(sum), at: (2 * r + c) * stride)
+                }
+                finish(y00, 0, 0)
+                finish(y01, 0, 1)
+                finish(y10, 1, 0)
+                finish(y11, 1, 1)
+                for r in 0..<2 {
+                    for c in 0..<2 {
+                        let p = plane + r * dh * g.outWidth + c * dw, value = results + (2 * r + c) * stride
+                        (p[o.0], p[o.1], p[o.2], p[o.3], p[o.4], p[o.5], p[o.6], p[o.7]) =
+                            (value[0], value[1], value[2], value[3], value[4], value[5], value[6], value[7])
+                    }
+                }
+            case .edge:
+                let lanes = min(8, count - lane0)
+                var values = (y00, y01, y10, y11)
+                withUnsafeMutableBytes(of: &values) { raw in
+                    let sums = raw.baseAddress!.assumingMemoryBound(to: Float.self)
+                    func outputs(_ lane: Int, _ body: (_ value: Int, _ index: Int) -> Void) {
+                        let y0 = tiles.rows.origin((tile + lane) / tiles.columns.count)
+                        let x0 = tiles.columns.origin((tile + lane) % tiles.columns.count)
+                        for r in 0..<2 where y0 + r * dh < g.outHeight {
+                            for c in 0..<2 where x0 + c * dw < g.outWidth { body((r * 2 + c) * 8 + lane, (y0 + r * dh) * g.outWidth + x0 + c * dw) }
                         }
                     }
-                }
-                for vector in 0..<4 {
-                    (sums + 8 * vector).storeVector(activation.apply((sums + 8 * vector).loadVector(at: 0)), at: 0)
-                }
-                for lane in 0..<lanes {
-                    let y0 = 2 * ((tile + lane) / tiles.columns), x0 = 2 * ((tile + lane) % tiles.columns)
-                    for r in 0..<2 where y0 + r < g.outHeight {
-                        for c in 0..<2 where x0 + c < g.outWidth { output[(y0 + r) * g.outWidth + x0 + c] = sums[(r * 2 + c) * 8 + lane] }
+                    if let planeResidual {
+                        for lane in 0..<lanes { outputs(lane) { sums[$0] += planeResidual[$1] } }
                     }
+                    for vector in 0..<4 {
+                        (sums + 8 * vector).storeVector(activation.apply((sums + 8 * vector).loadVector(at: 0)), at: 0)
+                    }
+                    for lane in 0..<lanes { outputs(lane) { plane[$1] = sums[$0] } }
                 }
             }
         }
@@ -284,10 +342,18 @@ func winogradOutputTransform(_ products: UnsafeMutablePointer<Float>, stride: In
     }
 }
 
-/// The offsets of the top-left corners of tiles `first ..< first + 8`, in a plane whose tile rows are
-/// `rowStride` floats apart and whose tiles are two floats apart within a row.
+/// The offsets of the first corners of tiles `first ..< first + 8` in a `height`×`width` plane, or nil
+/// unless each tile's last row and column, `reach` rows and columns of its phase further (3 in the
+/// input, 1 in the output), lie inside the plane.
 @inline(__always)
-func tileOffsets(_ first: Int, columns: Int, rowStride: Int) -> (Int, Int, Int, Int, Int, Int, Int, Int) {
-    func offset(_ lane: Int) -> Int { (first + lane) / columns * rowStride + 2 * ((first + lane) % columns) }
-    return (offset(0), offset(1), offset(2), offset(3), offset(4), offset(5), offset(6), offset(7))
+func tileOffsets(_ first: Int, _ tiles: (rows: WinogradTiling, columns: WinogradTiling), reach: Int, height: Int, width: Int)
+    -> (Int, Int, Int, Int, Int, Int, Int, Int)? {
+    var inside = true
+    func offset(_ lane: Int) -> Int {
+        let y = tiles.rows.origin((first + lane) / tiles.columns.count), x = tiles.columns.origin((first + lane) % tiles.columns.count)
+        inside = inside && y + reach * tiles.rows.dilation < height && x + reach * tiles.columns.dilation < width
+        return y * width + x
+    }
+    let offsets = (offset(0), offset(1), offset(2), offset(3), offset(4), offset(5), offset(6), offset(7))
+    return inside ? offsets : nil
 }

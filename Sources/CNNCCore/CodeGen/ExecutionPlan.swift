@@ -176,17 +176,19 @@ extension Activation {
 }
 
 extension ExecutionPlan.Kernel {
-    /// How the kernel computes, for the inferencer's `--profile`: `direct 3×3 s1`, `GEMM 3×3 s1`, `pad`.
+    /// How the kernel computes, for the inferencer's `--profile`: `direct conv 3×3 s2`, `im2col+GEMM 3×3 d2`, `pad`.
     var strategy: String {
         func window(_ g: ConvolutionGeometry) -> String {
             "\(g.kernelHeight)×\(g.kernelWidth)" + (g.strideHeight == 1 && g.strideWidth == 1 ? "" : " s\(g.strideHeight)")
+                + (g.dilationHeight == 1 && g.dilationWidth == 1 ? ""
+                    : g.dilationHeight == g.dilationWidth ? " d\(g.dilationHeight)" : " d\(g.dilationHeight)×\(g.dilationWidth)")
         }
         switch self {
         case .pad: return "pad"
         case .convolveDirect(_, _, _, _, _, let geometry, _): return "direct conv \(window(geometry))"
         case .convolveDepthwise(_, _, _, _, _, let geometry, _): return "depthwise \(window(geometry))"
         case .convolveGEMM(_, _, _, _, _, let geometry, _, _): return "im2col+GEMM \(window(geometry))"
-        case .convolveWinograd: return "Winograd F(2,3) 3×3"
+        case .convolveWinograd(_, _, _, _, _, let geometry, _, _): return "Winograd F(2,3) \(window(geometry))"
         case .convolveTransposed: return "transposed conv"
         case .maxPool: return "max pool"
         case .averagePool: return "average pool"

@@ -24,8 +24,8 @@ import Testing
     /// The choice rule (docs/codegen.md): depthwise when every group has one input and one output
     /// channel; direct when each output sums at most 32 terms or a group has fewer than four output
     /// channels, and, up to 150 terms, at stride 1 unless 1×1 or when the output has fewer than 16
-    /// pixels; Winograd for the other 3×3 stride-1 undilated ungrouped ones with at least 16 tiles of
-    /// 2×2 outputs; im2col+GEMM otherwise.
+    /// pixels; Winograd for the other 3×3 stride-1 ungrouped ones with at least 16 tiles of 2×2 outputs
+    /// (of one phase each when dilated); im2col+GEMM otherwise.
     @Test func theCoverageSpecsLayersGetTheirStrategies() throws {
         #expect(try strategies("Tests/Fixtures/codegen/coverage.yaml") == [
             // 3 channels × 3×3 = 27 terms: direct.
@@ -34,7 +34,7 @@ import Testing
             // in its epilogue.
             "tiled + skip + relu1: pad + Winograd F(2,3) 3×3",
             // 32 × 3×2 = 192 terms, 8 output channels: GEMM.
-            "conv3 + gelu1: pad + im2col+GEMM 3×2",
+            "conv3 + gelu1: pad + im2col+GEMM 3×2 d2×1",
             // Four groups of 2 → 3 channels: three outputs per group, direct.
             "conv4 + batchnorm1 + sigmoid1: pad + direct conv 3×3 s2",
             "maxpool1: max pool",
@@ -96,8 +96,8 @@ import Testing
         ])
     }
 
-    /// Winograd only where it applies and pays: 3×3, stride 1, no dilation, one group, at least 16
-    /// tiles of 2×2 outputs, more than 150 terms; never when the plan keeps the reference order.
+    /// Winograd only where it applies and pays: 3×3, stride 1, one group, at least 16 tiles of 2×2
+    /// outputs, more than 150 terms; never when the plan keeps the reference order.
     @Test func winogradTakesLargeThreeByThreeLayersUnlessTheOrderIsKept() throws {
         let pipeline = network(input: "{channels: 17, height: 8, width: 8}",
                                "conv: {name: wide, channels: 17, kernel: 3, padding: 1}",
@@ -119,7 +119,8 @@ import Testing
             ["pad", "Winograd F(2,3) 3×3"],
             // 6×6 pixels: 9 tiles, too few.
             ["im2col+GEMM 3×3"],
-            ["pad", "im2col+GEMM 3×3"],
+            // Dilated: 16 tiles of outputs two apart, four in each of the four phases.
+            ["pad", "Winograd F(2,3) 3×3 d2"],
             ["pad", "depthwise 3×3"],
             // Two outputs per group.
             ["pad", "direct conv 3×3"],
