@@ -20,30 +20,40 @@ package func winogradApplies(_ g: ConvolutionGeometry) -> Bool {
     g.groups == 1 && g.kernelHeight == 3 && g.kernelWidth == 3 && g.strideHeight == 1 && g.strideWidth == 1
 }
 
-/// How the output is cut into tiles along one side: `count` tiles, phase by phase, `perPhase` in
-/// each. Tile `i` starts at `i / perPhase + 2 · dilation · (i % perPhase)`, `2 i` when undilated;
-/// the last tiles of a phase may hang over the side.
+/// How the output is cut into tiles along one side: `count` tiles, `perPhase` in each phase, the last
+/// ones of a phase maybe hanging over the side. Undilated, tile `i` starts at `2 i`. Dilated columns
+/// run phase by phase (tile `i` at `i / perPhase + 2 · dilation · (i % perPhase)`), so that tiles side by
+/// side share a phase; dilated rows alternate phases (tile `i` at `i % dilation + 2 · dilation ·
+/// (i / dilation)`), so that threads splitting the tiles write separate bands of rows: phase by phase,
+/// two threads wrote alternate rows, sharing each cache line across a row's end, and two threads took
+/// as long as one.
 struct WinogradTiling {
-    let count: Int, perPhase: Int, dilation: Int
+    let count: Int, perPhase: Int, dilation: Int, alternating: Bool
 
     @inline(__always)
-    init(outputs: Int, dilation: Int) {
+    init(outputs: Int, dilation: Int, alternating: Bool) {
         self.dilation = dilation
+        self.alternating = alternating
         perPhase = (outputs + 2 * dilation - 1) / (2 * dilation)
         count = dilation * perPhase
     }
 
     @inline(__always)
-    func origin(_ tile: Int) -> Int { dilation == 1 ? 2 * tile : tile / perPhase + 2 * dilation * (tile % perPhase) }
+    func origin(_ tile: Int) -> Int {
+        dilation == 1 ? 2 * tile
+            : alternating ? tile % dilation + 2 * dilation * (tile / dilation) : tile / perPhase + 2 * dilation * (tile % perPhase)
+    }
 
-    /// Whether tiles `tile ..< tile + 8` are consecutive ones of one phase, each `2 · dilation` after the last.
+    /// Whether tiles `tile ..< tile + 8` are consecutive ones of one phase, each `2 · dilation` after the
+    /// last (columns only).
     @inline(__always)
     func sideBySide(_ tile: Int) -> Bool { tile % perPhase + 8 <= perPhase }
 }
 
 @inline(__always)
 func winogradTiles(_ g: ConvolutionGeometry) -> (rows: WinogradTiling, columns: WinogradTiling) {
-    (WinogradTiling(outputs: g.outHeight, dilation: g.dilationHeight), WinogradTiling(outputs: g.outWidth, dilation: g.dilationWidth))
+    (WinogradTiling(outputs: g.outHeight, dilation: g.dilationHeight, alternating: true),
+     WinogradTiling(outputs: g.outWidth, dilation: g.dilationWidth, alternating: false))
 }
 
 /// Tiles of one output channel.
