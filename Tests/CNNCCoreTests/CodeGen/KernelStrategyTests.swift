@@ -23,8 +23,8 @@ import Testing
 
     /// The choice rule (docs/codegen.md): depthwise when every group has one input and one output
     /// channel; direct when each output sums at most 32 terms or a group has fewer than four output
-    /// channels, and, up to 150 terms, at stride 1 unless 1×1 or when the output has fewer than 16
-    /// pixels; Winograd for the other 3×3 stride-1 ungrouped ones with at least 16 tiles of 2×2 outputs
+    /// channels, and, up to 150 terms, at stride 1 unless 1×1, at stride 2 for at most 32 output
+    /// channels per group, or when the output has fewer than 16 pixels; Winograd for the other 3×3 stride-1 ungrouped ones with at least 16 tiles of 2×2 outputs
     /// (of one phase each when dilated); im2col+GEMM otherwise.
     @Test func theCoverageSpecsLayersGetTheirStrategies() throws {
         #expect(try strategies("Tests/Fixtures/codegen/coverage.yaml") == [
@@ -77,8 +77,8 @@ import Testing
             ["direct conv 1×1"],
             // 32 × 3×3 terms but three output channels (3×10×10).
             ["direct conv 3×3"],
-            // 3 × 5×5 = 75 terms, eight output channels, at stride 2 (8×5×5).
-            ["pad", "im2col+GEMM 5×5 s2"],
+            // 3 × 5×5 = 75 terms at stride 2, eight output channels (8×5×5).
+            ["pad", "direct conv 5×5 s2"],
             // 8 × 3×3 = 72 terms at stride 1.
             ["pad", "direct conv 3×3"],
             // 16 × 3×3 = 144 terms at stride 1 (144×5×5).

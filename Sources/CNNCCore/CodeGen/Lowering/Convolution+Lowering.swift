@@ -76,14 +76,18 @@ extension Convolution: Lowering {
 
     /// Direct convolution wins when each output sums few terms or few channels share each gathered
     /// column; and, up to 150 terms, where GEMM would gather columns at stride 1 (lenet5's c3 0.65×,
-    /// resnet_cifar's 16-channel 3×3 layers 0.78–0.87× the GEMM's time; at stride 2 the direct
-    /// kernel's strided loads lose, 1.2–1.6×, and a 1×1 convolution's GEMM reads its input as it is,
-    /// 1.4×) or where the output has fewer pixels than a GEMM register block's sixteen columns
-    /// (squeeze-and-excitation's 1×1 maps, 0.55×). Measured interleaved; docs/codegen.md.
+    /// resnet_cifar's 16-channel 3×3 layers 0.78–0.87× the GEMM's time; a 1×1 convolution's GEMM reads
+    /// its input as it is, 1.4×), at stride 2 for at most 32 output channels per group (mobile_block's
+    /// grouped layer 0.86×, resnet_cifar's layer2.0.conv1 0.9×, since the direct kernel reads stride-2
+    /// pixels as the even half of sixteen; imagenet_stem's 64-channel 7×7 stem 1.3×, where every
+    /// gathered column serves eleven panels), or where the output has fewer pixels than a GEMM
+    /// register block's sixteen columns (squeeze-and-excitation's 1×1 maps, 0.55×). Measured
+    /// interleaved; docs/codegen.md.
     static func prefersDirect(_ g: ConvolutionGeometry) -> Bool {
         if g.reduction <= 32 || g.outChannelsPerGroup < 4 { return true }
         guard g.reduction <= 150 else { return false }
-        return (g.strideWidth == 1 && !g.isPointwise) || g.outPlane < gemmColumnBlock
+        let stridedFewChannels = g.strideWidth == 2 && g.outChannelsPerGroup <= 32
+        return ((g.strideWidth == 1 || stridedFewChannels) && !g.isPointwise) || g.outPlane < gemmColumnBlock
     }
 
     /// Winograd F(2×2, 3×3) for every 3×3 stride-1 convolution that is not direct, on outputs of at
