@@ -23,9 +23,10 @@ import Testing
 
     /// The choice rule (docs/codegen.md): depthwise when every group has one input and one output
     /// channel; direct when each output sums at most 32 terms or a group has fewer than four output
-    /// channels, and, up to 150 terms, at stride 1 unless 1×1, at stride 2 for at most 32 output
-    /// channels per group, or when the output has fewer than 16 pixels; Winograd for the other 3×3 stride-1 ungrouped ones with at least 16 tiles of 2×2 outputs
-    /// (of one phase each when dilated); im2col+GEMM otherwise.
+    /// channels (but not 1×1 stride-1 layers of more than 32 output channels on at least 16 pixels),
+    /// and, up to 150 terms, at stride 1 unless 1×1, at stride 2 for at most 32 output channels per
+    /// group, or when the output has fewer than 16 pixels; Winograd for the other 3×3 stride-1 ungrouped
+    /// ones with at least 16 tiles of 2×2 outputs (of one phase each when dilated); im2col+GEMM otherwise.
     @Test func theCoverageSpecsLayersGetTheirStrategies() throws {
         #expect(try strategies("Tests/Fixtures/codegen/coverage.yaml") == [
             // 3 channels × 3×3 = 27 terms: direct.
@@ -61,6 +62,7 @@ import Testing
         let pipeline = network(input: "{channels: 16, height: 12, width: 12}",
                                "conv: {channels: 16, kernel: 3, groups: 16, padding: 1}",
                                "conv: {channels: 32, kernel: 1}",
+                               "conv: {channels: 33, kernel: 1}",
                                "conv: {channels: 3, kernel: 3}",
                                "conv: {channels: 8, kernel: 5, stride: 2, dilation: 1, padding: 2}",
                                "conv: {channels: 16, kernel: 3, padding: 1}",
@@ -75,7 +77,9 @@ import Testing
             ["pad", "depthwise 3×3"],
             // 16 terms.
             ["direct conv 1×1"],
-            // 32 × 3×3 terms but three output channels (3×10×10).
+            // 32 terms, but 1×1 at stride 1 with more than 32 output channels: GEMM reads the input as it is.
+            ["im2col+GEMM 1×1"],
+            // 33 × 3×3 terms but three output channels (3×10×10).
             ["direct conv 3×3"],
             // 3 × 5×5 = 75 terms at stride 2, eight output channels (8×5×5).
             ["pad", "direct conv 5×5 s2"],
