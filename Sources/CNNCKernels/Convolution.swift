@@ -184,7 +184,7 @@ package func convolveDirect(_ input: UnsafePointer<Float>, packedWeights: Unsafe
 }
 
 /// A depthwise convolution (each output channel reads one input channel, as an image filter does):
-/// eight outputs of a row at a time, two vectors in flight. Weights in PyTorch layout `[C, 1, kh, kw]`.
+/// 64 or 32 outputs of a row at a time, then eight. Weights in PyTorch layout `[C, 1, kh, kw]`.
 @inline(__always)
 package func convolveDepthwise(_ input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                residual: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry,
@@ -201,8 +201,8 @@ package func convolveDepthwise(_ input: UnsafePointer<Float>, weights: UnsafePoi
         var x = 0
         // Eight or four vectors at a time: each output's chain of dependent multiply-adds is long, so
         // several independent ones keep the FMA units busy, and each weight is loaded once for 32 or 64
-        // pixels (blur's 256×256 filter: 0.76× the time of one vector at a time with four, 0.9× of
-        // that with eight).
+        // pixels (blur's 256×256 filter: 0.76× the time of one vector at a time with four, about
+        // 0.95× of that with eight).
         while x + 32 <= g.outWidth {
             let count = x + 64 <= g.outWidth ? 8 : 4
             var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()

@@ -24,9 +24,9 @@ package func winogradApplies(_ g: ConvolutionGeometry) -> Bool {
 /// ones of a phase maybe hanging over the side. Undilated, tile `i` starts at `2 i`. Dilated columns
 /// run phase by phase (tile `i` at `i / perPhase + 2 · dilation · (i % perPhase)`), so that tiles side by
 /// side share a phase; dilated rows alternate phases (tile `i` at `i % dilation + 2 · dilation ·
-/// (i / dilation)`), so that threads splitting the tiles write separate bands of rows: phase by phase,
-/// two threads wrote alternate rows, sharing each cache line across a row's end, and two threads took
-/// as long as one.
+/// (i / dilation)`), so that threads splitting the tiles write separate bands of rows (phase by phase,
+/// two threads wrote alternate rows, sharing the cache line at each row's end; bands took 0.94× the
+/// time of a 32-channel dilated layer on two threads).
 struct WinogradTiling {
     let count: Int, perPhase: Int, dilation: Int, alternating: Bool
 
