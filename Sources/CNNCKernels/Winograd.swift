@@ -50,16 +50,27 @@ struct WinogradTiling {
     func sideBySide(_ tile: Int) -> Bool { tile % perPhase + 8 <= perPhase }
 }
 
+/// A layer's tiles, row by row of tiles.
+struct WinogradTiles {
+    let rows: WinogradTiling, columns: WinogradTiling
+
+    @inline(__always)
+    var count: Int { rows.count * columns.count }
+
+    /// The output row and column of tile `tile`'s first output.
+    @inline(__always)
+    func origin(_ tile: Int) -> (y: Int, x: Int) { (rows.origin(tile / columns.count), columns.origin(tile % columns.count)) }
+}
+
 @inline(__always)
-func winogradTiles(_ g: ConvolutionGeometry) -> (rows: WinogradTiling, columns: WinogradTiling) {
-    (WinogradTiling(outputs: g.outHeight, dilation: g.dilationHeight, alternating: true),
-     WinogradTiling(outputs: g.outWidth, dilation: g.dilationWidth, alternating: false))
+func winogradTiles(_ g: ConvolutionGeometry) -> WinogradTiles {
+    WinogradTiles(rows: WinogradTiling(outputs: g.outHeight, dilation: g.dilationHeight, alternating: true),
+                  columns: WinogradTiling(outputs: g.outWidth, dilation: g.dilationWidth, alternating: false))
 }
 
 /// Tiles of one output channel.
 package func winogradTileCount(_ g: ConvolutionGeometry) -> Int {
-    let tiles = winogradTiles(g)
-    return tiles.rows.count * tiles.columns.count
+    winogradTiles(g).count
 }
 
 /// Tiles transformed at once: the block's 16 input matrices (`16 · in · tiles` floats) stay in the
@@ -177,8 +188,7 @@ func winogradInputTransform(_ input: UnsafePointer<Float>, into transformed: Uns
     var lane0 = 0
     while lane0 < columns {
         let tile = first + lane0
-        let tileRow = tile / tiles.columns.count, tileColumn = tile % tiles.columns.count
-        let y = tiles.rows.origin(tileRow), x = tiles.columns.origin(tileColumn)
+        let (y, x) = tiles.origin(tile), tileColumn = tile % tiles.columns.count
         // Side by side, each patch row is two loads of 16·dw floats (the last lane's patch ends at x + 17·dw).
         let group: TileGroup = lane0 + 8 > count ? .edge
             : dw <= 2 && tiles.columns.sideBySide(tileColumn) && x + 17 * dw < g.inWidth && y + 3 * dh < g.inHeight ? .sideBySide(y: y, x: x)
@@ -240,8 +250,7 @@ func winogradInputTransform(_ input: UnsafePointer<Float>, into transformed: Uns
                 withUnsafeMutableBytes(of: &patches) { raw in
                     let patch = raw.baseAddress!.assumingMemoryBound(to: Float.self)
                     for lane in 0..<max(0, min(8, count - lane0)) {
-                        let y0 = tiles.rows.origin((tile + lane) / tiles.columns.count)
-                        let x0 = tiles.columns.origin((tile + lane) % tiles.columns.count)
+                        let (y0, x0) = tiles.origin(tile + lane)
                         for r in 0..<4 where y0 + r * dh < g.inHeight {
                             for c in 0..<4 where x0 + c * dw < g.inWidth {
                                 patch[(r * 4 + c) * 8 + lane] = plane[(y0 + r * dh) * g.inWidth + x0 + c * dw]
@@ -269,8 +278,7 @@ func winogradOutputTransform(_ products: UnsafeMutablePointer<Float>, stride: In
     var lane0 = 0
     while lane0 < count {
         let tile = first + lane0
-        let tileRow = tile / tiles.columns.count, tileColumn = tile % tiles.columns.count
-        let y = tiles.rows.origin(tileRow), x = tiles.columns.origin(tileColumn)
+        let (y, x) = tiles.origin(tile), tileColumn = tile % tiles.columns.count
         // Side by side (undilated columns), each output row is one store of 16 interleaved columns.
         let group: TileGroup = lane0 + 8 > count ? .edge
             : dw == 1 && tiles.columns.sideBySide(tileColumn) && x + 16 <= g.outWidth && y + dh < g.outHeight ? .sideBySide(y: y, x: x)
@@ -332,8 +340,7 @@ func winogradOutputTransform(_ products: UnsafeMutablePointer<Float>, stride: In
                 withUnsafeMutableBytes(of: &values) { raw in
                     let sums = raw.baseAddress!.assumingMemoryBound(to: Float.self)
                     func outputs(_ lane: Int, _ body: (_ value: Int, _ index: Int) -> Void) {
-                        let y0 = tiles.rows.origin((tile + lane) / tiles.columns.count)
-                        let x0 = tiles.columns.origin((tile + lane) % tiles.columns.count)
+                        let (y0, x0) = tiles.origin(tile + lane)
                         for r in 0..<2 where y0 + r * dh < g.outHeight {
                             for c in 0..<2 where x0 + c * dw < g.outWidth { body((r * 2 + c) * 8 + lane, (y0 + r * dh) * g.outWidth + x0 + c * dw) }
                         }
@@ -356,11 +363,11 @@ func winogradOutputTransform(_ products: UnsafeMutablePointer<Float>, stride: In
 /// unless each tile's last row and column, `reach` rows and columns of its phase further (3 in the
 /// input, 1 in the output), lie inside the plane.
 @inline(__always)
-func tileOffsets(_ first: Int, _ tiles: (rows: WinogradTiling, columns: WinogradTiling), reach: Int, height: Int, width: Int)
+func tileOffsets(_ first: Int, _ tiles: WinogradTiles, reach: Int, height: Int, width: Int)
     -> (Int, Int, Int, Int, Int, Int, Int, Int)? {
     var inside = true
     func offset(_ lane: Int) -> Int {
-        let y = tiles.rows.origin((first + lane) / tiles.columns.count), x = tiles.columns.origin((first + lane) % tiles.columns.count)
+        let (y, x) = tiles.origin(first + lane)
         inside = inside && y + reach * tiles.rows.dilation < height && x + reach * tiles.columns.dilation < width
         return y * width + x
     }
