@@ -183,18 +183,58 @@ package func convolveDirect(_ input: UnsafePointer<Float>, packedWeights: Unsafe
     }
 }
 
+/// How a depthwise convolution pads its input: one plane at a time into `scratch`, which the kernel
+/// then reads as its geometry's (padded) input plane.
+package struct PlanePadding {
+    package var margins: Margins
+    package var mode: BorderMode
+    /// Room for one padded plane (the geometry's `inHeight × inWidth`).
+    package var scratch: UnsafeMutablePointer<Float>
+
+    package init(margins: Margins, mode: BorderMode, scratch: UnsafeMutablePointer<Float>) {
+        self.margins = margins
+        self.mode = mode
+        self.scratch = scratch
+    }
+}
+
 /// A depthwise convolution (each output channel reads one input channel, as an image filter does):
 /// 64 or 32 outputs of a row at a time, then eight. Weights in PyTorch layout `[C, 1, kh, kw]`.
+///
+/// With `padding`, `input` is unpadded and each plane is padded into the scratch just before its
+/// rows are computed. The copy stays in the L1 or L2 cache, where a padded copy of the whole input
+/// would write every line of a buffer as large as the input, lines another thread may have written
+/// last (mobilenetv2_block's stride-2 depthwise step took 1.6× its one-thread time on two threads).
 @inline(__always)
 package func convolveDepthwise(_ input: UnsafePointer<Float>, weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                residual: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry,
-                               activation: some ActivationKernel, share: WorkShare = .whole) {
+                               activation: some ActivationKernel, padding: PlanePadding? = nil, share: WorkShare = .whole) {
     let lanes = min(8, g.outWidth)
     let taps = g.kernelHeight * g.kernelWidth
+    var paddedChannel = -1
     // One unit of work is one output row of one channel.
     for unit in share.range(g.outChannels * g.outHeight) {
         let channel = unit / g.outHeight, y = unit % g.outHeight
-        let plane = input + channel * g.inPlane
+        let plane: UnsafePointer<Float>
+        if let padding {
+            let height = g.inHeight - padding.margins.top - padding.margins.bottom
+            let width = g.inWidth - padding.margins.left - padding.margins.right
+            if channel != paddedChannel {
+                if case .constant = padding.mode, paddedChannel >= 0 {
+                    // The border is the same constant for every plane: only the interior changes.
+                    let source = input + channel * height * width
+                    let interior = padding.scratch + padding.margins.top * g.inWidth + padding.margins.left
+                    for row in 0..<height { (interior + row * g.inWidth).update(from: source + row * width, count: width) }
+                } else {
+                    padPlanes(input + channel * height * width, into: padding.scratch, channels: 1, height: height, width: width,
+                              margins: padding.margins, mode: padding.mode)
+                }
+                paddedChannel = channel
+            }
+            plane = UnsafePointer(padding.scratch)
+        } else {
+            plane = input + channel * g.inPlane
+        }
         let filter = weights + channel * taps
         let shift = bias?[channel] ?? 0
         let row = output + channel * g.outPlane + y * g.outWidth
@@ -334,7 +374,11 @@ package func convolveGEMM(_ input: UnsafePointer<Float>, packedWeights: UnsafePo
     let block = gemmPixelBlock(reduction: reduction)
     // Parts split the pixels, in whole register blocks, where there are enough of them; otherwise the
     // panels of output channels, each part gathering the same columns into its own scratch.
-    let splitsPixels = roundUp(pixels, to: gemmColumnBlock) / gemmColumnBlock >= 4 * share.parts
+    // A 1×1 convolution gathers nothing, so it splits its panels where there are two per part: each
+    // part then writes whole channels, which the channel-split kernels after it read from its own cache.
+    let splitsPixels = g.isPointwise
+        ? panels < 2 * share.parts
+        : roundUp(pixels, to: gemmColumnBlock) / gemmColumnBlock >= 4 * share.parts
     let pixelRange = splitsPixels ? share.range(pixels, granule: gemmColumnBlock) : 0..<pixels
     let panelRange = splitsPixels ? 0..<panels : share.range(panels)
     for group in 0..<g.groups {

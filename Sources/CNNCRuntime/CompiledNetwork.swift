@@ -74,7 +74,8 @@ public struct CompiledNetwork<Description: NetworkDescription>: Sendable {
     public init(threads: Int = 1) {
         arenas = ArenaPool(bytes: Description.arenaBytes)
         sampleThreads = threads > 1 && Description.splitKernelCount > 0
-            ? SampleThreads(threads: threads, partScratchBytes: Description.partScratchBytes, part: Description.partEntryPoint)
+            ? SampleThreads(threads: threads, partScratchBytes: Description.partScratchBytes, part: Description.partEntryPoint,
+                            stepPart: Description.stepFunction)
             : nil
     }
 
@@ -118,12 +119,15 @@ public struct CompiledNetwork<Description: NetworkDescription>: Sendable {
     /// What the kernels' multiply-adds reach on this processor, one thread, in GFLOP/s, measured now.
     public static func measurePeakGFLOPS() -> Double { NetworkProfile.peakGFLOPS(Description.peakProbe) }
 
-    /// Where a call's time goes: every step timed over `runs` calls on one thread, with the
-    /// processor's multiply-add peak measured in the same run (`--profile` prints it).
+    /// Where a call's time goes: every step timed over `runs` calls on this value's threads, with
+    /// the processor's multiply-add peak measured in the same run (`--profile` prints it).
     public func profile(runs: Int) -> NetworkProfile {
         arenas.withArena { arena in
-            NetworkProfile.measure(steps: Description.steps, runs: runs, inputCount: Self.inputCount, outputCount: Self.outputCount,
-                                   arena: arena, runStep: Description.stepFunction, peakProbe: Description.peakProbe)
+            NetworkProfile.measure(steps: Description.steps, runs: runs, threads: threads, inputCount: Self.inputCount,
+                                   outputCount: Self.outputCount, peakProbe: Description.peakProbe) { index, input, output in
+                if let sampleThreads, sampleThreads.runStep(index, input, output, arena: arena) { return }
+                Description.stepFunction(index, input, output, arena, nil, 0, 1, nil, nil)
+            }
         }
     }
 

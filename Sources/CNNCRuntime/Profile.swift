@@ -14,8 +14,12 @@ public struct NetworkStep: Sendable {
     }
 }
 
-/// Runs one step of the compiled network alone (the core's `NAME_run_step`).
-public typealias NetworkStepFunction = @convention(c) (Int32, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafeMutableRawPointer?) -> Void
+/// Runs one step of the compiled network alone (the core's `NAME_run_step`), as one part of a call
+/// on several threads with `predict_part`'s arguments after the step's index.
+public typealias NetworkStepFunction = @convention(c) (
+    Int32, UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, UnsafeMutableRawPointer?, UnsafeMutableRawPointer?, Int32, Int32,
+    (@convention(c) (UnsafeMutableRawPointer?) -> Void)?, UnsafeMutableRawPointer?
+) -> Void
 /// `iterations` rounds of 192 FLOP of independent multiply-adds, compiled with the kernels' flags.
 public typealias PeakProbeFunction = @convention(c) (Int32) -> Float
 
@@ -30,6 +34,8 @@ public struct NetworkProfile: Sendable {
     public var steps: [Step]
     /// Timed calls (each step timed in every one).
     public var runs: Int
+    /// The threads each step ran on.
+    public var threads: Int
     /// The probe's best GFLOP/s: what the kernels' multiply-adds reach on this processor, one thread.
     public var peakGFLOPS: Double
 
@@ -39,9 +45,10 @@ public struct NetworkProfile: Sendable {
 
     static let probeIterations: Int32 = 200_000
 
-    /// Times every step of `runs` calls (after ten untimed ones) on pseudo-random input, and the peak probe.
-    public static func measure(steps: [NetworkStep], runs: Int, inputCount: Int, outputCount: Int, arena: UnsafeMutableRawPointer,
-                               runStep: NetworkStepFunction, peakProbe: PeakProbeFunction) -> NetworkProfile {
+    /// Times every step of `runs` calls (after ten untimed ones) on pseudo-random input, and the peak
+    /// probe; `runStep(index, input, output)` runs one step on `threads` threads.
+    public static func measure(steps: [NetworkStep], runs: Int, threads: Int, inputCount: Int, outputCount: Int, peakProbe: PeakProbeFunction,
+                               runStep: (Int32, UnsafePointer<Float>, UnsafeMutablePointer<Float>) -> Void) -> NetworkProfile {
         let input = Benchmark.pseudoRandomInputs(count: inputCount)
         var output = [Float](repeating: 0, count: outputCount)
         var times = [[Double]](repeating: [], count: steps.count)
@@ -50,7 +57,7 @@ public struct NetworkProfile: Sendable {
                 for run in 0..<(10 + max(runs, 1)) {
                     for index in steps.indices {
                         let start = monotonicNanoseconds()
-                        runStep(Int32(index), input.baseAddress!, output.baseAddress!, arena)
+                        runStep(Int32(index), input.baseAddress!, output.baseAddress!)
                         if run >= 10 { times[index].append(Double(monotonicNanoseconds() - start)) }
                     }
                 }
@@ -58,7 +65,7 @@ public struct NetworkProfile: Sendable {
         }
         return NetworkProfile(
             steps: zip(steps, times).map { Step(step: $0, medianNanoseconds: Benchmark.median($1.sorted())) },
-            runs: max(runs, 1), peakGFLOPS: peakGFLOPS(peakProbe))
+            runs: max(runs, 1), threads: max(threads, 1), peakGFLOPS: peakGFLOPS(peakProbe))
     }
 
     /// The best of five probe runs of about 1–2 ms each, in GFLOP/s.
@@ -81,7 +88,7 @@ public struct NetworkProfile: Sendable {
         func figures(_ flops: Int, _ nanoseconds: Double) -> [String] {
             guard flops > 0 else { return ["–", "–"] }
             let rate = gflops(flops, nanoseconds)
-            return [fixed(rate, decimals: 1), peakGFLOPS > 0 ? fixed(100 * rate / peakGFLOPS, decimals: 0) : "–"]
+            return [fixed(rate, decimals: 1), peakGFLOPS > 0 ? fixed(100 * rate / (peakGFLOPS * Double(threads)), decimals: 0) : "–"]
         }
         let total = totalNanoseconds
         for (index, entry) in steps.enumerated() {
@@ -100,8 +107,11 @@ public struct NetworkProfile: Sendable {
             }.joined(separator: "  ").trimmingTrailingSpaces() + "\n"
         }
         let rule = String(repeating: "─", count: widths.reduce(0, +) + 2 * (widths.count - 1)) + "\n"
-        return "median of \(runs) runs per step, one thread; peak \(fixed(peakGFLOPS, decimals: 1)) GFLOP/s "
-            + "(the kernels' multiply-add measured on this processor)\n"
+        return (threads == 1
+            ? "median of \(runs) runs per step, one thread; peak \(fixed(peakGFLOPS, decimals: 1)) GFLOP/s "
+                + "(the kernels' multiply-add measured on this processor)\n"
+            : "median of \(runs) runs per step, \(threads) threads; peak \(fixed(peakGFLOPS, decimals: 1)) GFLOP/s per thread "
+                + "(the kernels' multiply-add measured on this processor), so % peak is of \(threads) × that\n")
             + (steps.contains { $0.step.strategy.contains("Winograd") }
                 ? "Winograd steps are rated by a direct convolution's FLOPs: they multiply 4/9 as often, so they can pass the peak\n" : "")
             + "\n"
@@ -119,6 +129,7 @@ public struct NetworkProfile: Sendable {
         return """
             {
               "runs": \(runs),
+              "threads": \(threads),
               "peak_gflops": \(JSONText.number(rounded(peakGFLOPS, decimals: 2))),
               "total_us": \(JSONText.number(rounded(totalNanoseconds / 1000, decimals: 3))),
               "total_flops": \(totalFLOPs),

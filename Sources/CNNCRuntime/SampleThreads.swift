@@ -19,10 +19,12 @@ public typealias NetworkPartEntryPoint = @convention(c) (
 ///
 /// Workers spin for a short while after a call, so back-to-back calls do not pay for a wake-up,
 /// then sleep on a condition variable. One call at a time: `run` returns false, doing nothing, while
-/// another call holds the pool (the caller then runs the sample alone).
+/// another call holds the pool (the caller then runs the sample alone). `runStep` runs one step of
+/// the network the same way, for a profile on several threads.
 public final class SampleThreads: @unchecked Sendable {
     public let threads: Int
     private let part: NetworkPartEntryPoint
+    private let stepPart: NetworkStepFunction?
     private let partScratchBytes: Int
 
     private let busy = Atomic<Bool>(false)
@@ -32,8 +34,9 @@ public final class SampleThreads: @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     private let arrivals = Atomic<Int>(0)
     private let barrierRound = Atomic<Int>(0)
-    /// The current call's pointers; written before `generation` is bumped, read after it is seen.
-    private var job: (input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, arena: UnsafeMutableRawPointer)?
+    /// The current call's pointers and its one step (nil: the whole network); written before
+    /// `generation` is bumped, read after it is seen.
+    private var job: (input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, arena: UnsafeMutableRawPointer, step: Int32?)?
     private var scratches: [UnsafeMutableRawPointer] = []
     private var workers: [pthread_t] = []
     private var sleepLock = pthread_mutex_t()
@@ -44,10 +47,12 @@ public final class SampleThreads: @unchecked Sendable {
     /// Spins at a barrier between yields of the processor, for machines with fewer free cores than threads.
     private static let spinsBeforeYield = 256
 
-    /// `threads` parts per call (at least 2), each but the first with `partScratchBytes` of its own scratch.
-    public init(threads: Int, partScratchBytes: Int, part: @escaping NetworkPartEntryPoint) {
+    /// `threads` parts per call (at least 2), each but the first with `partScratchBytes` of its own
+    /// scratch; `stepPart` (the network's `run_step`) for `runStep`.
+    public init(threads: Int, partScratchBytes: Int, part: @escaping NetworkPartEntryPoint, stepPart: NetworkStepFunction? = nil) {
         self.threads = max(threads, 2)
         self.part = part
+        self.stepPart = stepPart
         self.partScratchBytes = max(partScratchBytes, 64)
         pthread_mutex_init(&sleepLock, nil)
         pthread_cond_init(&wakeUp, nil)
@@ -83,19 +88,38 @@ public final class SampleThreads: @unchecked Sendable {
 
     /// Runs one sample on every thread of the pool; false if another call holds it (nothing done).
     public func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, arena: UnsafeMutableRawPointer) -> Bool {
+        run(input, output, arena: arena, step: nil)
+    }
+
+    /// Runs step `index` alone on every thread of the pool, as `run` runs them all; false if another
+    /// call holds the pool or it was made without `stepPart` (nothing done).
+    public func runStep(_ index: Int32, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, arena: UnsafeMutableRawPointer) -> Bool {
+        stepPart != nil && run(input, output, arena: arena, step: index)
+    }
+
+    private func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, arena: UnsafeMutableRawPointer, step: Int32?) -> Bool {
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         defer { busy.store(false, ordering: .releasing) }
         let parts = self.parts
-        guard parts > 1 else {
-            part(input, output, arena, nil, 0, 1, nil, nil)
-            return true
+        let context = parts > 1 ? Unmanaged.passUnretained(self).toOpaque() : nil
+        if parts > 1 {
+            job = (input, output, arena, step)
+            finishedParts.store(0, ordering: .relaxed)
+            wakeWorkers()
         }
-        job = (input, output, arena)
-        finishedParts.store(0, ordering: .relaxed)
-        wakeWorkers()
-        part(input, output, arena, nil, 0, Int32(parts), Self.barrier, Unmanaged.passUnretained(self).toOpaque())
-        Self.spin { finishedParts.load(ordering: .acquiring) < parts - 1 }
+        runPart(0, of: parts, input, output, arena, scratch: nil, step: step, context: context)
+        if parts > 1 { Self.spin { finishedParts.load(ordering: .acquiring) < parts - 1 } }
         return true
+    }
+
+    private func runPart(_ index: Int, of parts: Int, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+                         _ arena: UnsafeMutableRawPointer, scratch: UnsafeMutableRawPointer?, step: Int32?, context: UnsafeMutableRawPointer?) {
+        let barrier = parts > 1 ? Self.barrier : nil
+        if let step, let stepPart {
+            stepPart(step, input, output, arena, scratch, Int32(index), Int32(parts), barrier, context)
+        } else {
+            part(input, output, arena, scratch, Int32(index), Int32(parts), barrier, context)
+        }
     }
 
     /// Bumps the generation, so spinning workers see it, and wakes the sleeping ones; under the lock,
@@ -121,8 +145,8 @@ public final class SampleThreads: @unchecked Sendable {
             seen = generation.load(ordering: .acquiring)
             if stopping.load(ordering: .acquiring) { return }
             guard let job else { continue }
-            part(job.input, job.output, job.arena, scratches[index - 1], Int32(index), Int32(parts),
-                 Self.barrier, Unmanaged.passUnretained(self).toOpaque())
+            runPart(index, of: parts, job.input, job.output, job.arena, scratch: scratches[index - 1], step: job.step,
+                    context: Unmanaged.passUnretained(self).toOpaque())
             finishedParts.add(1, ordering: .releasing)
         }
     }

@@ -45,9 +45,11 @@ struct PlanExecutor {
                         case .convolveDirect(let from, let to, let residual, let w, let bias, let geometry, let activation):
                             convolveDirect(source(from), packedWeights: slice(w)!, bias: slice(bias), residual: residual.map(source), output: pointer(to),
                                            geometry: geometry, activation: activation.kernel, share: share)
-                        case .convolveDepthwise(let from, let to, let residual, let w, let bias, let geometry, let activation):
+                        case .convolveDepthwise(let from, let to, let residual, let w, let bias, let geometry, let activation, let padding):
                             convolveDepthwise(source(from), weights: slice(w)!, bias: slice(bias), residual: residual.map(source), output: pointer(to),
-                                              geometry: geometry, activation: activation.kernel, share: share)
+                                              geometry: geometry, activation: activation.kernel,
+                                              padding: padding.map { PlanePadding(margins: $0.margins, mode: $0.mode, scratch: pointer($0.scratch)) },
+                                              share: share)
                         case .convolveGEMM(let from, let to, let residual, let w, let bias, let geometry, let activation, let scratch):
                             convolveGEMM(source(from), packedWeights: slice(w)!, bias: slice(bias), residual: residual.map(source), output: pointer(to),
                                          geometry: geometry, activation: activation.kernel, scratch: pointer(scratch), share: share)
@@ -147,6 +149,12 @@ func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, 
             "conv: {channels: 24, kernel: 3, groups: 4, padding: same}",
             "conv: {channels: 24, kernel: 1, groups: 3, stride: 2}",
             "conv: {channels: 8, kernel: [3, 1], groups: 2, stride: [1, 2]}",
+        ]),
+        // Strided depthwise layers pad plane by plane; the first two are large enough to split.
+        ("strided depthwise, padded plane by plane", "{channels: 24, height: 41, width: 40}", [
+            "conv: {channels: 24, kernel: 3, groups: 24, padding: 1, stride: 2, padding_mode: reflect, activation: relu}",
+            "conv: {channels: 24, kernel: 5, groups: 24, padding: 2, stride: 2, padding_mode: constant, padding_value: 0.5}",
+            "conv: {channels: 24, kernel: 3, groups: 24, padding: [1, 0, 2, 1], stride: [2, 1], padding_mode: replicate}",
         ]),
         ("pooling in every form", "{channels: 3, height: 13, width: 11}", [
             "maxpool: {kernel: 3, stride: 2, padding: 1, ceil_mode: true}",

@@ -12,10 +12,18 @@ private func sumPlusIndex(_ input: UnsafePointer<Float>?, _ output: UnsafeMutabl
     arena.assumingMemoryBound(to: Float.self)[0] += 1
 }
 
-/// The toy's two steps for `profile`: the sums, then nothing; and a peak probe that does no work.
-private func toyStep(_ index: Int32, _ input: UnsafePointer<Float>?, _ output: UnsafeMutablePointer<Float>?, _ arena: UnsafeMutableRawPointer?) {
-    if index == 0 { sumPlusIndex(input, output, arena) }
+/// The toy's two steps for `profile`: the sums (split over the parts as `toyPart` splits them),
+/// then nothing; and a peak probe that does no work.
+private func toyStep(_ index: Int32, _ input: UnsafePointer<Float>?, _ output: UnsafeMutablePointer<Float>?, _ arena: UnsafeMutableRawPointer?,
+                     _ scratch: UnsafeMutableRawPointer?, _ part: Int32, _ parts: Int32,
+                     _ barrier: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?, _ context: UnsafeMutableRawPointer?) {
+    if index == 0 { toyPart(input, output, arena, scratch, part, parts, barrier, context) }
+    guard index == 0 && part == 0 else { return }
+    if parts == 1 { stepCallsAlone.add(1, ordering: .relaxed) } else { stepCallsOnThreeParts.add(1, ordering: .relaxed) }
 }
+
+/// toyStep's first step's calls on one part and on three (each profile test makes one kind).
+private let stepCallsAlone = Atomic<Int>(0), stepCallsOnThreeParts = Atomic<Int>(0)
 
 private func toyProbe(_ iterations: Int32) -> Float { Float(iterations) }
 
@@ -97,14 +105,27 @@ private typealias Toy = CompiledNetwork<ToyDescription>
     }
 
     @Test func profileTimesEveryStepAndSharesAddUp() throws {
+        let before = stepCallsAlone.load(ordering: .relaxed)
         let profile = Toy().profile(runs: 7)
-        #expect(profile.runs == 7 && profile.steps.map(\.step.layers) == ["sum + index", "rest"])
+        // Ten untimed calls and seven timed ones.
+        #expect(stepCallsAlone.load(ordering: .relaxed) - before == 17)
+        #expect(profile.runs == 7 && profile.threads == 1 && profile.steps.map(\.step.layers) == ["sum + index", "rest"])
         #expect(profile.steps.allSatisfy { $0.medianNanoseconds >= 0 } && profile.peakGFLOPS > 0)
         #expect(profile.totalFLOPs == 18)
         let lines = profile.text.split(separator: "\n").map { $0.drop { $0 == " " } }
         #expect(lines.contains { $0.hasPrefix("1  sum + index  toy") } && lines.contains { $0.hasPrefix("2  rest") }, "\(profile.text)")
         #expect(lines.last?.contains("total") == true && lines.last?.contains("100.0 %") == true, "\(profile.text)")
         #expect(profile.json.contains("\"layers\": \"sum + index\"") && profile.json.contains("\"total_flops\": 18"), "\(profile.json)")
+    }
+
+    /// A value made with threads profiles each step on its pool, and says so.
+    @Test func profileOnThreadsRunsEachStepOnThePool() throws {
+        let before = stepCallsOnThreeParts.load(ordering: .relaxed)
+        let profile = Toy(threads: 3).profile(runs: 5)
+        #expect(stepCallsOnThreeParts.load(ordering: .relaxed) - before == 15)
+        #expect(profile.threads == 3 && profile.steps.count == 2 && profile.totalFLOPs == 18)
+        #expect(profile.text.hasPrefix("median of 5 runs per step, 3 threads;") && profile.text.contains("% peak is of 3 × that"), "\(profile.text)")
+        #expect(profile.json.contains("\"threads\": 3,"), "\(profile.json)")
     }
 
     @Test func wrongSizesThrowInsteadOfTrapping() throws {

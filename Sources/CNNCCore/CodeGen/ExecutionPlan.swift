@@ -67,12 +67,19 @@ struct ExecutionPlan {
         var fill: (NetworkWeights) -> [Float]
     }
 
+    /// A depthwise convolution's padding, done one plane at a time into `scratch` (`PlanePadding`).
+    struct PlanePadding {
+        var margins: Margins
+        var mode: BorderMode
+        var scratch: Operand
+    }
+
     enum Kernel {
         case pad(source: Operand, target: Operand, channels: Int, height: Int, width: Int, margins: Margins, mode: BorderMode)
         case convolveDirect(source: Operand, target: Operand, residual: Operand?, weights: WeightSlice, bias: WeightSlice?,
                             geometry: ConvolutionGeometry, activation: ActivationFunction)
         case convolveDepthwise(source: Operand, target: Operand, residual: Operand?, weights: WeightSlice, bias: WeightSlice?,
-                               geometry: ConvolutionGeometry, activation: ActivationFunction)
+                               geometry: ConvolutionGeometry, activation: ActivationFunction, padding: PlanePadding?)
         case convolveGEMM(source: Operand, target: Operand, residual: Operand?, weights: WeightSlice, bias: WeightSlice?,
                           geometry: ConvolutionGeometry, activation: ActivationFunction, scratch: Operand)
         case convolveWinograd(source: Operand, target: Operand, residual: Operand?, weights: WeightSlice, bias: WeightSlice?,
@@ -120,10 +127,11 @@ struct ExecutionPlan {
     var splitKernelCount: Int { steps.reduce(0) { $0 + $1.kernels.filter(\.splitsAcrossThreads).count } }
 
     /// Bytes of scratch every thread but the first needs when one sample runs on several: its own
-    /// gathered GEMM columns or Winograd-transformed tiles (the first uses the arena's).
+    /// gathered GEMM columns, Winograd-transformed tiles or padded depthwise plane (the first uses the arena's).
     var partScratchBytes: Int {
         var floats = 0
         for kernel in steps.flatMap(\.kernels) where kernel.splitsAcrossThreads {
+            if case .convolveDepthwise(_, _, _, _, _, let geometry, _, .some) = kernel { floats = max(floats, geometry.inPlane) }
             if case .convolveGEMM(_, _, _, _, _, let geometry, _, _) = kernel { floats = max(floats, gemmScratchCount(geometry)) }
             if case .convolveWinograd(_, _, _, _, _, let geometry, _, _) = kernel { floats = max(floats, winogradScratchCount(geometry)) }
         }
@@ -186,7 +194,8 @@ extension ExecutionPlan.Kernel {
         switch self {
         case .pad: return "pad"
         case .convolveDirect(_, _, _, _, _, let geometry, _): return "direct conv \(window(geometry))"
-        case .convolveDepthwise(_, _, _, _, _, let geometry, _): return "depthwise \(window(geometry))"
+        case .convolveDepthwise(_, _, _, _, _, let geometry, _, let padding):
+            return (padding == nil ? "" : "plane-padded ") + "depthwise \(window(geometry))"
         case .convolveGEMM(_, _, _, _, _, let geometry, _, _): return "im2col+GEMM \(window(geometry))"
         case .convolveWinograd(_, _, _, _, _, let geometry, _, _): return "Winograd F(2,3) \(window(geometry))"
         case .convolveTransposed: return "transposed conv"
@@ -220,7 +229,7 @@ extension ExecutionPlan.Kernel {
     /// kernels, mostly fused into epilogues, cost too little beside a barrier to gain from it.
     var splitsAcrossThreads: Bool {
         switch self {
-        case .convolveDirect(_, _, _, _, _, let g, _), .convolveDepthwise(_, _, _, _, _, let g, _), .convolveGEMM(_, _, _, _, _, let g, _, _),
+        case .convolveDirect(_, _, _, _, _, let g, _), .convolveDepthwise(_, _, _, _, _, let g, _, _), .convolveGEMM(_, _, _, _, _, let g, _, _),
              .convolveWinograd(_, _, _, _, _, let g, _, _):
             return g.outChannels * g.outPlane * g.reduction >= Self.splitThreshold
         case .dense(_, _, _, _, let inFeatures, let outFeatures, _):

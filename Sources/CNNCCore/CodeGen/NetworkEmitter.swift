@@ -68,14 +68,16 @@ struct NetworkEmitter {
     /// What the inferencer's `--profile` calls: one step alone, and a probe of the processor's
     /// multiply-add peak compiled with the kernels' own flags. Only the host library exports them.
     private func emitProfilingEntryPoints(_ printer: inout CodePrinter) {
-        printer.print("/// Runs step `index` (0-based) alone: every step in order is one `predict` call. For `--profile`.")
+        printer.print("/// Runs step `index` (0-based) alone, as part `part` of `parts` (see `predictPart`): every step in")
+        printer.print("/// order is one `predict` call. For `--profile`, on one thread or several.")
         printer.print("@_cdecl(\"\(names.stepFunction)\")")
-        printer.block("public func runStep(_ index: Int32, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer)") { p in
+        printer.block("public func runStep(_ index: Int32, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer, _ partScratch: UnsafeMutableRawPointer?, _ part: Int32, _ parts: Int32, _ barrier: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?, _ barrierContext: UnsafeMutableRawPointer?)") { p in
             p.print("let arena = arenaBytes.assumingMemoryBound(to: Float.self)")
             p.print("let weights = \(weightsPointer)")
+            p.print("let part = CallPart(share: WorkShare(part: Int(part), parts: Int(parts)), scratch: partScratch?.assumingMemoryBound(to: Float.self), barrier: barrier, barrierContext: barrierContext)")
             p.block("switch index") { p in
                 for (index, name) in stepNames.enumerated() {
-                    p.print("case \(index): Steps.\(name)(input, output, arena, weights, .alone)")
+                    p.print("case \(index): Steps.\(name)(input, output, arena, weights, part)")
                 }
                 p.print("default: break  // no such step: nothing runs")
             }
@@ -188,9 +190,13 @@ struct NetworkEmitter {
         case .convolveDirect(let source, let target, let added, let weights, let bias, let geometry, let activation):
             return "\(module)convolveDirect(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
                 + "               geometry: \(literal(geometry)),\n               activation: \(literal(activation))\(share))"
-        case .convolveDepthwise(let source, let target, let added, let weights, let bias, let geometry, let activation):
+        case .convolveDepthwise(let source, let target, let added, let weights, let bias, let geometry, let activation, let padding):
+            let padded = padding.map { padding in
+                let scratch = split ? "part.scratch(arena: \(operand(padding.scratch)))" : operand(padding.scratch)
+                return ",\n                  padding: PlanePadding(margins: \(literal(padding.margins)), mode: \(literal(padding.mode)), scratch: \(scratch))"
+            } ?? ""
             return "\(module)convolveDepthwise(\(operand(source)), weights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
-                + "                  geometry: \(literal(geometry)),\n                  activation: \(literal(activation))\(share))"
+                + "                  geometry: \(literal(geometry)),\n                  activation: \(literal(activation))\(padded)\(share))"
         case .convolveGEMM(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch):
             return "\(module)convolveGEMM(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
                 + "             geometry: \(literal(geometry)),\n             activation: \(literal(activation)), scratch: \(split ? "part.scratch(arena: \(operand(scratch)))" : operand(scratch))\(share))"

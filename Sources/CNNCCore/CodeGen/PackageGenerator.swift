@@ -255,8 +255,10 @@ public enum PackageGenerator {
             void \(names.partEntryPoint)(const float *input, float *output, void *arena, void *part_scratch, int part, int parts,
                                      void (*barrier)(void *context), void *context);
 
-            /// Runs step `index` of \(plan.steps.count) alone (the steps in order are one predict call), for profiling.
-            void \(names.stepFunction)(int index, const float *input, float *output, void *arena);
+            /// Runs step `index` of \(plan.steps.count) alone (the steps in order are one predict call), for profiling:
+            /// as part `part` of `parts`, with the same contract as predict_part (part 0 of 1 and no barrier: one thread).
+            void \(names.stepFunction)(int index, const float *input, float *output, void *arena, void *part_scratch, int part,
+                                     int parts, void (*barrier)(void *context), void *context);
             /// `iterations` rounds of 192 FLOP of independent multiply-adds compiled like the kernels: the peak.
             float \(names.peakProbeFunction)(int iterations);
 
@@ -351,7 +353,7 @@ public enum PackageGenerator {
             }
             p.print("],")
             p.print("makePredictor: { threads in NetworkPredictor(threads: threads) },")
-            p.print("profile: { runs in \(names.module)().profile(runs: runs) },")
+            p.print("profile: { runs, threads in \(names.module)(threads: threads).profile(runs: runs) },")
             p.print("flopsPerInference: \(names.module).flopsPerInference,")
             p.print("measurePeakGFLOPS: { \(names.module).measurePeakGFLOPS() }")
         }

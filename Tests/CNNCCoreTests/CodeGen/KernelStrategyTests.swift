@@ -100,6 +100,19 @@ import Testing
         ])
     }
 
+    /// A strided depthwise convolution pads each plane as it goes; at stride 1 a padded copy comes first.
+    @Test func stridedDepthwiseLayersPadPlaneByPlane() throws {
+        let pipeline = network(input: "{channels: 8, height: 16, width: 16}",
+                               "conv: {channels: 8, kernel: 3, groups: 8, padding: 1, stride: 2}",
+                               "conv: {channels: 8, kernel: 3, groups: 8, padding: 1, padding_mode: reflect}",
+                               "conv: {channels: 8, kernel: 3, groups: 8, stride: 2}")
+        let plan = ExecutionPlan(network: try #require(pipeline.network))
+        #expect(plan.steps.map { $0.kernels.map(\.strategy) } == [
+            ["plane-padded depthwise 3×3 s2"], ["pad", "depthwise 3×3"], ["depthwise 3×3 s2"],
+        ])
+        #expect(plan.buffers.contains { $0.purpose == "padded plane of conv1" && $0.floats == 18 * 18 }, "\(plan.buffers.map(\.purpose))")
+    }
+
     /// Winograd only where it applies and pays: 3×3, stride 1, one group, at least 16 tiles of 2×2
     /// outputs, more than 150 terms; never when the plan keeps the reference order.
     @Test func winogradTakesLargeThreeByThreeLayersUnlessTheOrderIsKept() throws {

@@ -25,13 +25,15 @@ public func predictPart(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePo
     Steps.mean3x3(input, output, arena, weights, part)
 }
 
-/// Runs step `index` (0-based) alone: every step in order is one `predict` call. For `--profile`.
+/// Runs step `index` (0-based) alone, as part `part` of `parts` (see `predictPart`): every step in
+/// order is one `predict` call. For `--profile`, on one thread or several.
 @_cdecl("blur_run_step")
-public func runStep(_ index: Int32, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer) {
+public func runStep(_ index: Int32, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer, _ partScratch: UnsafeMutableRawPointer?, _ part: Int32, _ parts: Int32, _ barrier: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?, _ barrierContext: UnsafeMutableRawPointer?) {
     let arena = arenaBytes.assumingMemoryBound(to: Float.self)
     let weights = blur_weights()!
+    let part = CallPart(share: WorkShare(part: Int(part), parts: Int(parts)), scratch: partScratch?.assumingMemoryBound(to: Float.self), barrier: barrier, barrierContext: barrierContext)
     switch index {
-        case 0: Steps.mean3x3(input, output, arena, weights, .alone)
+        case 0: Steps.mean3x3(input, output, arena, weights, part)
         default: break  // no such step: nothing runs
     }
 }

@@ -51,26 +51,28 @@ public func predictPart(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePo
     Steps.offsetsModel(input, output, arena, weights, part)
 }
 
-/// Runs step `index` (0-based) alone: every step in order is one `predict` call. For `--profile`.
+/// Runs step `index` (0-based) alone, as part `part` of `parts` (see `predictPart`): every step in
+/// order is one `predict` call. For `--profile`, on one thread or several.
 @_cdecl("n1_bad_name_class_run_step")
-public func runStep(_ index: Int32, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer) {
+public func runStep(_ index: Int32, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer, _ partScratch: UnsafeMutableRawPointer?, _ part: Int32, _ parts: Int32, _ barrier: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?, _ barrierContext: UnsafeMutableRawPointer?) {
     let arena = arenaBytes.assumingMemoryBound(to: Float.self)
     let weights = n1_bad_name_class_weights()!
+    let part = CallPart(share: WorkShare(part: Int(part), parts: Int(parts)), scratch: partScratch?.assumingMemoryBound(to: Float.self), barrier: barrier, barrierContext: barrierContext)
     switch index {
-        case 0: Steps._class(input, output, arena, weights, .alone)
-        case 1: Steps.conv1(input, output, arena, weights, .alone)
-        case 2: Steps.conv12(input, output, arena, weights, .alone)
-        case 3: Steps.padPlanes(input, output, arena, weights, .alone)
-        case 4: Steps.letX1(input, output, arena, weights, .alone)
-        case 5: Steps.n3rd(input, output, arena, weights, .alone)
-        case 6: Steps.maxPool(input, output, arena, weights, .alone)
-        case 7: Steps.output(input, output, arena, weights, .alone)
-        case 8: Steps.weightsModel(input, output, arena, weights, .alone)
-        case 9: Steps.steps(input, output, arena, weights, .alone)
-        case 10: Steps.activate(input, output, arena, weights, .alone)
-        case 11: Steps.dense(input, output, arena, weights, .alone)
-        case 12: Steps.typeModel(input, output, arena, weights, .alone)
-        case 13: Steps.offsetsModel(input, output, arena, weights, .alone)
+        case 0: Steps._class(input, output, arena, weights, part)
+        case 1: Steps.conv1(input, output, arena, weights, part)
+        case 2: Steps.conv12(input, output, arena, weights, part)
+        case 3: Steps.padPlanes(input, output, arena, weights, part)
+        case 4: Steps.letX1(input, output, arena, weights, part)
+        case 5: Steps.n3rd(input, output, arena, weights, part)
+        case 6: Steps.maxPool(input, output, arena, weights, part)
+        case 7: Steps.output(input, output, arena, weights, part)
+        case 8: Steps.weightsModel(input, output, arena, weights, part)
+        case 9: Steps.steps(input, output, arena, weights, part)
+        case 10: Steps.activate(input, output, arena, weights, part)
+        case 11: Steps.dense(input, output, arena, weights, part)
+        case 12: Steps.typeModel(input, output, arena, weights, part)
+        case 13: Steps.offsetsModel(input, output, arena, weights, part)
         default: break  // no such step: nothing runs
     }
 }

@@ -35,18 +35,20 @@ public func predictPart(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePo
     Steps.softmax1(input, output, arena, weights, part)
 }
 
-/// Runs step `index` (0-based) alone: every step in order is one `predict` call. For `--profile`.
+/// Runs step `index` (0-based) alone, as part `part` of `parts` (see `predictPart`): every step in
+/// order is one `predict` call. For `--profile`, on one thread or several.
 @_cdecl("seed_run_step")
-public func runStep(_ index: Int32, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer) {
+public func runStep(_ index: Int32, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer, _ partScratch: UnsafeMutableRawPointer?, _ part: Int32, _ parts: Int32, _ barrier: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?, _ barrierContext: UnsafeMutableRawPointer?) {
     let arena = arenaBytes.assumingMemoryBound(to: Float.self)
     let weights = seed_weights()!
+    let part = CallPart(share: WorkShare(part: Int(part), parts: Int(parts)), scratch: partScratch?.assumingMemoryBound(to: Float.self), barrier: barrier, barrierContext: barrierContext)
     switch index {
-        case 0: Steps.conv1(input, output, arena, weights, .alone)
-        case 1: Steps.maxpool1(input, output, arena, weights, .alone)
-        case 2: Steps.conv2(input, output, arena, weights, .alone)
-        case 3: Steps.maxpool2(input, output, arena, weights, .alone)
-        case 4: Steps.dense1(input, output, arena, weights, .alone)
-        case 5: Steps.softmax1(input, output, arena, weights, .alone)
+        case 0: Steps.conv1(input, output, arena, weights, part)
+        case 1: Steps.maxpool1(input, output, arena, weights, part)
+        case 2: Steps.conv2(input, output, arena, weights, part)
+        case 3: Steps.maxpool2(input, output, arena, weights, part)
+        case 4: Steps.dense1(input, output, arena, weights, part)
+        case 5: Steps.softmax1(input, output, arena, weights, part)
         default: break  // no such step: nothing runs
     }
 }

@@ -25,8 +25,10 @@ void blur_predict_with_arena(const float *input, float *output, void *arena);
 void blur_predict_part(const float *input, float *output, void *arena, void *part_scratch, int part, int parts,
                          void (*barrier)(void *context), void *context);
 
-/// Runs step `index` of 1 alone (the steps in order are one predict call), for profiling.
-void blur_run_step(int index, const float *input, float *output, void *arena);
+/// Runs step `index` of 1 alone (the steps in order are one predict call), for profiling:
+/// as part `part` of `parts`, with the same contract as predict_part (part 0 of 1 and no barrier: one thread).
+void blur_run_step(int index, const float *input, float *output, void *arena, void *part_scratch, int part,
+                         int parts, void (*barrier)(void *context), void *context);
 /// `iterations` rounds of 192 FLOP of independent multiply-adds compiled like the kernels: the peak.
 float blur_peak_probe(int iterations);
 

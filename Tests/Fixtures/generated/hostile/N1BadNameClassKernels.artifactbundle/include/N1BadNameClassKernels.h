@@ -25,8 +25,10 @@ void n1_bad_name_class_predict_with_arena(const float *input, float *output, voi
 void n1_bad_name_class_predict_part(const float *input, float *output, void *arena, void *part_scratch, int part, int parts,
                          void (*barrier)(void *context), void *context);
 
-/// Runs step `index` of 14 alone (the steps in order are one predict call), for profiling.
-void n1_bad_name_class_run_step(int index, const float *input, float *output, void *arena);
+/// Runs step `index` of 14 alone (the steps in order are one predict call), for profiling:
+/// as part `part` of `parts`, with the same contract as predict_part (part 0 of 1 and no barrier: one thread).
+void n1_bad_name_class_run_step(int index, const float *input, float *output, void *arena, void *part_scratch, int part,
+                         int parts, void (*barrier)(void *context), void *context);
 /// `iterations` rounds of 192 FLOP of independent multiply-adds compiled like the kernels: the peak.
 float n1_bad_name_class_peak_probe(int iterations);
 

@@ -35,7 +35,7 @@ InferencerMain.main(model: InferencerModel(
         (key: "summation order", value: "the interpreter's (agrees with 'cnnc run' within 1e-5 relative + 1e-6)"),
     ],
     makePredictor: { threads in NetworkPredictor(threads: threads) },
-    profile: { runs in Seed().profile(runs: runs) },
+    profile: { runs, threads in Seed(threads: threads).profile(runs: runs) },
     flopsPerInference: Seed.flopsPerInference,
     measurePeakGFLOPS: { Seed.measurePeakGFLOPS() }
 ))
