@@ -136,6 +136,17 @@ import TestTolerance
         #expect(abs(rowTimes.reduce(0, +) - totalTime) <= 0.005 * Double(rows.count) + 0.01, "\(table.stdout)")
         let conflicting = try run(built.binary, ["--profile", "--bench"])
         #expect(conflicting.status == 2 && conflicting.stderr.contains("--profile and --bench"), "\(conflicting.stderr)")
+
+        // On two threads: the same steps, run by the worker pool, and the heading says so.
+        let threaded = try run(built.binary, ["--profile", "-n", "3", "--threads", "2", "--json"])
+        try #require(threaded.status == 0, "\(threaded.stderr)")
+        let threadedObject = try #require(try JSONSerialization.jsonObject(with: Data(threaded.stdout.utf8)) as? [String: Any])
+        #expect(object["threads"] as? Int == 1 && threadedObject["threads"] as? Int == 2, "\(threaded.stdout)")
+        let threadedSteps = try #require(threadedObject["steps"] as? [[String: Any]])
+        #expect(threadedSteps.map { $0["layers"] as? String } == steps.map { $0["layers"] as? String })
+        #expect(abs(threadedSteps.compactMap { $0["share"] as? Double }.reduce(0, +) - 1) < 1e-3, "\(threaded.stdout)")
+        let threadedTable = try run(built.binary, ["--profile", "-n", "3", "--threads", "2"])
+        #expect(threadedTable.stdout.contains("median of 3 runs per step, 2 threads;"), "\(threadedTable.stdout)")
     }
 
     @Test func threadCountsGiveTheSameResults() async throws {
