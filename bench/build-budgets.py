@@ -148,7 +148,9 @@ def target_sizes(cnnc, scratch, env):
             else:
                 match = re.search(r"flash ([\d,]+) bytes \(code ([\d,]+), weights ([\d,]+)\), RAM ([\d,]+) bytes \(arena ([\d,]+)\)", built)
                 total, code, weight_bytes, ram, arena = (number(g) for g in match.groups())
-            if arena != planned:
+            # The microcontroller builds keep the interpreter's summation order (no Winograd scratch), so
+            # their arena is at most the summary's, which plans the host's fastest order.
+            if (arena != planned) if target == "wasm32" else (arena > planned):
                 raise SystemExit(f"{model} for {target}: arena {arena} bytes, the planner's figure is {planned}")
             rows.append(f"| {model} | {target} | {code:,} | {weight_bytes:,} | {total:,} | {arena:,} |")
             if model == "lenet5" and target == "wasm32":
@@ -163,7 +165,8 @@ def target_sizes(cnnc, scratch, env):
         "(code, tables, data segments); for the microcontrollers everything in flash but the weights",
         "(instructions, constants, unwind tables). *flash or file*: the `.wasm` file's size, or code plus",
         "weights. *arena*: static RAM (in the module's memory, or the library's `.bss`), checked equal to",
-        "the memory planner's figure (`cnnc summary`) for every row. The stack is not counted.",
+        "the memory planner's figure (`cnnc summary`) for wasm32, and at most that for the microcontrollers,",
+        "which keep the interpreter's summation order and so have no Winograd scratch. The stack is not counted.",
         "",
         "| what | measured | budget | |",
         "|---|---|---|---|",
@@ -207,7 +210,7 @@ def main():
     weights = os.path.join(scratch, "large.safetensors")
     subprocess.run([cnnc, "init-weights", "bench/large10m.yaml", "-o", weights], cwd=ROOT, check=True, capture_output=True)
     parameters = subprocess.run([cnnc, "summary", "bench/large10m.yaml"], cwd=ROOT, check=True, capture_output=True, text=True).stdout
-    count = [line.split()[-1] for line in parameters.splitlines() if line.startswith("Parameters:")][0]
+    count = [line.split()[-1] for line in parameters.splitlines() if line.startswith("Total params:")][0]
     seconds, peak = run_measured([cnnc, "build", "bench/large10m.yaml", "--weights", weights, "-o", os.path.join(scratch, "large")], env)
     rows.append((f"`cnnc build bench/large10m.yaml` ({count} parameters), cold cache", f"{seconds:.1f} s",
                  "memory under 4 GB", f"peak {peak / 1024:.0f} MiB for the whole process tree"))
