@@ -101,20 +101,20 @@ public final class SampleThreads: @unchecked Sendable {
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         defer { busy.store(false, ordering: .releasing) }
         let parts = self.parts
-        let context = parts > 1 ? Unmanaged.passUnretained(self).toOpaque() : nil
         if parts > 1 {
             job = (input, output, arena, step)
             finishedParts.store(0, ordering: .relaxed)
             wakeWorkers()
         }
-        runPart(0, of: parts, input, output, arena, scratch: nil, step: step, context: context)
+        runPart(0, of: parts, input, output, arena, scratch: nil, step: step)
         if parts > 1 { Self.spin { finishedParts.load(ordering: .acquiring) < parts - 1 } }
         return true
     }
 
     private func runPart(_ index: Int, of parts: Int, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
-                         _ arena: UnsafeMutableRawPointer, scratch: UnsafeMutableRawPointer?, step: Int32?, context: UnsafeMutableRawPointer?) {
+                         _ arena: UnsafeMutableRawPointer, scratch: UnsafeMutableRawPointer?, step: Int32?) {
         let barrier = parts > 1 ? Self.barrier : nil
+        let context = parts > 1 ? Unmanaged.passUnretained(self).toOpaque() : nil
         if let step, let stepPart {
             stepPart(step, input, output, arena, scratch, Int32(index), Int32(parts), barrier, context)
         } else {
@@ -145,8 +145,7 @@ public final class SampleThreads: @unchecked Sendable {
             seen = generation.load(ordering: .acquiring)
             if stopping.load(ordering: .acquiring) { return }
             guard let job else { continue }
-            runPart(index, of: parts, job.input, job.output, job.arena, scratch: scratches[index - 1], step: job.step,
-                    context: Unmanaged.passUnretained(self).toOpaque())
+            runPart(index, of: parts, job.input, job.output, job.arena, scratch: scratches[index - 1], step: job.step)
             finishedParts.add(1, ordering: .releasing)
         }
     }

@@ -50,14 +50,27 @@ struct NetworkEmitter {
             : "/// unused (no split kernel of this network needs scratch), and `barrier(context)` returns once")
         printer.print("/// every part has called it. The outputs equal `predict`'s, bit for bit, for any number of parts.")
         printer.print("@_cdecl(\"\(names.partEntryPoint)\")")
-        printer.block("public func predictPart(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer, _ partScratch: UnsafeMutableRawPointer?, _ part: Int32, _ parts: Int32, _ barrier: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?, _ barrierContext: UnsafeMutableRawPointer?)") { p in
+        printer.block("public func predictPart(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, \(partParameters))") { p in
             p.print("let arena = arenaBytes.assumingMemoryBound(to: Float.self)")
             p.print("let weights = \(weightsPointer)")
-            p.print("let part = CallPart(share: WorkShare(part: Int(part), parts: Int(parts)), scratch: partScratch?.assumingMemoryBound(to: Float.self), barrier: barrier, barrierContext: barrierContext)")
+            p.print(callPartDeclaration)
             for name in stepNames {
                 p.print("Steps.\(name)(input, output, arena, weights, part)")
             }
         }
+    }
+
+    /// The parameters `predictPart` and `runStep` share after their input and output: the arena and
+    /// this thread's part of the call.
+    private var partParameters: String {
+        "_ arenaBytes: UnsafeMutableRawPointer, _ partScratch: UnsafeMutableRawPointer?, _ part: Int32, _ parts: Int32, "
+            + "_ barrier: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?, _ barrierContext: UnsafeMutableRawPointer?"
+    }
+
+    /// The `CallPart` those parameters make.
+    private var callPartDeclaration: String {
+        "let part = CallPart(share: WorkShare(part: Int(part), parts: Int(parts)), scratch: partScratch?.assumingMemoryBound(to: Float.self), "
+            + "barrier: barrier, barrierContext: barrierContext)"
     }
 
     /// The weights blob, or an aligned placeholder for a network without weights (never read).
@@ -71,10 +84,10 @@ struct NetworkEmitter {
         printer.print("/// Runs step `index` (0-based) alone, as part `part` of `parts` (see `predictPart`): every step in")
         printer.print("/// order is one `predict` call. For `--profile`, on one thread or several.")
         printer.print("@_cdecl(\"\(names.stepFunction)\")")
-        printer.block("public func runStep(_ index: Int32, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer, _ partScratch: UnsafeMutableRawPointer?, _ part: Int32, _ parts: Int32, _ barrier: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?, _ barrierContext: UnsafeMutableRawPointer?)") { p in
+        printer.block("public func runStep(_ index: Int32, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, \(partParameters))") { p in
             p.print("let arena = arenaBytes.assumingMemoryBound(to: Float.self)")
             p.print("let weights = \(weightsPointer)")
-            p.print("let part = CallPart(share: WorkShare(part: Int(part), parts: Int(parts)), scratch: partScratch?.assumingMemoryBound(to: Float.self), barrier: barrier, barrierContext: barrierContext)")
+            p.print(callPartDeclaration)
             p.block("switch index") { p in
                 for (index, name) in stepNames.enumerated() {
                     p.print("case \(index): Steps.\(name)(input, output, arena, weights, part)")
