@@ -6,7 +6,7 @@
 /// fall to 4/9 of a direct convolution's. Per block of tiles:
 /// 1. the input transform `V = Bᵀ d B` of every channel's patches, into 16 matrices `[channel][tile]`;
 /// 2. the 16 matrix products `M_ξ = U_ξ · V_ξ` with the GEMM's register block, panel by panel of
-///    `gemmRowBlock` output channels, `U = G g Gᵀ` being the weights transformed when code is generated;
+///    `gemmRowBlock` output channels, `U = G g Gᵀ` being the weights transformed once, on the network's first call;
 /// 3. the output transform `Y = Aᵀ M A` of every output channel's tiles, then bias, residual and activation.
 /// The sums run in a different order from the interpreter's and the transforms round, so results
 /// agree within the reordered row of docs/testing.md's tolerance table rather than bit for bit.
@@ -88,43 +88,48 @@ package func winogradScratchCount(_ g: ConvolutionGeometry) -> Int {
     16 * (g.inChannels + roundUp(g.outChannels, to: gemmRowBlock)) * winogradTileBlock(g)
 }
 
-/// Floats of the transformed weights (`packForWinograd`).
+/// Floats of the transformed weights (`transformWinogradFilters`).
 package func winogradPackedCount(_ g: ConvolutionGeometry) -> Int {
     16 * roundUp(g.outChannels, to: gemmRowBlock) * g.inChannels
 }
 
-/// `U = G g Gᵀ` of every `[out, in, 3, 3]` filter, computed in double precision and rounded once,
-/// laid out `[ξ][panel][in][gemmRowBlock]` (ξ = 4·row + column of U) for the GEMM's register block;
-/// zero-filled past the last output channel.
-package func packForWinograd(_ weights: [Float], geometry g: ConvolutionGeometry) -> [Float] {
+/// `U = G g Gᵀ` of every `[out, in, 3, 3]` filter in `filters`, computed in double precision and
+/// rounded once, into `packed` laid out `[ξ][panel][in][gemmRowBlock]` (ξ = 4·row + column of U) for
+/// the GEMM's register block, zero past the last output channel. The network runs it once, on its
+/// first call, into static memory: embedding `U` would take 16/9 of the filters' bytes.
+package func transformWinogradFilters(_ filters: UnsafePointer<Float>, into packed: UnsafeMutablePointer<Float>,
+                                      geometry g: ConvolutionGeometry) {
     let panels = roundUp(g.outChannels, to: gemmRowBlock) / gemmRowBlock
     let inputs = g.inChannels
-    var packed = [Float](repeating: 0, count: winogradPackedCount(g))
-    for output in 0..<g.outChannels {
+    packed.update(repeating: 0, count: winogradPackedCount(g))
+    // Panel by panel, input by input: the 16 values of a panel's filters go to 16 sequential streams
+    // (output by output, 16 scattered lines per filter took 20 ms on imagenet_stem's first call).
+    for panel in 0..<panels {
         for input in 0..<inputs {
-            let filter = (0..<9).map { Double(weights[(output * inputs + input) * 9 + $0]) }
-            // G g: 4×3, G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]].
-            var left = [Double](repeating: 0, count: 12)
-            for column in 0..<3 {
-                let (g0, g1, g2) = (filter[column], filter[3 + column], filter[6 + column])
-                left[column] = g0
-                left[3 + column] = (g0 + g1 + g2) / 2
-                left[6 + column] = (g0 - g1 + g2) / 2
-                left[9 + column] = g2
-            }
-            // (G g) Gᵀ: 4×4.
-            for row in 0..<4 {
-                let (h0, h1, h2) = (left[row * 3], left[row * 3 + 1], left[row * 3 + 2])
-                let transformed = [h0, (h0 + h1 + h2) / 2, (h0 - h1 + h2) / 2, h2]
-                for column in 0..<4 {
-                    let xi = row * 4 + column
-                    let index = ((xi * panels + output / gemmRowBlock) * inputs + input) * gemmRowBlock + output % gemmRowBlock
-                    packed[index] = Float(transformed[column])
+            for lane in 0..<min(gemmRowBlock, g.outChannels - panel * gemmRowBlock) {
+                let filter = filters + ((panel * gemmRowBlock + lane) * inputs + input) * 9
+                // G g: 4×3, G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]]; one vector per column.
+                var left: (SIMD4<Double>, SIMD4<Double>, SIMD4<Double>) = (.zero, .zero, .zero)
+                for column in 0..<3 {
+                    let (g0, g1, g2) = (Double(filter[column]), Double(filter[3 + column]), Double(filter[6 + column]))
+                    let transformed = SIMD4(g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2)
+                    switch column {
+                    case 0: left.0 = transformed
+                    case 1: left.1 = transformed
+                    default: left.2 = transformed
+                    }
+                }
+                // (G g) Gᵀ: 4×4.
+                for row in 0..<4 {
+                    let (h0, h1, h2) = (left.0[row], left.1[row], left.2[row])
+                    let transformed = SIMD4(h0, (h0 + h1 + h2) / 2, (h0 - h1 + h2) / 2, h2)
+                    for column in 0..<4 {
+                        packed[(((row * 4 + column) * panels + panel) * inputs + input) * gemmRowBlock + lane] = Float(transformed[column])
+                    }
                 }
             }
         }
     }
-    return packed
 }
 
 @inline(__always)

@@ -10,10 +10,26 @@ import TestTolerance
 struct PlanExecutor {
     let plan: ExecutionPlan
     let blob: [Float]
+    /// The prepared weights, computed from the blob as the generated network's first call does.
+    let prepared: [Float]
 
     init(plan: ExecutionPlan, weights: NetworkWeights) {
         self.plan = plan
-        self.blob = plan.blob(weights)
+        let blob = plan.blob(weights)
+        self.blob = blob
+        var prepared = [Float](repeating: .nan, count: max(1, plan.preparedCount))
+        blob.withUnsafeBufferPointer { blob in
+            prepared.withUnsafeMutableBufferPointer { prepared in
+                for slice in plan.slices {
+                    guard case .prepared(let source, let transform) = slice.contents else { continue }
+                    switch transform {
+                    case .winogradFilters(let geometry):
+                        transformWinogradFilters(blob.baseAddress! + source.offset, into: prepared.baseAddress! + slice.offset, geometry: geometry)
+                    }
+                }
+            }
+        }
+        self.prepared = prepared
     }
 
     /// One call; with several `parts`, each kernel that splits (`splitsAcrossThreads`) runs as that
@@ -24,6 +40,7 @@ struct PlanExecutor {
         defer { arena.deallocate() }
         var output = [Float](repeating: .nan, count: outputCount)
         blob.withUnsafeBufferPointer { blob in
+          prepared.withUnsafeBufferPointer { prepared in
             input.withUnsafeBufferPointer { input in
                 output.withUnsafeMutableBufferPointer { output in
                     let weights = blob.baseAddress!
@@ -35,7 +52,9 @@ struct PlanExecutor {
                         }
                     }
                     func source(_ operand: ExecutionPlan.Operand) -> UnsafePointer<Float> { UnsafePointer(pointer(operand)) }
-                    func slice(_ slice: ExecutionPlan.WeightSlice?) -> UnsafePointer<Float>? { slice.map { weights + $0.offset } }
+                    func slice(_ slice: ExecutionPlan.WeightSlice?) -> UnsafePointer<Float>? {
+                        slice.map { ($0.isPrepared ? prepared.baseAddress! : weights) + $0.offset }
+                    }
                     for kernel in plan.steps.flatMap(\.kernels) {
                       for part in 0..<(kernel.splitsAcrossThreads ? parts : 1) {
                         let share = WorkShare(part: part, parts: kernel.splitsAcrossThreads ? parts : 1)
@@ -97,6 +116,7 @@ struct PlanExecutor {
                     }
                 }
             }
+          }
         }
         return output
     }

@@ -15,7 +15,8 @@ import CNNCRuntime
 /// - `dropout` and `flatten` are views of their input: no data moves;
 /// - a convolution with padding reads a padded copy, so no kernel tests for the border;
 /// - convolutions whose outputs sum few terms run directly; 3×3 stride-1 ones by Winograd's F(2×2, 3×3)
-///   unless the plan keeps the reference summation order; the others as GEMM over gathered columns;
+///   unless the plan keeps the reference summation order (their transformed weights computed from the
+///   embedded filters on the network's first call); the others as GEMM over gathered columns;
 /// - every intermediate tensor, padded copy and GEMM scratch gets a buffer alive from the step that
 ///   writes it to the last step that reads it; element-wise steps write over an input whose last
 ///   reader they are; `MemoryPlanner` places the buffers; the last step writes the caller's output.
@@ -58,13 +59,35 @@ struct ExecutionPlan {
         var offset = 0
     }
 
-    /// A tensor in the weights blob: its offset in floats, a name for the generated constant, and how
-    /// to compute its values (packing and batchnorm folding) from the network's weights.
+    /// A tensor of weights the kernels read: a name for the generated constant, its offset in floats
+    /// from its region's start, and how its values come to be.
     struct WeightSlice {
         var name: String
         var offset: Int
         var count: Int
-        var fill: (NetworkWeights) -> [Float]
+        var contents: Contents
+
+        indirect enum Contents {
+            /// In the weights blob the binary embeds, computed when code is generated (packing and
+            /// batchnorm folding) from the network's weights.
+            case embedded((NetworkWeights) -> [Float])
+            /// In static memory of `preparedCount` floats, computed from an embedded slice by the
+            /// network's first call: Winograd's transformed filters are 16/9 the size of the 3×3
+            /// filters they come from, so the binary embeds the filters.
+            case prepared(from: WeightSlice, Transform)
+        }
+
+        enum Transform {
+            /// `transformWinogradFilters`.
+            case winogradFilters(ConvolutionGeometry)
+        }
+
+        var isPrepared: Bool {
+            switch contents {
+            case .embedded: false
+            case .prepared: true
+            }
+        }
     }
 
     /// A depthwise convolution's padding, done one plane at a time into `scratch` (`PlanePadding`).
@@ -116,6 +139,8 @@ struct ExecutionPlan {
     var slices: [WeightSlice] = []
     /// Floats of the weights blob, slices included, each starting on a 64-byte boundary.
     var blobCount = 0
+    /// Floats of the prepared weights, laid out the same way.
+    var preparedCount = 0
     /// Floats of the arena the generated network allocates once.
     var arenaCount = 0
     /// The bytes one call's arena takes (at least one cache line, so no allocation is empty).
@@ -154,11 +179,13 @@ struct ExecutionPlan {
 
     init() {}
 
-    /// The weights laid out for the kernels: every slice's values at its offset, zeros between.
+    /// The embedded weights laid out for the kernels: every embedded slice's values at its offset,
+    /// zeros between.
     func blob(_ weights: NetworkWeights) -> [Float] {
         var blob = [Float](repeating: 0, count: blobCount)
         for slice in slices {
-            let values = slice.fill(weights)
+            guard case .embedded(let fill) = slice.contents else { continue }
+            let values = fill(weights)
             precondition(values.count == slice.count, "slice \(slice.name) has \(values.count) values, planned \(slice.count)")
             blob.replaceSubrange(slice.offset..<slice.offset + slice.count, with: values)
         }

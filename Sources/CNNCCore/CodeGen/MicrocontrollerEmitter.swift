@@ -34,8 +34,8 @@ public struct MicrocontrollerLibrary: Sendable {
 
 public enum MicrocontrollerEmitter {
     public static func generate(_ network: CheckedNetwork, weights: NetworkWeights, options: GenerationOptions, target: EmbeddedTarget) -> MicrocontrollerLibrary {
-        // Winograd's weights take 16/9 of the flash of a 3×3 filter's: microcontrollers keep the
-        // reference order and the smaller GEMM weights.
+        // Winograd's transformed weights, 16/9 the size of the 3×3 filters, would take RAM:
+        // microcontrollers keep the reference order.
         var options = options
         options.referenceOrder = true
         let package = PackageGenerator.generate(network, weights: weights, options: options)

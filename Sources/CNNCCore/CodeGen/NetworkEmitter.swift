@@ -24,6 +24,7 @@ struct NetworkEmitter {
         printer.print()
         printer.print("// MARK: - Weights")
         printer.print()
+        emitPreparedWeights(&printer)
         emitOffsets(&printer)
         return printer.text
     }
@@ -37,9 +38,9 @@ struct NetworkEmitter {
         printer.print("@_cdecl(\"\(names.entryPoint)\")")
         printer.block("public func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer)") { p in
             p.print("let arena = arenaBytes.assumingMemoryBound(to: Float.self)")
-            p.print("let weights = \(weightsPointer)")
+            p.print("let weights = \(weightsPointer), prepared = \(preparedPointer)")
             for name in stepNames {
-                p.print("Steps.\(name)(input, output, arena, weights, .alone)")
+                p.print("Steps.\(name)(input, output, arena, weights, prepared, .alone)")
             }
         }
         printer.print()
@@ -52,10 +53,10 @@ struct NetworkEmitter {
         printer.print("@_cdecl(\"\(names.partEntryPoint)\")")
         printer.block("public func predictPart(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, \(partParameters))") { p in
             p.print("let arena = arenaBytes.assumingMemoryBound(to: Float.self)")
-            p.print("let weights = \(weightsPointer)")
+            p.print("let weights = \(weightsPointer), prepared = \(preparedPointer)")
             p.print(callPartDeclaration)
             for name in stepNames {
-                p.print("Steps.\(name)(input, output, arena, weights, part)")
+                p.print("Steps.\(name)(input, output, arena, weights, prepared, part)")
             }
         }
     }
@@ -75,7 +76,12 @@ struct NetworkEmitter {
 
     /// The weights blob, or an aligned placeholder for a network without weights (never read).
     private var weightsPointer: String {
-        plan.slices.isEmpty ? "UnsafePointer<Float>(bitPattern: 64)!" : names.weightsFunction + "()!"
+        plan.blobCount == 0 ? "UnsafePointer<Float>(bitPattern: 64)!" : names.weightsFunction + "()!"
+    }
+
+    /// The prepared weights (`emitPreparedWeights`), or the placeholder.
+    private var preparedPointer: String {
+        plan.preparedCount == 0 ? "UnsafePointer<Float>(bitPattern: 64)!" : "preparedWeights"
     }
 
     /// What the inferencer's `--profile` calls: one step alone, and a probe of the processor's
@@ -86,11 +92,11 @@ struct NetworkEmitter {
         printer.print("@_cdecl(\"\(names.stepFunction)\")")
         printer.block("public func runStep(_ index: Int32, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, \(partParameters))") { p in
             p.print("let arena = arenaBytes.assumingMemoryBound(to: Float.self)")
-            p.print("let weights = \(weightsPointer)")
+            p.print("let weights = \(weightsPointer), prepared = \(preparedPointer)")
             p.print(callPartDeclaration)
             p.block("switch index") { p in
                 for (index, name) in stepNames.enumerated() {
-                    p.print("case \(index): Steps.\(name)(input, output, arena, weights, part)")
+                    p.print("case \(index): Steps.\(name)(input, output, arena, weights, prepared, part)")
                 }
                 p.print("default: break  // no such step: nothing runs")
             }
@@ -142,7 +148,7 @@ struct NetworkEmitter {
                 if index > 0 { p.print() }
                 p.print("// \(index + 1). " + describe(step))
                 p.print("@inline(never)")
-                p.block("static func \(name)(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart)") { p in
+                p.block("static func \(name)(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart)") { p in
                     for kernel in step.kernels {
                         if kernel.splitsAcrossThreads {
                             if !previousSplit { p.print("part.synchronize()") }
@@ -183,7 +189,7 @@ struct NetworkEmitter {
     }
 
     private func weight(_ slice: ExecutionPlan.WeightSlice) -> String {
-        "weights + Offsets.\(names.offsetConstant[slice.name]!)"
+        (slice.isPrepared ? "prepared" : "weights") + " + Offsets.\(names.offsetConstant[slice.name]!)"
     }
 
     private func residual(_ operand: ExecutionPlan.Operand?) -> String {
@@ -299,11 +305,34 @@ struct NetworkEmitter {
             + "strideWidth: \(g.strideWidth), margins: \(literal(g.margins)))"
     }
 
+    /// The weights computed on the first call (`WeightSlice.Contents.prepared`) into the weights
+    /// module's static memory: a global's initializer, which Swift runs once, thread-safely.
+    private func emitPreparedWeights(_ printer: inout CodePrinter) {
+        guard plan.preparedCount > 0 else { return }
+        printer.print("/// The weights computed from embedded ones on the first call of any entry point, into \((plan.preparedCount * 4).grouped) bytes of")
+        printer.print("/// static memory: Winograd's transformed filters are 16/9 the size of the filters, so the binary embeds those.")
+        printer.print("nonisolated(unsafe) private let preparedWeights: UnsafePointer<Float> = {")
+        printer.withIndentation { p in
+            p.print("let weights = \(weightsPointer), prepared = \(names.preparedWeightsFunction)()!")
+            for slice in plan.slices {
+                guard case .prepared(let source, let transform) = slice.contents else { continue }
+                switch transform {
+                case .winogradFilters(let geometry):
+                    p.print("\(module)transformWinogradFilters(\(weight(source)), into: prepared + Offsets.\(names.offsetConstant[slice.name]!),")
+                    p.print("    geometry: \(literal(geometry)))")
+                }
+            }
+            p.print("return UnsafePointer(prepared)")
+        }
+        printer.print("}()")
+        printer.print()
+    }
+
     private func emitOffsets(_ printer: inout CodePrinter) {
-        printer.print("/// Where each tensor starts in the embedded weights, in floats (64-byte aligned).")
+        printer.print("/// Where each tensor starts in the embedded weights, or in the prepared ones, in floats (64-byte aligned).")
         printer.block("private enum Offsets") { p in
             for slice in plan.slices {
-                p.print("/// \(commentSafe(slice.name)): \(slice.count.grouped) floats")
+                p.print("/// \(commentSafe(slice.name)): \(slice.count.grouped) floats" + (slice.isPrepared ? ", prepared" : ""))
                 p.print("static let \(names.offsetConstant[slice.name]!) = \(slice.offset)")
             }
         }
@@ -324,8 +353,9 @@ struct GeneratedNames {
     var runtimeModule: String
     /// The C module of the weights, inside the compiled library only.
     var weightsModule: String
-    /// Its accessor function.
+    /// Its accessor functions: the embedded weights, and the static memory of the prepared ones.
     var weightsFunction: String
+    var preparedWeightsFunction: String
     /// The executable target, and the command it builds: `Lenet5Inferencer`, `lenet5`.
     var executableTarget: String
     var command: String
@@ -344,6 +374,7 @@ struct GeneratedNames {
         cPrefix = command.replacingOccurrences(of: "-", with: "_")
         if cPrefix.first!.isNumber { cPrefix = "n" + cPrefix }
         weightsFunction = cPrefix + "_weights"
+        preparedWeightsFunction = cPrefix + "_prepared_weights"
         executableTarget = module + "Inferencer"
         let constants = SwiftNames.unique(slices.map { SwiftNames.valueName($0.name) })
         offsetConstant = Dictionary(uniqueKeysWithValues: zip(slices.map(\.name), constants))

@@ -147,9 +147,20 @@ struct PlanBuilder {
     /// Reserves `count` floats of the blob at the next 64-byte boundary, filled by `fill`.
     mutating func slice(_ name: String, count: Int, fill: @escaping (NetworkWeights) -> [Float]) -> ExecutionPlan.WeightSlice {
         let offset = MemoryPlanner.rounded(plan.blobCount)
-        let slice = ExecutionPlan.WeightSlice(name: name, offset: offset, count: count, fill: fill)
+        let slice = ExecutionPlan.WeightSlice(name: name, offset: offset, count: count, contents: .embedded(fill))
         plan.slices.append(slice)
         plan.blobCount = offset + count
+        return slice
+    }
+
+    /// Reserves `count` floats of the prepared weights at the next 64-byte boundary, which the
+    /// network computes from `source` by `transform` on its first call.
+    mutating func preparedSlice(_ name: String, count: Int, from source: ExecutionPlan.WeightSlice,
+                                transform: ExecutionPlan.WeightSlice.Transform) -> ExecutionPlan.WeightSlice {
+        let offset = MemoryPlanner.rounded(plan.preparedCount)
+        let slice = ExecutionPlan.WeightSlice(name: name, offset: offset, count: count, contents: .prepared(from: source, transform))
+        plan.slices.append(slice)
+        plan.preparedCount = offset + count
         return slice
     }
 

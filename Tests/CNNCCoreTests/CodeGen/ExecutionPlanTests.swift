@@ -29,6 +29,25 @@ import Testing
         plan.steps.map { $0.layers.map { network.layers[$0].name } }
     }
 
+    /// A Winograd layer's blob holds its 3×3 filters, not their 16/9-larger transform: the kernel
+    /// reads the transform from the prepared weights, computed from those filters.
+    @Test func winogradWeightsArePreparedFromTheEmbeddedFilters() throws {
+        let (_, plan) = try plan(input: "{channels: 32, height: 16, width: 16}", "conv: {channels: 20, kernel: 3, padding: 1}")
+        guard case .convolveWinograd(_, _, _, let weights, let bias, let geometry, _, _)? = plan.steps.last?.kernels.last else {
+            Issue.record("not Winograd: \(plan.steps.map { $0.kernels.map(\.strategy) })")
+            return
+        }
+        guard case .prepared(let filters, .winogradFilters(let transformed)) = weights.contents else {
+            Issue.record("the Winograd weights are embedded")
+            return
+        }
+        #expect(transformed == geometry)
+        #expect(!filters.isPrepared && filters.count == 20 * 32 * 9)
+        #expect(weights.count == 16 * 24 * 32 && weights.offset == 0 && plan.preparedCount == weights.count)
+        // The filters, then the bias at the next 64-byte boundary: nothing else is embedded.
+        #expect(plan.blobCount == 5760 + 20 && bias?.offset == 5760)
+    }
+
     @Test func aResidualAddRunsInTheEpilogueOfItsConvolution() throws {
         let (network, plan) = try plan(
             "conv: {name: stem, channels: 4, kernel: 3, padding: 1, activation: relu}",

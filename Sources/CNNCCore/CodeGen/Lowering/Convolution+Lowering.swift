@@ -53,7 +53,9 @@ extension Convolution: Lowering {
         case .direct:
             weights = builder.slice(name, count: directPackedCount(geometry)) { packForDirect(parameters($0).weight, geometry: geometry) }
         case .winograd:
-            weights = builder.slice(name, count: winogradPackedCount(geometry)) { packForWinograd(parameters($0).weight, geometry: geometry) }
+            let filters = builder.slice(name, count: outChannels * geometry.reduction) { parameters($0).weight }
+            weights = builder.preparedSlice("\(name) (Winograd)", count: winogradPackedCount(geometry), from: filters,
+                                            transform: .winogradFilters(geometry))
         case .gemm:
             weights = builder.slice(name, count: gemmPackedCount(geometry)) { packForGEMM(parameters($0).weight, geometry: geometry) }
         }

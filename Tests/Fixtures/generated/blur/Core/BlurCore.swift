@@ -9,8 +9,8 @@ import BlurWeights
 @_cdecl("blur_predict_with_arena")
 public func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer) {
     let arena = arenaBytes.assumingMemoryBound(to: Float.self)
-    let weights = blur_weights()!
-    Steps.mean3x3(input, output, arena, weights, .alone)
+    let weights = blur_weights()!, prepared = UnsafePointer<Float>(bitPattern: 64)!
+    Steps.mean3x3(input, output, arena, weights, prepared, .alone)
 }
 
 /// Part `part` of `parts` of one `predict` call, for one sample on several threads: every part is
@@ -20,9 +20,9 @@ public func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointe
 @_cdecl("blur_predict_part")
 public func predictPart(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer, _ partScratch: UnsafeMutableRawPointer?, _ part: Int32, _ parts: Int32, _ barrier: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?, _ barrierContext: UnsafeMutableRawPointer?) {
     let arena = arenaBytes.assumingMemoryBound(to: Float.self)
-    let weights = blur_weights()!
+    let weights = blur_weights()!, prepared = UnsafePointer<Float>(bitPattern: 64)!
     let part = CallPart(share: WorkShare(part: Int(part), parts: Int(parts)), scratch: partScratch?.assumingMemoryBound(to: Float.self), barrier: barrier, barrierContext: barrierContext)
-    Steps.mean3x3(input, output, arena, weights, part)
+    Steps.mean3x3(input, output, arena, weights, prepared, part)
 }
 
 /// Runs step `index` (0-based) alone, as part `part` of `parts` (see `predictPart`): every step in
@@ -30,10 +30,10 @@ public func predictPart(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePo
 @_cdecl("blur_run_step")
 public func runStep(_ index: Int32, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer, _ partScratch: UnsafeMutableRawPointer?, _ part: Int32, _ parts: Int32, _ barrier: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?, _ barrierContext: UnsafeMutableRawPointer?) {
     let arena = arenaBytes.assumingMemoryBound(to: Float.self)
-    let weights = blur_weights()!
+    let weights = blur_weights()!, prepared = UnsafePointer<Float>(bitPattern: 64)!
     let part = CallPart(share: WorkShare(part: Int(part), parts: Int(parts)), scratch: partScratch?.assumingMemoryBound(to: Float.self), barrier: barrier, barrierContext: barrierContext)
     switch index {
-        case 0: Steps.mean3x3(input, output, arena, weights, part)
+        case 0: Steps.mean3x3(input, output, arena, weights, prepared, part)
         default: break  // no such step: nothing runs
     }
 }
@@ -64,7 +64,7 @@ public func multiplyAddPeakProbe(_ iterations: Int32) -> Float {
 private enum Steps {
     // 1. mean3x3 (models/blur.yaml:6): conv 3×3, pad 1, replicate, no bias
     @inline(never)
-    static func mean3x3(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+    static func mean3x3(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         BlurCore.padPlanes(input, into: arena, channels: 1, height: 256, width: 256, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .replicate, share: part.share)
         part.synchronize()
         BlurCore.convolveDepthwise(arena, weights: weights + Offsets.mean3x3Weight, bias: nil, output: output,
@@ -76,7 +76,7 @@ private enum Steps {
 
 // MARK: - Weights
 
-/// Where each tensor starts in the embedded weights, in floats (64-byte aligned).
+/// Where each tensor starts in the embedded weights, or in the prepared ones, in floats (64-byte aligned).
 private enum Offsets {
     /// mean3x3.weight: 9 floats
     static let mean3x3Weight = 0

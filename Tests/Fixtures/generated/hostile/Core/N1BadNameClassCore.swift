@@ -9,21 +9,21 @@ import N1BadNameClassWeights
 @_cdecl("n1_bad_name_class_predict_with_arena")
 public func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer) {
     let arena = arenaBytes.assumingMemoryBound(to: Float.self)
-    let weights = n1_bad_name_class_weights()!
-    Steps._class(input, output, arena, weights, .alone)
-    Steps.conv1(input, output, arena, weights, .alone)
-    Steps.conv12(input, output, arena, weights, .alone)
-    Steps.padPlanes(input, output, arena, weights, .alone)
-    Steps.letX1(input, output, arena, weights, .alone)
-    Steps.n3rd(input, output, arena, weights, .alone)
-    Steps.maxPool(input, output, arena, weights, .alone)
-    Steps.output(input, output, arena, weights, .alone)
-    Steps.weightsModel(input, output, arena, weights, .alone)
-    Steps.steps(input, output, arena, weights, .alone)
-    Steps.activate(input, output, arena, weights, .alone)
-    Steps.dense(input, output, arena, weights, .alone)
-    Steps.typeModel(input, output, arena, weights, .alone)
-    Steps.offsetsModel(input, output, arena, weights, .alone)
+    let weights = n1_bad_name_class_weights()!, prepared = UnsafePointer<Float>(bitPattern: 64)!
+    Steps._class(input, output, arena, weights, prepared, .alone)
+    Steps.conv1(input, output, arena, weights, prepared, .alone)
+    Steps.conv12(input, output, arena, weights, prepared, .alone)
+    Steps.padPlanes(input, output, arena, weights, prepared, .alone)
+    Steps.letX1(input, output, arena, weights, prepared, .alone)
+    Steps.n3rd(input, output, arena, weights, prepared, .alone)
+    Steps.maxPool(input, output, arena, weights, prepared, .alone)
+    Steps.output(input, output, arena, weights, prepared, .alone)
+    Steps.weightsModel(input, output, arena, weights, prepared, .alone)
+    Steps.steps(input, output, arena, weights, prepared, .alone)
+    Steps.activate(input, output, arena, weights, prepared, .alone)
+    Steps.dense(input, output, arena, weights, prepared, .alone)
+    Steps.typeModel(input, output, arena, weights, prepared, .alone)
+    Steps.offsetsModel(input, output, arena, weights, prepared, .alone)
 }
 
 /// Part `part` of `parts` of one `predict` call, for one sample on several threads: every part is
@@ -33,22 +33,22 @@ public func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointe
 @_cdecl("n1_bad_name_class_predict_part")
 public func predictPart(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer, _ partScratch: UnsafeMutableRawPointer?, _ part: Int32, _ parts: Int32, _ barrier: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?, _ barrierContext: UnsafeMutableRawPointer?) {
     let arena = arenaBytes.assumingMemoryBound(to: Float.self)
-    let weights = n1_bad_name_class_weights()!
+    let weights = n1_bad_name_class_weights()!, prepared = UnsafePointer<Float>(bitPattern: 64)!
     let part = CallPart(share: WorkShare(part: Int(part), parts: Int(parts)), scratch: partScratch?.assumingMemoryBound(to: Float.self), barrier: barrier, barrierContext: barrierContext)
-    Steps._class(input, output, arena, weights, part)
-    Steps.conv1(input, output, arena, weights, part)
-    Steps.conv12(input, output, arena, weights, part)
-    Steps.padPlanes(input, output, arena, weights, part)
-    Steps.letX1(input, output, arena, weights, part)
-    Steps.n3rd(input, output, arena, weights, part)
-    Steps.maxPool(input, output, arena, weights, part)
-    Steps.output(input, output, arena, weights, part)
-    Steps.weightsModel(input, output, arena, weights, part)
-    Steps.steps(input, output, arena, weights, part)
-    Steps.activate(input, output, arena, weights, part)
-    Steps.dense(input, output, arena, weights, part)
-    Steps.typeModel(input, output, arena, weights, part)
-    Steps.offsetsModel(input, output, arena, weights, part)
+    Steps._class(input, output, arena, weights, prepared, part)
+    Steps.conv1(input, output, arena, weights, prepared, part)
+    Steps.conv12(input, output, arena, weights, prepared, part)
+    Steps.padPlanes(input, output, arena, weights, prepared, part)
+    Steps.letX1(input, output, arena, weights, prepared, part)
+    Steps.n3rd(input, output, arena, weights, prepared, part)
+    Steps.maxPool(input, output, arena, weights, prepared, part)
+    Steps.output(input, output, arena, weights, prepared, part)
+    Steps.weightsModel(input, output, arena, weights, prepared, part)
+    Steps.steps(input, output, arena, weights, prepared, part)
+    Steps.activate(input, output, arena, weights, prepared, part)
+    Steps.dense(input, output, arena, weights, prepared, part)
+    Steps.typeModel(input, output, arena, weights, prepared, part)
+    Steps.offsetsModel(input, output, arena, weights, prepared, part)
 }
 
 /// Runs step `index` (0-based) alone, as part `part` of `parts` (see `predictPart`): every step in
@@ -56,23 +56,23 @@ public func predictPart(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePo
 @_cdecl("n1_bad_name_class_run_step")
 public func runStep(_ index: Int32, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer, _ partScratch: UnsafeMutableRawPointer?, _ part: Int32, _ parts: Int32, _ barrier: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?, _ barrierContext: UnsafeMutableRawPointer?) {
     let arena = arenaBytes.assumingMemoryBound(to: Float.self)
-    let weights = n1_bad_name_class_weights()!
+    let weights = n1_bad_name_class_weights()!, prepared = UnsafePointer<Float>(bitPattern: 64)!
     let part = CallPart(share: WorkShare(part: Int(part), parts: Int(parts)), scratch: partScratch?.assumingMemoryBound(to: Float.self), barrier: barrier, barrierContext: barrierContext)
     switch index {
-        case 0: Steps._class(input, output, arena, weights, part)
-        case 1: Steps.conv1(input, output, arena, weights, part)
-        case 2: Steps.conv12(input, output, arena, weights, part)
-        case 3: Steps.padPlanes(input, output, arena, weights, part)
-        case 4: Steps.letX1(input, output, arena, weights, part)
-        case 5: Steps.n3rd(input, output, arena, weights, part)
-        case 6: Steps.maxPool(input, output, arena, weights, part)
-        case 7: Steps.output(input, output, arena, weights, part)
-        case 8: Steps.weightsModel(input, output, arena, weights, part)
-        case 9: Steps.steps(input, output, arena, weights, part)
-        case 10: Steps.activate(input, output, arena, weights, part)
-        case 11: Steps.dense(input, output, arena, weights, part)
-        case 12: Steps.typeModel(input, output, arena, weights, part)
-        case 13: Steps.offsetsModel(input, output, arena, weights, part)
+        case 0: Steps._class(input, output, arena, weights, prepared, part)
+        case 1: Steps.conv1(input, output, arena, weights, prepared, part)
+        case 2: Steps.conv12(input, output, arena, weights, prepared, part)
+        case 3: Steps.padPlanes(input, output, arena, weights, prepared, part)
+        case 4: Steps.letX1(input, output, arena, weights, prepared, part)
+        case 5: Steps.n3rd(input, output, arena, weights, prepared, part)
+        case 6: Steps.maxPool(input, output, arena, weights, prepared, part)
+        case 7: Steps.output(input, output, arena, weights, prepared, part)
+        case 8: Steps.weightsModel(input, output, arena, weights, prepared, part)
+        case 9: Steps.steps(input, output, arena, weights, prepared, part)
+        case 10: Steps.activate(input, output, arena, weights, prepared, part)
+        case 11: Steps.dense(input, output, arena, weights, prepared, part)
+        case 12: Steps.typeModel(input, output, arena, weights, prepared, part)
+        case 13: Steps.offsetsModel(input, output, arena, weights, prepared, part)
         default: break  // no such step: nothing runs
     }
 }
@@ -117,7 +117,7 @@ public func multiplyAddPeakProbe(_ iterations: Int32) -> Float {
 private enum Steps {
     // 1. class (Tests/Fixtures/codegen/hostile.yaml:8): conv 3×3, pad 1 + self (relu, fused)
     @inline(never)
-    static func _class(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+    static func _class(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
             N1BadNameClassCore.padPlanes(input, into: arena, channels: 2, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
         }
@@ -130,7 +130,7 @@ private enum Steps {
 
     // 2. conv-1 (Tests/Fixtures/codegen/hostile.yaml:10): conv 3×3, pad 1 + relu2 (relu, fused)
     @inline(never)
-    static func conv1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+    static func conv1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
             N1BadNameClassCore.padPlanes(arena + 496, into: arena, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
         }
@@ -143,7 +143,7 @@ private enum Steps {
 
     // 3. conv 1 (Tests/Fixtures/codegen/hostile.yaml:11): conv 1×1, pad 1, reflect
     @inline(never)
-    static func conv12(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+    static func conv12(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
             N1BadNameClassCore.padPlanes(arena + 1184, into: arena, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .reflect)
         }
@@ -156,7 +156,7 @@ private enum Steps {
 
     // 4. padPlanes (Tests/Fixtures/codegen/hostile.yaml:12): conv 3×3, pad 1, replicate
     @inline(never)
-    static func padPlanes(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+    static func padPlanes(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
             N1BadNameClassCore.padPlanes(arena + 688, into: arena, channels: 4, height: 11, width: 11, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .replicate)
         }
@@ -169,7 +169,7 @@ private enum Steps {
 
     // 5. */ let x = 1 /* (Tests/Fixtures/codegen/hostile.yaml:13): conv 1×1 + "quoted" \ back\slash (batchnorm, fused)
     @inline(never)
-    static func letX1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+    static func letX1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
             N1BadNameClassCore.convolveDirect(arena + 1184, packedWeights: weights + Offsets.letX1Weight, bias: weights + Offsets.letX1Bias, output: arena,
                            geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 11, outWidth: 11, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
@@ -179,7 +179,7 @@ private enum Steps {
 
     // 6. 3rd (Tests/Fixtures/codegen/hostile.yaml:15): maxpool 2×2
     @inline(never)
-    static func n3rd(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+    static func n3rd(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
             N1BadNameClassCore.maxPool(arena, output: arena + 496, geometry: PoolingGeometry(channels: 4, inHeight: 11, inWidth: 11, outHeight: 5, outWidth: 5, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
         }
@@ -187,7 +187,7 @@ private enum Steps {
 
     // 7. maxPool (Tests/Fixtures/codegen/hostile.yaml:16): maxpool 1×1
     @inline(never)
-    static func maxPool(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+    static func maxPool(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
             N1BadNameClassCore.maxPool(arena + 496, output: arena, geometry: PoolingGeometry(channels: 4, inHeight: 5, inWidth: 5, outHeight: 5, outWidth: 5, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
         }
@@ -195,7 +195,7 @@ private enum Steps {
 
     // 8. output (Tests/Fixtures/codegen/hostile.yaml:17): conv 1×1 + arena (add, fused) + relu3 (relu, fused)
     @inline(never)
-    static func output(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+    static func output(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
             N1BadNameClassCore.convolveDirect(arena, packedWeights: weights + Offsets.outputWeight, bias: weights + Offsets.outputBias, residual: arena + 496, output: arena + 112,
                            geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 5, inWidth: 5, outHeight: 5, outWidth: 5, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
@@ -205,7 +205,7 @@ private enum Steps {
 
     // 9. weights (Tests/Fixtures/codegen/hostile.yaml:19): global_avgpool
     @inline(never)
-    static func weightsModel(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+    static func weightsModel(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
             N1BadNameClassCore.globalAveragePool(arena + 112, output: arena, channels: 4, plane: 25)
         }
@@ -213,7 +213,7 @@ private enum Steps {
 
     // 10. Steps (Tests/Fixtures/codegen/hostile.yaml:20): mul, per channel
     @inline(never)
-    static func steps(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+    static func steps(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
             N1BadNameClassCore.multiplyChannels(arena + 112, gate: arena, output: arena + 112, channels: 4, plane: 25)
         }
@@ -221,7 +221,7 @@ private enum Steps {
 
     // 11. activate (Tests/Fixtures/codegen/hostile.yaml:21): relu
     @inline(never)
-    static func activate(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+    static func activate(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
             N1BadNameClassCore.activate(arena + 112, output: arena + 112, count: 100, activation: Activations.ReLU())
         }
@@ -229,7 +229,7 @@ private enum Steps {
 
     // 12. dense (Tests/Fixtures/codegen/hostile.yaml:23): dense
     @inline(never)
-    static func dense(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+    static func dense(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
             N1BadNameClassCore.dense(arena + 112, packedWeights: weights + Offsets.denseWeight, bias: weights + Offsets.denseBias, output: arena,
                   inFeatures: 100, outFeatures: 5, activation: Activations.Identity())
@@ -238,7 +238,7 @@ private enum Steps {
 
     // 13. Type (Tests/Fixtures/codegen/hostile.yaml:24): dense
     @inline(never)
-    static func typeModel(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+    static func typeModel(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
             N1BadNameClassCore.dense(arena, packedWeights: weights + Offsets.typeWeight, bias: weights + Offsets.typeBias, output: arena + 16,
                   inFeatures: 5, outFeatures: 3, activation: Activations.Identity())
@@ -247,7 +247,7 @@ private enum Steps {
 
     // 14. Offsets (Tests/Fixtures/codegen/hostile.yaml:25): softmax
     @inline(never)
-    static func offsetsModel(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+    static func offsetsModel(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
             N1BadNameClassCore.softmaxOverChannels(arena + 16, output: output, channels: 3, plane: 1)
         }
@@ -256,7 +256,7 @@ private enum Steps {
 
 // MARK: - Weights
 
-/// Where each tensor starts in the embedded weights, in floats (64-byte aligned).
+/// Where each tensor starts in the embedded weights, or in the prepared ones, in floats (64-byte aligned).
 private enum Offsets {
     /// class.weight: 72 floats
     static let classWeight = 0

@@ -9,13 +9,13 @@ import SeedWeights
 @_cdecl("seed_predict_with_arena")
 public func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer) {
     let arena = arenaBytes.assumingMemoryBound(to: Float.self)
-    let weights = seed_weights()!
-    Steps.conv1(input, output, arena, weights, .alone)
-    Steps.maxpool1(input, output, arena, weights, .alone)
-    Steps.conv2(input, output, arena, weights, .alone)
-    Steps.maxpool2(input, output, arena, weights, .alone)
-    Steps.dense1(input, output, arena, weights, .alone)
-    Steps.softmax1(input, output, arena, weights, .alone)
+    let weights = seed_weights()!, prepared = UnsafePointer<Float>(bitPattern: 64)!
+    Steps.conv1(input, output, arena, weights, prepared, .alone)
+    Steps.maxpool1(input, output, arena, weights, prepared, .alone)
+    Steps.conv2(input, output, arena, weights, prepared, .alone)
+    Steps.maxpool2(input, output, arena, weights, prepared, .alone)
+    Steps.dense1(input, output, arena, weights, prepared, .alone)
+    Steps.softmax1(input, output, arena, weights, prepared, .alone)
 }
 
 /// Part `part` of `parts` of one `predict` call, for one sample on several threads: every part is
@@ -25,14 +25,14 @@ public func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointe
 @_cdecl("seed_predict_part")
 public func predictPart(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer, _ partScratch: UnsafeMutableRawPointer?, _ part: Int32, _ parts: Int32, _ barrier: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?, _ barrierContext: UnsafeMutableRawPointer?) {
     let arena = arenaBytes.assumingMemoryBound(to: Float.self)
-    let weights = seed_weights()!
+    let weights = seed_weights()!, prepared = UnsafePointer<Float>(bitPattern: 64)!
     let part = CallPart(share: WorkShare(part: Int(part), parts: Int(parts)), scratch: partScratch?.assumingMemoryBound(to: Float.self), barrier: barrier, barrierContext: barrierContext)
-    Steps.conv1(input, output, arena, weights, part)
-    Steps.maxpool1(input, output, arena, weights, part)
-    Steps.conv2(input, output, arena, weights, part)
-    Steps.maxpool2(input, output, arena, weights, part)
-    Steps.dense1(input, output, arena, weights, part)
-    Steps.softmax1(input, output, arena, weights, part)
+    Steps.conv1(input, output, arena, weights, prepared, part)
+    Steps.maxpool1(input, output, arena, weights, prepared, part)
+    Steps.conv2(input, output, arena, weights, prepared, part)
+    Steps.maxpool2(input, output, arena, weights, prepared, part)
+    Steps.dense1(input, output, arena, weights, prepared, part)
+    Steps.softmax1(input, output, arena, weights, prepared, part)
 }
 
 /// Runs step `index` (0-based) alone, as part `part` of `parts` (see `predictPart`): every step in
@@ -40,15 +40,15 @@ public func predictPart(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePo
 @_cdecl("seed_run_step")
 public func runStep(_ index: Int32, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer, _ partScratch: UnsafeMutableRawPointer?, _ part: Int32, _ parts: Int32, _ barrier: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?, _ barrierContext: UnsafeMutableRawPointer?) {
     let arena = arenaBytes.assumingMemoryBound(to: Float.self)
-    let weights = seed_weights()!
+    let weights = seed_weights()!, prepared = UnsafePointer<Float>(bitPattern: 64)!
     let part = CallPart(share: WorkShare(part: Int(part), parts: Int(parts)), scratch: partScratch?.assumingMemoryBound(to: Float.self), barrier: barrier, barrierContext: barrierContext)
     switch index {
-        case 0: Steps.conv1(input, output, arena, weights, part)
-        case 1: Steps.maxpool1(input, output, arena, weights, part)
-        case 2: Steps.conv2(input, output, arena, weights, part)
-        case 3: Steps.maxpool2(input, output, arena, weights, part)
-        case 4: Steps.dense1(input, output, arena, weights, part)
-        case 5: Steps.softmax1(input, output, arena, weights, part)
+        case 0: Steps.conv1(input, output, arena, weights, prepared, part)
+        case 1: Steps.maxpool1(input, output, arena, weights, prepared, part)
+        case 2: Steps.conv2(input, output, arena, weights, prepared, part)
+        case 3: Steps.maxpool2(input, output, arena, weights, prepared, part)
+        case 4: Steps.dense1(input, output, arena, weights, prepared, part)
+        case 5: Steps.softmax1(input, output, arena, weights, prepared, part)
         default: break  // no such step: nothing runs
     }
 }
@@ -85,7 +85,7 @@ public func multiplyAddPeakProbe(_ iterations: Int32) -> Float {
 private enum Steps {
     // 1. conv1 (models/seed.yaml:7): conv 3×3, pad 1 + relu1 (relu, fused)
     @inline(never)
-    static func conv1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+    static func conv1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
             SeedCore.padPlanes(input, into: arena + 2352, channels: 1, height: 28, width: 28, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
         }
@@ -98,7 +98,7 @@ private enum Steps {
 
     // 2. maxpool1 (models/seed.yaml:9): maxpool 2×2
     @inline(never)
-    static func maxpool1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+    static func maxpool1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
             SeedCore.maxPool(arena, output: arena + 2352, geometry: PoolingGeometry(channels: 3, inHeight: 28, inWidth: 28, outHeight: 14, outWidth: 14, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
         }
@@ -106,7 +106,7 @@ private enum Steps {
 
     // 3. conv2 (models/seed.yaml:10): conv 3×3, pad 1 + relu2 (relu, fused)
     @inline(never)
-    static func conv2(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+    static func conv2(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
             SeedCore.padPlanes(arena + 2352, into: arena, channels: 3, height: 14, width: 14, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
         }
@@ -119,7 +119,7 @@ private enum Steps {
 
     // 4. maxpool2 (models/seed.yaml:12): maxpool 2×2
     @inline(never)
-    static func maxpool2(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+    static func maxpool2(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
             SeedCore.maxPool(arena + 768, output: arena, geometry: PoolingGeometry(channels: 3, inHeight: 14, inWidth: 14, outHeight: 7, outWidth: 7, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
         }
@@ -127,7 +127,7 @@ private enum Steps {
 
     // 5. dense1 (models/seed.yaml:14): dense, no bias
     @inline(never)
-    static func dense1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+    static func dense1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
             SeedCore.dense(arena, packedWeights: weights + Offsets.dense1Weight, bias: nil, output: arena + 160,
                   inFeatures: 147, outFeatures: 10, activation: Activations.Identity())
@@ -136,7 +136,7 @@ private enum Steps {
 
     // 6. softmax1 (models/seed.yaml:15): softmax
     @inline(never)
-    static func softmax1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ part: CallPart) {
+    static func softmax1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
             SeedCore.softmaxOverChannels(arena + 160, output: output, channels: 10, plane: 1)
         }
@@ -145,7 +145,7 @@ private enum Steps {
 
 // MARK: - Weights
 
-/// Where each tensor starts in the embedded weights, in floats (64-byte aligned).
+/// Where each tensor starts in the embedded weights, or in the prepared ones, in floats (64-byte aligned).
 private enum Offsets {
     /// conv1.weight: 36 floats
     static let conv1Weight = 0
