@@ -329,16 +329,20 @@ package let gemmRowBlock = 6
 package let gemmColumnBlock = 16
 
 /// Output pixels whose input columns are gathered at once: the gathered block of
-/// `reduction × gemmPixelBlock` floats stays in the L2 cache for every channel block that reads it.
-package func gemmPixelBlock(reduction: Int) -> Int {
-    let budget = 128 * 1024 / 4  // floats in half of a 256 KiB-or-larger L2
-    let columns = max(gemmColumnBlock, min(512, budget / max(1, reduction)))
-    return columns / gemmColumnBlock * gemmColumnBlock
+/// `reduction × gemmPixelBlock` floats stays in the L2 cache for every channel block that reads it,
+/// and the blocks of a plane are as even as the register blocks allow. The weights are read once per
+/// block, so a layer whose weights exceed 1 MiB, which come from L3 every time, takes blocks of up
+/// to 640 KiB instead of 128 KiB.
+package func gemmPixelBlock(_ g: ConvolutionGeometry) -> Int {
+    let kibibytes = gemmPackedCount(g) > 1 << 18 ? 640 : 128
+    let largest = max(gemmColumnBlock, min(512, kibibytes * 256 / max(1, g.reduction))) / gemmColumnBlock * gemmColumnBlock
+    let blocks = (g.outPlane + largest - 1) / largest
+    return roundUp((g.outPlane + blocks - 1) / blocks, to: gemmColumnBlock)
 }
 
 /// Floats of scratch `convolveGEMM` needs for the gathered input block.
 package func gemmScratchCount(_ g: ConvolutionGeometry) -> Int {
-    g.reduction * roundUp(min(gemmPixelBlock(reduction: g.reduction), g.outPlane), to: gemmColumnBlock)
+    g.reduction * roundUp(min(gemmPixelBlock(g), g.outPlane), to: gemmColumnBlock)
 }
 
 /// Floats of the packed weights of one convolution (`packForGEMM`).
@@ -371,7 +375,7 @@ package func convolveGEMM(_ input: UnsafePointer<Float>, packedWeights: UnsafePo
     let rows = g.outChannelsPerGroup
     let panels = roundUp(rows, to: gemmRowBlock) / gemmRowBlock
     let reduction = g.reduction
-    let block = gemmPixelBlock(reduction: reduction)
+    let block = gemmPixelBlock(g)
     // Parts split the pixels, in whole register blocks, where there are enough of them; otherwise the
     // panels of output channels, each part gathering the same columns into its own scratch.
     // A 1×1 convolution gathers nothing, so it splits its panels where there are two per part: each
@@ -441,6 +445,19 @@ func gatherColumns(_ input: UnsafePointer<Float>, into columns: UnsafeMutablePoi
                         }
                         while offset < run {
                             row[j + offset] = source[offset]
+                            offset += 1
+                        }
+                    } else if g.strideWidth == 2 {
+                        // The even half of sixteen floats while they lie in the input row: shuffles
+                        // instead of scalar loads.
+                        let available = g.inWidth - (x * 2 + kx * g.dilationWidth)
+                        var offset = 0
+                        while offset + 8 <= run && 2 * offset + 16 <= available {
+                            (row + j).storeVector(loadPixels(source + 2 * offset, stride: 2, lanes: 8, available: 16), at: offset)
+                            offset += 8
+                        }
+                        while offset < run {
+                            row[j + offset] = source[offset * 2]
                             offset += 1
                         }
                     } else {

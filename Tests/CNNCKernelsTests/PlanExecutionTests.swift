@@ -161,6 +161,17 @@ func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, 
             "conv: {name: deeper, channels: 7, kernel: 3, padding: 1, from: input}",
             "add: {from: [deeper, deep], activation: tanh}",
         ]),
+        // Stride-2 gathers taking the even half of sixteen floats and finishing rows one float at a
+        // time: the 7×7 stem's 253 pixels in two even blocks of 128, the second starting mid-row,
+        // then a dilated one.
+        ("strided GEMM gathers", "{channels: 3, height: 21, width: 45}", [
+            "conv: {channels: 40, kernel: 7, stride: 2, padding: 3, activation: relu}",
+            "conv: {channels: 24, kernel: 3, stride: 2, dilation: 2, padding: 2}",
+        ]),
+        // Weights of more than 1 MiB (120 × 2,304 floats): one block of all 25 pixels.
+        ("a strided GEMM with large weights", "{channels: 256, height: 9, width: 9}", [
+            "conv: {channels: 120, kernel: 3, stride: 2, padding: 1, activation: relu}",
+        ]),
         ("a deep pointwise reduction", "{channels: 1600, height: 4, width: 4}", [
             "conv: {channels: 9, kernel: 1, activation: silu}",
         ]),
