@@ -232,7 +232,8 @@ import TestTolerance
     }
 
     /// cifar_vgg's 3×3 layers run as Winograd by default; `--reference-order` keeps them on kernels that
-    /// add in the interpreter's order, and the inferencer's provenance says which.
+    /// add in the interpreter's order, and the inferencer's provenance says which. Its summary
+    /// (`--info`) gives the arena of its own plan, and prepared weights only with Winograd.
     @Test func referenceOrderPlansNoWinogradKernel() throws {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -246,6 +247,10 @@ import TestTolerance
             let main = try String(contentsOf: package.appendingPathComponent("Sources/CifarVggInferencer/main.swift"), encoding: .utf8)
             #expect(main.contains("reordered by Winograd") == reorders, "\(flags)")
             #expect(main.contains("(key: \"summation order\", value: \"the interpreter's") == !reorders, "\(flags)")
+            #expect(main.contains(reorders ? "Forward pass size:      688,640 bytes" : "Forward pass size:      539,136 bytes"), "\(flags)")
+            #expect(main.contains("Prepared weights:       2,101,248 bytes") == reorders, "\(flags)")
+            let weightsSource = try String(contentsOf: package.appendingPathComponent("Core/Weights/weights.c"), encoding: .utf8)
+            #expect(weightsSource.contains("static float prepared[525312];") == reorders, "\(flags)")
         }
     }
 

@@ -321,7 +321,7 @@ public enum PackageGenerator {
     private static func inferencerMain(_ network: CheckedNetwork, _ names: GeneratedNames, plan: ExecutionPlan, options: GenerationOptions,
                                        header: String) -> String {
         let interface = network.interface
-        let summary = SummaryRenderer(network: network).render(.table)
+        let summary = SummaryRenderer(network: network, order: options.summationOrder).render(.table)
         var provenance: [(String, String)] = [
             ("spec", network.spec.path),
             ("spec sha256", SHA256.hex(options.specBytes)),

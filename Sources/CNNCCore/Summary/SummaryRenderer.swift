@@ -54,16 +54,26 @@ public struct SummaryRenderer: Sendable {
     public let arenaBytes: Int
     /// Bytes of the largest set of those buffers alive at the same step; no placement needs less.
     public let lowerBoundBytes: Int
+    /// Bytes of static memory generated code fills on its first call: Winograd's transformed
+    /// weights (once per process, whatever the batch).
+    public let preparedBytes: Int
 
     public init(network: CheckedNetwork, batch: Int = 1) {
+        self.init(network: network, batch: batch, order: .fastest)
+    }
+
+    /// The summary of generated code planned in `order` (an inferencer built with `--reference-order`
+    /// has no prepared weights).
+    init(network: CheckedNetwork, batch: Int = 1, order: ExecutionPlan.SummationOrder) {
         self.network = network
         self.batch = max(1, batch)
         self.analysis = NetworkAnalysis(network)
-        let plan = ExecutionPlan(network: network)
+        let plan = ExecutionPlan(network: network, order: order)
         buffers = plan.buffers
         steps = plan.steps.map(\.layers)
         arenaBytes = plan.arenaCount * 4
         lowerBoundBytes = plan.lowerBoundCount * 4
+        preparedBytes = plan.preparedCount * 4
     }
 
     public func render(_ format: Format, columns: Columns = .fitting(width: Columns.defaultWidth)) -> String {
@@ -184,11 +194,12 @@ public struct SummaryRenderer: Sendable {
     }
 
     /// torchinfo's totals for inference: parameters by kind, mult-adds, and the sizes of the input,
-    /// the activations (the arena generated code uses), the parameters, and their sum.
+    /// the activations (the arena generated code uses), the parameters, the prepared weights generated
+    /// code adds, and their sum.
     private func totals(markdown: Bool) -> String {
         let inputBytes = network.input.count * 4 * batch
         let forwardBytes = arenaBytes * batch
-        let total = inputBytes + forwardBytes + analysis.weightBytes
+        let total = inputBytes + forwardBytes + analysis.weightBytes + preparedBytes
         let perBatch = batch > 1 ? " for a batch of \(batch)" : " per inference"
         var lines: [(String, String)] = [
             ("Total params", analysis.parameters.grouped),
@@ -199,12 +210,14 @@ public struct SummaryRenderer: Sendable {
             ("Input size", Self.bytesText(inputBytes)),
             ("Forward pass size", Self.bytesText(forwardBytes, "activation arena\(batch > 1 ? " × \(batch)" : "")")),
             ("Params size", Self.bytesText(analysis.weightBytes, "float32")),
+            ("Prepared weights", Self.bytesText(preparedBytes, "Winograd-transformed by the first call")),
             ("Estimated total size", Self.bytesText(total)),
             ("Activation lower bound", Self.bytesText(lowerBoundBytes, "largest set alive at once")),
             ("Input → output", "\(shapeText(network.input)) → \(shapeText(network.output))"),
         ]
         if analysis.fixedParameters == 0 { lines.remove(at: 2) }
         if analysis.buffers == 0 { lines.removeAll { $0.0 == "Non-trainable values" } }
+        if preparedBytes == 0 { lines.removeAll { $0.0 == "Prepared weights" } }
         let width = lines.map(\.0.count).max()! + 1
         return lines.map { name, value in
             markdown ? "- **\(name)**: \(value)\n" : (name + ":").padding(to: width) + " " + value + "\n"
@@ -286,7 +299,8 @@ public struct SummaryRenderer: Sendable {
             ("input_bytes", .integer(inputBytes)),
             ("forward_pass_bytes", .integer(arenaBytes * batch)),
             ("params_bytes", .integer(analysis.weightBytes)),
-            ("estimated_total_bytes", .integer(inputBytes + arenaBytes * batch + analysis.weightBytes)),
+            ("prepared_weight_bytes", .integer(preparedBytes)),
+            ("estimated_total_bytes", .integer(inputBytes + arenaBytes * batch + analysis.weightBytes + preparedBytes)),
         ])))
         members.append(("memory_plan", memoryPlanJSON()))
         return .object(members)
