@@ -22,6 +22,7 @@ import TestTolerance
         try #require(built.status == 0, "\(built.stderr)")
         #expect(built.stdout.hasPrefix("built \(output.path): ") && built.stdout.contains(".wasm") && built.stdout.contains("arena"), "\(built.stdout)")
         #expect(built.stdout.contains("\nlatency in Node v") && built.stdout.contains(" per call (median of "), "\(built.stdout)")
+        #expect(built.stdout.contains(", prepared weights ") == GeneratedInferencerTests.reorderingSpecs.contains(spec), "\(built.stdout)")
         let name = try #require(try FileManager.default.contentsOfDirectory(atPath: output.path).first { $0.hasSuffix(".wasm") })
             .replacingOccurrences(of: ".wasm", with: "")
         #expect(Set(try FileManager.default.contentsOfDirectory(atPath: output.path)) == ["\(name).wasm", "\(name).js", "index.html"])

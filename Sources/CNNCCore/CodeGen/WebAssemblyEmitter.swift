@@ -16,6 +16,8 @@ public struct WebAssemblyModule: Sendable {
     public var demoPage: String
     public var arenaBytes: Int
     public var weightsBytes: Int
+    /// Static memory the first `predict()` fills with Winograd's transformed weights (0 without).
+    public var preparedBytes: Int
 }
 
 public enum WebAssemblyEmitter {
@@ -30,7 +32,7 @@ public enum WebAssemblyEmitter {
             entrySource: entry(network, names, arenaBytes: plan.arenaBytes, source: source),
             javaScript: javaScript(network, names, arenaBytes: plan.arenaBytes, source: source),
             demoPage: demoPage(network, names, source: source),
-            arenaBytes: plan.arenaBytes, weightsBytes: weightsBytes)
+            arenaBytes: plan.arenaBytes, weightsBytes: weightsBytes, preparedBytes: plan.preparedCount * 4)
     }
 
     static func entry(_ network: CheckedNetwork, _ names: GeneratedNames, arenaBytes: Int, source: String) -> String {

@@ -203,7 +203,9 @@ extension Build {
         }
         let code = result.moduleBytes - module.weightsBytes
         Console.out("built \(output): \(module.name).wasm \(result.moduleBytes.grouped) bytes (weights \(module.weightsBytes.grouped), code and tables \(code.grouped)), "
-            + "arena \(module.arenaBytes.grouped) bytes; \(module.name).js, index.html\n")
+            + "arena \(module.arenaBytes.grouped) bytes"
+            + (module.preparedBytes > 0 ? ", prepared weights \(module.preparedBytes.grouped) bytes (filled by the first call)" : "")
+            + "; \(module.name).js, index.html\n")
         if let latency = result.latency {
             let figure = latency.milliseconds < 1 ? String(format: "%.1f µs", latency.milliseconds * 1000) : String(format: "%.2f ms", latency.milliseconds)
             Console.out("latency in \(latency.runtime) on this machine: \(figure) per call (median of \(latency.runs))\n")
