@@ -109,16 +109,11 @@ package func transformWinogradFilters(_ filters: UnsafePointer<Float>, into pack
             for lane in 0..<min(gemmRowBlock, g.outChannels - panel * gemmRowBlock) {
                 let filter = filters + ((panel * gemmRowBlock + lane) * inputs + input) * 9
                 // G g: 4×3, G = [[1, 0, 0], [½, ½, ½], [½, −½, ½], [0, 0, 1]]; one vector per column.
-                var left: (SIMD4<Double>, SIMD4<Double>, SIMD4<Double>) = (.zero, .zero, .zero)
-                for column in 0..<3 {
+                func leftColumn(_ column: Int) -> SIMD4<Double> {
                     let (g0, g1, g2) = (Double(filter[column]), Double(filter[3 + column]), Double(filter[6 + column]))
-                    let transformed = SIMD4(g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2)
-                    switch column {
-                    case 0: left.0 = transformed
-                    case 1: left.1 = transformed
-                    default: left.2 = transformed
-                    }
+                    return SIMD4(g0, (g0 + g1 + g2) / 2, (g0 - g1 + g2) / 2, g2)
                 }
+                let left = (leftColumn(0), leftColumn(1), leftColumn(2))
                 // (G g) Gᵀ: 4×4.
                 for row in 0..<4 {
                     let (h0, h1, h2) = (left.0[row], left.1[row], left.2[row])

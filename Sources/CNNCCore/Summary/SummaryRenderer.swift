@@ -76,6 +76,12 @@ public struct SummaryRenderer: Sendable {
         preparedBytes = plan.preparedCount * 4
     }
 
+    /// torchinfo's size block, for `batch` samples: the inputs, the arenas (one per sample in flight),
+    /// and their sum with the weights and the prepared weights (once per process).
+    private var inputBytes: Int { network.input.count * 4 * batch }
+    private var forwardBytes: Int { arenaBytes * batch }
+    private var estimatedTotalBytes: Int { inputBytes + forwardBytes + analysis.weightBytes + preparedBytes }
+
     public func render(_ format: Format, columns: Columns = .fitting(width: Columns.defaultWidth)) -> String {
         switch format {
         case .table: table(markdown: false, columns: columns)
@@ -197,9 +203,6 @@ public struct SummaryRenderer: Sendable {
     /// the activations (the arena generated code uses), the parameters, the prepared weights generated
     /// code adds, and their sum.
     private func totals(markdown: Bool) -> String {
-        let inputBytes = network.input.count * 4 * batch
-        let forwardBytes = arenaBytes * batch
-        let total = inputBytes + forwardBytes + analysis.weightBytes + preparedBytes
         let perBatch = batch > 1 ? " for a batch of \(batch)" : " per inference"
         var lines: [(String, String)] = [
             ("Total params", analysis.parameters.grouped),
@@ -211,7 +214,7 @@ public struct SummaryRenderer: Sendable {
             ("Forward pass size", Self.bytesText(forwardBytes, "activation arena\(batch > 1 ? " × \(batch)" : "")")),
             ("Params size", Self.bytesText(analysis.weightBytes, "float32")),
             ("Prepared weights", Self.bytesText(preparedBytes, "Winograd-transformed by the first call")),
-            ("Estimated total size", Self.bytesText(total)),
+            ("Estimated total size", Self.bytesText(estimatedTotalBytes)),
             ("Activation lower bound", Self.bytesText(lowerBoundBytes, "largest set alive at once")),
             ("Input → output", "\(shapeText(network.input)) → \(shapeText(network.output))"),
         ]
@@ -284,7 +287,6 @@ public struct SummaryRenderer: Sendable {
         }
         members.append(("output", .string(network.layers[network.outputLayer].name)))
         members.append(("layers", .array(zip(network.layers, analysis.layers).map(layerJSON))))
-        let inputBytes = network.input.count * 4 * batch
         members.append(("totals", .object([
             ("parameters", .integer(analysis.parameters)),
             ("trainable_parameters", .integer(analysis.trainableParameters)),
@@ -297,10 +299,10 @@ public struct SummaryRenderer: Sendable {
             ("batch", .integer(batch)),
             ("mult_adds", .integer(analysis.macs * batch)),
             ("input_bytes", .integer(inputBytes)),
-            ("forward_pass_bytes", .integer(arenaBytes * batch)),
+            ("forward_pass_bytes", .integer(forwardBytes)),
             ("params_bytes", .integer(analysis.weightBytes)),
             ("prepared_weight_bytes", .integer(preparedBytes)),
-            ("estimated_total_bytes", .integer(inputBytes + arenaBytes * batch + analysis.weightBytes + preparedBytes)),
+            ("estimated_total_bytes", .integer(estimatedTotalBytes)),
         ])))
         members.append(("memory_plan", memoryPlanJSON()))
         return .object(members)
