@@ -17,13 +17,14 @@ package func exponential(_ x: SIMD8<Float>) -> SIMD8<Float> {
     var r = clamped - n * 0.693359375
     r = r - n * -2.12194440e-4
     let r2 = r * r
+    // Horner steps as fused multiply-adds, as in `hyperbolicTangent`.
     var p = SIMD8<Float>(repeating: 1.9875691500e-4)
-    p = p * r + 1.3981999507e-3
-    p = p * r + 8.3334519073e-3
-    p = p * r + 4.1665795894e-2
-    p = p * r + 1.6666665459e-1
-    p = p * r + 5.0000001201e-1
-    let er = p * r2 + r + 1
+    p = SIMD8(repeating: 1.3981999507e-3).accumulating(p, r)
+    p = SIMD8(repeating: 8.3334519073e-3).accumulating(p, r)
+    p = SIMD8(repeating: 4.1665795894e-2).accumulating(p, r)
+    p = SIMD8(repeating: 1.6666665459e-1).accumulating(p, r)
+    p = SIMD8(repeating: 5.0000001201e-1).accumulating(p, r)
+    let er = r.accumulating(p, r2) + 1
     let exponentBits = (unsafeBitCast(shifted, to: SIMD8<UInt32>.self) &- 0x4B40_0000 &+ 127) &<< 23
     return er * unsafeBitCast(exponentBits, to: SIMD8<Float>.self)
 }
@@ -34,24 +35,32 @@ func clamp(_ x: SIMD8<Float>, _ lower: Float, _ upper: Float) -> SIMD8<Float> {
     return x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
 }
 
-/// tanh as a 13/6-degree rational function of x (Eigen's `generic_fast_tanh_float`), on x clamped to
-/// ±7.9053, where tanh rounds to ±1 in float32: one division and no exponential.
+/// tanh as a 13/6-degree rational function of x (Eigen's `generic_fast_tanh_float`), Horner steps as
+/// fused multiply-adds (`accumulating`): half the instructions and latency of separate ones (lenet5's
+/// c1 + tanh took 0.76× the time). x is clamped where the rational form first rounds to exactly ±1,
+/// which the fused and the unfused (WebAssembly) forms reach at different points. One division and no
+/// exponential.
 @_transparent
 package func hyperbolicTangent(_ x: SIMD8<Float>) -> SIMD8<Float> {
-    let clamped = clamp(x, -7.90531110763549805, 7.90531110763549805)
+    #if arch(wasm32)
+    let saturation: Float = 7.90531110763549805
+    #else
+    let saturation: Float = 7.99881172180175781
+    #endif
+    let clamped = clamp(x, -saturation, saturation)
     let x2 = clamped * clamped
     var p = SIMD8<Float>(repeating: -2.76076847742355e-16)
-    p = p * x2 + 2.00018790482477e-13
-    p = p * x2 - 8.60467152213735e-11
-    p = p * x2 + 5.12229709037114e-08
-    p = p * x2 + 1.48572235717979e-05
-    p = p * x2 + 6.37261928875436e-04
-    p = p * x2 + 4.89352455891786e-03
+    p = SIMD8(repeating: 2.00018790482477e-13).accumulating(p, x2)
+    p = SIMD8(repeating: -8.60467152213735e-11).accumulating(p, x2)
+    p = SIMD8(repeating: 5.12229709037114e-08).accumulating(p, x2)
+    p = SIMD8(repeating: 1.48572235717979e-05).accumulating(p, x2)
+    p = SIMD8(repeating: 6.37261928875436e-04).accumulating(p, x2)
+    p = SIMD8(repeating: 4.89352455891786e-03).accumulating(p, x2)
     p = p * clamped
     var q = SIMD8<Float>(repeating: 1.19825839466702e-06)
-    q = q * x2 + 1.18534705686654e-04
-    q = q * x2 + 2.26843463243900e-03
-    q = q * x2 + 4.89352518554385e-03
+    q = SIMD8(repeating: 1.18534705686654e-04).accumulating(q, x2)
+    q = SIMD8(repeating: 2.26843463243900e-03).accumulating(q, x2)
+    q = SIMD8(repeating: 4.89352518554385e-03).accumulating(q, x2)
     // Below 0.0004 the rational form loses the last bits that tanh(x) = x keeps.
     return (p / q).replacing(with: x, where: abs(x) .< 0.0004)
 }

@@ -64,6 +64,9 @@ struct PlanExecutor {
                         case .convolveDirect(let from, let to, let residual, let w, let bias, let geometry, let activation):
                             convolveDirect(source(from), packedWeights: slice(w)!, bias: slice(bias), residual: residual.map(source), output: pointer(to),
                                            geometry: geometry, activation: activation.kernel, share: share)
+                        case .convolveDirectSpanningRows(let from, let to, let residual, let w, let bias, let geometry, let activation):
+                            convolveDirectSpanningRows(source(from), packedWeights: slice(w)!, bias: slice(bias), residual: residual.map(source),
+                                                       output: pointer(to), geometry: geometry, activation: activation.kernel, share: share)
                         case .convolveDepthwise(let from, let to, let residual, let w, let bias, let geometry, let activation, let padding):
                             convolveDepthwise(source(from), weights: slice(w)!, bias: slice(bias), residual: residual.map(source), output: pointer(to),
                                               geometry: geometry, activation: activation.kernel,
@@ -174,6 +177,23 @@ func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, 
         ]),
         ("a deep pointwise reduction", "{channels: 1600, height: 4, width: 4}", [
             "conv: {channels: 9, kernel: 1, activation: silu}",
+        ]),
+        // Rows of 10 pixels: eight-pixel vectors that span two rows, in channel blocks of 8 (a), 6 (b,
+        // strided vertically and dilated across) and 4 (c and d, three channels; d with the sum fused).
+        ("direct convolutions whose vectors span rows", "{channels: 3, height: 14, width: 14}", [
+            "conv: {name: a, channels: 16, kernel: 5, activation: tanh}",
+            "conv: {name: b, channels: 6, kernel: 3, stride: [2, 1], dilation: [1, 2], padding: 2, padding_mode: reflect}",
+            "conv: {name: c, channels: 3, kernel: 3, padding: 1, activation: relu}",
+            "conv: {name: d, channels: 3, kernel: 1}",
+            "add: {from: [d, c], activation: sigmoid}",
+        ]),
+        // Rows of 80 outputs: two rows at a time in blocks of 32 pixels, then each row's last 16; twelve
+        // rows a plane, split into three parts of 32 rows.
+        ("depthwise rows in pairs", "{channels: 8, height: 12, width: 80}", [
+            "conv: {name: dw1, channels: 8, kernel: 3, groups: 8, padding: 1, padding_mode: replicate, activation: relu}",
+            "conv: {name: dw2, channels: 8, kernel: [3, 5], groups: 8, padding: [1, 2], padding_mode: constant, padding_value: 0.25}",
+            "add: {from: [dw2, dw1]}",
+            "conv: {channels: 8, kernel: 3, groups: 8, dilation: [2, 1], padding: [2, 1]}",
         ]),
         ("groups and depthwise", "{channels: 12, height: 10, width: 9}", [
             "conv: {channels: 12, kernel: 3, groups: 12, padding: 1, activation: relu}",
@@ -336,6 +356,9 @@ func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, 
             let plan = ExecutionPlan(network: network, order: order)
             #expect(order == .fastest || !plan.reordersSums, "\(title): the reference order reorders sums")
             if order == .fastest && title.contains("Winograd") { #expect(plan.reordersSums, "\(title): no Winograd kernel") }
+            if title.contains("span rows") {
+                #expect(plan.steps.flatMap(\.kernels).filter { $0.strategy.hasPrefix("row-spanning") }.count == 4, "\(title): \(plan.steps.map { $0.kernels.map(\.strategy) })")
+            }
             let executor = PlanExecutor(plan: plan, weights: weights)
             for sample in samples {
                 let expected = ReferenceInterpreter(network: network, weights: weights).run(sample)

@@ -27,6 +27,14 @@ import Testing
         #expect(worstError(from: -12, to: 12, steps: 50_001, floor: 1e-6, hyperbolicTangent, Foundation.tanh) < 4e-7)
         #expect(hyperbolicTangent(SIMD8(repeating: 30))[0] == 1)
         #expect(hyperbolicTangent(SIMD8(repeating: -30))[0] == -1)
+        // Around the clamp, where the rational form meets ±1: never beyond it, and exactly ±1 past it.
+        var largest: Float = 0
+        for index in 0...20_000 {
+            let x = 7 + 2 * Float(index) / 20_000
+            largest = max(largest, hyperbolicTangent(SIMD8(repeating: x))[0], -hyperbolicTangent(SIMD8(repeating: -x))[0])
+        }
+        #expect(largest == 1)
+        #expect(hyperbolicTangent(SIMD8(repeating: 8.5))[0] == 1)
     }
 
     @Test func onePlusErfKeepsItsTail() {

@@ -101,6 +101,8 @@ struct ExecutionPlan {
         case pad(source: Operand, target: Operand, channels: Int, height: Int, width: Int, margins: Margins, mode: BorderMode)
         case convolveDirect(source: Operand, target: Operand, residual: Operand?, weights: WeightSlice, bias: WeightSlice?,
                             geometry: ConvolutionGeometry, activation: ActivationFunction)
+        case convolveDirectSpanningRows(source: Operand, target: Operand, residual: Operand?, weights: WeightSlice, bias: WeightSlice?,
+                                        geometry: ConvolutionGeometry, activation: ActivationFunction)
         case convolveDepthwise(source: Operand, target: Operand, residual: Operand?, weights: WeightSlice, bias: WeightSlice?,
                                geometry: ConvolutionGeometry, activation: ActivationFunction, padding: PlanePadding?)
         case convolveGEMM(source: Operand, target: Operand, residual: Operand?, weights: WeightSlice, bias: WeightSlice?,
@@ -221,6 +223,7 @@ extension ExecutionPlan.Kernel {
         switch self {
         case .pad: return "pad"
         case .convolveDirect(_, _, _, _, _, let geometry, _): return "direct conv \(window(geometry))"
+        case .convolveDirectSpanningRows(_, _, _, _, _, let geometry, _): return "row-spanning direct conv \(window(geometry))"
         case .convolveDepthwise(_, _, _, _, _, let geometry, _, let padding):
             return (padding == nil ? "" : "plane-padded ") + "depthwise \(window(geometry))"
         case .convolveGEMM(_, _, _, _, _, let geometry, _, _): return "im2col+GEMM \(window(geometry))"
@@ -256,7 +259,8 @@ extension ExecutionPlan.Kernel {
     /// kernels, mostly fused into epilogues, cost too little beside a barrier to gain from it.
     var splitsAcrossThreads: Bool {
         switch self {
-        case .convolveDirect(_, _, _, _, _, let g, _), .convolveDepthwise(_, _, _, _, _, let g, _, _), .convolveGEMM(_, _, _, _, _, let g, _, _),
+        case .convolveDirect(_, _, _, _, _, let g, _), .convolveDirectSpanningRows(_, _, _, _, _, let g, _),
+             .convolveDepthwise(_, _, _, _, _, let g, _, _), .convolveGEMM(_, _, _, _, _, let g, _, _),
              .convolveWinograd(_, _, _, _, _, let g, _, _):
             return g.outChannels * g.outPlane * g.reduction >= Self.splitThreshold
         case .dense(_, _, _, _, let inFeatures, let outFeatures, _):

@@ -25,7 +25,8 @@ import Testing
     /// channel; direct when each output sums at most 32 terms or a group has fewer than four output
     /// channels (but not 1×1 stride-1 layers of more than 32 output channels on at least 16 pixels),
     /// and, up to 150 terms, at stride 1 unless 1×1, at stride 2 for at most 32 output channels per
-    /// group, or when the output has fewer than 16 pixels; Winograd for the other 3×3 stride-1 ungrouped
+    /// group, or when the output has fewer than 16 pixels (with vectors that span rows at stride 1 where
+    /// rows of eight or more would leave over a quarter of the lanes idle); Winograd for the other 3×3 stride-1 ungrouped
     /// ones with at least 16 tiles of 2×2 outputs (of one phase each when dilated); im2col+GEMM otherwise.
     @Test func theCoverageSpecsLayersGetTheirStrategies() throws {
         #expect(try strategies("Tests/Fixtures/codegen/coverage.yaml") == [
@@ -79,8 +80,9 @@ import Testing
             ["direct conv 1×1"],
             // 32 terms, but 1×1 at stride 1 with more than 32 output channels: GEMM reads the input as it is.
             ["im2col+GEMM 1×1"],
-            // 33 × 3×3 terms but three output channels (3×10×10).
-            ["direct conv 3×3"],
+            // 33 × 3×3 terms but three output channels (3×10×10); rows of 10 would fill 10 of 16
+            // lanes, so its vectors span rows.
+            ["row-spanning direct conv 3×3"],
             // 3 × 5×5 = 75 terms at stride 2, eight output channels (8×5×5).
             ["pad", "direct conv 5×5 s2"],
             // 8 × 3×3 = 72 terms at stride 1.
@@ -157,6 +159,7 @@ import Testing
         switch kernel {
         case .pad: "pad"
         case .convolveDirect: "convolveDirect"
+        case .convolveDirectSpanningRows: "convolveDirectSpanningRows"
         case .convolveDepthwise: "convolveDepthwise"
         case .convolveGEMM: "convolveGEMM"
         case .convolveWinograd: "convolveWinograd"
@@ -179,7 +182,7 @@ import Testing
     }
 
     static let everyKind: Set<String> = [
-        "pad", "convolveDirect", "convolveDepthwise", "convolveGEMM", "convolveWinograd", "convolveTransposed", "maxPool", "averagePool",
+        "pad", "convolveDirect", "convolveDirectSpanningRows", "convolveDepthwise", "convolveGEMM", "convolveWinograd", "convolveTransposed", "maxPool", "averagePool",
         "globalAveragePool", "globalMaxPool", "scaleAndShift", "softmax", "activate", "dense", "add", "multiply",
         "multiplyChannels", "upsampleNearest", "upsampleBilinear", "copy",
     ]

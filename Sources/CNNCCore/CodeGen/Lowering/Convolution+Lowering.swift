@@ -18,9 +18,10 @@ extension Convolution: Lowering {
             WeightFolding.parameters(layer, folding: batchnorm, perOutput: geometry.reduction, weights)
         }
         let name = "\(layer.name).weight"
-        enum Strategy { case depthwise, direct, winograd, gemm }
+        enum Strategy { case depthwise, direct, spanningRows, winograd, gemm }
         let strategy: Strategy = geometry.inChannelsPerGroup == 1 && geometry.outChannelsPerGroup == 1 ? .depthwise
-            : Self.prefersDirect(geometry) ? .direct : builder.order == .fastest && Self.prefersWinograd(geometry) ? .winograd : .gemm
+            : Self.prefersDirect(geometry) ? (Self.prefersSpanningRows(geometry) ? .spanningRows : .direct)
+            : builder.order == .fastest && Self.prefersWinograd(geometry) ? .winograd : .gemm
         // A strided depthwise kernel pads plane by plane into a scratch plane, where a padded copy of
         // the whole input, four times its output's size, would take much of its time (mobilenetv2_block's
         // block1.depthwise: 0.92× on one thread, 0.4× on two; at stride 1, its blocks 2 and 3 took
@@ -50,7 +51,7 @@ extension Convolution: Lowering {
         switch strategy {
         case .depthwise:
             weights = builder.slice(name, count: outChannels * geometry.reduction) { parameters($0).weight }
-        case .direct:
+        case .direct, .spanningRows:
             weights = builder.slice(name, count: directPackedCount(geometry)) { packForDirect(parameters($0).weight, geometry: geometry) }
         case .winograd:
             let filters = builder.slice(name, count: outChannels * geometry.reduction) { parameters($0).weight }
@@ -71,6 +72,10 @@ extension Convolution: Lowering {
             let target = builder.target(for: group)
             builder.emit(.convolveDirect(source: source, target: target, residual: residual, weights: weights, bias: bias,
                                          geometry: geometry, activation: group.epilogue))
+        case .spanningRows:
+            let target = builder.target(for: group)
+            builder.emit(.convolveDirectSpanningRows(source: source, target: target, residual: residual, weights: weights, bias: bias,
+                                                     geometry: geometry, activation: group.epilogue))
         case .winograd:
             let scratch = builder.temporary("Winograd tiles for \(layer.name)", floats: winogradScratchCount(geometry))
             let target = builder.target(for: group)
@@ -101,6 +106,16 @@ extension Convolution: Lowering {
         guard g.reduction <= 150 else { return false }
         let stridedFewChannels = g.strideWidth == 2 && g.outChannelsPerGroup <= 32
         return ((g.strideWidth == 1 || stridedFewChannels) && !g.isPointwise) || g.outPlane < gemmColumnBlock
+    }
+
+    /// Among direct convolutions, vectors of eight consecutive output pixels that may span rows
+    /// (`convolveDirectSpanningRows`) at stride 1 when row vectors would leave more than a quarter of
+    /// their lanes idle (lenet5's c3: rows of 10 in 16 lanes).
+    static func prefersSpanningRows(_ g: ConvolutionGeometry) -> Bool {
+        guard g.strideWidth == 1 && g.outWidth >= 8 && g.outHeight > 1 else { return false }
+        let step = directChannelBlock(g) <= 6 && g.outWidth >= 16 ? 16 : 8
+        let computed = (g.outWidth + step - 1) / step * step
+        return 4 * g.outWidth < 3 * computed
     }
 
     /// Winograd F(2×2, 3×3) for every 3×3 stride-1 convolution that is not direct, on outputs of at

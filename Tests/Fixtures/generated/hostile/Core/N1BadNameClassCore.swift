@@ -122,9 +122,9 @@ private enum Steps {
             N1BadNameClassCore.padPlanes(input, into: arena, channels: 2, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
         }
         if part.isLead {
-            N1BadNameClassCore.convolveDirect(arena, packedWeights: weights + Offsets.classWeight, bias: weights + Offsets.classBias, output: arena + 496,
-                           geometry: ConvolutionGeometry(inChannels: 2, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
-                           activation: Activations.ReLU())
+            N1BadNameClassCore.convolveDirectSpanningRows(arena, packedWeights: weights + Offsets.classWeight, bias: weights + Offsets.classBias, output: arena + 496,
+                                       geometry: ConvolutionGeometry(inChannels: 2, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                                       activation: Activations.ReLU())
         }
     }
 
@@ -135,9 +135,9 @@ private enum Steps {
             N1BadNameClassCore.padPlanes(arena + 496, into: arena, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
         }
         if part.isLead {
-            N1BadNameClassCore.convolveDirect(arena, packedWeights: weights + Offsets.conv1Weight, bias: weights + Offsets.conv1Bias, output: arena + 1184,
-                           geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
-                           activation: Activations.ReLU())
+            N1BadNameClassCore.convolveDirectSpanningRows(arena, packedWeights: weights + Offsets.conv1Weight, bias: weights + Offsets.conv1Bias, output: arena + 1184,
+                                       geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                                       activation: Activations.ReLU())
         }
     }
 
@@ -148,9 +148,9 @@ private enum Steps {
             N1BadNameClassCore.padPlanes(arena + 1184, into: arena, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .reflect)
         }
         if part.isLead {
-            N1BadNameClassCore.convolveDirect(arena, packedWeights: weights + Offsets.conv1Weight2, bias: weights + Offsets.conv1Bias2, output: arena + 688,
-                           geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 11, outWidth: 11, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
-                           activation: Activations.Identity())
+            N1BadNameClassCore.convolveDirectSpanningRows(arena, packedWeights: weights + Offsets.conv1Weight2, bias: weights + Offsets.conv1Bias2, output: arena + 688,
+                                       geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 11, outWidth: 11, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                                       activation: Activations.Identity())
         }
     }
 
@@ -161,9 +161,9 @@ private enum Steps {
             N1BadNameClassCore.padPlanes(arena + 688, into: arena, channels: 4, height: 11, width: 11, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .replicate)
         }
         if part.isLead {
-            N1BadNameClassCore.convolveDirect(arena, packedWeights: weights + Offsets.padPlanesWeight, bias: weights + Offsets.padPlanesBias, output: arena + 1184,
-                           geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 13, inWidth: 13, outHeight: 11, outWidth: 11, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
-                           activation: Activations.Identity())
+            N1BadNameClassCore.convolveDirectSpanningRows(arena, packedWeights: weights + Offsets.padPlanesWeight, bias: weights + Offsets.padPlanesBias, output: arena + 1184,
+                                       geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 13, inWidth: 13, outHeight: 11, outWidth: 11, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                                       activation: Activations.Identity())
         }
     }
 
@@ -171,9 +171,9 @@ private enum Steps {
     @inline(never)
     static func letX1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
-            N1BadNameClassCore.convolveDirect(arena + 1184, packedWeights: weights + Offsets.letX1Weight, bias: weights + Offsets.letX1Bias, output: arena,
-                           geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 11, outWidth: 11, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
-                           activation: Activations.Identity())
+            N1BadNameClassCore.convolveDirectSpanningRows(arena + 1184, packedWeights: weights + Offsets.letX1Weight, bias: weights + Offsets.letX1Bias, output: arena,
+                                       geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 11, outWidth: 11, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                                       activation: Activations.Identity())
         }
     }
 

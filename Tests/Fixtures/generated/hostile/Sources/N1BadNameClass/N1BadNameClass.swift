@@ -20,7 +20,7 @@ public enum N1BadNameClassDescription: NetworkDescription {
     public static let name = "N1BadNameClass"
     /// A hash of the compiled network (its kernels, steps, weights and CPU): it changes whenever they do,
     /// which makes SwiftPM relink whatever uses this library.
-    public static let compiledNetworkHash = "ec965671f2784b60"
+    public static let compiledNetworkHash = "2eee0aa2c5b69d05"
     public static let inputShape = FeatureShape(channels: 2, height: 9, width: 9)
     public static let outputShape = FeatureShape(channels: 3, height: 1, width: 1)
     public static let labels: [String]? = "\"a\"\nb\\c\n*/ d".split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -34,11 +34,11 @@ public enum N1BadNameClassDescription: NetworkDescription {
     public static let stepFunction: NetworkStepFunction = n1_bad_name_class_run_step
     public static let peakProbe: PeakProbeFunction = n1_bad_name_class_peak_probe
     public static let steps: [NetworkStep] = [
-        NetworkStep(layers: "class + self", strategy: "pad + direct conv 3×3", flops: 11664),
-        NetworkStep(layers: "conv-1 + relu2", strategy: "pad + direct conv 3×3", flops: 23328),
-        NetworkStep(layers: "conv 1", strategy: "pad + direct conv 1×1", flops: 3872),
-        NetworkStep(layers: "padPlanes", strategy: "pad + direct conv 3×3", flops: 34848),
-        NetworkStep(layers: "*/ let x = 1 /* + \"quoted\" \\ back\\slash", strategy: "direct conv 1×1", flops: 3872),
+        NetworkStep(layers: "class + self", strategy: "pad + row-spanning direct conv 3×3", flops: 11664),
+        NetworkStep(layers: "conv-1 + relu2", strategy: "pad + row-spanning direct conv 3×3", flops: 23328),
+        NetworkStep(layers: "conv 1", strategy: "pad + row-spanning direct conv 1×1", flops: 3872),
+        NetworkStep(layers: "padPlanes", strategy: "pad + row-spanning direct conv 3×3", flops: 34848),
+        NetworkStep(layers: "*/ let x = 1 /* + \"quoted\" \\ back\\slash", strategy: "row-spanning direct conv 1×1", flops: 3872),
         NetworkStep(layers: "3rd", strategy: "max pool", flops: 0),
         NetworkStep(layers: "maxPool", strategy: "max pool", flops: 0),
         NetworkStep(layers: "output + arena + relu3", strategy: "direct conv 1×1", flops: 800),
