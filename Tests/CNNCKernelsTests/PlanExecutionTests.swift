@@ -195,6 +195,14 @@ func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, 
             "add: {from: [dw2, dw1]}",
             "conv: {channels: 8, kernel: 3, groups: 8, dilation: [2, 1], padding: [2, 1]}",
         ]),
+        // Dense passes of four vectors and a last pass of the rest: 120 outputs split into three parts
+        // of 32, 32 and 56 (a pass of four and one of three), then 84 (two passes and three vectors).
+        ("dense layers in passes", "{channels: 8, height: 10, width: 10}", [
+            "flatten",
+            "dense: {units: 120, activation: tanh}",
+            "dense: {units: 84, activation: tanh}",
+            "dense: {units: 10}",
+        ]),
         ("groups and depthwise", "{channels: 12, height: 10, width: 9}", [
             "conv: {channels: 12, kernel: 3, groups: 12, padding: 1, activation: relu}",
             "conv: {channels: 24, kernel: 3, groups: 4, padding: same}",
