@@ -226,18 +226,18 @@ package func convolveDirectSpanningRows(_ input: UnsafePointer<Float>, packedWei
                 let sourceRow = origin + groupChannel * g.inPlane + ky * g.dilationHeight * g.inWidth
                 for kx in 0..<g.kernelWidth {
                     let source = sourceRow + kx * g.dilationWidth
-                    let pixels = source.loadVector(at: 0).replacing(with: source.loadVector(at: jump), where: nextRow)
-                    s0.accumulate(SIMD8(repeating: tap[0]), pixels)
-                    s1.accumulate(SIMD8(repeating: tap[1]), pixels)
-                    s2.accumulate(SIMD8(repeating: tap[2]), pixels)
-                    s3.accumulate(SIMD8(repeating: tap[3]), pixels)
+                    let values = source.loadVector(at: 0).replacing(with: source.loadVector(at: jump), where: nextRow)
+                    s0.accumulate(SIMD8(repeating: tap[0]), values)
+                    s1.accumulate(SIMD8(repeating: tap[1]), values)
+                    s2.accumulate(SIMD8(repeating: tap[2]), values)
+                    s3.accumulate(SIMD8(repeating: tap[3]), values)
                     if block >= 6 {
-                        s4.accumulate(SIMD8(repeating: tap[4]), pixels)
-                        s5.accumulate(SIMD8(repeating: tap[5]), pixels)
+                        s4.accumulate(SIMD8(repeating: tap[4]), values)
+                        s5.accumulate(SIMD8(repeating: tap[5]), values)
                     }
                     if block == 8 {
-                        s6.accumulate(SIMD8(repeating: tap[6]), pixels)
-                        s7.accumulate(SIMD8(repeating: tap[7]), pixels)
+                        s6.accumulate(SIMD8(repeating: tap[6]), values)
+                        s7.accumulate(SIMD8(repeating: tap[7]), values)
                     }
                     tap += block
                 }
