@@ -195,6 +195,14 @@ func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, 
             "add: {from: [dw2, dw1]}",
             "conv: {channels: 8, kernel: 3, groups: 8, dilation: [2, 1], padding: [2, 1]}",
         ]),
+        // Rows of 24 outputs: four rows at a time in blocks of 16 pixels, then each row's last 8; eleven
+        // rows a plane (two blocks of four, then three single rows), a 5×3 kernel reading eight input
+        // rows a block, three parts splitting planes mid-way.
+        ("depthwise rows in fours", "{channels: 32, height: 11, width: 24}", [
+            "conv: {name: dw1, channels: 32, kernel: 3, groups: 32, padding: 1, activation: relu6}",
+            "conv: {name: dw2, channels: 32, kernel: [5, 3], groups: 32, padding: [2, 1], padding_mode: reflect}",
+            "add: {from: [dw2, dw1]}",
+        ]),
         // Dense passes of four vectors and a last pass of the rest: 120 outputs split into three parts
         // of 32, 32 and 56 (a pass of four and one of three), then 84 (two passes and three vectors).
         ("dense layers in passes", "{channels: 8, height: 10, width: 10}", [
