@@ -183,57 +183,102 @@ package func convolveDirect(_ input: UnsafePointer<Float>, packedWeights: Unsafe
     }
 }
 
-/// `convolveDirect` over the output plane as one long row: eight consecutive output pixels a vector,
-/// which may span two rows, for a block of four, six or eight output channels. For stride-1 layers
-/// whose short rows would leave many lanes of row vectors idle (lenet5's c3: rows of 10 in 16 lanes,
-/// 100 pixels in 13 vectors here). A vector that spans rows is loaded twice, at the row's place and
-/// at the next row's, and blended. The rows are at least eight pixels long. Same packed weights and
-/// the same order of sums as `convolveDirect`.
+/// Floats of the scratch `convolveDirectSpanningRows` fills: the input shifted once per kernel column,
+/// or nothing where the input already has that layout (one kernel column, rows as long as the output's).
+package func spanningRowsScratchCount(_ g: ConvolutionGeometry) -> Int {
+    readsInputAsShifted(g) ? 0 : g.inChannels * g.kernelWidth * g.inHeight * g.outWidth
+}
+
+@inline(__always)
+func readsInputAsShifted(_ g: ConvolutionGeometry) -> Bool {
+    g.kernelWidth == 1 && g.inWidth == g.outWidth
+}
+
+/// `convolveDirect` over the output plane as one long row: eight (or sixteen, for blocks of up to six
+/// channels) consecutive output pixels at a time, which may span rows, for a block of four, six or
+/// eight output channels. For stride-1 layers whose short rows would leave many lanes of row vectors
+/// idle (lenet5's c3: rows of 10 in 16 lanes, 100 pixels in 13 vectors here).
+///
+/// First the input is copied into `scratch` once per kernel column `kx`, each row cut to the output's
+/// width and starting at column `kx`: there, output pixel `p`'s input for the tap (`ky`, `kx`) lies at
+/// `p + ky · outWidth` of the `kx` copy, so the pixels of a vector are consecutive whichever rows they
+/// lie in. (Loading each vector at its own row's place and at the next row's and blending the two
+/// took 1.4× as long on c3.) A 1×1 layer's unpadded input is that copy already. Each part of a split
+/// call fills its own scratch. The rows are at least
+/// eight pixels long. Same packed weights and the same order of sums as `convolveDirect`.
 @inline(__always)
 package func convolveDirectSpanningRows(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                         residual: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>,
-                                        geometry g: ConvolutionGeometry, activation: some ActivationKernel, share: WorkShare = .whole) {
+                                        geometry g: ConvolutionGeometry, activation: some ActivationKernel,
+                                        scratch: UnsafeMutablePointer<Float>, share: WorkShare = .whole) {
     let perGroupIn = g.inChannelsPerGroup
     let perGroupOut = g.outChannelsPerGroup
     let block = directChannelBlock(g)
     let blocks = roundUp(perGroupOut, to: block) / block
     let pixels = g.outPlane
-    let vectors = (pixels + 7) / 8
-    // From an output row's end to the next row's start, in the input.
-    let rowJump = g.strideHeight * g.inWidth - g.outWidth
-    // One unit of work is eight pixels of one channel block; parts take consecutive units.
+    let shiftedPlane = g.inHeight * g.outWidth
+    let shifted = readsInputAsShifted(g) ? input : UnsafePointer(scratch)
+    for channel in 0..<g.inChannels where !readsInputAsShifted(g) {
+        for kx in 0..<g.kernelWidth {
+            let copy = scratch + (channel * g.kernelWidth + kx) * shiftedPlane
+            let source = input + channel * g.inPlane + kx * g.dilationWidth
+            for row in 0..<g.inHeight {
+                let from = source + row * g.inWidth, to = copy + row * g.outWidth
+                // The row's last vector overlaps the one before it.
+                var x = 0
+                while x < g.outWidth {
+                    let start = min(x, g.outWidth - 8)
+                    to.storeVector(from.loadVector(at: start), at: start)
+                    x = start + 8
+                }
+            }
+        }
+    }
+    // Up to six channels leave registers for a second vector: twelve independent sums.
+    let wide = block <= 6 && pixels >= 16
+    let step = wide ? 16 : 8
+    let vectors = (pixels + step - 1) / step
+    // One unit of work is `step` pixels of one channel block; parts take consecutive units. The last
+    // unit overlaps the one before it and stores the same values again in the lanes they share.
     for unit in share.range(g.groups * blocks * vectors) {
-        let first = min(unit % vectors * 8, pixels - 8)
+        let first = min(unit % vectors * step, pixels - step)
         let blockIndex = unit / vectors % blocks
         let group = unit / (vectors * blocks)
-        let y = first / g.outWidth, x = first % g.outWidth
-        let origin = input + group * perGroupIn * g.inPlane + y * g.strideHeight * g.inWidth + x
-        // Lanes from `split` on lie in the next row.
-        let split = g.outWidth - x
-        // Where a lane's next-row pixel lies; none need it when the vector ends in its row (and the row
-        // after may not exist).
-        let jump = split >= 8 ? 0 : rowJump
-        // `.<` compiles to one comparison, where `.>=` took a lane-by-lane loop through the stack.
-        let nextRow = SIMD8(repeating: Float(split) - 0.5) .< SIMD8<Float>(0, 1, 2, 3, 4, 5, 6, 7)
+        let origin = shifted + group * perGroupIn * g.kernelWidth * shiftedPlane + first
         let weights = packedWeights + (group * blocks + blockIndex) * g.reduction * block
         let firstChannel = group * perGroupOut + blockIndex * block
         let channels = min(block, perGroupOut - blockIndex * block)
         var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
         var s4 = SIMD8<Float>(), s5 = SIMD8<Float>(), s6 = SIMD8<Float>(), s7 = SIMD8<Float>()
+        var t0 = SIMD8<Float>(), t1 = SIMD8<Float>(), t2 = SIMD8<Float>(), t3 = SIMD8<Float>()
+        var t4 = SIMD8<Float>(), t5 = SIMD8<Float>()
         var tap = weights
         for groupChannel in 0..<perGroupIn {
             for ky in 0..<g.kernelHeight {
-                let sourceRow = origin + groupChannel * g.inPlane + ky * g.dilationHeight * g.inWidth
                 for kx in 0..<g.kernelWidth {
-                    let source = sourceRow + kx * g.dilationWidth
-                    let values = source.loadVector(at: 0).replacing(with: source.loadVector(at: jump), where: nextRow)
-                    s0.accumulate(SIMD8(repeating: tap[0]), values)
-                    s1.accumulate(SIMD8(repeating: tap[1]), values)
-                    s2.accumulate(SIMD8(repeating: tap[2]), values)
-                    s3.accumulate(SIMD8(repeating: tap[3]), values)
+                    let source = origin + (groupChannel * g.kernelWidth + kx) * shiftedPlane + ky * g.dilationHeight * g.outWidth
+                    let values = source.loadVector(at: 0)
+                    let more = wide ? source.loadVector(at: 8) : SIMD8<Float>()
+                    let w0 = SIMD8<Float>(repeating: tap[0]), w1 = SIMD8<Float>(repeating: tap[1])
+                    let w2 = SIMD8<Float>(repeating: tap[2]), w3 = SIMD8<Float>(repeating: tap[3])
+                    s0.accumulate(w0, values)
+                    s1.accumulate(w1, values)
+                    s2.accumulate(w2, values)
+                    s3.accumulate(w3, values)
+                    if wide {
+                        t0.accumulate(w0, more)
+                        t1.accumulate(w1, more)
+                        t2.accumulate(w2, more)
+                        t3.accumulate(w3, more)
+                    }
                     if block >= 6 {
-                        s4.accumulate(SIMD8(repeating: tap[4]), values)
-                        s5.accumulate(SIMD8(repeating: tap[5]), values)
+                        let w4 = SIMD8<Float>(repeating: tap[4]), w5 = SIMD8<Float>(repeating: tap[5])
+                        s4.accumulate(w4, values)
+                        s5.accumulate(w5, values)
+                        if wide {
+                            t4.accumulate(w4, more)
+                            t5.accumulate(w5, more)
+                        }
                     }
                     if block == 8 {
                         s6.accumulate(SIMD8(repeating: tap[6]), values)
@@ -243,19 +288,21 @@ package func convolveDirectSpanningRows(_ input: UnsafePointer<Float>, packedWei
                 }
             }
         }
-        @inline(__always) func store(_ channel: Int, _ sum: SIMD8<Float>) {
+        @inline(__always) func store(_ channel: Int, _ low: SIMD8<Float>, _ high: SIMD8<Float>) {
             let destination = output + (firstChannel + channel) * pixels + first
-            storeDirect(destination, sum, shift: bias?[firstChannel + channel] ?? 0, residual: residual.map { $0 + (destination - output) },
-                        lanes: 8, activation: activation)
+            let shift = bias?[firstChannel + channel] ?? 0
+            let added = residual.map { $0 + (destination - output) }
+            storeDirect(destination, low, shift: shift, residual: added, lanes: 8, activation: activation)
+            if wide { storeDirect(destination + 8, high, shift: shift, residual: added.map { $0 + 8 }, lanes: 8, activation: activation) }
         }
-        store(0, s0)
-        if channels > 1 { store(1, s1) }
-        if channels > 2 { store(2, s2) }
-        if channels > 3 { store(3, s3) }
-        if channels > 4 { store(4, s4) }
-        if channels > 5 { store(5, s5) }
-        if channels > 6 { store(6, s6) }
-        if channels > 7 { store(7, s7) }
+        store(0, s0, t0)
+        if channels > 1 { store(1, s1, t1) }
+        if channels > 2 { store(2, s2, t2) }
+        if channels > 3 { store(3, s3, t3) }
+        if channels > 4 { store(4, s4, t4) }
+        if channels > 5 { store(5, s5, t5) }
+        if channels > 6 { store(6, s6, SIMD8()) }
+        if channels > 7 { store(7, s7, SIMD8()) }
     }
 }
 

@@ -102,7 +102,7 @@ struct ExecutionPlan {
         case convolveDirect(source: Operand, target: Operand, residual: Operand?, weights: WeightSlice, bias: WeightSlice?,
                             geometry: ConvolutionGeometry, activation: ActivationFunction)
         case convolveDirectSpanningRows(source: Operand, target: Operand, residual: Operand?, weights: WeightSlice, bias: WeightSlice?,
-                                        geometry: ConvolutionGeometry, activation: ActivationFunction)
+                                        geometry: ConvolutionGeometry, activation: ActivationFunction, scratch: Operand)
         case convolveDepthwise(source: Operand, target: Operand, residual: Operand?, weights: WeightSlice, bias: WeightSlice?,
                                geometry: ConvolutionGeometry, activation: ActivationFunction, padding: PlanePadding?)
         case convolveGEMM(source: Operand, target: Operand, residual: Operand?, weights: WeightSlice, bias: WeightSlice?,
@@ -154,11 +154,12 @@ struct ExecutionPlan {
     var splitKernelCount: Int { steps.reduce(0) { $0 + $1.kernels.filter(\.splitsAcrossThreads).count } }
 
     /// Bytes of scratch every thread but the first needs when one sample runs on several: its own
-    /// gathered GEMM columns, Winograd-transformed tiles or padded depthwise plane (the first uses the arena's).
+    /// shifted rows for a row-spanning convolution, gathered GEMM columns, Winograd-transformed tiles or padded depthwise plane (the first uses the arena's).
     var partScratchBytes: Int {
         var floats = 0
         for kernel in steps.flatMap(\.kernels) where kernel.splitsAcrossThreads {
             if case .convolveDepthwise(_, _, _, _, _, let geometry, _, .some) = kernel { floats = max(floats, geometry.inPlane) }
+            if case .convolveDirectSpanningRows(_, _, _, _, _, let geometry, _, _) = kernel { floats = max(floats, spanningRowsScratchCount(geometry)) }
             if case .convolveGEMM(_, _, _, _, _, let geometry, _, _) = kernel { floats = max(floats, gemmScratchCount(geometry)) }
             if case .convolveWinograd(_, _, _, _, _, let geometry, _, _) = kernel { floats = max(floats, winogradScratchCount(geometry)) }
         }
@@ -216,14 +217,15 @@ extension ExecutionPlan.Kernel {
     /// How the kernel computes, for the inferencer's `--profile`: `direct conv 3×3 s2`, `im2col+GEMM 3×3 d2`, `pad`.
     var strategy: String {
         func window(_ g: ConvolutionGeometry) -> String {
-            "\(g.kernelHeight)×\(g.kernelWidth)" + (g.strideHeight == 1 && g.strideWidth == 1 ? "" : " s\(g.strideHeight)")
+            "\(g.kernelHeight)×\(g.kernelWidth)" + (g.strideHeight == 1 && g.strideWidth == 1 ? ""
+                    : g.strideHeight == g.strideWidth ? " s\(g.strideHeight)" : " s\(g.strideHeight)×\(g.strideWidth)")
                 + (g.dilationHeight == 1 && g.dilationWidth == 1 ? ""
                     : g.dilationHeight == g.dilationWidth ? " d\(g.dilationHeight)" : " d\(g.dilationHeight)×\(g.dilationWidth)")
         }
         switch self {
         case .pad: return "pad"
         case .convolveDirect(_, _, _, _, _, let geometry, _): return "direct conv \(window(geometry))"
-        case .convolveDirectSpanningRows(_, _, _, _, _, let geometry, _): return "row-spanning direct conv \(window(geometry))"
+        case .convolveDirectSpanningRows(_, _, _, _, _, let geometry, _, _): return "row-spanning direct conv \(window(geometry))"
         case .convolveDepthwise(_, _, _, _, _, let geometry, _, let padding):
             return (padding == nil ? "" : "plane-padded ") + "depthwise \(window(geometry))"
         case .convolveGEMM(_, _, _, _, _, let geometry, _, _): return "im2col+GEMM \(window(geometry))"
@@ -259,7 +261,7 @@ extension ExecutionPlan.Kernel {
     /// kernels, mostly fused into epilogues, cost too little beside a barrier to gain from it.
     var splitsAcrossThreads: Bool {
         switch self {
-        case .convolveDirect(_, _, _, _, _, let g, _), .convolveDirectSpanningRows(_, _, _, _, _, let g, _),
+        case .convolveDirect(_, _, _, _, _, let g, _), .convolveDirectSpanningRows(_, _, _, _, _, let g, _, _),
              .convolveDepthwise(_, _, _, _, _, let g, _, _), .convolveGEMM(_, _, _, _, _, let g, _, _),
              .convolveWinograd(_, _, _, _, _, let g, _, _):
             return g.outChannels * g.outPlane * g.reduction >= Self.splitThreshold

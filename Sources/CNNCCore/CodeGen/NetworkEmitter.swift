@@ -209,9 +209,9 @@ struct NetworkEmitter {
         case .convolveDirect(let source, let target, let added, let weights, let bias, let geometry, let activation):
             return "\(module)convolveDirect(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
                 + "               geometry: \(literal(geometry)),\n               activation: \(literal(activation))\(share))"
-        case .convolveDirectSpanningRows(let source, let target, let added, let weights, let bias, let geometry, let activation):
+        case .convolveDirectSpanningRows(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch):
             return "\(module)convolveDirectSpanningRows(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
-                + "                           geometry: \(literal(geometry)),\n                           activation: \(literal(activation))\(share))"
+                + "                           geometry: \(literal(geometry)),\n                           activation: \(literal(activation)), scratch: \(split ? "part.scratch(arena: \(operand(scratch)))" : operand(scratch))\(share))"
         case .convolveDepthwise(let source, let target, let added, let weights, let bias, let geometry, let activation, let padding):
             let padded = padding.map { padding in
                 let scratch = split ? "part.scratch(arena: \(operand(padding.scratch)))" : operand(padding.scratch)

@@ -16,7 +16,7 @@ import Testing
     func convolution(_ kernel: ExecutionPlan.Kernel?) -> (target: ExecutionPlan.Operand, residual: ExecutionPlan.Operand?, activation: ActivationFunction)? {
         switch kernel {
         case .convolveDirect(_, let target, let residual, _, _, _, let activation)?,
-             .convolveDirectSpanningRows(_, let target, let residual, _, _, _, let activation)?,
+             .convolveDirectSpanningRows(_, let target, let residual, _, _, _, let activation, _)?,
              .convolveDepthwise(_, let target, let residual, _, _, _, let activation, _)?,
              .convolveGEMM(_, let target, let residual, _, _, _, let activation, _)?,
              .convolveWinograd(_, let target, let residual, _, _, _, let activation, _)?:

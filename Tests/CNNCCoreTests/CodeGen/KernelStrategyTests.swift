@@ -25,13 +25,15 @@ import Testing
     /// channel; direct when each output sums at most 32 terms or a group has fewer than four output
     /// channels (but not 1×1 stride-1 layers of more than 32 output channels on at least 16 pixels),
     /// and, up to 150 terms, at stride 1 unless 1×1, at stride 2 for at most 32 output channels per
-    /// group, or when the output has fewer than 16 pixels (with vectors that span rows at stride 1 where
-    /// rows of eight or more would leave over a quarter of the lanes idle); Winograd for the other 3×3 stride-1 ungrouped
+    /// group, or when the output has fewer than 16 pixels (with vectors that span rows at stride 1 on
+    /// rows of 8 to 15 for up to six channels, or where rows would leave an eighth of the lanes idle
+    /// and `kh` × output channels is at least 16); Winograd for the other 3×3 stride-1 ungrouped
     /// ones with at least 16 tiles of 2×2 outputs (of one phase each when dilated); im2col+GEMM otherwise.
     @Test func theCoverageSpecsLayersGetTheirStrategies() throws {
         #expect(try strategies("Tests/Fixtures/codegen/coverage.yaml") == [
-            // 3 channels × 3×3 = 27 terms: direct.
-            "conv1 + elu1: pad + direct conv 3×3",
+            // 3 channels × 3×3 = 27 terms: direct; rows of 19 would fill 19 of 24 lanes, so its
+            // vectors span rows.
+            "conv1 + elu1: pad + row-spanning direct conv 3×3",
             // 32 × 3×3 = 288 terms at stride 1 on 23×19 pixels: Winograd, with the sum and the relu
             // in its epilogue.
             "tiled + skip + relu1: pad + Winograd F(2,3) 3×3",
@@ -76,8 +78,9 @@ import Testing
         let network = try #require(pipeline.network)
         #expect(ExecutionPlan(network: network).steps.map { $0.kernels.map(\.strategy) } == [
             ["pad", "depthwise 3×3"],
-            // 16 terms.
-            ["direct conv 1×1"],
+            // 16 terms; rows of 12 would fill 12 of 16 lanes, so its vectors span rows, read from the
+            // input itself.
+            ["row-spanning direct conv 1×1"],
             // 32 terms, but 1×1 at stride 1 with more than 32 output channels: GEMM reads the input as it is.
             ["im2col+GEMM 1×1"],
             // 33 × 3×3 terms but three output channels (3×10×10); rows of 10 would fill 10 of 16
@@ -100,6 +103,27 @@ import Testing
             // 151 × 3×3 terms.
             ["pad", "im2col+GEMM 3×3"],
         ])
+    }
+
+    /// Vectors span rows only at stride 1 both ways, where the input shifted per kernel column lines
+    /// consecutive pixels up; that copy is the step's scratch.
+    @Test func rowSpanningVectorsNeedStrideOne() throws {
+        let pipeline = network(input: "{channels: 6, height: 14, width: 14}",
+                               "conv: {channels: 16, kernel: 5}",
+                               "conv: {channels: 16, kernel: 5, stride: [2, 1], from: input}",
+                               "conv: {channels: 16, kernel: 5, dilation: [2, 1], from: input}",
+                               "conv: {channels: 16, kernel: 1, from: input}",
+                               "flatten: {from: conv1}", "flatten: {from: conv2}", "flatten: {from: conv3}", "flatten: {from: conv4}",
+                               "concat: {from: [flatten1, flatten2, flatten3, flatten4]}")
+        let plan = ExecutionPlan(network: try #require(pipeline.network, "\(pipeline.renderDiagnostics())"))
+        #expect(plan.steps.prefix(4).map { $0.kernels.map(\.strategy) } == [
+            ["row-spanning direct conv 5×5"], ["direct conv 5×5 s2×1"], ["row-spanning direct conv 5×5 d2×1"],
+            ["row-spanning direct conv 1×1"],
+        ])
+        // Six channels, five kernel columns, 14 rows cut to the output's 10 pixels.
+        #expect(plan.buffers.contains { $0.purpose == "shifted rows for conv1" && $0.floats == 6 * 5 * 14 * 10 }, "\(plan.buffers.map(\.purpose))")
+        // A 1×1 layer reads its input as it is: no copy (a buffer needs at least one float).
+        #expect(plan.buffers.contains { $0.purpose == "shifted rows for conv4" && $0.floats == 1 }, "\(plan.buffers.map(\.purpose))")
     }
 
     /// A strided depthwise convolution pads each plane as it goes; at stride 1 a padded copy comes first.
@@ -141,8 +165,9 @@ import Testing
             // Dilated: 16 tiles of outputs two apart, four in each of the four phases.
             ["pad", "Winograd F(2,3) 3×3 d2"],
             ["pad", "depthwise 3×3"],
-            // Two outputs per group.
-            ["pad", "direct conv 3×3"],
+            // Two outputs per group: direct, and rows of 8 would give it eight sums at a time, so its
+            // vectors span rows (sixteen pixels).
+            ["pad", "row-spanning direct conv 3×3"],
             ["pad", "im2col+GEMM 3×3 s2"],
             ["pad", "im2col+GEMM 3×5"],
             ["pad", "Winograd F(2,3) 3×3"],

@@ -73,9 +73,10 @@ extension Convolution: Lowering {
             builder.emit(.convolveDirect(source: source, target: target, residual: residual, weights: weights, bias: bias,
                                          geometry: geometry, activation: group.epilogue))
         case .spanningRows:
+            let scratch = builder.temporary("shifted rows for \(layer.name)", floats: spanningRowsScratchCount(geometry))
             let target = builder.target(for: group)
             builder.emit(.convolveDirectSpanningRows(source: source, target: target, residual: residual, weights: weights, bias: bias,
-                                                     geometry: geometry, activation: group.epilogue))
+                                                     geometry: geometry, activation: group.epilogue, scratch: scratch))
         case .winograd:
             let scratch = builder.temporary("Winograd tiles for \(layer.name)", floats: winogradScratchCount(geometry))
             let target = builder.target(for: group)
@@ -108,14 +109,21 @@ extension Convolution: Lowering {
         return ((g.strideWidth == 1 || stridedFewChannels) && !g.isPointwise) || g.outPlane < gemmColumnBlock
     }
 
-    /// Among direct convolutions, vectors of eight consecutive output pixels that may span rows
-    /// (`convolveDirectSpanningRows`) at stride 1 when row vectors would leave more than a quarter of
-    /// their lanes idle (lenet5's c3: rows of 10 in 16 lanes).
+    /// Among direct convolutions at stride 1, vectors of consecutive output pixels that may span rows
+    /// (`convolveDirectSpanningRows`), measured in ABBA rounds of `--profile` against the row kernel:
+    /// - where rows of 8 to 15 pixels would keep a block of up to six channels to one vector of eight,
+    ///   six sums at most: seed's conv2 (rows of 14, three channels) 0.75× the time;
+    /// - where row vectors would leave at least an eighth of their lanes idle and each float of the
+    ///   kernel's shifted copy of the input feeds at least 16 multiply-adds (`kh` × output channels):
+    ///   lenet5's c3 (rows of 10 in 16 lanes, 80 per float) 0.59×, c1 (28 in 32, 30 per float) 0.94×,
+    ///   where seed's conv1 (28 in 32, 9 per float) took 1.07×.
     static func prefersSpanningRows(_ g: ConvolutionGeometry) -> Bool {
-        guard g.strideWidth == 1 && g.outWidth >= 8 && g.outHeight > 1 else { return false }
-        let step = directChannelBlock(g) <= 6 && g.outWidth >= 16 ? 16 : 8
+        guard g.strideWidth == 1 && g.strideHeight == 1 && g.outWidth >= 8 && g.outHeight > 1 else { return false }
+        let block = directChannelBlock(g)
+        if block <= 6 && g.outWidth < 16 { return true }
+        let step = block <= 6 ? 16 : 8
         let computed = (g.outWidth + step - 1) / step * step
-        return 4 * g.outWidth < 3 * computed
+        return 8 * (computed - g.outWidth) >= computed && g.kernelHeight * g.outChannelsPerGroup >= 16
     }
 
     /// Winograd F(2×2, 3×3) for every 3×3 stride-1 convolution that is not direct, on outputs of at

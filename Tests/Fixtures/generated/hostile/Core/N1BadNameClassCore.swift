@@ -4,7 +4,7 @@ import N1BadNameClassWeights
 
 /// 1 "Bad" */ name\ class: 2×9×9 → 3×1×1, 963 parameters, 39,707 MACs per inference.
 ///
-/// Reads 162 floats from `input`, writes 3 to `output`; `arena` holds 6,720 bytes
+/// Reads 162 floats from `input`, writes 3 to `output`; `arena` holds 13,632 bytes
 /// (64-byte aligned, zero-filled before its first use) that no other call uses meanwhile. Allocates nothing.
 @_cdecl("n1_bad_name_class_predict_with_arena")
 public func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer) {
@@ -96,21 +96,26 @@ public func multiplyAddPeakProbe(_ iterations: Int32) -> Float {
 ///
 /// Arena layout (floats): every intermediate tensor from the step that writes it to the last step
 /// that reads it; buffers alive at the same time never overlap.
-/// - [0, 242): padded input of class, step 1
-/// - [0, 484): padded input of conv-1, step 2
+/// - [0, 594): shifted rows for class, step 1
+/// - [0, 1188): shifted rows for conv-1, step 2
 /// - [0, 484): padded input of conv 1, step 3
-/// - [0, 676): padded input of padPlanes, step 4
+/// - [0, 1716): shifted rows for padPlanes, step 4
 /// - [0, 484): "quoted" \ back\slash, steps 5–6
 /// - [0, 100): maxPool, steps 7–8
 /// - [0, 4): weights, steps 9–10
 /// - [0, 5): dense, steps 12–13
 /// - [16, 19): Type, steps 13–14
 /// - [112, 212): relu3, then Steps, then activate, steps 8–12
-/// - [496, 820): self, steps 1–2
+/// - [496, 497): shifted rows for conv 1, step 3
+/// - [496, 497): shifted rows for */ let x = 1 /*, step 5
 /// - [496, 596): 3rd, steps 6–8
-/// - [688, 1172): conv 1, steps 3–4
-/// - [1184, 1508): relu2, steps 2–3
-/// - [1184, 1668): padPlanes, steps 4–5
+/// - [608, 850): padded input of class, step 1
+/// - [1200, 1684): padded input of conv-1, step 2
+/// - [1696, 2020): self, steps 1–2
+/// - [1728, 2404): padded input of padPlanes, step 4
+/// - [2032, 2356): relu2, steps 2–3
+/// - [2416, 2900): conv 1, steps 3–4
+/// - [2912, 3396): padPlanes, steps 4–5
 ///
 /// On several threads (`part`), the kernels that split run on every part between two barriers;
 /// the others run on part 0 while the rest wait at the next barrier.
@@ -119,12 +124,12 @@ private enum Steps {
     @inline(never)
     static func _class(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
-            N1BadNameClassCore.padPlanes(input, into: arena, channels: 2, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
+            N1BadNameClassCore.padPlanes(input, into: arena + 608, channels: 2, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
         }
         if part.isLead {
-            N1BadNameClassCore.convolveDirectSpanningRows(arena, packedWeights: weights + Offsets.classWeight, bias: weights + Offsets.classBias, output: arena + 496,
+            N1BadNameClassCore.convolveDirectSpanningRows(arena + 608, packedWeights: weights + Offsets.classWeight, bias: weights + Offsets.classBias, output: arena + 1696,
                                        geometry: ConvolutionGeometry(inChannels: 2, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
-                                       activation: Activations.ReLU())
+                                       activation: Activations.ReLU(), scratch: arena)
         }
     }
 
@@ -132,12 +137,12 @@ private enum Steps {
     @inline(never)
     static func conv1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
-            N1BadNameClassCore.padPlanes(arena + 496, into: arena, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
+            N1BadNameClassCore.padPlanes(arena + 1696, into: arena + 1200, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
         }
         if part.isLead {
-            N1BadNameClassCore.convolveDirectSpanningRows(arena, packedWeights: weights + Offsets.conv1Weight, bias: weights + Offsets.conv1Bias, output: arena + 1184,
+            N1BadNameClassCore.convolveDirectSpanningRows(arena + 1200, packedWeights: weights + Offsets.conv1Weight, bias: weights + Offsets.conv1Bias, output: arena + 2032,
                                        geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
-                                       activation: Activations.ReLU())
+                                       activation: Activations.ReLU(), scratch: arena)
         }
     }
 
@@ -145,12 +150,12 @@ private enum Steps {
     @inline(never)
     static func conv12(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
-            N1BadNameClassCore.padPlanes(arena + 1184, into: arena, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .reflect)
+            N1BadNameClassCore.padPlanes(arena + 2032, into: arena, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .reflect)
         }
         if part.isLead {
-            N1BadNameClassCore.convolveDirectSpanningRows(arena, packedWeights: weights + Offsets.conv1Weight2, bias: weights + Offsets.conv1Bias2, output: arena + 688,
+            N1BadNameClassCore.convolveDirectSpanningRows(arena, packedWeights: weights + Offsets.conv1Weight2, bias: weights + Offsets.conv1Bias2, output: arena + 2416,
                                        geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 11, outWidth: 11, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
-                                       activation: Activations.Identity())
+                                       activation: Activations.Identity(), scratch: arena + 496)
         }
     }
 
@@ -158,12 +163,12 @@ private enum Steps {
     @inline(never)
     static func padPlanes(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
-            N1BadNameClassCore.padPlanes(arena + 688, into: arena, channels: 4, height: 11, width: 11, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .replicate)
+            N1BadNameClassCore.padPlanes(arena + 2416, into: arena + 1728, channels: 4, height: 11, width: 11, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .replicate)
         }
         if part.isLead {
-            N1BadNameClassCore.convolveDirectSpanningRows(arena, packedWeights: weights + Offsets.padPlanesWeight, bias: weights + Offsets.padPlanesBias, output: arena + 1184,
+            N1BadNameClassCore.convolveDirectSpanningRows(arena + 1728, packedWeights: weights + Offsets.padPlanesWeight, bias: weights + Offsets.padPlanesBias, output: arena + 2912,
                                        geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 13, inWidth: 13, outHeight: 11, outWidth: 11, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
-                                       activation: Activations.Identity())
+                                       activation: Activations.Identity(), scratch: arena)
         }
     }
 
@@ -171,9 +176,9 @@ private enum Steps {
     @inline(never)
     static func letX1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
-            N1BadNameClassCore.convolveDirectSpanningRows(arena + 1184, packedWeights: weights + Offsets.letX1Weight, bias: weights + Offsets.letX1Bias, output: arena,
+            N1BadNameClassCore.convolveDirectSpanningRows(arena + 2912, packedWeights: weights + Offsets.letX1Weight, bias: weights + Offsets.letX1Bias, output: arena,
                                        geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 11, outWidth: 11, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
-                                       activation: Activations.Identity())
+                                       activation: Activations.Identity(), scratch: arena + 496)
         }
     }
 

@@ -4,7 +4,7 @@ import SeedWeights
 
 /// seed: 1×28×28 → 10×1×1, 1,584 parameters, 38,514 MACs per inference.
 ///
-/// Reads 784 floats from `input`, writes 10 to `output`; `arena` holds 13,056 bytes
+/// Reads 784 floats from `input`, writes 10 to `output`; `arena` holds 15,872 bytes
 /// (64-byte aligned, zero-filled before its first use) that no other call uses meanwhile. Allocates nothing.
 @_cdecl("seed_predict_with_arena")
 public func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer) {
@@ -73,12 +73,13 @@ public func multiplyAddPeakProbe(_ iterations: Int32) -> Float {
 /// Arena layout (floats): every intermediate tensor from the step that writes it to the last step
 /// that reads it; buffers alive at the same time never overlap.
 /// - [0, 2352): relu1, steps 1–2
-/// - [0, 768): padded input of conv2, step 3
+/// - [0, 2016): shifted rows for conv2, step 3
 /// - [0, 147): maxpool2, steps 4–5
 /// - [160, 170): dense1, steps 5–6
-/// - [768, 1356): relu2, steps 3–4
+/// - [2016, 2784): padded input of conv2, step 3
 /// - [2352, 3252): padded input of conv1, step 1
-/// - [2352, 2940): maxpool1, steps 2–3
+/// - [2784, 3372): maxpool1, steps 2–3
+/// - [3376, 3964): relu2, steps 3–4
 ///
 /// On several threads (`part`), the kernels that split run on every part between two barriers;
 /// the others run on part 0 while the rest wait at the next barrier.
@@ -100,7 +101,7 @@ private enum Steps {
     @inline(never)
     static func maxpool1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
-            SeedCore.maxPool(arena, output: arena + 2352, geometry: PoolingGeometry(channels: 3, inHeight: 28, inWidth: 28, outHeight: 14, outWidth: 14, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
+            SeedCore.maxPool(arena, output: arena + 2784, geometry: PoolingGeometry(channels: 3, inHeight: 28, inWidth: 28, outHeight: 14, outWidth: 14, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
         }
     }
 
@@ -108,12 +109,12 @@ private enum Steps {
     @inline(never)
     static func conv2(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
-            SeedCore.padPlanes(arena + 2352, into: arena, channels: 3, height: 14, width: 14, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
+            SeedCore.padPlanes(arena + 2784, into: arena + 2016, channels: 3, height: 14, width: 14, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
         }
         if part.isLead {
-            SeedCore.convolveDirect(arena, packedWeights: weights + Offsets.conv2Weight, bias: weights + Offsets.conv2Bias, output: arena + 768,
-                           geometry: ConvolutionGeometry(inChannels: 3, outChannels: 3, groups: 1, inHeight: 16, inWidth: 16, outHeight: 14, outWidth: 14, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
-                           activation: Activations.ReLU())
+            SeedCore.convolveDirectSpanningRows(arena + 2016, packedWeights: weights + Offsets.conv2Weight, bias: weights + Offsets.conv2Bias, output: arena + 3376,
+                                       geometry: ConvolutionGeometry(inChannels: 3, outChannels: 3, groups: 1, inHeight: 16, inWidth: 16, outHeight: 14, outWidth: 14, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                                       activation: Activations.ReLU(), scratch: arena)
         }
     }
 
@@ -121,7 +122,7 @@ private enum Steps {
     @inline(never)
     static func maxpool2(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
-            SeedCore.maxPool(arena + 768, output: arena, geometry: PoolingGeometry(channels: 3, inHeight: 14, inWidth: 14, outHeight: 7, outWidth: 7, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
+            SeedCore.maxPool(arena + 3376, output: arena, geometry: PoolingGeometry(channels: 3, inHeight: 14, inWidth: 14, outHeight: 7, outWidth: 7, kernelHeight: 2, kernelWidth: 2, strideHeight: 2, strideWidth: 2, margins: Margins(top: 0, bottom: 0, left: 0, right: 0)))
         }
     }
 

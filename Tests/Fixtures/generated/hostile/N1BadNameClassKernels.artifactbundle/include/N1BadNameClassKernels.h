@@ -7,7 +7,7 @@
 #define N1_BAD_NAME_CLASS_INPUT_COUNT 162
 #define N1_BAD_NAME_CLASS_OUTPUT_COUNT 3
 /// The scratch memory one call needs, and its alignment.
-#define N1_BAD_NAME_CLASS_ARENA_BYTES 6720
+#define N1_BAD_NAME_CLASS_ARENA_BYTES 13632
 #define N1_BAD_NAME_CLASS_ARENA_ALIGNMENT 64
 
 /// Runs the network on one sample. `arena`: ARENA_BYTES bytes, ARENA_ALIGNMENT-aligned,

@@ -7,7 +7,7 @@
 #define SEED_INPUT_COUNT 784
 #define SEED_OUTPUT_COUNT 10
 /// The scratch memory one call needs, and its alignment.
-#define SEED_ARENA_BYTES 13056
+#define SEED_ARENA_BYTES 15872
 #define SEED_ARENA_ALIGNMENT 64
 
 /// Runs the network on one sample. `arena`: ARENA_BYTES bytes, ARENA_ALIGNMENT-aligned,
