@@ -116,10 +116,7 @@ package func convolveDirect(_ input: UnsafePointer<Float>, packedWeights: Unsafe
         var x = 0
         while x < g.outWidth {
             let start = g.outWidth >= step ? min(x, g.outWidth - step) : 0
-            var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
-            var s4 = SIMD8<Float>(), s5 = SIMD8<Float>(), s6 = SIMD8<Float>(), s7 = SIMD8<Float>()
-            var t0 = SIMD8<Float>(), t1 = SIMD8<Float>(), t2 = SIMD8<Float>(), t3 = SIMD8<Float>()
-            var t4 = SIMD8<Float>(), t5 = SIMD8<Float>()
+            var sums = ChannelBlockSums()
             var tap = weights
             for groupChannel in 0..<perGroupIn {
                 let plane = groupInput + groupChannel * g.inPlane
@@ -130,31 +127,7 @@ package func convolveDirect(_ input: UnsafePointer<Float>, packedWeights: Unsafe
                         let source = sourceRow + column
                         let pixels = loadPixels(source, stride: g.strideWidth, lanes: lanes, available: g.inWidth - column)
                         let more = wide ? source.loadVector(at: 8) : SIMD8<Float>()
-                        let w0 = SIMD8<Float>(repeating: tap[0]), w1 = SIMD8<Float>(repeating: tap[1])
-                        let w2 = SIMD8<Float>(repeating: tap[2]), w3 = SIMD8<Float>(repeating: tap[3])
-                        s0.accumulate(w0, pixels)
-                        s1.accumulate(w1, pixels)
-                        s2.accumulate(w2, pixels)
-                        s3.accumulate(w3, pixels)
-                        if wide {
-                            t0.accumulate(w0, more)
-                            t1.accumulate(w1, more)
-                            t2.accumulate(w2, more)
-                            t3.accumulate(w3, more)
-                        }
-                        if block >= 6 {
-                            let w4 = SIMD8<Float>(repeating: tap[4]), w5 = SIMD8<Float>(repeating: tap[5])
-                            s4.accumulate(w4, pixels)
-                            s5.accumulate(w5, pixels)
-                            if wide {
-                                t4.accumulate(w4, more)
-                                t5.accumulate(w5, more)
-                            }
-                        }
-                        if block == 8 {
-                            s6.accumulate(SIMD8(repeating: tap[6]), pixels)
-                            s7.accumulate(SIMD8(repeating: tap[7]), pixels)
-                        }
+                        sums.add(tap, pixels, more, block: block, wide: wide)
                         tap += block
                     }
                 }
@@ -170,16 +143,62 @@ package func convolveDirect(_ input: UnsafePointer<Float>, packedWeights: Unsafe
                 storeDirect(destination, low, shift: shift, residual: added, lanes: lanes, activation: activation)
                 if wide { storeDirect(destination + 8, high, shift: shift, residual: added.map { $0 + 8 }, lanes: 8, activation: activation) }
             }
-            store(0, s0, t0)
-            if channels > 1 { store(1, s1, t1) }
-            if channels > 2 { store(2, s2, t2) }
-            if channels > 3 { store(3, s3, t3) }
-            if channels > 4 { store(4, s4, t4) }
-            if channels > 5 { store(5, s5, t5) }
-            if channels > 6 { store(6, s6, SIMD8()) }
-            if channels > 7 { store(7, s7, SIMD8()) }
+            sums.forEach(channels, store)
             x = start + step
         }
+    }
+}
+
+/// The sums of one channel block of the direct kernels: a vector of pixels for each of up to eight
+/// channels, and a second vector for each of up to six (`wide`). Transparent, so that after inlining
+/// the sums are registers and the unused ones vanish.
+struct ChannelBlockSums {
+    var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
+    var s4 = SIMD8<Float>(), s5 = SIMD8<Float>(), s6 = SIMD8<Float>(), s7 = SIMD8<Float>()
+    var t0 = SIMD8<Float>(), t1 = SIMD8<Float>(), t2 = SIMD8<Float>(), t3 = SIMD8<Float>()
+    var t4 = SIMD8<Float>(), t5 = SIMD8<Float>()
+
+    /// Adds one tap: `weights[0 ..< block]` (one per channel) times `pixels`, and times `more` when wide.
+    @_transparent
+    mutating func add(_ weights: UnsafePointer<Float>, _ pixels: SIMD8<Float>, _ more: SIMD8<Float>, block: Int, wide: Bool) {
+        let w0 = SIMD8<Float>(repeating: weights[0]), w1 = SIMD8<Float>(repeating: weights[1])
+        let w2 = SIMD8<Float>(repeating: weights[2]), w3 = SIMD8<Float>(repeating: weights[3])
+        s0.accumulate(w0, pixels)
+        s1.accumulate(w1, pixels)
+        s2.accumulate(w2, pixels)
+        s3.accumulate(w3, pixels)
+        if wide {
+            t0.accumulate(w0, more)
+            t1.accumulate(w1, more)
+            t2.accumulate(w2, more)
+            t3.accumulate(w3, more)
+        }
+        if block >= 6 {
+            let w4 = SIMD8<Float>(repeating: weights[4]), w5 = SIMD8<Float>(repeating: weights[5])
+            s4.accumulate(w4, pixels)
+            s5.accumulate(w5, pixels)
+            if wide {
+                t4.accumulate(w4, more)
+                t5.accumulate(w5, more)
+            }
+        }
+        if block == 8 {
+            s6.accumulate(SIMD8(repeating: weights[6]), pixels)
+            s7.accumulate(SIMD8(repeating: weights[7]), pixels)
+        }
+    }
+
+    /// `body(channel, first vector, second vector)` for the block's first `channels` channels.
+    @_transparent
+    func forEach(_ channels: Int, _ body: (Int, SIMD8<Float>, SIMD8<Float>) -> Void) {
+        body(0, s0, t0)
+        if channels > 1 { body(1, s1, t1) }
+        if channels > 2 { body(2, s2, t2) }
+        if channels > 3 { body(3, s3, t3) }
+        if channels > 4 { body(4, s4, t4) }
+        if channels > 5 { body(5, s5, t5) }
+        if channels > 6 { body(6, s6, SIMD8()) }
+        if channels > 7 { body(7, s7, SIMD8()) }
     }
 }
 
@@ -248,10 +267,7 @@ package func convolveDirectSpanningRows(_ input: UnsafePointer<Float>, packedWei
         let weights = packedWeights + (group * blocks + blockIndex) * g.reduction * block
         let firstChannel = group * perGroupOut + blockIndex * block
         let channels = min(block, perGroupOut - blockIndex * block)
-        var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
-        var s4 = SIMD8<Float>(), s5 = SIMD8<Float>(), s6 = SIMD8<Float>(), s7 = SIMD8<Float>()
-        var t0 = SIMD8<Float>(), t1 = SIMD8<Float>(), t2 = SIMD8<Float>(), t3 = SIMD8<Float>()
-        var t4 = SIMD8<Float>(), t5 = SIMD8<Float>()
+        var sums = ChannelBlockSums()
         var tap = weights
         for groupChannel in 0..<perGroupIn {
             for ky in 0..<g.kernelHeight {
@@ -259,31 +275,7 @@ package func convolveDirectSpanningRows(_ input: UnsafePointer<Float>, packedWei
                     let source = origin + (groupChannel * g.kernelWidth + kx) * shiftedPlane + ky * g.dilationHeight * g.outWidth
                     let values = source.loadVector(at: 0)
                     let more = wide ? source.loadVector(at: 8) : SIMD8<Float>()
-                    let w0 = SIMD8<Float>(repeating: tap[0]), w1 = SIMD8<Float>(repeating: tap[1])
-                    let w2 = SIMD8<Float>(repeating: tap[2]), w3 = SIMD8<Float>(repeating: tap[3])
-                    s0.accumulate(w0, values)
-                    s1.accumulate(w1, values)
-                    s2.accumulate(w2, values)
-                    s3.accumulate(w3, values)
-                    if wide {
-                        t0.accumulate(w0, more)
-                        t1.accumulate(w1, more)
-                        t2.accumulate(w2, more)
-                        t3.accumulate(w3, more)
-                    }
-                    if block >= 6 {
-                        let w4 = SIMD8<Float>(repeating: tap[4]), w5 = SIMD8<Float>(repeating: tap[5])
-                        s4.accumulate(w4, values)
-                        s5.accumulate(w5, values)
-                        if wide {
-                            t4.accumulate(w4, more)
-                            t5.accumulate(w5, more)
-                        }
-                    }
-                    if block == 8 {
-                        s6.accumulate(SIMD8(repeating: tap[6]), values)
-                        s7.accumulate(SIMD8(repeating: tap[7]), values)
-                    }
+                    sums.add(tap, values, more, block: block, wide: wide)
                     tap += block
                 }
             }
@@ -295,14 +287,7 @@ package func convolveDirectSpanningRows(_ input: UnsafePointer<Float>, packedWei
             storeDirect(destination, low, shift: shift, residual: added, lanes: 8, activation: activation)
             if wide { storeDirect(destination + 8, high, shift: shift, residual: added.map { $0 + 8 }, lanes: 8, activation: activation) }
         }
-        store(0, s0, t0)
-        if channels > 1 { store(1, s1, t1) }
-        if channels > 2 { store(2, s2, t2) }
-        if channels > 3 { store(3, s3, t3) }
-        if channels > 4 { store(4, s4, t4) }
-        if channels > 5 { store(5, s5, t5) }
-        if channels > 6 { store(6, s6, SIMD8()) }
-        if channels > 7 { store(7, s7, SIMD8()) }
+        sums.forEach(channels, store)
     }
 }
 
