@@ -180,12 +180,13 @@ func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, 
             "conv: {channels: 9, kernel: 1, activation: silu}",
         ]),
         // Rows of 10 pixels: vectors that span rows, read from the input shifted per kernel column, in
-        // channel blocks of 8 (a, eight pixels at a time), 6 (b, dilated both ways) and 4 (c and d, three
-        // channels; d with the sum fused); the blocks of 6 and 4 take sixteen pixels at a time, the last
-        // sixteen of 100 overlapping the ones before.
+        // channel blocks of 8 (a, eight pixels at a time), 6 (b, ten channels as two blocks, dilated both
+        // ways) and 4 (c and d, three channels; d, a 1×1 layer, reads its input as it is and has the sum
+        // fused); the blocks of 6 and 4 take sixteen pixels at a time, the last sixteen of 100
+        // overlapping the ones before.
         ("direct convolutions whose vectors span rows", "{channels: 3, height: 14, width: 14}", [
-            "conv: {name: a, channels: 16, kernel: 5, activation: tanh}",
-            "conv: {name: b, channels: 6, kernel: 3, dilation: 2, padding: 2, padding_mode: reflect}",
+            "conv: {name: a, channels: 8, kernel: 5, activation: tanh}",
+            "conv: {name: b, channels: 10, kernel: 3, dilation: 2, padding: 2, padding_mode: reflect}",
             "conv: {name: c, channels: 3, kernel: 3, padding: 1, activation: relu}",
             "conv: {name: d, channels: 3, kernel: 1}",
             "add: {from: [d, c], activation: sigmoid}",

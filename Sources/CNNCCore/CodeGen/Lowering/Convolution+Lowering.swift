@@ -115,7 +115,8 @@ extension Convolution: Lowering {
     ///   six sums at most: seed's conv2 (rows of 14, three channels) 0.75× the time;
     /// - where row vectors would leave at least an eighth of their lanes idle and each float of the
     ///   kernel's shifted copy of the input feeds at least 16 multiply-adds (`kh` × output channels):
-    ///   lenet5's c3 (rows of 10 in 16 lanes, 80 per float) 0.59×, c1 (28 in 32, 30 per float) 0.94×,
+    ///   lenet5's c3 (rows of 10 in 16 lanes, 80 per float) 0.83–0.85× with vectors that spanned rows
+    ///   by blending two loads, then 0.70–0.77× that with the copy; c1 (28 in 32, 30 per float) 0.94×,
     ///   where seed's conv1 (28 in 32, 9 per float) took 1.07×.
     static func prefersSpanningRows(_ g: ConvolutionGeometry) -> Bool {
         guard g.strideWidth == 1 && g.strideHeight == 1 && g.outWidth >= 8 && g.outHeight > 1 else { return false }
