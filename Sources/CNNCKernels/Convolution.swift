@@ -53,9 +53,16 @@ package func directChannelBlock(_ g: ConvolutionGeometry) -> Int {
     let channels = g.outChannelsPerGroup
     if channels <= 4 { return 4 }
     if channels <= 6 { return 6 }
-    let twoVectors = g.strideWidth == 1 && (g.outWidth >= 16 || (g.strideHeight == 1 && g.outWidth >= 8 && g.outHeight > 1))
+    let twoVectors = (g.strideWidth == 1 && g.outWidth >= 16) || canSpanRows(g)
     if twoVectors && 8 * roundUp(channels, to: 6) <= 9 * roundUp(channels, to: 8) { return 6 }
     return roundUp(channels, to: 6) < roundUp(channels, to: 8) ? 6 : 8
+}
+
+/// Whether `convolveDirectSpanningRows` can take this layer: stride 1 both ways (a vertical stride
+/// breaks the order of its shifted copy's rows), rows of at least eight pixels, more than one row.
+@inline(__always)
+package func canSpanRows(_ g: ConvolutionGeometry) -> Bool {
+    g.strideWidth == 1 && g.strideHeight == 1 && g.outWidth >= 8 && g.outHeight > 1
 }
 
 /// Floats of the weights packed by `packForDirect`.

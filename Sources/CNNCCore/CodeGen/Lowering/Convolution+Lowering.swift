@@ -119,7 +119,7 @@ extension Convolution: Lowering {
     ///   by blending two loads, then 0.70–0.77× that with the copy; c1 (28 in 32, 30 per float) 0.94×,
     ///   where seed's conv1 (28 in 32, 9 per float) took 1.07×.
     static func prefersSpanningRows(_ g: ConvolutionGeometry) -> Bool {
-        guard g.strideWidth == 1 && g.strideHeight == 1 && g.outWidth >= 8 && g.outHeight > 1 else { return false }
+        guard canSpanRows(g) else { return false }
         let block = directChannelBlock(g)
         if block <= 6 && g.outWidth < 16 { return true }
         let step = block <= 6 ? 16 : 8
