@@ -22,8 +22,10 @@ import Testing
                                    "\(spec): no network name in --info")
         let kernelEntryPoint = try Regex(Self.kernelEntryPoint)
         let builds = URL(fileURLWithPath: SharedBuilds.cacheDirectory).appendingPathComponent("builds")
+        // `<command>-<hash of the spec's path>-x86-64-v3/…Kernels.artifactbundle/lib/<hash>/lib…Kernels.a`
+        let layout = try Regex(#"-[0-9a-f]{12}-x86-64-v3/[^/]+\.artifactbundle/lib/[^/]+/[^/]+\.a"#)
         let libraries = (FileManager.default.enumerator(atPath: builds.path)?.compactMap { $0 as? String } ?? [])
-            .filter { $0.hasPrefix("\(command)-") && $0.contains("-x86-64-v3/") && $0.contains(".artifactbundle/lib/") && $0.hasSuffix(".a") }
+            .filter { $0.hasPrefix(command) && $0.dropFirst(command.count).wholeMatch(of: layout) != nil }
         try #require(!libraries.isEmpty, "\(spec): no library of \(command) in \(builds.path)")
         for library in libraries {
             let disassembly = try run(try GeneratedLibraryTests.objdump(), ["-dr", "--no-show-raw-insn", builds.appendingPathComponent(library).path])
