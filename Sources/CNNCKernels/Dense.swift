@@ -29,13 +29,16 @@ package func dense(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<F
     // Parts take slices of the outputs, in groups of 32.
     let slice = share.range(width, granule: 32)
     var first = slice.lowerBound
-    // Four vectors (32 outputs) a pass: each output's sum is one chain of dependent multiply-adds, so
-    // several independent chains hide their latency; the last pass takes all the (up to three) vectors
-    // left at once, where a pass for each left a single chain waiting on its latency (lenet5's f5, 120
-    // outputs: 0.74–0.77× the time; eight vectors a pass measured no faster there, and 1.14–1.16× on
-    // cifar_vgg's dense1, whose 1 MiB of weights stream from L2 and beyond).
-    @inline(__always) func pass(from first: Int, vectors: Int) {
+    // Eight vectors (64 outputs) a pass: each output's sum is one chain of dependent multiply-adds, so
+    // independent chains hide their latency; the last pass takes all the (up to seven) vectors left at
+    // once, where a pass for each left a single chain waiting on its latency (lenet5's f5, 120 outputs:
+    // 0.74–0.77× the time). Transparent: `@inline(__always)` left the pass a call with its sizes at run
+    // time (a 64-block callee in a step past 64 blocks; docs/codegen.md), and there eight vectors had
+    // measured no faster than four. Inlined, eight against four: lenet5's f5 0.89×, cifar_vgg's dense1
+    // 0.90×, imagenet_stem's classifier 0.94× (ABBA rounds of `--profile`, 2026-12-03).
+    @_transparent func pass(from first: Int, vectors: Int) {
         var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
+        var s4 = SIMD8<Float>(), s5 = SIMD8<Float>(), s6 = SIMD8<Float>(), s7 = SIMD8<Float>()
         for index in 0..<inFeatures {
             let x = SIMD8<Float>(repeating: input[index])
             let row = packedWeights + index * width + first
@@ -43,15 +46,23 @@ package func dense(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<F
             if vectors > 1 { s1.accumulate(x, row.loadVector(at: 8)) }
             if vectors > 2 { s2.accumulate(x, row.loadVector(at: 16)) }
             if vectors > 3 { s3.accumulate(x, row.loadVector(at: 24)) }
+            if vectors > 4 { s4.accumulate(x, row.loadVector(at: 32)) }
+            if vectors > 5 { s5.accumulate(x, row.loadVector(at: 40)) }
+            if vectors > 6 { s6.accumulate(x, row.loadVector(at: 48)) }
+            if vectors > 7 { s7.accumulate(x, row.loadVector(at: 56)) }
         }
         storeDense(s0, first: first, bias: bias, output: output, outFeatures: outFeatures, activation: activation)
         if vectors > 1 { storeDense(s1, first: first + 8, bias: bias, output: output, outFeatures: outFeatures, activation: activation) }
         if vectors > 2 { storeDense(s2, first: first + 16, bias: bias, output: output, outFeatures: outFeatures, activation: activation) }
         if vectors > 3 { storeDense(s3, first: first + 24, bias: bias, output: output, outFeatures: outFeatures, activation: activation) }
+        if vectors > 4 { storeDense(s4, first: first + 32, bias: bias, output: output, outFeatures: outFeatures, activation: activation) }
+        if vectors > 5 { storeDense(s5, first: first + 40, bias: bias, output: output, outFeatures: outFeatures, activation: activation) }
+        if vectors > 6 { storeDense(s6, first: first + 48, bias: bias, output: output, outFeatures: outFeatures, activation: activation) }
+        if vectors > 7 { storeDense(s7, first: first + 56, bias: bias, output: output, outFeatures: outFeatures, activation: activation) }
     }
-    while first + 32 <= slice.upperBound {
-        pass(from: first, vectors: 4)
-        first += 32
+    while first + 64 <= slice.upperBound {
+        pass(from: first, vectors: 8)
+        first += 64
     }
     if first < slice.upperBound { pass(from: first, vectors: (slice.upperBound - first) / denseLaneCount) }
 }
