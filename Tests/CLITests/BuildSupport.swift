@@ -8,6 +8,16 @@ import TestTolerance
 actor SharedBuilds {
     static let shared = SharedBuilds()
     static let cacheDirectory = repositoryRoot.appendingPathComponent(".build/cnnc-test-cache").path
+
+    /// The network libraries the default (x86-64-v3) builds of `command` left in the cache:
+    /// `builds/<command>-<hash of the spec's path>-x86-64-v3/…Kernels.artifactbundle/lib/<hash>/lib…Kernels.a`.
+    static func networkLibraries(of command: String) throws -> [URL] {
+        let builds = URL(fileURLWithPath: cacheDirectory).appendingPathComponent("builds")
+        let layout = try Regex(#"-[0-9a-f]{12}-x86-64-v3/[^/]+\.artifactbundle/lib/[^/]+/[^/]+\.a"#)
+        return (FileManager.default.enumerator(atPath: builds.path)?.compactMap { $0 as? String } ?? [])
+            .filter { $0.hasPrefix(command) && $0.dropFirst(command.count).wholeMatch(of: layout) != nil }
+            .map { builds.appendingPathComponent($0) }
+    }
     static let workDirectory: URL = {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("cnnc-builds-\(getpid())")
         try? FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)

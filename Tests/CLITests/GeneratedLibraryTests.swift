@@ -163,10 +163,7 @@ import Testing
         let offending = lines.filter { $0.contains(beyondAVX2) }
         #expect(offending.isEmpty, "\(offending.count) instructions beyond x86-64-v3, e.g. \(offending.prefix(5))")
         // The kernels: the network's compiled library in the build directory.
-        let builds = URL(fileURLWithPath: SharedBuilds.cacheDirectory).appendingPathComponent("builds")
-        let library = try #require(FileManager.default.enumerator(atPath: builds.path)?.compactMap { $0 as? String }
-            .first { $0.hasPrefix("lenet5-") && $0.contains("-x86-64-v3/Lenet5Kernels.artifactbundle/lib/") && $0.hasSuffix("/libLenet5Kernels.a") }
-            .map { builds.appendingPathComponent($0) }, "no lenet5 build in \(builds.path)")
+        let library = try #require(try SharedBuilds.networkLibraries(of: "lenet5").first, "no lenet5 build in \(SharedBuilds.cacheDirectory)")
         let kernels = try run(try Self.objdump(), ["-d", "--no-show-raw-insn", library.path])
         try #require(kernels.status == 0, "\(kernels.stderr)")
         let kernelLines = kernels.stdout.split(separator: "\n")

@@ -22,14 +22,10 @@ import Testing
         let command = try #require(info.stdout.split(separator: "\n").first { $0.hasPrefix("network: ") }?.dropFirst("network: ".count),
                                    "\(spec): no network name in --info")
         let kernelEntryPoint = try Regex(Self.kernelEntryPoint)
-        let builds = URL(fileURLWithPath: SharedBuilds.cacheDirectory).appendingPathComponent("builds")
-        // `<command>-<hash of the spec's path>-x86-64-v3/…Kernels.artifactbundle/lib/<hash>/lib…Kernels.a`
-        let layout = try Regex(#"-[0-9a-f]{12}-x86-64-v3/[^/]+\.artifactbundle/lib/[^/]+/[^/]+\.a"#)
-        let libraries = (FileManager.default.enumerator(atPath: builds.path)?.compactMap { $0 as? String } ?? [])
-            .filter { $0.hasPrefix(command) && $0.dropFirst(command.count).wholeMatch(of: layout) != nil }
-        try #require(!libraries.isEmpty, "\(spec): no library of \(command) in \(builds.path)")
+        let libraries = try SharedBuilds.networkLibraries(of: String(command))
+        try #require(!libraries.isEmpty, "\(spec): no library of \(command) in \(SharedBuilds.cacheDirectory)")
         for library in libraries {
-            let disassembly = try run(try GeneratedLibraryTests.objdump(), ["-dr", "--no-show-raw-insn", builds.appendingPathComponent(library).path])
+            let disassembly = try run(try GeneratedLibraryTests.objdump(), ["-dr", "--no-show-raw-insn", library.path])
             try #require(disassembly.status == 0, "\(disassembly.stderr)")
             var step: Substring?
             var steps = 0
@@ -43,7 +39,7 @@ import Testing
                     calls.append("\(step) → \(line.split(whereSeparator: \.isWhitespace).last ?? "")")
                 }
             }
-            #expect(steps > 0, "\(spec): no step functions found in \(library)")
+            #expect(steps > 0, "\(spec): no step functions found in \(library.path)")
             #expect(calls.isEmpty, "\(spec): \(calls.count) kernels left as calls, e.g. \(calls.prefix(2))")
         }
     }
