@@ -732,46 +732,75 @@ func gatherColumns(_ input: UnsafePointer<Float>, into columns: UnsafeMutablePoi
 func multiplyBlock(_ weights: UnsafePointer<Float>, _ columns: UnsafePointer<Float>, stride: Int, reduction: Int,
                    output: UnsafeMutablePointer<Float>, residual: UnsafePointer<Float>?, outputStride: Int, rows: Int, columns count: Int,
                    bias: UnsafePointer<Float>?, activation: some ActivationKernel) {
-    // Twelve accumulators keep both FMA pipes busy through their latency (the BLIS layout for AVX2).
+    var sums = RegisterBlockSums()
+    sums.accumulate(weights, columns, stride: stride, reduction: reduction)
+    sums.forEach(rows) { row, low, high in
+        storeBlockRow(output + row * outputStride, low, high, shift: bias?[row] ?? 0, residual: residual.map { $0 + row * outputStride },
+                      count: count, activation: activation)
+    }
+}
+
+/// The twelve sums of the register block: 6 rows (output channels) × 16 columns (pixels), each row
+/// two vectors. Transparent, so that the accumulators stay in registers wherever it is used.
+struct RegisterBlockSums {
     var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
     var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
     var c20 = SIMD8<Float>(), c21 = SIMD8<Float>()
     var c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
     var c40 = SIMD8<Float>(), c41 = SIMD8<Float>()
     var c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
-    var a = weights
-    var b = columns
-    for _ in 0..<reduction {
-        let b0 = b.loadVector(at: 0)
-        let b1 = b.loadVector(at: 8)
-        var broadcast = SIMD8<Float>(repeating: a[0])
-        c00.accumulate(broadcast, b0)
-        c01.accumulate(broadcast, b1)
-        broadcast = SIMD8<Float>(repeating: a[1])
-        c10.accumulate(broadcast, b0)
-        c11.accumulate(broadcast, b1)
-        broadcast = SIMD8<Float>(repeating: a[2])
-        c20.accumulate(broadcast, b0)
-        c21.accumulate(broadcast, b1)
-        broadcast = SIMD8<Float>(repeating: a[3])
-        c30.accumulate(broadcast, b0)
-        c31.accumulate(broadcast, b1)
-        broadcast = SIMD8<Float>(repeating: a[4])
-        c40.accumulate(broadcast, b0)
-        c41.accumulate(broadcast, b1)
-        broadcast = SIMD8<Float>(repeating: a[5])
-        c50.accumulate(broadcast, b0)
-        c51.accumulate(broadcast, b1)
-        a += gemmRowBlock
-        b += stride
+
+    /// Adds `Σ_k weights[k][row] · columns[k·stride + column]`, k ascending; the weights come as panels
+    /// `[reduction][6]`.
+    @inline(__always)
+    mutating func accumulate(_ weights: UnsafePointer<Float>, _ columns: UnsafePointer<Float>, stride: Int, reduction: Int) {
+        // Twelve accumulators keep both FMA pipes busy through their latency (the BLIS layout for AVX2).
+        var a = weights
+        var b = columns
+        for _ in 0..<reduction {
+            let b0 = b.loadVector(at: 0)
+            let b1 = b.loadVector(at: 8)
+            var broadcast = SIMD8<Float>(repeating: a[0])
+            c00.accumulate(broadcast, b0)
+            c01.accumulate(broadcast, b1)
+            broadcast = SIMD8<Float>(repeating: a[1])
+            c10.accumulate(broadcast, b0)
+            c11.accumulate(broadcast, b1)
+            broadcast = SIMD8<Float>(repeating: a[2])
+            c20.accumulate(broadcast, b0)
+            c21.accumulate(broadcast, b1)
+            broadcast = SIMD8<Float>(repeating: a[3])
+            c30.accumulate(broadcast, b0)
+            c31.accumulate(broadcast, b1)
+            broadcast = SIMD8<Float>(repeating: a[4])
+            c40.accumulate(broadcast, b0)
+            c41.accumulate(broadcast, b1)
+            broadcast = SIMD8<Float>(repeating: a[5])
+            c50.accumulate(broadcast, b0)
+            c51.accumulate(broadcast, b1)
+            a += gemmRowBlock
+            b += stride
+        }
     }
-    func row(_ index: Int) -> UnsafePointer<Float>? { residual.map { $0 + index * outputStride } }
-    storeBlockRow(output, c00, c01, shift: bias?[0] ?? 0, residual: row(0), count: count, activation: activation)
-    if rows > 1 { storeBlockRow(output + outputStride, c10, c11, shift: bias?[1] ?? 0, residual: row(1), count: count, activation: activation) }
-    if rows > 2 { storeBlockRow(output + 2 * outputStride, c20, c21, shift: bias?[2] ?? 0, residual: row(2), count: count, activation: activation) }
-    if rows > 3 { storeBlockRow(output + 3 * outputStride, c30, c31, shift: bias?[3] ?? 0, residual: row(3), count: count, activation: activation) }
-    if rows > 4 { storeBlockRow(output + 4 * outputStride, c40, c41, shift: bias?[4] ?? 0, residual: row(4), count: count, activation: activation) }
-    if rows > 5 { storeBlockRow(output + 5 * outputStride, c50, c51, shift: bias?[5] ?? 0, residual: row(5), count: count, activation: activation) }
+
+    /// `body(vectors)`, where row `r`'s vectors are `vectors[2r]` and `vectors[2r + 1]`: a copy, so
+    /// that indexing the rows at run time leaves the accumulators themselves in registers.
+    @_transparent
+    func withRows(_ body: (UnsafePointer<SIMD8<Float>>) -> Void) {
+        var rows = (c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51)
+        withUnsafeBytes(of: &rows) { body($0.baseAddress!.assumingMemoryBound(to: SIMD8<Float>.self)) }
+    }
+
+    /// `body(row, first vector, second vector)` for the block's first `rows` rows.
+    @_transparent
+    func forEach(_ rows: Int, _ body: (Int, SIMD8<Float>, SIMD8<Float>) -> Void) {
+        body(0, c00, c01)
+        if rows > 1 { body(1, c10, c11) }
+        if rows > 2 { body(2, c20, c21) }
+        if rows > 3 { body(3, c30, c31) }
+        if rows > 4 { body(4, c40, c41) }
+        if rows > 5 { body(5, c50, c51) }
+    }
 }
 
 /// Bias, residual, activation and store of one row of a register block (16 columns, or `count` of them).

@@ -36,16 +36,62 @@ package struct TransposedGeometry: Hashable, Sendable {
 /// Output channels computed together by `convolveTransposed`, one per vector lane.
 package let transposedChannelBlock = 8
 
+/// Whether every output pixel receives exactly one tap of each input channel: the stride is the
+/// kernel, with no dilation, cropping or extra output (a U-Net's 2×2 stride-2 upsampling), on planes
+/// of at least 16 pixels. Such a layer is one pointwise convolution per output phase (`ky`, `kx`),
+/// which `convolveTransposed` computes with the GEMM's register block.
+package func transposedByPhases(_ g: TransposedGeometry) -> Bool {
+    g.strideHeight == g.kernelHeight && g.strideWidth == g.kernelWidth && g.dilationHeight == 1 && g.dilationWidth == 1
+        && g.padTop == 0 && g.padLeft == 0 && g.outHeight == g.inHeight * g.strideHeight && g.outWidth == g.inWidth * g.strideWidth
+        && g.inHeight * g.inWidth >= gemmColumnBlock
+}
+
+/// Kernel columns (output phases of a row) in one register block of `convolveTransposedByPhases`:
+/// all of them where the block's six rows hold them for whole channels, so that a row's phases
+/// interleave into consecutive outputs; one otherwise.
+func transposedPhaseWidth(_ g: TransposedGeometry) -> Int { g.kernelWidth <= 3 ? g.kernelWidth : 1 }
+
 /// Floats of the weights packed by `packForTransposed`.
 package func transposedPackedCount(_ g: TransposedGeometry) -> Int {
-    g.groups * roundUp(g.outChannelsPerGroup, to: transposedChannelBlock) * g.inChannelsPerGroup * g.kernelHeight * g.kernelWidth
+    if transposedByPhases(g) {
+        let channels = gemmRowBlock / transposedPhaseWidth(g)
+        return g.groups * roundUp(g.outChannelsPerGroup, to: channels) / channels * gemmRowBlock * g.inChannelsPerGroup * g.kernelHeight * g.kernelWidth
+            / transposedPhaseWidth(g)
+    }
+    return g.groups * roundUp(g.outChannelsPerGroup, to: transposedChannelBlock) * g.inChannelsPerGroup * g.kernelHeight * g.kernelWidth
 }
 
 /// Reorders PyTorch's `[in, out/groups, kh, kw]` into `[group][channel block][in/groups][kh][kw][8]`, so
-/// the kernel loads the eight output channels of one tap as one vector; zero-filled past the last channel.
+/// the kernel loads the eight output channels of one tap as one vector; by phases, into register-block
+/// panels `[group][panel][kh][kw / width][in/groups][6]`, whose six rows are `width` phases of
+/// `6 / width` output channels (`transposedPhaseWidth`). Zero-filled past the last channel.
 package func packForTransposed(_ weights: [Float], geometry g: TransposedGeometry) -> [Float] {
     let perGroupIn = g.inChannelsPerGroup, perGroupOut = g.outChannelsPerGroup
     let taps = g.kernelHeight * g.kernelWidth
+    if transposedByPhases(g) {
+        let width = transposedPhaseWidth(g), channels = gemmRowBlock / width
+        let panels = roundUp(perGroupOut, to: channels) / channels
+        var packed = [Float](repeating: 0, count: transposedPackedCount(g))
+        var index = 0
+        for group in 0..<g.groups {
+            for panel in 0..<panels {
+                for ky in 0..<g.kernelHeight {
+                    for columnGroup in 0..<g.kernelWidth / width {
+                        for channel in 0..<perGroupIn {
+                            for row in 0..<gemmRowBlock {
+                                let out = panel * channels + row / width, kx = columnGroup * width + row % width
+                                if out < perGroupOut {
+                                    packed[index] = weights[((group * perGroupIn + channel) * perGroupOut + out) * taps + ky * g.kernelWidth + kx]
+                                }
+                                index += 1
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return packed
+    }
     let blocks = roundUp(perGroupOut, to: transposedChannelBlock) / transposedChannelBlock
     var packed = [Float](repeating: 0, count: transposedPackedCount(g))
     for group in 0..<g.groups {
@@ -70,7 +116,14 @@ package func packForTransposed(_ weights: [Float], geometry g: TransposedGeometr
 /// kernel column, ascending (the reference order) — then adds the bias and applies the activation.
 @inline(__always)
 package func convolveTransposed(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                                output: UnsafeMutablePointer<Float>, geometry g: TransposedGeometry, activation: some ActivationKernel) {
+                                output: UnsafeMutablePointer<Float>, geometry g: TransposedGeometry, activation: some ActivationKernel,
+                                share: WorkShare = .whole) {
+    if transposedByPhases(g) {
+        convolveTransposedByPhases(input, packedWeights: packedWeights, bias: bias, output: output, geometry: g, activation: activation,
+                                   share: share)
+        return
+    }
+    guard share.part == 0 else { return }
     let perGroupIn = g.inChannelsPerGroup, perGroupOut = g.outChannelsPerGroup
     let taps = g.kernelHeight * g.kernelWidth
     let blocks = roundUp(perGroupOut, to: transposedChannelBlock) / transposedChannelBlock
@@ -117,6 +170,91 @@ package func convolveTransposed(_ input: UnsafePointer<Float>, packedWeights: Un
                     } else {
                         store(sum(y, x), y, x)
                         x += 1
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `convolveTransposed` where `transposedByPhases`: output pixel (`y·kh + ky`, `x·kw + kx`) is
+/// `bias + Σ_c in[c, y, x] · w[c, ky, kx]`, channels ascending — the reference order, as the only tap
+/// reaching it. So each tap is a pointwise convolution, computed with the GEMM's register block straight
+/// from the input planes, 16 input pixels at a time (a plane's last block overlaps the one before
+/// rather than reading past it); the block's six rows are a row's `kw` phases of `6 / kw` output
+/// channels, so that they interleave into consecutive outputs. Parts split the panels of channels.
+@inline(__always)
+func convolveTransposedByPhases(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                output: UnsafeMutablePointer<Float>, geometry g: TransposedGeometry, activation: some ActivationKernel,
+                                share: WorkShare) {
+    let perGroupIn = g.inChannelsPerGroup, perGroupOut = g.outChannelsPerGroup
+    let width = transposedPhaseWidth(g), channels = gemmRowBlock / width
+    let panels = roundUp(perGroupOut, to: channels) / channels
+    let columnGroups = g.kernelWidth / width
+    let inPlane = g.inHeight * g.inWidth
+    let panelStride = g.kernelHeight * columnGroups * perGroupIn * gemmRowBlock
+    for group in 0..<g.groups {
+        let groupInput = input + group * perGroupIn * inPlane
+        var start = 0
+        while start < inPlane {
+            let first = min(start, inPlane - gemmColumnBlock)
+            for ky in 0..<g.kernelHeight {
+                for columnGroup in 0..<columnGroups {
+                    for panel in share.range(panels) {
+                        let firstChannel = panel * channels
+                        multiplyPhaseBlock(packedWeights + (group * panels + panel) * panelStride + (ky * columnGroups + columnGroup) * perGroupIn * gemmRowBlock,
+                                           groupInput + first, reduction: perGroupIn, firstPixel: first, ky: ky, kx: columnGroup * width,
+                                           output: output + (group * perGroupOut + firstChannel) * g.outHeight * g.outWidth,
+                                           channels: min(channels, perGroupOut - firstChannel), geometry: g,
+                                           bias: bias.map { $0 + group * perGroupOut + firstChannel }, activation: activation)
+                    }
+                }
+            }
+            start = first + gemmColumnBlock
+        }
+    }
+}
+
+/// One register block of `convolveTransposedByPhases`: input pixels `firstPixel ..< firstPixel + 16`
+/// of tap row `ky` and the `transposedPhaseWidth` kernel columns from `kx`, for `channels` output
+/// channels from `output`'s first. Eight pixels in one input row, with every phase of the row, store
+/// as one run of consecutive outputs; others one float at a time.
+func multiplyPhaseBlock(_ weights: UnsafePointer<Float>, _ columns: UnsafePointer<Float>, reduction: Int, firstPixel: Int, ky: Int, kx: Int,
+                        output: UnsafeMutablePointer<Float>, channels: Int, geometry g: TransposedGeometry,
+                        bias: UnsafePointer<Float>?, activation: some ActivationKernel) {
+    var sums = RegisterBlockSums()
+    sums.accumulate(weights, columns, stride: g.inHeight * g.inWidth, reduction: reduction)
+    let width = transposedPhaseWidth(g), outPlane = g.outHeight * g.outWidth
+    sums.withRows { rows in
+        for half in 0..<2 {
+            let pixel = firstPixel + 8 * half
+            let y = pixel / g.inWidth, x = pixel % g.inWidth
+            let corner = (y * g.strideHeight + ky) * g.outWidth + x * g.strideWidth + kx
+            let inOneRow = x + 8 <= g.inWidth && width == g.kernelWidth
+            for channel in 0..<channels {
+                let shift = SIMD8(repeating: bias?[channel] ?? 0)
+                let destination = output + channel * outPlane + corner
+                @inline(__always) func phase(_ phase: Int) -> SIMD8<Float> { activation.apply(rows[2 * (channel * width + phase) + half] + shift) }
+                if width == 1 && inOneRow {
+                    destination.storeVector(phase(0), at: 0)
+                } else if width == 2 && inOneRow {
+                    let first = phase(0), second = phase(1)
+                    var pairs = SIMD16<Float>()
+                    for lane in 0..<8 {
+                        pairs[2 * lane] = first[lane]
+                        pairs[2 * lane + 1] = second[lane]
+                    }
+                    UnsafeMutableRawPointer(destination).storeBytes(of: pairs, as: SIMD16<Float>.self)
+                } else {
+                    // Pixel by pixel: the row may end among them.
+                    for p in 0..<width {
+                        let values = phase(p)
+                        var row = y, column = x
+                        for lane in 0..<8 {
+                            output[channel * outPlane + (row * g.strideHeight + ky) * g.outWidth + column * g.strideWidth + kx + p] = values[lane]
+                            column += 1
+                            if column == g.inWidth { column = 0; row += 1 }
+                        }
                     }
                 }
             }

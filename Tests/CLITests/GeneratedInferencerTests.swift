@@ -169,8 +169,9 @@ import TestTolerance
     }
 
     /// One sample on 1–4 threads (the threads share each large kernel): the same bits every time, on
-    /// networks with direct, depthwise, grouped, GEMM, Winograd and residual-epilogue convolutions, padding copies and pools.
-    @Test(arguments: ["models/mobile_block.yaml", "models/resnet_cifar.yaml", "models/cifar_vgg.yaml"])
+    /// networks with direct, depthwise, grouped, GEMM, Winograd and residual-epilogue convolutions, padding copies and pools,
+    /// transposed convolutions by phases and bilinear upsampling.
+    @Test(arguments: ["models/mobile_block.yaml", "models/resnet_cifar.yaml", "models/cifar_vgg.yaml", "models/unet_small.yaml"])
     func aSingleSampleGivesTheSameResultsOnEveryThreadCount(spec: String) async throws {
         let built = try await SharedBuilds.shared.binary(for: spec)
         let directory = try makeTemporaryDirectory()

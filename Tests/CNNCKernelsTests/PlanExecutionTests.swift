@@ -337,6 +337,17 @@ func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, 
             // 25 taps: past the 16 the four-pixel path lists.
             "conv_transpose: {channels: 3, kernel: 5, stride: 2, padding: 2}",
         ]),
+        // Stride = kernel: one tap reaches each output, so these run by phases. Rows of 20 pixels put
+        // a register block's eight pixels across a row's end; one or two kernel columns store whole
+        // rows, three go float by float, four one phase at a time.
+        ("transposed convolutions by phases", "{channels: 5, height: 3, width: 20}", [
+            "conv_transpose: {name: up, channels: 7, kernel: 2, stride: 2, activation: relu}",
+            "conv_transpose: {name: wide, channels: 3, kernel: [2, 4], stride: [2, 4], from: input}",
+            "maxpool: {kernel: [1, 2]}",
+            "concat: {from: [up, maxpool1]}",
+            "conv_transpose: {channels: 10, kernel: [1, 3], stride: [1, 3], groups: 5, activation: sigmoid}",
+            "conv_transpose: {channels: 4, kernel: 1, bias: false}",
+        ]),
         ("element-wise steps in place and a view in a branch", "{channels: 3, height: 6, width: 6}", [
             "conv: {name: x, channels: 4, kernel: 3, padding: 1}",
             "sigmoid",
@@ -379,6 +390,11 @@ func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, 
             if order == .fastest && title.contains("Winograd") { #expect(plan.reordersSums, "\(title): no Winograd kernel") }
             if title.contains("span rows") {
                 #expect(plan.steps.flatMap(\.kernels).filter { $0.strategy.hasPrefix("row-spanning") }.count == 4, "\(title): \(plan.steps.map { $0.kernels.map(\.strategy) })")
+            }
+            if title.hasPrefix("transposed convolutions") {
+                let strategies = plan.steps.flatMap(\.kernels).map(\.strategy).filter { $0.hasPrefix("transposed") }
+                let byPhases = title.hasSuffix("by phases") ? strategies.count : 0
+                #expect(strategies.count >= 4 && strategies.filter { $0 == "transposed conv by phases" }.count == byPhases, "\(title): \(strategies)")
             }
             let executor = PlanExecutor(plan: plan, weights: weights)
             for sample in samples {

@@ -230,7 +230,7 @@ extension ExecutionPlan.Kernel {
             return (padding == nil ? "" : "plane-padded ") + "depthwise \(window(geometry))"
         case .convolveGEMM(_, _, _, _, _, let geometry, _, _): return "im2col+GEMM \(window(geometry))"
         case .convolveWinograd(_, _, _, _, _, let geometry, _, _): return "Winograd F(2,3) \(window(geometry))"
-        case .convolveTransposed: return "transposed conv"
+        case .convolveTransposed(_, _, _, _, let geometry, _): return transposedByPhases(geometry) ? "transposed conv by phases" : "transposed conv"
         case .maxPool: return "max pool"
         case .averagePool: return "average pool"
         case .globalAveragePool: return "global average"
@@ -257,22 +257,28 @@ extension ExecutionPlan.Kernel {
     static let splitFloatsThreshold = 16_384
 
     /// Whether several threads share this kernel's work when one sample runs on several threads.
-    /// Convolutions, dense layers, padding copies and pools split (`WorkShare`); the element-wise
-    /// kernels, mostly fused into epilogues, cost too little beside a barrier to gain from it.
+    /// Convolutions (transposed ones by phases), dense layers, padding copies, pools and upsampling
+    /// split (`WorkShare`); the element-wise kernels, mostly fused into epilogues, cost too little
+    /// beside a barrier to gain from it.
     var splitsAcrossThreads: Bool {
         switch self {
         case .convolveDirect(_, _, _, _, _, let g, _), .convolveDirectSpanningRows(_, _, _, _, _, let g, _, _),
              .convolveDepthwise(_, _, _, _, _, let g, _, _), .convolveGEMM(_, _, _, _, _, let g, _, _),
              .convolveWinograd(_, _, _, _, _, let g, _, _):
             return g.outChannels * g.outPlane * g.reduction >= Self.splitThreshold
+        case .convolveTransposed(_, _, _, _, let g, _):
+            return transposedByPhases(g) && g.outChannels * g.outHeight * g.outWidth * g.inChannelsPerGroup >= Self.splitThreshold
         case .dense(_, _, _, _, let inFeatures, let outFeatures, _):
             return inFeatures * outFeatures >= Self.splitThreshold
         case .pad(_, _, let channels, let height, let width, let margins, _):
             return channels * (height + margins.top + margins.bottom) * (width + margins.left + margins.right) >= Self.splitFloatsThreshold
         case .maxPool(_, _, let g), .averagePool(_, _, let g, _):
             return g.channels * g.inHeight * g.inWidth >= Self.splitFloatsThreshold
-        case .convolveTransposed, .globalAveragePool, .globalMaxPool, .scaleAndShift, .softmax, .activate,
-             .add, .multiply, .multiplyChannels, .upsampleNearest, .upsampleBilinear, .copy:
+        case .upsampleNearest(_, _, let channels, let inHeight, let inWidth, let scale),
+             .upsampleBilinear(_, _, let channels, let inHeight, let inWidth, let scale):
+            return channels * inHeight * scale.height * inWidth * scale.width >= Self.splitFloatsThreshold
+        case .globalAveragePool, .globalMaxPool, .scaleAndShift, .softmax, .activate,
+             .add, .multiply, .multiplyChannels, .copy:
             return false
         }
     }

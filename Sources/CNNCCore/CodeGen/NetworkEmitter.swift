@@ -227,7 +227,7 @@ struct NetworkEmitter {
                 + "                 geometry: \(literal(geometry)),\n                 activation: \(literal(activation)), scratch: \(split ? "part.scratch(arena: \(operand(scratch)))" : operand(scratch))\(share))"
         case .convolveTransposed(let source, let target, let weights, let bias, let geometry, let activation):
             return "\(module)convolveTransposed(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), output: \(operand(target)),\n"
-                + "                   geometry: \(literal(geometry)),\n                   activation: \(literal(activation)))"
+                + "                   geometry: \(literal(geometry)),\n                   activation: \(literal(activation))\(share))"
         case .maxPool(let source, let target, let geometry):
             return "\(module)maxPool(\(operand(source)), output: \(operand(target)), geometry: \(literal(geometry))\(share))"
         case .averagePool(let source, let target, let geometry, let countIncludePad):
@@ -252,9 +252,9 @@ struct NetworkEmitter {
         case .multiplyChannels(let source, let gate, let target, let channels, let plane):
             return "\(module)multiplyChannels(\(operand(source)), gate: \(operand(gate)), output: \(operand(target)), channels: \(channels), plane: \(plane))"
         case .upsampleNearest(let source, let target, let channels, let inHeight, let inWidth, let scale):
-            return "\(module)upsampleNearest(\(operand(source)), output: \(operand(target)), channels: \(channels), inHeight: \(inHeight), inWidth: \(inWidth), scaleHeight: \(scale.height), scaleWidth: \(scale.width))"
+            return "\(module)upsampleNearest(\(operand(source)), output: \(operand(target)), channels: \(channels), inHeight: \(inHeight), inWidth: \(inWidth), scaleHeight: \(scale.height), scaleWidth: \(scale.width)\(share))"
         case .upsampleBilinear(let source, let target, let channels, let inHeight, let inWidth, let scale):
-            return "\(module)upsampleBilinear(\(operand(source)), output: \(operand(target)), channels: \(channels), inHeight: \(inHeight), inWidth: \(inWidth), scaleHeight: \(scale.height), scaleWidth: \(scale.width))"
+            return "\(module)upsampleBilinear(\(operand(source)), output: \(operand(target)), channels: \(channels), inHeight: \(inHeight), inWidth: \(inWidth), scaleHeight: \(scale.height), scaleWidth: \(scale.width)\(share))"
         case .copy(let source, let target, let count):
             let target = operand(target)
             return "\(target.contains(" ") ? "(\(target))" : target).update(from: \(operand(source)), count: \(count))"

@@ -49,6 +49,9 @@ import Testing
             "conv6 + silu1: direct conv 1×1",
             "avgpool2: average pool",
             "relu6_1: activation",
+            // Stride 2 with a 3×3 kernel: taps overlap, so the gathering transposed kernel.
+            "widened + relu2: transposed conv",
+            "narrowed: direct conv 2×2 s2",
             "doubled: upsample nearest",
             "halved: max pool",
             "product: multiply",
