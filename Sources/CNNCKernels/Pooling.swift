@@ -111,9 +111,12 @@ func pool(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, ge
 /// that each keeps its own chain of additions in the interpreter's order while eight run at once
 /// (mobile_block's 64 planes of 256: 0.31× the time of one chain at a time).
 @inline(__always)
-package func globalAveragePool(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, channels: Int, plane: Int) {
-    var first = 0
-    while first + 8 <= channels {
+package func globalAveragePool(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, channels: Int, plane: Int,
+                              share: WorkShare = .whole) {
+    // Parts split the channels in groups of eight.
+    let range = share.range(channels, granule: 8)
+    var first = range.lowerBound
+    while first + 8 <= range.upperBound {
         let p = input + first * plane
         var sums = SIMD8<Float>()
         for index in 0..<plane {
@@ -123,7 +126,7 @@ package func globalAveragePool(_ input: UnsafePointer<Float>, output: UnsafeMuta
         (output + first).storeVector(sums / SIMD8(repeating: Float(plane)), at: 0)
         first += 8
     }
-    for channel in first..<channels {
+    for channel in first..<range.upperBound {
         var sum: Float = 0
         for index in 0..<plane { sum += input[channel * plane + index] }
         output[channel] = sum / Float(plane)
@@ -132,8 +135,9 @@ package func globalAveragePool(_ input: UnsafePointer<Float>, output: UnsafeMuta
 
 /// C×H×W → C: the maximum of each plane.
 @inline(__always)
-package func globalMaxPool(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, channels: Int, plane: Int) {
-    for channel in 0..<channels {
+package func globalMaxPool(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, channels: Int, plane: Int,
+                          share: WorkShare = .whole) {
+    for channel in share.range(channels) {
         var largest = -Float.infinity
         for index in 0..<plane { largest = max(largest, input[channel * plane + index]) }
         output[channel] = largest

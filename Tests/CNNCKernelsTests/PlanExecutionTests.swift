@@ -82,15 +82,15 @@ struct PlanExecutor {
                                              share: share)
                         case .convolveTransposed(let from, let to, let w, let bias, let geometry, let activation):
                             convolveTransposed(source(from), packedWeights: slice(w)!, bias: slice(bias), output: pointer(to), geometry: geometry,
-                                               activation: activation.kernel)
+                                               activation: activation.kernel, share: share)
                         case .maxPool(let from, let to, let geometry):
                             maxPool(source(from), output: pointer(to), geometry: geometry, share: share)
                         case .averagePool(let from, let to, let geometry, let countIncludePad):
                             averagePool(source(from), output: pointer(to), geometry: geometry, countIncludePad: countIncludePad, share: share)
                         case .globalAveragePool(let from, let to, let channels, let plane):
-                            globalAveragePool(source(from), output: pointer(to), channels: channels, plane: plane)
+                            globalAveragePool(source(from), output: pointer(to), channels: channels, plane: plane, share: share)
                         case .globalMaxPool(let from, let to, let channels, let plane):
-                            globalMaxPool(source(from), output: pointer(to), channels: channels, plane: plane)
+                            globalMaxPool(source(from), output: pointer(to), channels: channels, plane: plane, share: share)
                         case .scaleAndShift(let from, let to, let scale, let shift, let channels, let plane, let activation):
                             scaleAndShift(source(from), scale: slice(scale)!, shift: slice(shift)!, output: pointer(to), channels: channels, plane: plane,
                                           activation: activation.kernel)
@@ -109,10 +109,10 @@ struct PlanExecutor {
                             multiplyChannels(source(from), gate: source(gate), output: pointer(to), channels: channels, plane: plane)
                         case .upsampleNearest(let from, let to, let channels, let inHeight, let inWidth, let scale):
                             upsampleNearest(source(from), output: pointer(to), channels: channels, inHeight: inHeight, inWidth: inWidth,
-                                            scaleHeight: scale.height, scaleWidth: scale.width)
+                                            scaleHeight: scale.height, scaleWidth: scale.width, share: share)
                         case .upsampleBilinear(let from, let to, let channels, let inHeight, let inWidth, let scale):
                             upsampleBilinear(source(from), output: pointer(to), channels: channels, inHeight: inHeight, inWidth: inWidth,
-                                             scaleHeight: scale.height, scaleWidth: scale.width)
+                                             scaleHeight: scale.height, scaleWidth: scale.width, share: share)
                         case .copy(let from, let to, let count):
                             pointer(to).update(from: source(from), count: count)
                         }

@@ -253,13 +253,15 @@ extension ExecutionPlan.Kernel {
     /// Multiply-adds below which a kernel runs on one thread even when several run the sample: two
     /// barriers cost about as much as this much work at the kernels' speed (docs/codegen.md).
     static let splitThreshold = 65_536
-    /// The same for the memory-bound kernels that split (padding copies, pools): floats written or read.
+    /// The same for the memory-bound kernels that split (padding copies, pools, upsampling): floats
+    /// written or read.
     static let splitFloatsThreshold = 16_384
 
     /// Whether several threads share this kernel's work when one sample runs on several threads.
-    /// Convolutions (transposed ones by phases), dense layers, padding copies, pools and upsampling
-    /// split (`WorkShare`); the element-wise kernels, mostly fused into epilogues, cost too little
-    /// beside a barrier to gain from it.
+    /// Convolutions (transposed ones by phases), dense layers, padding copies, pools (global ones
+    /// too) and upsampling split (`WorkShare`); the element-wise kernels, mostly fused into epilogues,
+    /// cost too little beside a barrier to gain from it (a squeeze-and-excitation gate of 36,864
+    /// floats took 1.48× the time split).
     var splitsAcrossThreads: Bool {
         switch self {
         case .convolveDirect(_, _, _, _, _, let g, _), .convolveDirectSpanningRows(_, _, _, _, _, let g, _, _),
@@ -277,8 +279,9 @@ extension ExecutionPlan.Kernel {
         case .upsampleNearest(_, _, let channels, let inHeight, let inWidth, let scale),
              .upsampleBilinear(_, _, let channels, let inHeight, let inWidth, let scale):
             return channels * inHeight * scale.height * inWidth * scale.width >= Self.splitFloatsThreshold
-        case .globalAveragePool, .globalMaxPool, .scaleAndShift, .softmax, .activate,
-             .add, .multiply, .multiplyChannels, .copy:
+        case .globalAveragePool(_, _, let channels, let plane), .globalMaxPool(_, _, let channels, let plane):
+            return channels * plane >= Self.splitFloatsThreshold
+        case .scaleAndShift, .softmax, .activate, .add, .multiply, .multiplyChannels, .copy:
             return false
         }
     }

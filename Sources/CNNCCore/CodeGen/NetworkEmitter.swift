@@ -233,9 +233,9 @@ struct NetworkEmitter {
         case .averagePool(let source, let target, let geometry, let countIncludePad):
             return "\(module)averagePool(\(operand(source)), output: \(operand(target)), geometry: \(literal(geometry)), countIncludePad: \(countIncludePad)\(share))"
         case .globalAveragePool(let source, let target, let channels, let plane):
-            return "\(module)globalAveragePool(\(operand(source)), output: \(operand(target)), channels: \(channels), plane: \(plane))"
+            return "\(module)globalAveragePool(\(operand(source)), output: \(operand(target)), channels: \(channels), plane: \(plane)\(share))"
         case .globalMaxPool(let source, let target, let channels, let plane):
-            return "\(module)globalMaxPool(\(operand(source)), output: \(operand(target)), channels: \(channels), plane: \(plane))"
+            return "\(module)globalMaxPool(\(operand(source)), output: \(operand(target)), channels: \(channels), plane: \(plane)\(share))"
         case .scaleAndShift(let source, let target, let scale, let shift, let channels, let plane, let activation):
             return "\(module)scaleAndShift(\(operand(source)), scale: \(weight(scale)), shift: \(weight(shift)), output: \(operand(target)), channels: \(channels), plane: \(plane), activation: \(literal(activation)))"
         case .softmax(let source, let target, let channels, let plane):
