@@ -1,19 +1,24 @@
 /// Output features per vector of the dense kernel; packed weights are padded to a multiple of it.
 package let denseLaneCount = 8
 
-/// Floats of packed dense weights: `[in][out rounded up to 8]`.
+/// Outputs of one pass of the dense kernel over the inputs, and of one panel of its packed weights.
+package let densePanelWidth = 64
+
+/// Floats of packed dense weights: `[in][out rounded up to 8]`, in panels of 64 outputs.
 package func densePackedCount(inFeatures: Int, outFeatures: Int) -> Int {
     inFeatures * roundUp(outFeatures, to: denseLaneCount)
 }
 
-/// Transposes PyTorch's `[out, in]` to `[in][out]` (padded with zeros), so the kernel can keep eight
-/// outputs in one vector while walking the inputs in order.
+/// Transposes PyTorch's `[out, in]` into panels of 64 outputs, each `[in][64]` (the last as wide as
+/// the outputs left, rounded up to 8 and padded with zeros), so the kernel keeps eight outputs in one
+/// vector while walking the inputs in order, and each pass reads one contiguous panel.
 package func packForDense(_ weights: [Float], inFeatures: Int, outFeatures: Int) -> [Float] {
     let width = roundUp(outFeatures, to: denseLaneCount)
     var packed = [Float](repeating: 0, count: inFeatures * width)
     for output in 0..<outFeatures {
+        let first = output / densePanelWidth * densePanelWidth, panel = min(densePanelWidth, width - first)
         for input in 0..<inFeatures {
-            packed[input * width + output] = weights[output * inFeatures + input]
+            packed[first * inFeatures + input * panel + output - first] = weights[output * inFeatures + input]
         }
     }
     return packed
@@ -26,8 +31,8 @@ package func dense(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<F
                   output: UnsafeMutablePointer<Float>, inFeatures: Int, outFeatures: Int, activation: some ActivationKernel,
                   share: WorkShare = .whole) {
     let width = roundUp(outFeatures, to: denseLaneCount)
-    // Parts take slices of the outputs, in groups of 32.
-    let slice = share.range(width, granule: 32)
+    // Parts take slices of the outputs, in whole panels.
+    let slice = share.range(width, granule: densePanelWidth)
     var first = slice.lowerBound
     // Eight vectors (64 outputs) a pass: each output's sum is one chain of dependent multiply-adds, so
     // independent chains hide their latency; the last pass takes all the (up to seven) vectors left at
@@ -39,9 +44,10 @@ package func dense(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<F
     @_transparent func pass(from first: Int, vectors: Int) {
         var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
         var s4 = SIMD8<Float>(), s5 = SIMD8<Float>(), s6 = SIMD8<Float>(), s7 = SIMD8<Float>()
+        let panel = min(densePanelWidth, width - first)
         for index in 0..<inFeatures {
             let x = SIMD8<Float>(repeating: input[index])
-            let row = packedWeights + index * width + first
+            let row = packedWeights + first * inFeatures + index * panel
             s0.accumulate(x, row.loadVector(at: 0))
             if vectors > 1 { s1.accumulate(x, row.loadVector(at: 8)) }
             if vectors > 2 { s2.accumulate(x, row.loadVector(at: 16)) }
@@ -60,9 +66,9 @@ package func dense(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<F
         if vectors > 6 { storeDense(s6, first: first + 48, bias: bias, output: output, outFeatures: outFeatures, activation: activation) }
         if vectors > 7 { storeDense(s7, first: first + 56, bias: bias, output: output, outFeatures: outFeatures, activation: activation) }
     }
-    while first + 64 <= slice.upperBound {
+    while first + densePanelWidth <= slice.upperBound {
         pass(from: first, vectors: 8)
-        first += 64
+        first += densePanelWidth
     }
     if first < slice.upperBound { pass(from: first, vectors: (slice.upperBound - first) / denseLaneCount) }
 }

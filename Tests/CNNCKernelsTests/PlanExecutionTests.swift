@@ -207,9 +207,9 @@ func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, 
             "conv: {name: dw2, channels: 32, kernel: [5, 3], groups: 32, padding: [2, 1], padding_mode: reflect}",
             "add: {from: [dw2, dw1]}",
         ]),
-        // Dense passes of eight vectors and a last pass of the rest: 120 outputs as a pass of eight and
-        // one of seven (as three parts: 32, 32 and 56 outputs, passes of four, four and seven), then 84
-        // as a pass of eight and one of three.
+        // Dense passes of eight vectors over panels of 64 outputs and a last pass of the rest: 120
+        // outputs as a pass of eight and one of seven (as three parts, whole panels: none, 64 and 56
+        // outputs), then 84 as a pass of eight and one of three over a panel 24 wide.
         ("dense layers in passes", "{channels: 8, height: 10, width: 10}", [
             "flatten",
             "dense: {units: 120, activation: tanh}",
