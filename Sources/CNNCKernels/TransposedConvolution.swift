@@ -54,9 +54,9 @@ func transposedPhaseWidth(_ g: TransposedGeometry) -> Int { g.kernelWidth <= 3 ?
 /// Floats of the weights packed by `packForTransposed`.
 package func transposedPackedCount(_ g: TransposedGeometry) -> Int {
     if transposedByPhases(g) {
-        let channels = gemmRowBlock / transposedPhaseWidth(g)
-        return g.groups * roundUp(g.outChannelsPerGroup, to: channels) / channels * gemmRowBlock * g.inChannelsPerGroup * g.kernelHeight * g.kernelWidth
-            / transposedPhaseWidth(g)
+        let width = transposedPhaseWidth(g), channels = gemmRowBlock / width
+        let panels = roundUp(g.outChannelsPerGroup, to: channels) / channels
+        return g.groups * panels * g.kernelHeight * (g.kernelWidth / width) * g.inChannelsPerGroup * gemmRowBlock
     }
     return g.groups * roundUp(g.outChannelsPerGroup, to: transposedChannelBlock) * g.inChannelsPerGroup * g.kernelHeight * g.kernelWidth
 }
@@ -114,6 +114,7 @@ package func packForTransposed(_ weights: [Float], geometry g: TransposedGeometr
 /// A transposed convolution written as a gather: each output pixel sums, for eight output channels at
 /// once, every input pixel that a kernel tap carries to it — input channel, then kernel row, then
 /// kernel column, ascending (the reference order) — then adds the bias and applies the activation.
+/// Layers where one tap reaches each output (`transposedByPhases`) run as pointwise convolutions instead.
 @inline(__always)
 package func convolveTransposed(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                                 output: UnsafeMutablePointer<Float>, geometry g: TransposedGeometry, activation: some ActivationKernel,
@@ -123,6 +124,7 @@ package func convolveTransposed(_ input: UnsafePointer<Float>, packedWeights: Un
                                    share: share)
         return
     }
+    // The gather does not split (`ExecutionPlan.Kernel.splitsAcrossThreads`): the first part does it all.
     guard share.part == 0 else { return }
     let perGroupIn = g.inChannelsPerGroup, perGroupOut = g.outChannelsPerGroup
     let taps = g.kernelHeight * g.kernelWidth
