@@ -46,17 +46,31 @@ package func transposedByPhases(_ g: TransposedGeometry) -> Bool {
         && g.inHeight * g.inWidth >= gemmColumnBlock
 }
 
-/// Kernel columns (output phases of a row) in one register block of `convolveTransposedByPhases`:
-/// all of them where the block's six rows hold them for whole channels, so that a row's phases
-/// interleave into consecutive outputs; one otherwise.
-func transposedPhaseWidth(_ g: TransposedGeometry) -> Int { g.kernelWidth <= 3 ? g.kernelWidth : 1 }
+/// How `convolveTransposedByPhases` fills its register blocks, for the packing, its size and the kernel.
+struct TransposedPhases {
+    /// Kernel columns (output phases of a row) in one block: all of them where the block's six rows
+    /// hold them for whole channels, so that a row's phases interleave into consecutive outputs; one
+    /// otherwise.
+    let width: Int
+    /// Output channels in one block (`6 / width`), and such panels per group.
+    let channels: Int, panels: Int
+    /// Blocks across a kernel row (`kw / width`).
+    let columnGroups: Int
+
+    @inline(__always)
+    init(_ g: TransposedGeometry) {
+        width = g.kernelWidth <= 3 ? g.kernelWidth : 1
+        channels = gemmRowBlock / width
+        panels = roundUp(g.outChannelsPerGroup, to: channels) / channels
+        columnGroups = g.kernelWidth / width
+    }
+}
 
 /// Floats of the weights packed by `packForTransposed`.
 package func transposedPackedCount(_ g: TransposedGeometry) -> Int {
     if transposedByPhases(g) {
-        let width = transposedPhaseWidth(g), channels = gemmRowBlock / width
-        let panels = roundUp(g.outChannelsPerGroup, to: channels) / channels
-        return g.groups * panels * g.kernelHeight * (g.kernelWidth / width) * g.inChannelsPerGroup * gemmRowBlock
+        let phases = TransposedPhases(g)
+        return g.groups * phases.panels * g.kernelHeight * phases.columnGroups * g.inChannelsPerGroup * gemmRowBlock
     }
     return g.groups * roundUp(g.outChannelsPerGroup, to: transposedChannelBlock) * g.inChannelsPerGroup * g.kernelHeight * g.kernelWidth
 }
@@ -64,22 +78,22 @@ package func transposedPackedCount(_ g: TransposedGeometry) -> Int {
 /// Reorders PyTorch's `[in, out/groups, kh, kw]` into `[group][channel block][in/groups][kh][kw][8]`, so
 /// the kernel loads the eight output channels of one tap as one vector; by phases, into register-block
 /// panels `[group][panel][kh][kw / width][in/groups][6]`, whose six rows are `width` phases of
-/// `6 / width` output channels (`transposedPhaseWidth`). Zero-filled past the last channel.
+/// `6 / width` output channels (`TransposedPhases`). Zero-filled past the last channel.
 package func packForTransposed(_ weights: [Float], geometry g: TransposedGeometry) -> [Float] {
     let perGroupIn = g.inChannelsPerGroup, perGroupOut = g.outChannelsPerGroup
     let taps = g.kernelHeight * g.kernelWidth
     if transposedByPhases(g) {
-        let width = transposedPhaseWidth(g), channels = gemmRowBlock / width
-        let panels = roundUp(perGroupOut, to: channels) / channels
+        let phases = TransposedPhases(g)
         var packed = [Float](repeating: 0, count: transposedPackedCount(g))
         var index = 0
         for group in 0..<g.groups {
-            for panel in 0..<panels {
+            for panel in 0..<phases.panels {
                 for ky in 0..<g.kernelHeight {
-                    for columnGroup in 0..<g.kernelWidth / width {
+                    for columnGroup in 0..<phases.columnGroups {
                         for channel in 0..<perGroupIn {
                             for row in 0..<gemmRowBlock {
-                                let out = panel * channels + row / width, kx = columnGroup * width + row % width
+                                let out = panel * phases.channels + row / phases.width
+                                let kx = columnGroup * phases.width + row % phases.width
                                 if out < perGroupOut {
                                     packed[index] = weights[((group * perGroupIn + channel) * perGroupOut + out) * taps + ky * g.kernelWidth + kx]
                                 }
@@ -190,9 +204,8 @@ func convolveTransposedByPhases(_ input: UnsafePointer<Float>, packedWeights: Un
                                 output: UnsafeMutablePointer<Float>, geometry g: TransposedGeometry, activation: some ActivationKernel,
                                 share: WorkShare) {
     let perGroupIn = g.inChannelsPerGroup, perGroupOut = g.outChannelsPerGroup
-    let width = transposedPhaseWidth(g), channels = gemmRowBlock / width
-    let panels = roundUp(perGroupOut, to: channels) / channels
-    let columnGroups = g.kernelWidth / width
+    let phases = TransposedPhases(g)
+    let (width, channels, panels, columnGroups) = (phases.width, phases.channels, phases.panels, phases.columnGroups)
     let inPlane = g.inHeight * g.inWidth
     let panelStride = g.kernelHeight * columnGroups * perGroupIn * gemmRowBlock
     for group in 0..<g.groups {
@@ -218,7 +231,7 @@ func convolveTransposedByPhases(_ input: UnsafePointer<Float>, packedWeights: Un
 }
 
 /// One register block of `convolveTransposedByPhases`: input pixels `firstPixel ..< firstPixel + 16`
-/// of tap row `ky` and the `transposedPhaseWidth` kernel columns from `kx`, for `channels` output
+/// of tap row `ky` and the `TransposedPhases.width` kernel columns from `kx`, for `channels` output
 /// channels from `output`'s first. Eight pixels in one input row, with every phase of the row, store
 /// as one run of consecutive outputs; others one float at a time.
 func multiplyPhaseBlock(_ weights: UnsafePointer<Float>, _ columns: UnsafePointer<Float>, reduction: Int, firstPixel: Int, ky: Int, kx: Int,
@@ -226,7 +239,7 @@ func multiplyPhaseBlock(_ weights: UnsafePointer<Float>, _ columns: UnsafePointe
                         bias: UnsafePointer<Float>?, activation: some ActivationKernel) {
     var sums = RegisterBlockSums()
     sums.accumulate(weights, columns, stride: g.inHeight * g.inWidth, reduction: reduction)
-    let width = transposedPhaseWidth(g), outPlane = g.outHeight * g.outWidth
+    let width = TransposedPhases(g).width, outPlane = g.outHeight * g.outWidth
     sums.withRows { rows in
         for half in 0..<2 {
             let pixel = firstPixel + 8 * half
