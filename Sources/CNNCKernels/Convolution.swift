@@ -138,8 +138,10 @@ package func convolveDirect(_ input: UnsafePointer<Float>, packedWeights: Unsafe
                     for kx in 0..<g.kernelWidth {
                         let column = start * g.strideWidth + kx * g.dilationWidth
                         let source = sourceRow + column
-                        let pixels = loadPixels(source, stride: g.strideWidth, lanes: lanes, available: g.inWidth - column)
-                        let more = wide ? source.loadVector(at: 8) : SIMD8<Float>()
+                        let pixels = loadPixels(source, stride: g.strideWidth, lanes: lanes, available: g.inWidth - column, rowWidth: g.inWidth)
+                        let next = column + 8 * g.strideWidth
+                        let more = wide ? loadPixels(sourceRow + next, stride: g.strideWidth, lanes: 8, available: g.inWidth - next, rowWidth: g.inWidth)
+                                        : SIMD8<Float>()
                         sums.add(tap, pixels, more, block: block, wide: wide)
                         tap += block
                     }
@@ -508,7 +510,7 @@ func depthwiseRow(_ rowBase: UnsafePointer<Float>, from start: Int, filter: Unsa
                 let weight = SIMD8(repeating: filter[ky * g.kernelWidth + kx])
                 @inline(__always) func pixels(_ vector: Int) -> SIMD8<Float> {
                     let column = (x + 8 * vector) * g.strideWidth + kx * g.dilationWidth
-                    return loadPixels(sourceRow + column, stride: g.strideWidth, lanes: 8, available: g.inWidth - column)
+                    return loadPixels(sourceRow + column, stride: g.strideWidth, lanes: 8, available: g.inWidth - column, rowWidth: g.inWidth)
                 }
                 s0.accumulate(weight, pixels(0))
                 s1.accumulate(weight, pixels(1))
@@ -545,7 +547,7 @@ func depthwiseRow(_ rowBase: UnsafePointer<Float>, from start: Int, filter: Unsa
             for kx in 0..<g.kernelWidth {
                 let column = first * g.strideWidth + kx * g.dilationWidth
                 sum.accumulate(SIMD8(repeating: filter[ky * g.kernelWidth + kx]),
-                               loadPixels(sourceRow + column, stride: g.strideWidth, lanes: lanes, available: g.inWidth - column))
+                               loadPixels(sourceRow + column, stride: g.strideWidth, lanes: lanes, available: g.inWidth - column, rowWidth: g.inWidth))
             }
         }
         storeDirect(row + first, sum, shift: shift, residual: residual.map { $0 + first }, lanes: lanes, activation: activation)
@@ -553,12 +555,18 @@ func depthwiseRow(_ rowBase: UnsafePointer<Float>, from start: Int, filter: Unsa
     }
 }
 
-/// `lanes` input pixels `stride` apart, zeros above; `available` floats from `source` on lie in its row.
+/// `lanes` input pixels `stride` apart, zeros above; `available` floats from `source` on lie in its row,
+/// which is `rowWidth` long.
 @inline(__always)
-func loadPixels(_ source: UnsafePointer<Float>, stride: Int, lanes: Int, available: Int) -> SIMD8<Float> {
+func loadPixels(_ source: UnsafePointer<Float>, stride: Int, lanes: Int, available: Int, rowWidth: Int) -> SIMD8<Float> {
     if stride == 1 && lanes == 8 { return source.loadVector(at: 0) }
-    // At stride 2, the even half of sixteen floats where the row has them: shuffles instead of eight loads.
-    if stride == 2 && lanes == 8 && available >= 16 { return UnsafeRawPointer(source).loadUnaligned(as: SIMD16<Float>.self).evenHalf }
+    // At stride 2, the even half of sixteen floats: shuffles instead of eight loads. Eight pixels need
+    // only fifteen, so at a row's end the odd half of the sixteen that start one float earlier, which
+    // lie in a row of sixteen or more. (A third, run-time path here stops LLVM unrolling the tap loop.)
+    if stride == 2 && lanes == 8 && rowWidth >= 16 {
+        if available >= 16 { return UnsafeRawPointer(source).loadUnaligned(as: SIMD16<Float>.self).evenHalf }
+        return UnsafeRawPointer(source - 1).loadUnaligned(as: SIMD16<Float>.self).oddHalf
+    }
     var gathered = SIMD8<Float>()
     for lane in 0..<lanes { gathered[lane] = source[lane * stride] }
     return gathered
@@ -705,7 +713,7 @@ func gatherColumns(_ input: UnsafePointer<Float>, into columns: UnsafeMutablePoi
                         let available = g.inWidth - (x * 2 + kx * g.dilationWidth)
                         var offset = 0
                         while offset + 8 <= run && 2 * offset + 16 <= available {
-                            (row + j).storeVector(loadPixels(source + 2 * offset, stride: 2, lanes: 8, available: 16), at: offset)
+                            (row + j).storeVector(loadPixels(source + 2 * offset, stride: 2, lanes: 8, available: 16, rowWidth: 16), at: offset)
                             offset += 8
                         }
                         while offset < run {

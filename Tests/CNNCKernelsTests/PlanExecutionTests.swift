@@ -145,6 +145,12 @@ func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, 
             "conv: {channels: 5, kernel: 2, padding: [0, 1, 1, 0], padding_mode: constant, padding_value: -0.5, activation: elu}",
             "conv: {channels: 6, kernel: 3, padding: same, stride: 2, activation: silu}",
         ]),
+        // Padded rows of 2 · width − 1 + kx floats: at stride 2 a row's last eight pixels have only
+        // fifteen floats left for the last kernel column (`loadPixels`'s odd half).
+        ("stride-2 rows that end on the last kernel column", "{channels: 3, height: 6, width: 32}", [
+            "conv: {channels: 8, kernel: 3, padding: same, stride: 2, activation: relu}",
+            "conv: {channels: 8, kernel: 3, groups: 8, padding: same, stride: 2}",
+        ]),
         // More than 150 terms at stride 1 (or stride 2) keep these on GEMM (`prefersDirect`); the first
         // is Winograd's unless the plan keeps the reference order.
         ("GEMM convolutions with batchnorm folded", "{channels: 24, height: 12, width: 12}", [
