@@ -712,12 +712,13 @@ func gatherColumns(_ input: UnsafePointer<Float>, into columns: UnsafeMutablePoi
                             offset += 1
                         }
                     } else if g.strideWidth == 2 {
-                        // The even half of sixteen floats while they lie in the input row: shuffles
-                        // instead of scalar loads.
+                        // Eight pixels at a time while the row holds their fifteen floats (`loadPixels`:
+                        // shuffles instead of scalar loads).
                         let available = g.inWidth - (x * 2 + kx * g.dilationWidth)
                         var offset = 0
-                        while offset + 8 <= run && 2 * offset + 16 <= available {
-                            (row + j).storeVector(loadPixels(source + 2 * offset, stride: 2, lanes: 8, available: 16, rowWidth: 16), at: offset)
+                        while offset + 8 <= run && 2 * offset + 15 <= available {
+                            let pixels = loadPixels(source + 2 * offset, stride: 2, lanes: 8, available: available - 2 * offset, rowWidth: g.inWidth)
+                            (row + j).storeVector(pixels, at: offset)
                             offset += 8
                         }
                         while offset < run {

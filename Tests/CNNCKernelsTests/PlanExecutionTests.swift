@@ -151,6 +151,10 @@ func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, 
             "conv: {channels: 8, kernel: 3, padding: same, stride: 2, activation: relu}",
             "conv: {channels: 8, kernel: 3, groups: 8, padding: same, stride: 2}",
         ]),
+        // The same rows gathered for GEMM (180 terms keep it off the direct kernel).
+        ("stride-2 rows that end on the last kernel column, gathered", "{channels: 20, height: 6, width: 32}", [
+            "conv: {channels: 8, kernel: 3, padding: same, stride: 2, activation: relu}",
+        ]),
         // More than 150 terms at stride 1 (or stride 2) keep these on GEMM (`prefersDirect`); the first
         // is Winograd's unless the plan keeps the reference order.
         ("GEMM convolutions with batchnorm folded", "{channels: 24, height: 12, width: 12}", [
