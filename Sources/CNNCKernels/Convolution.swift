@@ -48,7 +48,9 @@ package struct ConvolutionGeometry: Hashable, Sendable {
 /// lenet5's c3 0.94× (ABBA rounds of `--profile`, 2026-12-03). Where a multiple of four channels is
 /// not one of six, blocks of four with two vectors compute no channel in vain: resnet_cifar's
 /// 16-channel layers took 0.95× the time of blocks of six, its conv1 0.94× (every one of eight
-/// rounds faster); but mobile_block's 1×1 layer (16 → 32) 1.10×, so 1×1 layers keep six.
+/// rounds faster); but mobile_block's 1×1 layer (16 → 32) 1.10×, so 1×1 layers keep six. Blocks of
+/// four now take three vectors where the reduction has 16 terms or more: twelve sums again, none in
+/// vain (resnet_cifar's 16-channel layers 0.94–0.95× the time of two vectors, unet_small's 0.92×).
 @inline(__always)
 package func directChannelBlock(_ g: ConvolutionGeometry) -> Int {
     // Plain arithmetic on the (literal) geometry, so the block size folds to a constant where the
@@ -98,16 +100,20 @@ func packInBlocks(_ weights: [Float], rows: Int, groups: Int, reduction: Int, bl
     return packed
 }
 
-/// A convolution computed directly, without gathering columns: eight outputs of a row at a time, for a
-/// block of four, six or eight output channels that share each loaded input vector. Best when each output
-/// sums few terms, where building a matrix for GEMM would cost more than the arithmetic. Weights come
-/// packed by `packForDirect`.
+/// A convolution computed directly, without gathering columns: one, two or three vectors of eight
+/// outputs at a time, for a block of four, six or eight output channels that share each loaded input
+/// vector. Best when each output sums few terms, where building a matrix for GEMM would cost more than
+/// the arithmetic. Weights come packed by `packForDirect`.
+///
+/// Three vectors are consecutive ones of the plane's vectors numbered row by row, and may lie in two
+/// rows: each loads its taps from its own place. A row's last vector overlaps the one before it rather
+/// than leaving a scalar tail, and the plane's last unit of three overlaps the unit before it;
+/// recomputing those lanes stores the same values again (the residual is never the output, so the
+/// recomputed lanes read the same residual).
 ///
 /// Each output adds its terms in the reference order — input channel, kernel row, kernel column —
 /// then the bias, then the residual (the other operand of an `add` fused into this step), then the
-/// activation. A row's last vector overlaps the one before it rather than leaving a scalar tail;
-/// recomputing those lanes stores the same values again (the residual is never the output, so the
-/// recomputed lanes read the same residual).
+/// activation.
 @inline(__always)
 package func convolveDirect(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                             residual: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry,
@@ -117,76 +123,106 @@ package func convolveDirect(_ input: UnsafePointer<Float>, packedWeights: Unsafe
     let block = directChannelBlock(g)
     let blocks = roundUp(perGroupOut, to: block) / block
     let lanes = min(8, g.outWidth)
-    // Up to six channels leave registers for a second vector of pixels: twelve accumulators hide the
-    // multiply-add latency, and each weight broadcast serves sixteen outputs.
-    let wide = block <= 6 && g.outWidth >= 16 && g.strideWidth == 1
-    let step = wide ? 16 : lanes
-    // One unit of work is one output row of one channel block; parts take consecutive units.
-    for unit in share.range(g.groups * blocks * g.outHeight) {
-        let y = unit % g.outHeight
-        let blockIndex = unit / g.outHeight % blocks
-        let group = unit / (g.outHeight * blocks)
+    let perRow = (g.outWidth + 7) / 8
+    let vectors = perRow * g.outHeight
+    // Up to six channels leave registers for a second vector of pixels, four for a third: twelve
+    // accumulators hide the multiply-add latency, and each weight broadcast serves 16 or 24 outputs.
+    // (At stride 2 the shuffled loads need the registers. Below 16 terms the third vector took longer:
+    // unet_small's enc1.conv1, nine terms, 1.18× the time of two.)
+    let span = block <= 6 && g.outWidth >= 16 && g.strideWidth == 1
+        ? (block == 4 && vectors >= 3 && g.reduction >= 16 ? 3 : 2) : 1
+    // Three vectors take the plane's vectors in order, across rows; one or two take places in a row,
+    // two side by side, so that the second's loads sit at a constant distance from the first's.
+    let flat = span == 3
+    let perRowUnits = (g.outWidth + 8 * span - 1) / (8 * span)
+    let spans = flat ? (vectors + 2) / 3 : g.outHeight * perRowUnits
+    // One unit of work is `span` vectors of one channel block; parts take consecutive units.
+    for unit in share.range(g.groups * blocks * spans) {
+        let index = unit % spans
+        let blockIndex = unit / spans % blocks
+        let group = unit / (spans * blocks)
         let groupInput = input + group * perGroupIn * g.inPlane
         let weights = packedWeights + (group * blocks + blockIndex) * g.reduction * block
         let firstChannel = group * perGroupOut + blockIndex * block
         let channels = min(block, perGroupOut - blockIndex * block)
-        var x = 0
-        while x < g.outWidth {
-            let start = g.outWidth >= step ? min(x, g.outWidth - step) : 0
-            var sums = ChannelBlockSums()
-            var tap = weights
-            for groupChannel in 0..<perGroupIn {
-                let plane = groupInput + groupChannel * g.inPlane
-                for ky in 0..<g.kernelHeight {
-                    let sourceRow = plane + (y * g.strideHeight + ky * g.dilationHeight) * g.inWidth
-                    for kx in 0..<g.kernelWidth {
-                        let column = start * g.strideWidth + kx * g.dilationWidth
-                        let source = sourceRow + column
-                        let pixels = loadPixels(source, stride: g.strideWidth, lanes: lanes, available: g.inWidth - column, rowWidth: g.inWidth)
-                        let next = column + 8 * g.strideWidth
-                        let more = wide ? loadPixels(sourceRow + next, stride: g.strideWidth, lanes: 8, available: g.inWidth - next, rowWidth: g.inWidth)
-                                        : SIMD8<Float>()
-                        sums.add(tap, pixels, more, block: block, wide: wide)
-                        tap += block
-                    }
+        // Each vector's output row and column.
+        let first = min(index * 3, vectors - 3)
+        let y0 = flat ? first / perRow : index / perRowUnits
+        let x0 = flat ? min(first % perRow * 8, g.outWidth - 8) : min(index % perRowUnits * 8 * span, g.outWidth - lanes * span)
+        let y1 = flat ? (first + 1) / perRow : y0, x1 = flat ? min((first + 1) % perRow * 8, g.outWidth - 8) : x0 + 8
+        let y2 = flat ? (first + 2) / perRow : y0, x2 = flat ? min((first + 2) % perRow * 8, g.outWidth - 8) : x0 + 8
+        let origin0 = groupInput + y0 * g.strideHeight * g.inWidth + x0 * g.strideWidth
+        let origin1 = groupInput + y1 * g.strideHeight * g.inWidth + x1 * g.strideWidth
+        let origin2 = groupInput + y2 * g.strideHeight * g.inWidth + x2 * g.strideWidth
+        var sums = ChannelBlockSums()
+        var tap = weights
+        for groupChannel in 0..<perGroupIn {
+            for ky in 0..<g.kernelHeight {
+                let rowOffset = groupChannel * g.inPlane + ky * g.dilationHeight * g.inWidth
+                for kx in 0..<g.kernelWidth {
+                    let offset = rowOffset + kx * g.dilationWidth
+                    let column = x0 * g.strideWidth + kx * g.dilationWidth
+                    let pixels = loadPixels(origin0 + offset, stride: g.strideWidth, lanes: lanes, available: g.inWidth - column, rowWidth: g.inWidth)
+                    let more = span >= 2 ? (origin1 + offset).loadVector(at: 0) : SIMD8<Float>()
+                    let third = span == 3 ? (origin2 + offset).loadVector(at: 0) : SIMD8<Float>()
+                    sums.add(tap, pixels, more, third, block: block, vectors: span)
+                    tap += block
                 }
             }
-            let row = output + firstChannel * g.outPlane + y * g.outWidth + start
-            let plane = g.outPlane
-            let first = firstChannel
-            @inline(__always)
-            func store(_ channel: Int, _ low: SIMD8<Float>, _ high: SIMD8<Float>) {
-                let destination = row + channel * plane
-                let shift = bias?[first + channel] ?? 0
-                let added = residual.map { $0 + (destination - output) }
-                storeDirect(destination, low, shift: shift, residual: added, lanes: lanes, activation: activation)
-                if wide { storeDirect(destination + 8, high, shift: shift, residual: added.map { $0 + 8 }, lanes: 8, activation: activation) }
-            }
-            sums.forEach(channels, store)
-            x = start + step
         }
+        let plane = g.outPlane
+        let destination0 = output + firstChannel * plane + y0 * g.outWidth + x0
+        let destination1 = output + firstChannel * plane + y1 * g.outWidth + x1
+        let destination2 = output + firstChannel * plane + y2 * g.outWidth + x2
+        @inline(__always)
+        func store(_ channel: Int, _ sum0: SIMD8<Float>, _ sum1: SIMD8<Float>, _ sum2: SIMD8<Float>) {
+            let shift = bias?[firstChannel + channel] ?? 0
+            let to0 = destination0 + channel * plane
+            storeDirect(to0, sum0, shift: shift, residual: residual.map { $0 + (to0 - output) }, lanes: lanes, activation: activation)
+            if span >= 2 {
+                let to1 = destination1 + channel * plane
+                storeDirect(to1, sum1, shift: shift, residual: residual.map { $0 + (to1 - output) }, lanes: 8, activation: activation)
+            }
+            if span == 3 {
+                let to2 = destination2 + channel * plane
+                storeDirect(to2, sum2, shift: shift, residual: residual.map { $0 + (to2 - output) }, lanes: 8, activation: activation)
+            }
+        }
+        sums.forEach(channels, store)
     }
 }
 
 /// The sums of one channel block of the direct kernels: a vector of pixels for each of up to eight
-/// channels, and a second vector for each of up to six (`wide`). Transparent, so that after inlining
-/// the sums are registers and the unused ones vanish.
+/// channels, a second vector for each of up to six, and a third for each of four (in the registers
+/// channels 4 to 7 would use). Transparent, so that after inlining the sums are registers and the
+/// unused ones vanish.
 struct ChannelBlockSums {
     var s0 = SIMD8<Float>(), s1 = SIMD8<Float>(), s2 = SIMD8<Float>(), s3 = SIMD8<Float>()
     var s4 = SIMD8<Float>(), s5 = SIMD8<Float>(), s6 = SIMD8<Float>(), s7 = SIMD8<Float>()
     var t0 = SIMD8<Float>(), t1 = SIMD8<Float>(), t2 = SIMD8<Float>(), t3 = SIMD8<Float>()
     var t4 = SIMD8<Float>(), t5 = SIMD8<Float>()
 
-    /// Adds one tap: `weights[0 ..< block]` (one per channel) times `pixels`, and times `more` when wide.
+    /// Adds one tap: `weights[0 ..< block]` (one per channel) times `pixels`, times `more` when
+    /// `vectors` is 2 or 3, and times `third` when it is 3 (blocks of four only).
     @_transparent
-    mutating func add(_ weights: UnsafePointer<Float>, _ pixels: SIMD8<Float>, _ more: SIMD8<Float>, block: Int, wide: Bool) {
+    mutating func add(_ weights: UnsafePointer<Float>, _ pixels: SIMD8<Float>, _ more: SIMD8<Float>, _ third: SIMD8<Float>,
+                      block: Int, vectors: Int) {
         let w0 = SIMD8<Float>(repeating: weights[0]), w1 = SIMD8<Float>(repeating: weights[1])
         let w2 = SIMD8<Float>(repeating: weights[2]), w3 = SIMD8<Float>(repeating: weights[3])
+        if vectors == 3 {
+            // One weight's three products together: its broadcast is then dead, and the twelve sums, three
+            // pixel vectors and one broadcast fit x86-64-v3's sixteen registers.
+            s0.accumulate(w0, pixels); t0.accumulate(w0, more); s4.accumulate(w0, third)
+            s1.accumulate(w1, pixels); t1.accumulate(w1, more); s5.accumulate(w1, third)
+            s2.accumulate(w2, pixels); t2.accumulate(w2, more); s6.accumulate(w2, third)
+            s3.accumulate(w3, pixels); t3.accumulate(w3, more); s7.accumulate(w3, third)
+            return
+        }
         s0.accumulate(w0, pixels)
         s1.accumulate(w1, pixels)
         s2.accumulate(w2, pixels)
         s3.accumulate(w3, pixels)
-        if wide {
+        if vectors == 2 {
             t0.accumulate(w0, more)
             t1.accumulate(w1, more)
             t2.accumulate(w2, more)
@@ -196,7 +232,7 @@ struct ChannelBlockSums {
             let w4 = SIMD8<Float>(repeating: weights[4]), w5 = SIMD8<Float>(repeating: weights[5])
             s4.accumulate(w4, pixels)
             s5.accumulate(w5, pixels)
-            if wide {
+            if vectors == 2 {
                 t4.accumulate(w4, more)
                 t5.accumulate(w5, more)
             }
@@ -207,17 +243,18 @@ struct ChannelBlockSums {
         }
     }
 
-    /// `body(channel, first vector, second vector)` for the block's first `channels` channels.
+    /// `body(channel, first vector, second vector, third vector)` for the block's first `channels`
+    /// channels (the third is meaningful in blocks of four only).
     @_transparent
-    func forEach(_ channels: Int, _ body: (Int, SIMD8<Float>, SIMD8<Float>) -> Void) {
-        body(0, s0, t0)
-        if channels > 1 { body(1, s1, t1) }
-        if channels > 2 { body(2, s2, t2) }
-        if channels > 3 { body(3, s3, t3) }
-        if channels > 4 { body(4, s4, t4) }
-        if channels > 5 { body(5, s5, t5) }
-        if channels > 6 { body(6, s6, SIMD8()) }
-        if channels > 7 { body(7, s7, SIMD8()) }
+    func forEach(_ channels: Int, _ body: (Int, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) -> Void) {
+        body(0, s0, t0, s4)
+        if channels > 1 { body(1, s1, t1, s5) }
+        if channels > 2 { body(2, s2, t2, s6) }
+        if channels > 3 { body(3, s3, t3, s7) }
+        if channels > 4 { body(4, s4, t4, SIMD8()) }
+        if channels > 5 { body(5, s5, t5, SIMD8()) }
+        if channels > 6 { body(6, s6, SIMD8(), SIMD8()) }
+        if channels > 7 { body(7, s7, SIMD8(), SIMD8()) }
     }
 }
 
@@ -232,9 +269,9 @@ func readsInputAsShifted(_ g: ConvolutionGeometry) -> Bool {
     g.kernelWidth == 1 && g.inWidth == g.outWidth
 }
 
-/// `convolveDirect` over the output plane as one long row: eight (or sixteen, for blocks of up to six
-/// channels) consecutive output pixels at a time, which may span rows, for a block of four, six or
-/// eight output channels. For stride-1 layers whose short rows would leave many lanes of row vectors
+/// `convolveDirect` over the output plane as one long row: eight (sixteen for blocks of six, 24 for
+/// blocks of four) consecutive output pixels at a time, which may span rows, for a block of four, six
+/// or eight output channels. For stride-1 layers whose short rows would leave many lanes of row vectors
 /// idle (lenet5's c3: rows of 10 in 16 lanes, 100 pixels in 13 vectors here).
 ///
 /// First the input is copied into `scratch` once per kernel column `kx`, each row cut to the output's
@@ -272,9 +309,9 @@ package func convolveDirectSpanningRows(_ input: UnsafePointer<Float>, packedWei
             }
         }
     }
-    // Up to six channels leave registers for a second vector: twelve independent sums.
-    let wide = block <= 6 && pixels >= 16
-    let step = wide ? 16 : 8
+    // Up to six channels leave registers for a second vector, four for a third: twelve independent sums.
+    let span = block <= 6 && pixels >= 16 ? (block == 4 && pixels >= 24 && g.reduction >= 16 ? 3 : 2) : 1
+    let step = 8 * span
     let vectors = (pixels + step - 1) / step
     // One unit of work is `step` pixels of one channel block; parts take consecutive units. The last
     // unit overlaps the one before it and stores the same values again in the lanes they share.
@@ -293,18 +330,20 @@ package func convolveDirectSpanningRows(_ input: UnsafePointer<Float>, packedWei
                 for kx in 0..<g.kernelWidth {
                     let source = origin + (groupChannel * g.kernelWidth + kx) * shiftedPlane + ky * g.dilationHeight * g.outWidth
                     let values = source.loadVector(at: 0)
-                    let more = wide ? source.loadVector(at: 8) : SIMD8<Float>()
-                    sums.add(tap, values, more, block: block, wide: wide)
+                    let more = span >= 2 ? source.loadVector(at: 8) : SIMD8<Float>()
+                    let third = span == 3 ? source.loadVector(at: 16) : SIMD8<Float>()
+                    sums.add(tap, values, more, third, block: block, vectors: span)
                     tap += block
                 }
             }
         }
-        @inline(__always) func store(_ channel: Int, _ low: SIMD8<Float>, _ high: SIMD8<Float>) {
+        @inline(__always) func store(_ channel: Int, _ sum0: SIMD8<Float>, _ sum1: SIMD8<Float>, _ sum2: SIMD8<Float>) {
             let destination = output + (firstChannel + channel) * pixels + first
             let shift = bias?[firstChannel + channel] ?? 0
             let added = residual.map { $0 + (destination - output) }
-            storeDirect(destination, low, shift: shift, residual: added, lanes: 8, activation: activation)
-            if wide { storeDirect(destination + 8, high, shift: shift, residual: added.map { $0 + 8 }, lanes: 8, activation: activation) }
+            storeDirect(destination, sum0, shift: shift, residual: added, lanes: 8, activation: activation)
+            if span >= 2 { storeDirect(destination + 8, sum1, shift: shift, residual: added.map { $0 + 8 }, lanes: 8, activation: activation) }
+            if span == 3 { storeDirect(destination + 16, sum2, shift: shift, residual: added.map { $0 + 16 }, lanes: 8, activation: activation) }
         }
         sums.forEach(channels, store)
     }

@@ -151,6 +151,14 @@ func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, 
             "conv: {channels: 8, kernel: 3, padding: same, stride: 2, activation: relu}",
             "conv: {channels: 8, kernel: 3, groups: 8, padding: same, stride: 2}",
         ]),
+        // Blocks of four channels take three vectors: rows of 30 hold four (the last overlapping the
+        // third), so units of three cross rows and the plane's last unit overlaps the one before; the
+        // second convolution adds a residual. (Rows of 28 would go to the row-spanning kernel.)
+        ("three vectors of pixels in blocks of four channels", "{channels: 5, height: 4, width: 30}", [
+            "conv: {name: first, channels: 16, kernel: 3, padding: 1, activation: relu}",
+            "conv: {name: second, channels: 16, kernel: 3, padding: 1}",
+            "add: {from: [second, first], activation: tanh}",
+        ]),
         // The same rows gathered for GEMM (180 terms keep it off the direct kernel).
         ("stride-2 rows that end on the last kernel column, gathered", "{channels: 20, height: 6, width: 32}", [
             "conv: {channels: 8, kernel: 3, padding: same, stride: 2, activation: relu}",
