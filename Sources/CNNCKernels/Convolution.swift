@@ -8,9 +8,14 @@ package struct ConvolutionGeometry: Hashable, Sendable {
     package var kernelHeight: Int, kernelWidth: Int
     package var strideHeight: Int, strideWidth: Int
     package var dilationHeight: Int, dilationWidth: Int
+    /// 2 where each input row is stored split by column phase, its even columns and then its odd ones
+    /// (`padPlanesByColumnPhase`): at stride 2 across, a tap's pixels are then consecutive floats.
+    /// Otherwise 1.
+    package var columnPhases: Int
 
     package init(inChannels: Int, outChannels: Int, groups: Int, inHeight: Int, inWidth: Int, outHeight: Int, outWidth: Int,
-                kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int, dilationHeight: Int, dilationWidth: Int) {
+                kernelHeight: Int, kernelWidth: Int, strideHeight: Int, strideWidth: Int, dilationHeight: Int, dilationWidth: Int,
+                columnPhases: Int = 1) {
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.groups = groups
@@ -24,6 +29,7 @@ package struct ConvolutionGeometry: Hashable, Sendable {
         self.strideWidth = strideWidth
         self.dilationHeight = dilationHeight
         self.dilationWidth = dilationWidth
+        self.columnPhases = columnPhases
     }
 
     package var inChannelsPerGroup: Int { inChannels / groups }
@@ -33,6 +39,15 @@ package struct ConvolutionGeometry: Hashable, Sendable {
     package var outPlane: Int { outHeight * outWidth }
     package var inPlane: Int { inHeight * inWidth }
     /// A 1×1 convolution with stride 1 reads its input as a ready-made matrix.
+    /// Whether a tap reads consecutive floats of an input row: at stride 1, or at stride 2 from rows
+    /// split by column phase.
+    package var readsConsecutiveColumns: Bool { strideWidth == 1 || (strideWidth == 2 && columnPhases == 2) }
+    /// Where in a stored input row the tap at padded column `column` of output column 0 lies, and
+    /// where output column `x` starts: with rows split by phase, column `c` is at `c / 2` of its phase.
+    @inline(__always)
+    package func storedColumn(outputColumn x: Int, tapColumn: Int) -> Int {
+        columnPhases == 2 ? (tapColumn & 1) * ((inWidth + 1) / 2) + (tapColumn >> 1) + x : x * strideWidth + tapColumn
+    }
     package var isPointwise: Bool {
         kernelHeight == 1 && kernelWidth == 1 && strideHeight == 1 && strideWidth == 1 && inHeight == outHeight && inWidth == outWidth
     }
@@ -58,7 +73,7 @@ package func directChannelBlock(_ g: ConvolutionGeometry) -> Int {
     let channels = g.outChannelsPerGroup
     if channels <= 4 { return 4 }
     if channels <= 6 { return 6 }
-    let twoVectors = (g.strideWidth == 1 && g.outWidth >= 16) || canSpanRows(g)
+    let twoVectors = (g.readsConsecutiveColumns && g.outWidth >= 16) || canSpanRows(g)
     if twoVectors && channels % 4 == 0 && channels % 6 != 0 && g.kernelHeight * g.kernelWidth > 1 { return 4 }
     if twoVectors && 8 * roundUp(channels, to: 6) <= 9 * roundUp(channels, to: 8) { return 6 }
     return roundUp(channels, to: 6) < roundUp(channels, to: 8) ? 6 : 8
@@ -127,9 +142,9 @@ package func convolveDirect(_ input: UnsafePointer<Float>, packedWeights: Unsafe
     let vectors = perRow * g.outHeight
     // Up to six channels leave registers for a second vector of pixels, four for a third: twelve
     // accumulators hide the multiply-add latency, and each weight broadcast serves 16 or 24 outputs.
-    // (At stride 2 the shuffled loads need the registers. Below 16 terms the third vector took longer:
-    // unet_small's enc1.conv1, nine terms, 1.18× the time of two.)
-    let span = block <= 6 && g.outWidth >= 16 && g.strideWidth == 1
+    // (At stride 2 the shuffled loads need the registers, unless the rows are split by phase. Below 16
+    // terms the third vector took longer: unet_small's enc1.conv1, nine terms, 1.18× the time of two.)
+    let span = block <= 6 && g.outWidth >= 16 && g.readsConsecutiveColumns
         ? (block == 4 && vectors >= 3 && g.reduction >= 16 ? 3 : 2) : 1
     // Three vectors take the plane's vectors in order, across rows; one or two take places in a row,
     // two side by side, so that the second's loads sit at a constant distance from the first's.
@@ -151,18 +166,19 @@ package func convolveDirect(_ input: UnsafePointer<Float>, packedWeights: Unsafe
         let x0 = flat ? min(first % perRow * 8, g.outWidth - 8) : min(index % perRowUnits * 8 * span, g.outWidth - lanes * span)
         let y1 = flat ? (first + 1) / perRow : y0, x1 = flat ? min((first + 1) % perRow * 8, g.outWidth - 8) : x0 + 8
         let y2 = flat ? (first + 2) / perRow : y0, x2 = flat ? min((first + 2) % perRow * 8, g.outWidth - 8) : x0 + 8
-        let origin0 = groupInput + y0 * g.strideHeight * g.inWidth + x0 * g.strideWidth
-        let origin1 = groupInput + y1 * g.strideHeight * g.inWidth + x1 * g.strideWidth
-        let origin2 = groupInput + y2 * g.strideHeight * g.inWidth + x2 * g.strideWidth
+        let origin0 = groupInput + y0 * g.strideHeight * g.inWidth + g.storedColumn(outputColumn: x0, tapColumn: 0)
+        let origin1 = groupInput + y1 * g.strideHeight * g.inWidth + g.storedColumn(outputColumn: x1, tapColumn: 0)
+        let origin2 = groupInput + y2 * g.strideHeight * g.inWidth + g.storedColumn(outputColumn: x2, tapColumn: 0)
+        let pixelStride = g.columnPhases == 2 ? 1 : g.strideWidth
         var sums = ChannelBlockSums()
         var tap = weights
         for groupChannel in 0..<perGroupIn {
             for ky in 0..<g.kernelHeight {
                 let rowOffset = groupChannel * g.inPlane + ky * g.dilationHeight * g.inWidth
                 for kx in 0..<g.kernelWidth {
-                    let offset = rowOffset + kx * g.dilationWidth
+                    let offset = rowOffset + g.storedColumn(outputColumn: 0, tapColumn: kx * g.dilationWidth)
                     let column = x0 * g.strideWidth + kx * g.dilationWidth
-                    let pixels = loadPixels(origin0 + offset, stride: g.strideWidth, lanes: lanes, available: g.inWidth - column, rowWidth: g.inWidth)
+                    let pixels = loadPixels(origin0 + offset, stride: pixelStride, lanes: lanes, available: g.inWidth - column, rowWidth: g.inWidth)
                     let more = span >= 2 ? (origin1 + offset).loadVector(at: 0) : SIMD8<Float>()
                     let third = span == 3 ? (origin2 + offset).loadVector(at: 0) : SIMD8<Float>()
                     sums.add(tap, pixels, more, third, block: block, vectors: span)
@@ -738,8 +754,9 @@ func gatherColumns(_ input: UnsafePointer<Float>, into columns: UnsafeMutablePoi
                 var x = start % g.outWidth
                 while j < count {
                     let run = min(g.outWidth - x, count - j)
-                    let source = plane + (y * g.strideHeight + ky * g.dilationHeight) * g.inWidth + x * g.strideWidth + kx * g.dilationWidth
-                    if g.strideWidth == 1 {
+                    let source = plane + (y * g.strideHeight + ky * g.dilationHeight) * g.inWidth
+                        + g.storedColumn(outputColumn: x, tapColumn: kx * g.dilationWidth)
+                    if g.readsConsecutiveColumns {
                         // Runs are short (an output row); a call to memcpy per run would cost more than the copy.
                         var offset = 0
                         while offset + 8 <= run {

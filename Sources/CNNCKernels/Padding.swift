@@ -59,3 +59,58 @@ package func padPlanes(_ source: UnsafePointer<Float>, into destination: UnsafeM
         }
     }
 }
+
+/// `padPlanes` for a stride-2 convolution: each padded row stored split by column phase, its even
+/// columns and then its odd ones (`ConvolutionGeometry.columnPhases`), so that each tap of the
+/// convolution reads consecutive floats where it would read every other one. The copy takes the
+/// same even and odd halves of sixteen floats the convolution would have taken, once per input float
+/// instead of once per tap. Never inlined: in its step's body it would leave the convolution after it
+/// past the inliner's block limit (docs/codegen.md), and a copy gains nothing from constant sizes.
+@inline(never)
+package func padPlanesByColumnPhase(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>,
+                                    channels: Int, height: Int, width: Int, margins: Margins, mode: BorderMode,
+                                    share: WorkShare = .whole) {
+    let paddedHeight = height + margins.top + margins.bottom
+    let paddedWidth = width + margins.left + margins.right
+    let evenCount = (paddedWidth + 1) / 2
+    for channel in share.range(channels) {
+        let input = source + channel * height * width
+        let output = destination + channel * paddedHeight * paddedWidth
+        for row in 0..<paddedHeight {
+            let outRow = output + row * paddedWidth
+            let inputRow = row - margins.top
+            if case .constant(let value) = mode, inputRow < 0 || inputRow >= height {
+                outRow.update(repeating: value, count: paddedWidth)
+                continue
+            }
+            let sourceRow = input + mode.source(inputRow, height) * width
+            for phase in 0..<2 {
+                // Entry j of this phase is padded column 2j + phase, input column 2j + phase − left.
+                let target = outRow + phase * evenCount
+                let count = phase == 0 ? evenCount : paddedWidth - evenCount
+                var j = 0
+                while j < count && 2 * j + phase < margins.left {
+                    target[j] = border(sourceRow, 2 * j + phase - margins.left, width, mode)
+                    j += 1
+                }
+                while j + 8 <= count && 2 * (j + 7) + phase - margins.left < width {
+                    let column = 2 * j + phase - margins.left
+                    target.storeVector(loadPixels(sourceRow + column, stride: 2, lanes: 8, available: width - column, rowWidth: width), at: j)
+                    j += 8
+                }
+                while j < count {
+                    target[j] = border(sourceRow, 2 * j + phase - margins.left, width, mode)
+                    j += 1
+                }
+            }
+        }
+    }
+}
+
+/// Input column `column` of a row, or the border's value where it lies outside.
+@inline(__always)
+func border(_ row: UnsafePointer<Float>, _ column: Int, _ width: Int, _ mode: BorderMode) -> Float {
+    if column >= 0 && column < width { return row[column] }
+    if case .constant(let value) = mode { return value }
+    return row[mode.source(column, width)]
+}

@@ -59,8 +59,14 @@ struct PlanExecutor {
                       for part in 0..<(kernel.splitsAcrossThreads ? parts : 1) {
                         let share = WorkShare(part: part, parts: kernel.splitsAcrossThreads ? parts : 1)
                         switch kernel {
-                        case .pad(let from, let to, let channels, let height, let width, let margins, let mode):
-                            padPlanes(source(from), into: pointer(to), channels: channels, height: height, width: width, margins: margins, mode: mode, share: share)
+                        case .pad(let from, let to, let channels, let height, let width, let margins, let mode, let columnPhases):
+                            if columnPhases == 2 {
+                                padPlanesByColumnPhase(source(from), into: pointer(to), channels: channels, height: height, width: width,
+                                                       margins: margins, mode: mode, share: share)
+                            } else {
+                                padPlanes(source(from), into: pointer(to), channels: channels, height: height, width: width, margins: margins,
+                                          mode: mode, share: share)
+                            }
                         case .convolveDirect(let from, let to, let residual, let w, let bias, let geometry, let activation):
                             convolveDirect(source(from), packedWeights: slice(w)!, bias: slice(bias), residual: residual.map(source), output: pointer(to),
                                            geometry: geometry, activation: activation.kernel, share: share)
@@ -189,6 +195,18 @@ func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, 
         ("strided GEMM gathers", "{channels: 3, height: 21, width: 45}", [
             "conv: {channels: 40, kernel: 7, stride: 2, padding: 3, activation: relu}",
             "conv: {channels: 24, kernel: 3, stride: 2, dilation: 2, padding: 2}",
+        ]),
+        // Padded rows of 73 floats, split by column phase (37 even, 36 odd) for the 7×7 stride-2 GEMM
+        // (40 channels) and the dilated stride-2 direct convolution (27 terms) that read them; then
+        // every border mode split the same way.
+        ("rows split by column phase", "{channels: 3, height: 9, width: 67}", [
+            "conv: {name: wide, channels: 40, kernel: 7, stride: 2, padding: 3, activation: relu}",
+            "conv: {name: dilated, channels: 8, kernel: 3, stride: 2, dilation: 2, padding: 2, from: input}",
+            "conv: {name: reflected, channels: 4, kernel: 3, stride: 2, padding: 1, padding_mode: reflect, from: input}",
+            "conv: {name: replicated, channels: 4, kernel: 3, stride: 2, padding: 1, padding_mode: replicate, from: input}",
+            "conv: {name: wrapped, channels: 4, kernel: 5, stride: 2, padding: 2, padding_mode: circular, from: input}",
+            "conv: {name: filled, channels: 4, kernel: 3, stride: 2, padding: 1, padding_mode: constant, padding_value: -0.5, from: input}",
+            "concat: {from: [wide, dilated, reflected, replicated, wrapped, filled]}",
         ]),
         // Weights of more than 1 MiB (120 × 2,304 floats): one block of all 25 pixels.
         ("a strided GEMM with large weights", "{channels: 256, height: 9, width: 9}", [

@@ -98,7 +98,9 @@ struct ExecutionPlan {
     }
 
     enum Kernel {
-        case pad(source: Operand, target: Operand, channels: Int, height: Int, width: Int, margins: Margins, mode: BorderMode)
+        /// `columnPhases` 2: rows stored split by column phase, for a stride-2 convolution (`padPlanesByColumnPhase`).
+        case pad(source: Operand, target: Operand, channels: Int, height: Int, width: Int, margins: Margins, mode: BorderMode,
+                 columnPhases: Int)
         case convolveDirect(source: Operand, target: Operand, residual: Operand?, weights: WeightSlice, bias: WeightSlice?,
                             geometry: ConvolutionGeometry, activation: ActivationFunction)
         case convolveDirectSpanningRows(source: Operand, target: Operand, residual: Operand?, weights: WeightSlice, bias: WeightSlice?,
@@ -272,7 +274,7 @@ extension ExecutionPlan.Kernel {
             return transposedByPhases(g) && g.outChannels * g.outHeight * g.outWidth * g.inChannelsPerGroup >= Self.splitThreshold
         case .dense(_, _, _, _, let inFeatures, let outFeatures, _):
             return inFeatures * outFeatures >= Self.splitThreshold
-        case .pad(_, _, let channels, let height, let width, let margins, _):
+        case .pad(_, _, let channels, let height, let width, let margins, _, _):
             return channels * (height + margins.top + margins.bottom) * (width + margins.left + margins.right) >= Self.splitFloatsThreshold
         case .maxPool(_, _, let g), .averagePool(_, _, let g, _):
             return g.channels * g.inHeight * g.inWidth >= Self.splitFloatsThreshold

@@ -204,8 +204,8 @@ struct NetworkEmitter {
     private func call(_ kernel: ExecutionPlan.Kernel, split: Bool) -> String {
         let share = split ? ", share: part.share" : ""
         switch kernel {
-        case .pad(let source, let target, let channels, let height, let width, let margins, let mode):
-            return "\(module)padPlanes(\(operand(source)), into: \(operand(target)), channels: \(channels), height: \(height), width: \(width), margins: \(literal(margins)), mode: \(literal(mode))\(share))"
+        case .pad(let source, let target, let channels, let height, let width, let margins, let mode, let columnPhases):
+            return "\(module)\(columnPhases == 2 ? "padPlanesByColumnPhase" : "padPlanes")(\(operand(source)), into: \(operand(target)), channels: \(channels), height: \(height), width: \(width), margins: \(literal(margins)), mode: \(literal(mode))\(share))"
         case .convolveDirect(let source, let target, let added, let weights, let bias, let geometry, let activation):
             return "\(module)convolveDirect(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
                 + "               geometry: \(literal(geometry)),\n               activation: \(literal(activation))\(share))"
@@ -292,7 +292,8 @@ struct NetworkEmitter {
         "ConvolutionGeometry(inChannels: \(g.inChannels), outChannels: \(g.outChannels), groups: \(g.groups), "
             + "inHeight: \(g.inHeight), inWidth: \(g.inWidth), outHeight: \(g.outHeight), outWidth: \(g.outWidth), "
             + "kernelHeight: \(g.kernelHeight), kernelWidth: \(g.kernelWidth), strideHeight: \(g.strideHeight), strideWidth: \(g.strideWidth), "
-            + "dilationHeight: \(g.dilationHeight), dilationWidth: \(g.dilationWidth))"
+            + "dilationHeight: \(g.dilationHeight), dilationWidth: \(g.dilationWidth)"
+            + (g.columnPhases == 1 ? ")" : ", columnPhases: \(g.columnPhases))")
     }
 
     private func literal(_ g: TransposedGeometry) -> String {

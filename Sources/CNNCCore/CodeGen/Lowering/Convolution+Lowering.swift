@@ -8,20 +8,24 @@ extension Convolution: Lowering {
         var source = builder.read(layer.inputs[0])
         let padding = window.padding
         let inHeight = layer.input.height + padding.top + padding.bottom, inWidth = layer.input.width + padding.left + padding.right
-        let geometry = ConvolutionGeometry(
+        let unsplitGeometry = ConvolutionGeometry(
             inChannels: inChannels, outChannels: outChannels, groups: groups, inHeight: inHeight, inWidth: inWidth,
             outHeight: layer.output.height, outWidth: layer.output.width, kernelHeight: window.kernel.height,
             kernelWidth: window.kernel.width, strideHeight: window.stride.height, strideWidth: window.stride.width,
             dilationHeight: window.dilation.height, dilationWidth: window.dilation.width)
         let batchnorm = group.batchnorm
         let parameters = { (weights: NetworkWeights) in
-            WeightFolding.parameters(layer, folding: batchnorm, perOutput: geometry.reduction, weights)
+            WeightFolding.parameters(layer, folding: batchnorm, perOutput: unsplitGeometry.reduction, weights)
         }
         let name = "\(layer.name).weight"
         enum Strategy { case depthwise, direct, spanningRows, winograd, gemm }
-        let strategy: Strategy = geometry.inChannelsPerGroup == 1 && geometry.outChannelsPerGroup == 1 ? .depthwise
-            : Self.prefersDirect(geometry) ? (Self.prefersSpanningRows(geometry) ? .spanningRows : .direct)
-            : builder.order == .fastest && Self.prefersWinograd(geometry) ? .winograd : .gemm
+        let strategy: Strategy = unsplitGeometry.inChannelsPerGroup == 1 && unsplitGeometry.outChannelsPerGroup == 1 ? .depthwise
+            : Self.prefersDirect(unsplitGeometry) ? (Self.prefersSpanningRows(unsplitGeometry) ? .spanningRows : .direct)
+            : builder.order == .fastest && Self.prefersWinograd(unsplitGeometry) ? .winograd : .gemm
+        var split = unsplitGeometry
+        split.columnPhases = 2
+        let geometry = !padding.isZero && Self.splitsColumnsByPhase(split, gathered: strategy == .gemm, direct: strategy == .direct)
+            ? split : unsplitGeometry
         // A strided depthwise kernel pads plane by plane into a scratch plane, where a padded copy of
         // the whole input, four times its output's size, would take much of its time (mobilenetv2_block's
         // block1.depthwise: 0.92× on one thread, 0.4× on two; at stride 1, its blocks 2 and 3 took
@@ -43,7 +47,7 @@ extension Convolution: Lowering {
             } else {
                 let padded = builder.temporary("padded input of \(layer.name)", floats: inChannels * inHeight * inWidth)
                 builder.emit(.pad(source: source, target: padded, channels: inChannels, height: layer.input.height, width: layer.input.width,
-                                  margins: margins, mode: mode))
+                                  margins: margins, mode: mode, columnPhases: geometry.columnPhases))
                 source = padded
             }
         }
@@ -88,6 +92,17 @@ extension Convolution: Lowering {
             builder.emit(.convolveGEMM(source: source, target: target, residual: residual, weights: weights, bias: bias,
                                        geometry: geometry, activation: group.epilogue, scratch: scratch))
         }
+    }
+
+    /// Whether a padded stride-2 convolution reads its padded copy split by column phase
+    /// (`padPlanesByColumnPhase`), which the copy makes with the shuffles each tap would otherwise
+    /// repeat. The direct kernel then loads plain vectors and has the registers for two or three of
+    /// them: mobile_block's conv1 and resnet_cifar's layer2.0.conv1 took 0.86–0.87× the time (ABBA
+    /// rounds of `--profile`, 2026-12-03). The GEMM's gather gains less: imagenet_stem's 7×7 stem
+    /// (rows of 230 floats) 0.96×, but its 3×3 conv5 (rows of 58) 1.00× and conv9 (rows of 16, which
+    /// the copy splits one float at a time) 1.06×, so GEMM takes it on rows of 64 floats or more.
+    static func splitsColumnsByPhase(_ g: ConvolutionGeometry, gathered: Bool, direct: Bool) -> Bool {
+        g.strideWidth == 2 && (direct || (gathered && g.inWidth >= 64))
     }
 
     /// Direct convolution wins when each output sums few terms or few channels share each gathered
