@@ -38,16 +38,17 @@ package struct ConvolutionGeometry: Hashable, Sendable {
     package var reduction: Int { inChannelsPerGroup * kernelHeight * kernelWidth }
     package var outPlane: Int { outHeight * outWidth }
     package var inPlane: Int { inHeight * inWidth }
-    /// A 1×1 convolution with stride 1 reads its input as a ready-made matrix.
     /// Whether a tap reads consecutive floats of an input row: at stride 1, or at stride 2 from rows
     /// split by column phase.
     package var readsConsecutiveColumns: Bool { strideWidth == 1 || (strideWidth == 2 && columnPhases == 2) }
-    /// Where in a stored input row the tap at padded column `column` of output column 0 lies, and
-    /// where output column `x` starts: with rows split by phase, column `c` is at `c / 2` of its phase.
+    /// Where, in a stored input row, output column `x` finds the input of a tap `tapColumn` padded
+    /// columns to the right of its window's start (padded column `x · stride + tapColumn`): there, or
+    /// in rows split by phase at half that column, counted from the start of its phase.
     @inline(__always)
     package func storedColumn(outputColumn x: Int, tapColumn: Int) -> Int {
         columnPhases == 2 ? (tapColumn & 1) * ((inWidth + 1) / 2) + (tapColumn >> 1) + x : x * strideWidth + tapColumn
     }
+    /// A 1×1 convolution with stride 1 reads its input as a ready-made matrix.
     package var isPointwise: Bool {
         kernelHeight == 1 && kernelWidth == 1 && strideHeight == 1 && strideWidth == 1 && inHeight == outHeight && inWidth == outWidth
     }
