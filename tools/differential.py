@@ -413,10 +413,16 @@ def make_built_binary_runner(tools: Tools) -> Runner:
         if not case.build_binary:
             return None
         binary = case.workdir / "inferencer"
-        arguments = ["build", str(case.spec_path), "-o", str(binary)]
+        # A bundled model is named as the Swift tests name it (models/NAME.yaml from the repository
+        # root): the generated sources quote the path, and the cache keeps one package per spec file,
+        # so another spelling regenerated the tests' package under them (and changed its binary).
+        spec = case.spec_path
+        if spec.is_relative_to(REPOSITORY_ROOT):
+            spec = spec.relative_to(REPOSITORY_ROOT)
+        arguments = ["build", str(spec), "-o", str(binary)]
         if case.weights_path is not None:
             arguments += ["--weights", str(case.weights_path)]
-        built = tools.cnnc_run(*arguments)
+        built = tools.cnnc_run(*arguments, cwd=REPOSITORY_ROOT)
         if built.returncode != 0:
             raise CaseFailure("cnnc-build", f"cnnc build failed (exit {built.returncode}):\n{built.stderr.strip()}")
         output = case.workdir / "binary-output.npy"
