@@ -279,6 +279,11 @@ func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, 
             "avgpool: {kernel: 3, stride: [2, 2], padding: 1, ceil_mode: true, count_include_pad: false}",
             "maxpool: {kernel: [1, 2], stride: [1, 1]}",
         ]),
+        ("stride-2 pooling by pairs of columns", "{channels: 2, height: 10, width: 72}", [
+            "maxpool: {kernel: [2, 4], stride: 2}",
+            "avgpool: {kernel: [1, 5], stride: [1, 2]}",
+            "maxpool: {kernel: 2}",
+        ]),
         ("classifier head", "{channels: 4, height: 7, width: 6}", [
             "conv: {channels: 37, kernel: 3, activation: relu}",
             "global_avgpool",
