@@ -65,4 +65,11 @@ package struct CallPart {
     package func scratch(arena: UnsafeMutablePointer<Float>) -> UnsafeMutablePointer<Float> {
         share.part == 0 ? arena : scratch ?? arena
     }
+
+    /// The same past the first `floats` of this part's own scratch, which its copy of a padded input
+    /// takes (`ExecutionPlan.Step.paddedCopyPerPart`); the arena's on part 0.
+    @inline(__always)
+    package func scratch(arena: UnsafeMutablePointer<Float>, past floats: Int) -> UnsafeMutablePointer<Float> {
+        share.part == 0 ? arena : scratch.map { $0 + floats } ?? arena
+    }
 }

@@ -157,15 +157,40 @@ struct ExecutionPlan {
 
     /// Bytes of scratch every thread but the first needs when one sample runs on several: its own
     /// shifted rows for a row-spanning convolution, gathered GEMM columns, Winograd-transformed tiles or padded depthwise plane (the first uses the arena's).
+    /// Its own copy of a padded input (`paddedCopyPerPart`) comes first.
     var partScratchBytes: Int {
         var floats = 0
-        for kernel in steps.flatMap(\.kernels) where kernel.splitsAcrossThreads {
-            if case .convolveDepthwise(_, _, _, _, _, let geometry, _, .some) = kernel { floats = max(floats, geometry.inPlane) }
-            if case .convolveDirectSpanningRows(_, _, _, _, _, let geometry, _, _) = kernel { floats = max(floats, spanningRowsScratchCount(geometry)) }
-            if case .convolveGEMM(_, _, _, _, _, let geometry, _, _) = kernel { floats = max(floats, gemmScratchCount(geometry)) }
-            if case .convolveWinograd(_, _, _, _, _, let geometry, _, _) = kernel { floats = max(floats, winogradScratchCount(geometry)) }
+        for step in steps {
+            let copy = paddedCopyPerPart(step)?.floats ?? 0
+            for kernel in step.kernels where kernel.splitsAcrossThreads {
+                var own = 0
+                if case .convolveDepthwise(_, _, _, _, _, let geometry, _, .some) = kernel { own = geometry.inPlane }
+                if case .convolveDirectSpanningRows(_, _, _, _, _, let geometry, _, _) = kernel { own = spanningRowsScratchCount(geometry) }
+                if case .convolveGEMM(_, _, _, _, _, let geometry, _, _) = kernel { own = gemmScratchCount(geometry) }
+                if case .convolveWinograd(_, _, _, _, _, let geometry, _, _) = kernel { own = winogradScratchCount(geometry) }
+                floats = max(floats, copy + own)
+            }
         }
         return floats * 4
+    }
+
+    /// Where a step pads the input of a convolution that splits across threads, every part pads the
+    /// whole input into a copy of its own (part 0 into the arena, the others into their scratch) and
+    /// no barrier follows. Split, every part read lines of the copy the other had just written, and
+    /// rewrote lines the other still held from the layer before: resnet_cifar's 16-channel layers,
+    /// chained, took 0.75–0.78× the time with copies of their own on two threads, in a harness
+    /// (docs/codegen.md). Not for grouped convolutions, whose parts take whole groups and so read only
+    /// the channels of the split copy they padded themselves (mobile_block's grouped layer took 1.4×
+    /// the time with copies of their own). The padding kernel's index and the floats of its copy,
+    /// rounded to a cache line.
+    func paddedCopyPerPart(_ step: Step) -> (index: Int, floats: Int)? {
+        for (index, kernel) in step.kernels.enumerated() {
+            guard case .pad(_, let target, _, _, _, _, _, _) = kernel, index + 1 < step.kernels.count,
+                  step.kernels[index + 1].splitsAcrossThreads, step.kernels[index + 1].convolutionInput == target,
+                  !step.kernels[index + 1].isGroupedConvolution, case .buffer(let buffer) = target.base else { continue }
+            return (index, (buffers[buffer].floats + 15) / 16 * 16)
+        }
+        return nil
     }
 
     /// Whether some kernel adds in another order than the interpreter, so results agree with it
@@ -258,6 +283,31 @@ extension ExecutionPlan.Kernel {
     /// The same for the memory-bound kernels that split (padding copies, pools, upsampling): floats
     /// written or read.
     static let splitFloatsThreshold = 16_384
+
+    /// What a convolution reads; nil for the other kernels.
+    var convolutionInput: ExecutionPlan.Operand? {
+        switch self {
+        case .convolveDirect(let source, _, _, _, _, _, _), .convolveDirectSpanningRows(let source, _, _, _, _, _, _, _),
+             .convolveDepthwise(let source, _, _, _, _, _, _, _), .convolveGEMM(let source, _, _, _, _, _, _, _),
+             .convolveWinograd(let source, _, _, _, _, _, _, _), .convolveTransposed(let source, _, _, _, _, _):
+            return source
+        case .pad, .maxPool, .averagePool, .globalAveragePool, .globalMaxPool, .scaleAndShift, .softmax, .activate, .dense, .add,
+             .multiply, .multiplyChannels, .upsampleNearest, .upsampleBilinear, .copy:
+            return nil
+        }
+    }
+
+    /// A convolution of several groups that are not single channels (depthwise).
+    var isGroupedConvolution: Bool {
+        switch self {
+        case .convolveDirect(_, _, _, _, _, let g, _), .convolveDirectSpanningRows(_, _, _, _, _, let g, _, _),
+             .convolveGEMM(_, _, _, _, _, let g, _, _), .convolveWinograd(_, _, _, _, _, let g, _, _):
+            return g.groups > 1 && !(g.inChannelsPerGroup == 1 && g.outChannelsPerGroup == 1)
+        case .convolveDepthwise, .convolveTransposed, .pad, .maxPool, .averagePool, .globalAveragePool, .globalMaxPool, .scaleAndShift,
+             .softmax, .activate, .dense, .add, .multiply, .multiplyChannels, .upsampleNearest, .upsampleBilinear, .copy:
+            return false
+        }
+    }
 
     /// Whether several threads share this kernel's work when one sample runs on several threads.
     /// Convolutions (transposed ones by phases), dense layers, padding copies, pools (global ones

@@ -149,10 +149,18 @@ struct NetworkEmitter {
                 p.print("// \(index + 1). " + describe(step))
                 p.print("@inline(never)")
                 p.block("static func \(name)(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart)") { p in
-                    for kernel in step.kernels {
+                    let copy = plan.paddedCopyPerPart(step)
+                    for (kernelIndex, kernel) in step.kernels.enumerated() {
+                        if let copy, kernelIndex == copy.index {
+                            // Every part pads into its own copy, once the data it reads is complete.
+                            if !previousSplit { p.print("part.synchronize()") }
+                            p.print(call(kernel, split: false, copiedPerPart: copy.floats))
+                            previousSplit = true
+                            continue
+                        }
                         if kernel.splitsAcrossThreads {
                             if !previousSplit { p.print("part.synchronize()") }
-                            p.print(call(kernel, split: true))
+                            p.print(call(kernel, split: true, copiedPerPart: copy.flatMap { kernelIndex == $0.index + 1 ? $0.floats : nil }))
                             p.print("part.synchronize()")
                         } else {
                             p.block("if part.isLead") { p in p.print(call(kernel, split: false)) }
@@ -200,9 +208,23 @@ struct NetworkEmitter {
     /// shadow it.
     private var module: String { names.coreSwiftModule + "." }
 
-    /// The kernel's call; a `split` one does this part's share of the work.
-    private func call(_ kernel: ExecutionPlan.Kernel, split: Bool) -> String {
+    /// The kernel's call; a `split` one does this part's share of the work. `copiedPerPart`: the floats
+    /// of the padded copy each part makes of its own (`ExecutionPlan.paddedCopyPerPart`), for the
+    /// padding kernel that writes it and the convolution that reads it.
+    private func call(_ kernel: ExecutionPlan.Kernel, split: Bool, copiedPerPart: Int? = nil) -> String {
         let share = split ? ", share: part.share" : ""
+        // The part's own copy of a padded input: the arena's on part 0, its scratch's start elsewhere.
+        let copy: ExecutionPlan.Operand?
+        if case .pad(_, let target, _, _, _, _, _, _) = kernel { copy = target } else { copy = kernel.convolutionInput }
+        func operand(_ operand: ExecutionPlan.Operand) -> String {
+            let text = self.operand(operand)
+            return copiedPerPart != nil && operand == copy ? "part.scratch(arena: \(text))" : text
+        }
+        // A split kernel's own scratch, past the padded copy where there is one.
+        func kernelScratch(_ scratch: ExecutionPlan.Operand) -> String {
+            guard split else { return self.operand(scratch) }
+            return copiedPerPart.map { "part.scratch(arena: \(self.operand(scratch)), past: \($0))" } ?? "part.scratch(arena: \(self.operand(scratch)))"
+        }
         switch kernel {
         case .pad(let source, let target, let channels, let height, let width, let margins, let mode, let columnPhases):
             return "\(module)\(columnPhases == 2 ? "padPlanesByColumnPhase" : "padPlanes")(\(operand(source)), into: \(operand(target)), channels: \(channels), height: \(height), width: \(width), margins: \(literal(margins)), mode: \(literal(mode))\(share))"
@@ -211,20 +233,20 @@ struct NetworkEmitter {
                 + "               geometry: \(literal(geometry)),\n               activation: \(literal(activation))\(share))"
         case .convolveDirectSpanningRows(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch):
             return "\(module)convolveDirectSpanningRows(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
-                + "                           geometry: \(literal(geometry)),\n                           activation: \(literal(activation)), scratch: \(split ? "part.scratch(arena: \(operand(scratch)))" : operand(scratch))\(share))"
+                + "                           geometry: \(literal(geometry)),\n                           activation: \(literal(activation)), scratch: \(kernelScratch(scratch))\(share))"
         case .convolveDepthwise(let source, let target, let added, let weights, let bias, let geometry, let activation, let padding):
             let padded = padding.map { padding in
-                let scratch = split ? "part.scratch(arena: \(operand(padding.scratch)))" : operand(padding.scratch)
+                let scratch = kernelScratch(padding.scratch)
                 return ",\n                  padding: PlanePadding(margins: \(literal(padding.margins)), mode: \(literal(padding.mode)), scratch: \(scratch))"
             } ?? ""
             return "\(module)convolveDepthwise(\(operand(source)), weights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
                 + "                  geometry: \(literal(geometry)),\n                  activation: \(literal(activation))\(padded)\(share))"
         case .convolveGEMM(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch):
             return "\(module)convolveGEMM(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
-                + "             geometry: \(literal(geometry)),\n             activation: \(literal(activation)), scratch: \(split ? "part.scratch(arena: \(operand(scratch)))" : operand(scratch))\(share))"
+                + "             geometry: \(literal(geometry)),\n             activation: \(literal(activation)), scratch: \(kernelScratch(scratch))\(share))"
         case .convolveWinograd(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch):
             return "\(module)convolveWinograd(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
-                + "                 geometry: \(literal(geometry)),\n                 activation: \(literal(activation)), scratch: \(split ? "part.scratch(arena: \(operand(scratch)))" : operand(scratch))\(share))"
+                + "                 geometry: \(literal(geometry)),\n                 activation: \(literal(activation)), scratch: \(kernelScratch(scratch))\(share))"
         case .convolveTransposed(let source, let target, let weights, let bias, let geometry, let activation):
             return "\(module)convolveTransposed(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), output: \(operand(target)),\n"
                 + "                   geometry: \(literal(geometry)),\n                   activation: \(literal(activation))\(share))"

@@ -15,7 +15,7 @@ public func predict(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointe
 
 /// Part `part` of `parts` of one `predict` call, for one sample on several threads: every part is
 /// called at once, on its own thread, with the same `input`, `output` and `arena`; `partScratch` is
-/// unused (no split kernel of this network needs scratch), and `barrier(context)` returns once
+/// this part's own 266,304 bytes (unused by part 0), and `barrier(context)` returns once
 /// every part has called it. The outputs equal `predict`'s, bit for bit, for any number of parts.
 @_cdecl("blur_predict_part")
 public func predictPart(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arenaBytes: UnsafeMutableRawPointer, _ partScratch: UnsafeMutableRawPointer?, _ part: Int32, _ parts: Int32, _ barrier: (@convention(c) (UnsafeMutableRawPointer?) -> Void)?, _ barrierContext: UnsafeMutableRawPointer?) {
@@ -65,9 +65,8 @@ private enum Steps {
     // 1. mean3x3 (models/blur.yaml:6): conv 3×3, pad 1, replicate, no bias
     @inline(never)
     static func mean3x3(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
-        BlurCore.padPlanes(input, into: arena, channels: 1, height: 256, width: 256, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .replicate, share: part.share)
-        part.synchronize()
-        BlurCore.convolveDepthwise(arena, weights: weights + Offsets.mean3x3Weight, bias: nil, output: output,
+        BlurCore.padPlanes(input, into: part.scratch(arena: arena), channels: 1, height: 256, width: 256, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .replicate)
+        BlurCore.convolveDepthwise(part.scratch(arena: arena), weights: weights + Offsets.mean3x3Weight, bias: nil, output: output,
                           geometry: ConvolutionGeometry(inChannels: 1, outChannels: 1, groups: 1, inHeight: 258, inWidth: 258, outHeight: 256, outWidth: 256, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
                           activation: Activations.Identity(), share: part.share)
         part.synchronize()

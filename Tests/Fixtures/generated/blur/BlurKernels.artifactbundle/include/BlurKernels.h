@@ -17,7 +17,7 @@ void blur_predict_with_arena(const float *input, float *output, void *arena);
 /// Kernels that several threads share when one sample runs on several (0: one thread is as fast).
 #define BLUR_SPLIT_KERNELS 2
 /// The scratch memory each part but the first needs in predict_part.
-#define BLUR_PART_SCRATCH_BYTES 0
+#define BLUR_PART_SCRATCH_BYTES 266304
 /// Part `part` of `parts` of one predict call: call every part at once, each on its own thread,
 /// with the same input, output and arena, and its own PART_SCRATCH_BYTES of `part_scratch`
 /// (64-byte aligned; unused by part 0). `barrier(context)` must return once every part has
