@@ -16,6 +16,14 @@ package enum BorderMode: Hashable, Sendable {
         case .constant: return index
         }
     }
+
+    /// Column `column` of an input row of `width` floats, or the border's value where it lies outside.
+    @inline(__always)
+    func value(_ row: UnsafePointer<Float>, _ column: Int, _ width: Int) -> Float {
+        if column >= 0 && column < width { return row[column] }
+        if case .constant(let value) = self { return value }
+        return row[source(column, width)]
+    }
 }
 
 /// Per-side padding in pixels.
@@ -35,28 +43,16 @@ package struct Margins: Hashable, Sendable {
 @inline(__always)
 package func padPlanes(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>,
                       channels: Int, height: Int, width: Int, margins: Margins, mode: BorderMode, share: WorkShare = .whole) {
-    let paddedHeight = height + margins.top + margins.bottom
-    let paddedWidth = width + margins.left + margins.right
-    for channel in share.range(channels) {
-        let input = source + channel * height * width
-        let output = destination + channel * paddedHeight * paddedWidth
-        for row in 0..<paddedHeight {
-            let outRow = output + row * paddedWidth
-            let inputRow = row - margins.top
-            if case .constant(let value) = mode, inputRow < 0 || inputRow >= height {
-                outRow.update(repeating: value, count: paddedWidth)
-                continue
-            }
-            let sourceRow = input + mode.source(inputRow, height) * width
-            if case .constant(let value) = mode {
-                outRow.update(repeating: value, count: margins.left)
-                (outRow + margins.left + width).update(repeating: value, count: margins.right)
-            } else {
-                for column in 0..<margins.left { outRow[column] = sourceRow[mode.source(column - margins.left, width)] }
-                for column in 0..<margins.right { outRow[margins.left + width + column] = sourceRow[mode.source(width + column, width)] }
-            }
-            (outRow + margins.left).update(from: sourceRow, count: width)
+    forEachPaddedRow(source, into: destination, channels: channels, height: height, width: width, margins: margins, mode: mode,
+                     share: share) { outRow, sourceRow in
+        if case .constant(let value) = mode {
+            outRow.update(repeating: value, count: margins.left)
+            (outRow + margins.left + width).update(repeating: value, count: margins.right)
+        } else {
+            for column in 0..<margins.left { outRow[column] = sourceRow[mode.source(column - margins.left, width)] }
+            for column in 0..<margins.right { outRow[margins.left + width + column] = sourceRow[mode.source(width + column, width)] }
         }
+        (outRow + margins.left).update(from: sourceRow, count: width)
     }
 }
 
@@ -70,9 +66,40 @@ package func padPlanes(_ source: UnsafePointer<Float>, into destination: UnsafeM
 package func padPlanesByColumnPhase(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>,
                                     channels: Int, height: Int, width: Int, margins: Margins, mode: BorderMode,
                                     share: WorkShare = .whole) {
-    let paddedHeight = height + margins.top + margins.bottom
     let paddedWidth = width + margins.left + margins.right
     let evenCount = (paddedWidth + 1) / 2
+    forEachPaddedRow(source, into: destination, channels: channels, height: height, width: width, margins: margins, mode: mode,
+                     share: share) { outRow, sourceRow in
+        for phase in 0..<2 {
+            // Entry j of this phase is padded column 2j + phase, input column 2j + phase − left.
+            let target = outRow + phase * evenCount
+            let count = phase == 0 ? evenCount : paddedWidth - evenCount
+            var j = 0
+            while j < count && 2 * j + phase < margins.left {
+                target[j] = mode.value(sourceRow, 2 * j + phase - margins.left, width)
+                j += 1
+            }
+            while j + 8 <= count && 2 * (j + 7) + phase - margins.left < width {
+                let column = 2 * j + phase - margins.left
+                target.storeVector(loadPixels(sourceRow + column, stride: 2, lanes: 8, available: width - column, rowWidth: width), at: j)
+                j += 8
+            }
+            while j < count {
+                target[j] = mode.value(sourceRow, 2 * j + phase - margins.left, width)
+                j += 1
+            }
+        }
+    }
+}
+
+/// The row walk both padding copies share: each padded row of this part's planes, filled whole where
+/// a constant border covers it, otherwise handed to `fill` with the input row it copies (by `mode`).
+@inline(__always)
+func forEachPaddedRow(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>, channels: Int, height: Int,
+                      width: Int, margins: Margins, mode: BorderMode, share: WorkShare,
+                      _ fill: (_ outRow: UnsafeMutablePointer<Float>, _ sourceRow: UnsafePointer<Float>) -> Void) {
+    let paddedHeight = height + margins.top + margins.bottom
+    let paddedWidth = width + margins.left + margins.right
     for channel in share.range(channels) {
         let input = source + channel * height * width
         let output = destination + channel * paddedHeight * paddedWidth
@@ -83,34 +110,7 @@ package func padPlanesByColumnPhase(_ source: UnsafePointer<Float>, into destina
                 outRow.update(repeating: value, count: paddedWidth)
                 continue
             }
-            let sourceRow = input + mode.source(inputRow, height) * width
-            for phase in 0..<2 {
-                // Entry j of this phase is padded column 2j + phase, input column 2j + phase − left.
-                let target = outRow + phase * evenCount
-                let count = phase == 0 ? evenCount : paddedWidth - evenCount
-                var j = 0
-                while j < count && 2 * j + phase < margins.left {
-                    target[j] = border(sourceRow, 2 * j + phase - margins.left, width, mode)
-                    j += 1
-                }
-                while j + 8 <= count && 2 * (j + 7) + phase - margins.left < width {
-                    let column = 2 * j + phase - margins.left
-                    target.storeVector(loadPixels(sourceRow + column, stride: 2, lanes: 8, available: width - column, rowWidth: width), at: j)
-                    j += 8
-                }
-                while j < count {
-                    target[j] = border(sourceRow, 2 * j + phase - margins.left, width, mode)
-                    j += 1
-                }
-            }
+            fill(outRow, input + mode.source(inputRow, height) * width)
         }
     }
-}
-
-/// Input column `column` of a row, or the border's value where it lies outside.
-@inline(__always)
-func border(_ row: UnsafePointer<Float>, _ column: Int, _ width: Int, _ mode: BorderMode) -> Float {
-    if column >= 0 && column < width { return row[column] }
-    if case .constant(let value) = mode { return value }
-    return row[mode.source(column, width)]
 }

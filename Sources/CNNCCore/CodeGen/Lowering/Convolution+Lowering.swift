@@ -18,14 +18,12 @@ extension Convolution: Lowering {
             WeightFolding.parameters(layer, folding: batchnorm, perOutput: unsplitGeometry.reduction, weights)
         }
         let name = "\(layer.name).weight"
-        enum Strategy { case depthwise, direct, spanningRows, winograd, gemm }
         let strategy: Strategy = unsplitGeometry.inChannelsPerGroup == 1 && unsplitGeometry.outChannelsPerGroup == 1 ? .depthwise
             : Self.prefersDirect(unsplitGeometry) ? (Self.prefersSpanningRows(unsplitGeometry) ? .spanningRows : .direct)
             : builder.order == .fastest && Self.prefersWinograd(unsplitGeometry) ? .winograd : .gemm
         var split = unsplitGeometry
         split.columnPhases = 2
-        let geometry = !padding.isZero && Self.splitsColumnsByPhase(split, gathered: strategy == .gemm, direct: strategy == .direct)
-            ? split : unsplitGeometry
+        let geometry = !padding.isZero && Self.splitsColumnsByPhase(split, strategy) ? split : unsplitGeometry
         // A strided depthwise kernel pads plane by plane into a scratch plane, where a padded copy of
         // the whole input, four times its output's size, would take much of its time (mobilenetv2_block's
         // block1.depthwise: 0.92× on one thread, 0.4× on two; at stride 1, its blocks 2 and 3 took
@@ -101,9 +99,16 @@ extension Convolution: Lowering {
     /// rounds of `--profile`, 2026-12-03). The GEMM's gather gains less: imagenet_stem's 7×7 stem
     /// (rows of 230 floats) 0.96×, but its 3×3 conv5 (rows of 58) 1.00× and conv9 (rows of 16, which
     /// the copy splits one float at a time) 1.06×, so GEMM takes it on rows of 64 floats or more.
-    static func splitsColumnsByPhase(_ g: ConvolutionGeometry, gathered: Bool, direct: Bool) -> Bool {
-        g.strideWidth == 2 && (direct || (gathered && g.inWidth >= 64))
+    static func splitsColumnsByPhase(_ g: ConvolutionGeometry, _ strategy: Strategy) -> Bool {
+        switch strategy {
+        case .direct: g.strideWidth == 2
+        case .gemm: g.strideWidth == 2 && g.inWidth >= 64
+        case .depthwise, .spanningRows, .winograd: false
+        }
     }
+
+    /// The kernel a convolution runs as.
+    enum Strategy { case depthwise, direct, spanningRows, winograd, gemm }
 
     /// Direct convolution wins when each output sums few terms or few channels share each gathered
     /// column, except for 1×1 stride-1 layers of more than 32 output channels, whose GEMM reads its
