@@ -67,7 +67,7 @@ package struct CallPart {
     }
 
     /// The same past the first `floats` of this part's own scratch, which its copy of a padded input
-    /// takes (`ExecutionPlan.Step.paddedCopyPerPart`); the arena's on part 0.
+    /// takes (`ExecutionPlan.paddedCopyPerPart`); the arena's on part 0.
     @inline(__always)
     package func scratch(arena: UnsafeMutablePointer<Float>, past floats: Int) -> UnsafeMutablePointer<Float> {
         share.part == 0 ? arena : scratch.map { $0 + floats } ?? arena

@@ -55,8 +55,8 @@ package func averagePool(_ input: UnsafePointer<Float>, output: UnsafeMutablePoi
 /// kernel columns and keeps their even lanes for one and their odd lanes for the other (lenet5's 2×2
 /// average pool took 0.27× the time of sixteen loaded per column, a 3×3 max pool 0.35×); a last
 /// column of its own whose sixteen would read past the row reads them from one column earlier and
-/// keeps the odd lanes. A row's last eight outputs overlap the ones before rather than leaving a scalar tail
-/// (recomputed outputs get the same values). `finish` gets the combined value and the window's counts
+/// keeps the odd lanes. A row's last eight outputs overlap the ones before rather than leaving a
+/// scalar tail (recomputed outputs get the same values). `finish` gets the combined value and the window's counts
 /// inside the input and inside the input plus its stated padding. Rows are combined in order, then
 /// columns, as in the reference.
 @inline(__always)
@@ -75,7 +75,8 @@ func pool(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, ge
             while x < g.outWidth {
                 let vectorX = min(x, g.outWidth - 8)
                 let firstColumn = vectorX * g.strideWidth - g.margins.left
-                // The last input column the eight windows read; a 16-wide load for stride 2 reads one more.
+                // The last input column the eight windows read; at stride 2, sixteen floats loaded for
+                // a last kernel column of its own (odd widths) would read one more.
                 let lastColumn = firstColumn + 7 * g.strideWidth + g.kernelWidth - 1
                 let early = g.strideWidth == 2 && g.kernelWidth % 2 == 1 && lastColumn + 1 >= g.inWidth
                 if vectorised && vectorX >= firstInside && lastColumn < g.inWidth && (!early || firstColumn >= 1) {

@@ -297,12 +297,12 @@ extension ExecutionPlan.Kernel {
         }
     }
 
-    /// A convolution of several groups that are not single channels (depthwise).
+    /// A convolution of several groups, other than a depthwise one (which has its own kernel).
     var isGroupedConvolution: Bool {
         switch self {
         case .convolveDirect(_, _, _, _, _, let g, _), .convolveDirectSpanningRows(_, _, _, _, _, let g, _, _),
              .convolveGEMM(_, _, _, _, _, let g, _, _), .convolveWinograd(_, _, _, _, _, let g, _, _):
-            return g.groups > 1 && !(g.inChannelsPerGroup == 1 && g.outChannelsPerGroup == 1)
+            return g.groups > 1
         case .convolveDepthwise, .convolveTransposed, .pad, .maxPool, .averagePool, .globalAveragePool, .globalMaxPool, .scaleAndShift,
              .softmax, .activate, .dense, .add, .multiply, .multiplyChannels, .upsampleNearest, .upsampleBilinear, .copy:
             return false
