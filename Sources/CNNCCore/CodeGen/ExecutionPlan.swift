@@ -178,7 +178,7 @@ struct ExecutionPlan {
     /// whole input into a copy of its own (part 0 into the arena, the others into their scratch) and
     /// no barrier follows. Split, every part read lines of the copy the other had just written, and
     /// rewrote lines the other still held from the layer before: resnet_cifar's 16-channel layers,
-    /// chained, took 0.75–0.78× the time with copies of their own on two threads, in a harness
+    /// chained, took a median 0.78× the time with copies of their own on two threads, in a harness
     /// (docs/codegen.md). Not for grouped convolutions, whose parts take whole groups and so read only
     /// the channels of the split copy they padded themselves (mobile_block's grouped layer took 1.4×
     /// the time with copies of their own). The padding kernel's index and the floats of its copy,
