@@ -11,8 +11,8 @@ import Testing
 @Suite struct KernelInliningTests {
     /// A kernel's entry point in the network's module (`$s15ResnetCifarCore14convolveDirect_…`), or the
     /// dense kernel's pass (`…Core5dense_…4pass…`): a call to it from a step means the kernel was not
-    /// inlined there. The GEMM's register block and the Winograd transforms are calls by design, and
-    /// do not match.
+    /// inlined there. The register blocks of the GEMM and of the channel-lane kernel and the Winograd
+    /// transforms are calls by design, and do not match.
     static let kernelEntryPoint = #"Core[0-9]+(convolve[A-Za-z]+|padPlanes|dense)_"#
 
     @Test(arguments: GeneratedInferencerTests.specs)

@@ -86,6 +86,10 @@ struct PlanExecutor {
                             convolveWinograd(source(from), packedWeights: slice(w)!, bias: slice(bias), residual: residual.map(source),
                                              output: pointer(to), geometry: geometry, activation: activation.kernel, scratch: pointer(scratch),
                                              share: share)
+                        case .convolveChannelLanes(let from, let to, let residual, let w, let bias, let geometry, let activation, let scratch):
+                            convolveChannelLanes(source(from), packedWeights: slice(w)!, bias: slice(bias), residual: residual.map(source),
+                                                 output: pointer(to), geometry: geometry, activation: activation.kernel, scratch: pointer(scratch),
+                                                 share: share)
                         case .convolveTransposed(let from, let to, let w, let bias, let geometry, let activation):
                             convolveTransposed(source(from), packedWeights: slice(w)!, bias: slice(bias), output: pointer(to), geometry: geometry,
                                                activation: activation.kernel, share: share)
@@ -207,6 +211,18 @@ func expectAgreement(_ actual: [Float], _ expected: [Float], _ context: String, 
             "conv: {name: wrapped, channels: 4, kernel: 5, stride: 2, padding: 2, padding_mode: circular, from: input}",
             "conv: {name: filled, channels: 4, kernel: 3, stride: 2, padding: 1, padding_mode: constant, padding_value: -0.5, from: input}",
             "concat: {from: [wide, dilated, reflected, replicated, wrapped, filled]}",
+        ]),
+        // Stride 2, one group, 16 or 32 output channels, at least 256 terms: output channels in the lanes.
+        // strided: two blocks of 16 channels over 35 pixels (the last block of six overlapping the one
+        // before, the plane's last pixels stored six at a time) with the sum and relu fused; dilated:
+        // 12 pixels, no bias, batchnorm folded. Three parts leave one without a block of channels.
+        ("channel-lane convolutions", "{channels: 32, height: 9, width: 13}", [
+            "conv: {name: shortcut, channels: 32, kernel: 1, stride: 2}",
+            "conv: {name: strided, channels: 32, kernel: 3, stride: 2, padding: 1, from: input}",
+            "add: {from: [strided, shortcut], activation: relu}",
+            "conv: {name: dilated, channels: 16, kernel: 3, stride: 2, dilation: 2, padding: 2, padding_mode: reflect, bias: false}",
+            "batchnorm",
+            "silu",
         ]),
         // Weights of more than 1 MiB (120 × 2,304 floats): one block of all 25 pixels.
         ("a strided GEMM with large weights", "{channels: 256, height: 9, width: 9}", [

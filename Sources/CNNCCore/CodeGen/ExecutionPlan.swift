@@ -111,6 +111,8 @@ struct ExecutionPlan {
                           geometry: ConvolutionGeometry, activation: ActivationFunction, scratch: Operand)
         case convolveWinograd(source: Operand, target: Operand, residual: Operand?, weights: WeightSlice, bias: WeightSlice?,
                               geometry: ConvolutionGeometry, activation: ActivationFunction, scratch: Operand)
+        case convolveChannelLanes(source: Operand, target: Operand, residual: Operand?, weights: WeightSlice, bias: WeightSlice?,
+                                  geometry: ConvolutionGeometry, activation: ActivationFunction, scratch: Operand)
         case convolveTransposed(source: Operand, target: Operand, weights: WeightSlice, bias: WeightSlice?,
                                 geometry: TransposedGeometry, activation: ActivationFunction)
         case maxPool(source: Operand, target: Operand, geometry: PoolingGeometry)
@@ -156,7 +158,8 @@ struct ExecutionPlan {
     var splitKernelCount: Int { steps.reduce(0) { $0 + $1.kernels.filter(\.splitsAcrossThreads).count } }
 
     /// Bytes of scratch every thread but the first needs when one sample runs on several: its own
-    /// shifted rows for a row-spanning convolution, gathered GEMM columns, Winograd-transformed tiles or padded depthwise plane (the first uses the arena's).
+    /// shifted rows for a row-spanning convolution, gathered GEMM columns, Winograd-transformed tiles, a
+    /// channel-lane convolution's offsets and register block, or a padded depthwise plane (the first uses the arena's).
     /// Its own copy of a padded input (`paddedCopyPerPart`) comes first.
     var partScratchBytes: Int {
         var floats = 0
@@ -168,6 +171,7 @@ struct ExecutionPlan {
                 if case .convolveDirectSpanningRows(_, _, _, _, _, let geometry, _, _) = kernel { own = spanningRowsScratchCount(geometry) }
                 if case .convolveGEMM(_, _, _, _, _, let geometry, _, _) = kernel { own = gemmScratchCount(geometry) }
                 if case .convolveWinograd(_, _, _, _, _, let geometry, _, _) = kernel { own = winogradScratchCount(geometry) }
+                if case .convolveChannelLanes(_, _, _, _, _, let geometry, _, _) = kernel { own = channelLanesScratchCount(geometry) }
                 floats = max(floats, copy + own)
             }
         }
@@ -257,6 +261,7 @@ extension ExecutionPlan.Kernel {
             return (padding == nil ? "" : "plane-padded ") + "depthwise \(window(geometry))"
         case .convolveGEMM(_, _, _, _, _, let geometry, _, _): return "im2col+GEMM \(window(geometry))"
         case .convolveWinograd(_, _, _, _, _, let geometry, _, _): return "Winograd F(2,3) \(window(geometry))"
+        case .convolveChannelLanes(_, _, _, _, _, let geometry, _, _): return "channel-lane direct conv \(window(geometry))"
         case .convolveTransposed(_, _, _, _, let geometry, _): return transposedByPhases(geometry) ? "transposed conv by phases" : "transposed conv"
         case .maxPool: return "max pool"
         case .averagePool: return "average pool"
@@ -289,7 +294,8 @@ extension ExecutionPlan.Kernel {
         switch self {
         case .convolveDirect(let source, _, _, _, _, _, _), .convolveDirectSpanningRows(let source, _, _, _, _, _, _, _),
              .convolveDepthwise(let source, _, _, _, _, _, _, _), .convolveGEMM(let source, _, _, _, _, _, _, _),
-             .convolveWinograd(let source, _, _, _, _, _, _, _), .convolveTransposed(let source, _, _, _, _, _):
+             .convolveWinograd(let source, _, _, _, _, _, _, _), .convolveChannelLanes(let source, _, _, _, _, _, _, _),
+             .convolveTransposed(let source, _, _, _, _, _):
             return source
         case .pad, .maxPool, .averagePool, .globalAveragePool, .globalMaxPool, .scaleAndShift, .softmax, .activate, .dense, .add,
              .multiply, .multiplyChannels, .upsampleNearest, .upsampleBilinear, .copy:
@@ -301,7 +307,8 @@ extension ExecutionPlan.Kernel {
     var isGroupedConvolution: Bool {
         switch self {
         case .convolveDirect(_, _, _, _, _, let g, _), .convolveDirectSpanningRows(_, _, _, _, _, let g, _, _),
-             .convolveGEMM(_, _, _, _, _, let g, _, _), .convolveWinograd(_, _, _, _, _, let g, _, _):
+             .convolveGEMM(_, _, _, _, _, let g, _, _), .convolveWinograd(_, _, _, _, _, let g, _, _),
+             .convolveChannelLanes(_, _, _, _, _, let g, _, _):
             return g.groups > 1
         case .convolveDepthwise, .convolveTransposed, .pad, .maxPool, .averagePool, .globalAveragePool, .globalMaxPool, .scaleAndShift,
              .softmax, .activate, .dense, .add, .multiply, .multiplyChannels, .upsampleNearest, .upsampleBilinear, .copy:
@@ -318,7 +325,7 @@ extension ExecutionPlan.Kernel {
         switch self {
         case .convolveDirect(_, _, _, _, _, let g, _), .convolveDirectSpanningRows(_, _, _, _, _, let g, _, _),
              .convolveDepthwise(_, _, _, _, _, let g, _, _), .convolveGEMM(_, _, _, _, _, let g, _, _),
-             .convolveWinograd(_, _, _, _, _, let g, _, _):
+             .convolveWinograd(_, _, _, _, _, let g, _, _), .convolveChannelLanes(_, _, _, _, _, let g, _, _):
             return g.outChannels * g.outPlane * g.reduction >= Self.splitThreshold
         case .convolveTransposed(_, _, _, _, let g, _):
             return transposedByPhases(g) && g.outChannels * g.outHeight * g.outWidth * g.inChannelsPerGroup >= Self.splitThreshold

@@ -247,6 +247,9 @@ struct NetworkEmitter {
         case .convolveWinograd(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch):
             return "\(module)convolveWinograd(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
                 + "                 geometry: \(literal(geometry)),\n                 activation: \(literal(activation)), scratch: \(kernelScratch(scratch))\(share))"
+        case .convolveChannelLanes(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch):
+            return "\(module)convolveChannelLanes(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
+                + "                     geometry: \(literal(geometry)),\n                     activation: \(literal(activation)), scratch: \(kernelScratch(scratch))\(share))"
         case .convolveTransposed(let source, let target, let weights, let bias, let geometry, let activation):
             return "\(module)convolveTransposed(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), output: \(operand(target)),\n"
                 + "                   geometry: \(literal(geometry)),\n                   activation: \(literal(activation))\(share))"

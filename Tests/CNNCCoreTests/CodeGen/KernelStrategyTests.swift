@@ -28,7 +28,9 @@ import Testing
     /// group, or when the output has fewer than 16 pixels (with vectors that span rows at stride 1 on
     /// rows of 8 to 15 for up to six channels, or where rows would leave an eighth of the lanes idle
     /// and `kh` × output channels is at least 16); Winograd for the other 3×3 stride-1 ungrouped
-    /// ones with at least 16 tiles of 2×2 outputs (of one phase each when dilated); im2col+GEMM otherwise.
+    /// ones with at least 16 tiles of 2×2 outputs (of one phase each when dilated); output channels in
+    /// the lanes for stride-2 ungrouped ones of a multiple of 16 output channels and at least 256
+    /// terms; im2col+GEMM otherwise.
     @Test func theCoverageSpecsLayersGetTheirStrategies() throws {
         #expect(try strategies("Tests/Fixtures/codegen/coverage.yaml") == [
             // 3 channels × 3×3 = 27 terms: direct; rows of 19 would fill 19 of 24 lanes, so its
@@ -182,6 +184,36 @@ import Testing
         #expect(!reference.reordersSums)
     }
 
+    /// Output channels in the lanes for stride-2 layers of one group whose output channels are a
+    /// multiple of 16 and whose outputs sum at least 256 terms, in either summation order (it keeps the
+    /// reference one); GEMM for the other such layers.
+    @Test func channelLanesTakeStrideTwoLayersOfSixteenChannels() throws {
+        let pipeline = network(input: "{channels: 32, height: 9, width: 13}",
+                               "conv: {channels: 16, kernel: 3, stride: 2, padding: 1}",
+                               "conv: {channels: 32, kernel: 5, stride: 2, padding: 2, dilation: 1, from: input}",
+                               "conv: {channels: 24, kernel: 3, stride: 2, padding: 1, from: input}",
+                               "conv: {channels: 16, kernel: 3, stride: [2, 1], padding: 1, from: input}",
+                               "conv: {channels: 16, kernel: [3, 1], stride: 2, from: input}",
+                               "flatten: {from: conv1}", "flatten: {from: conv2}", "flatten: {from: conv3}", "flatten: {from: conv4}",
+                               "flatten: {from: conv5}",
+                               "concat: {from: [flatten1, flatten2, flatten3, flatten4, flatten5]}")
+        let network = try #require(pipeline.network, "\(pipeline.renderDiagnostics())")
+        for order in [ExecutionPlan.SummationOrder.fastest, .reference] {
+            #expect(ExecutionPlan(network: network, order: order).steps.prefix(5).map { $0.kernels.map(\.strategy) } == [
+                // 32 × 3×3 = 288 terms.
+                ["pad", "channel-lane direct conv 3×3 s2"],
+                // 800 terms, two blocks of 16 channels.
+                ["pad", "channel-lane direct conv 5×5 s2"],
+                // 24 channels: not a multiple of 16.
+                ["pad", "im2col+GEMM 3×3 s2"],
+                // Stride 1 down the columns.
+                ["pad", "im2col+GEMM 3×3 s2×1"],
+                // 96 terms, 16 channels at stride 2: direct.
+                ["direct conv 3×1 s2"],
+            ], "\(order)")
+        }
+    }
+
     /// One name per kernel case; the exhaustive switch makes a new kernel name itself here.
     static func kind(_ kernel: ExecutionPlan.Kernel) -> String {
         switch kernel {
@@ -191,6 +223,7 @@ import Testing
         case .convolveDepthwise: "convolveDepthwise"
         case .convolveGEMM: "convolveGEMM"
         case .convolveWinograd: "convolveWinograd"
+        case .convolveChannelLanes: "convolveChannelLanes"
         case .convolveTransposed: "convolveTransposed"
         case .maxPool: "maxPool"
         case .averagePool: "averagePool"
@@ -210,7 +243,7 @@ import Testing
     }
 
     static let everyKind: Set<String> = [
-        "pad", "convolveDirect", "convolveDirectSpanningRows", "convolveDepthwise", "convolveGEMM", "convolveWinograd", "convolveTransposed", "maxPool", "averagePool",
+        "pad", "convolveDirect", "convolveDirectSpanningRows", "convolveDepthwise", "convolveGEMM", "convolveWinograd", "convolveChannelLanes", "convolveTransposed", "maxPool", "averagePool",
         "globalAveragePool", "globalMaxPool", "scaleAndShift", "softmax", "activate", "dense", "add", "multiply",
         "multiplyChannels", "upsampleNearest", "upsampleBilinear", "copy",
     ]

@@ -1,0 +1,148 @@
+// MARK: Direct convolution with output channels in the lanes
+
+/// Output channels `convolveChannelLanes` computes together: two vectors of eight.
+package let laneChannelBlock = 16
+/// Consecutive output pixels it computes together, each input float broadcast to both vectors of
+/// channels: twelve sums, two weight vectors and a broadcast in the sixteen `ymm` registers of x86-64-v3.
+package let lanePixelBlock = 6
+
+/// Floats of scratch `convolveChannelLanes` needs: the offset of every term (one `Int` each) and the
+/// register block, transposed.
+package func channelLanesScratchCount(_ g: ConvolutionGeometry) -> Int {
+    2 * g.reduction + 2 * 64
+}
+
+/// Floats of the weights packed by `packForChannelLanes`.
+package func channelLanesPackedCount(_ g: ConvolutionGeometry) -> Int {
+    g.outChannels * g.reduction
+}
+
+/// Reorders `[out, in, kh, kw]` weights into blocks of 16 output channels, each `[k][16]`: one term's
+/// weights for a block are two consecutive vectors.
+package func packForChannelLanes(_ weights: [Float], geometry g: ConvolutionGeometry) -> [Float] {
+    packInBlocks(weights, rows: g.outChannels, groups: 1, reduction: g.reduction, block: laneChannelBlock)
+}
+
+/// A convolution of one group whose output channels are a multiple of 16, computed directly with the
+/// output channels in the vector lanes: for 16 channels × 6 consecutive output pixels, each term loads
+/// two vectors of weights and broadcasts each pixel's input float from the padded input, so nothing
+/// is gathered (the GEMM's im2col costs most at stride 2, where its rows are read one float in two).
+/// Weights come packed by `packForChannelLanes`.
+///
+/// The sums come out with a pixel's channels in a vector and are transposed so that each channel's six
+/// pixels are stored together, as eight floats where the plane has room: the two extra lanes fall on
+/// the next block's pixels, which it stores later (a part takes whole blocks of channels, the pixels
+/// of each in order); the plane's last pixels are stored six floats at a time. The plane's last block
+/// overlaps the one before it rather than leaving a tail.
+///
+/// Each output adds its terms in the reference order — input channel, kernel row, kernel column —
+/// then the bias, then the residual, then the activation: the same results as `convolveGEMM`.
+@inline(__always)
+package func convolveChannelLanes(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                  residual: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>,
+                                  geometry g: ConvolutionGeometry, activation: some ActivationKernel,
+                                  scratch: UnsafeMutablePointer<Float>, share: WorkShare = .whole) {
+    let pixels = g.outPlane
+    let reduction = g.reduction
+    // Where each term reads, from its window's first float. A table in memory, not constants: with
+    // the offsets known, LLVM regroups the unrolled broadcasts into shuffles of loaded vectors and
+    // the kernel runs ten times slower (docs/codegen.md).
+    let offsets = UnsafeMutableRawPointer(scratch)
+    var term = 0
+    for channel in 0..<g.inChannels {
+        for ky in 0..<g.kernelHeight {
+            for kx in 0..<g.kernelWidth {
+                let offset = channel * g.inPlane + ky * g.dilationHeight * g.inWidth + kx * g.dilationWidth
+                offsets.storeBytes(of: offset, toByteOffset: term * MemoryLayout<Int>.stride, as: Int.self)
+                term += 1
+            }
+        }
+    }
+    let tile = scratch + 2 * reduction
+    @inline(__always) func window(_ pixel: Int) -> UnsafePointer<Float> {
+        input + pixel / g.outWidth * g.strideHeight * g.inWidth + pixel % g.outWidth * g.strideWidth
+    }
+    // Blocks of channels outermost: a block's weights (16 × the reduction) stay in the L2 cache for
+    // every pixel of the plane, where the whole layer's (imagenet_stem's conv9: 4.7 MB) would not.
+    for channelBlock in share.range(g.outChannels / laneChannelBlock) {
+        let firstChannel = channelBlock * laneChannelBlock
+        var start = 0
+        while start < pixels {
+            let first = min(start, pixels - lanePixelBlock)
+            channelLaneSums(packedWeights + firstChannel * reduction, UnsafeRawPointer(offsets), reduction: reduction,
+                            window(first), window(first + 1), window(first + 2), window(first + 3), window(first + 4), window(first + 5),
+                            bias: bias.map { $0 + firstChannel }, into: tile)
+            let whole = first + 8 <= pixels
+            for lane in 0..<laneChannelBlock {
+                let at = (firstChannel + lane) * pixels + first
+                var sums = tile.loadVector(at: lane * 8)
+                if let residual {
+                    sums += whole ? (residual + at).loadVector(at: 0) : (residual + at).loadPartial(lanePixelBlock)
+                }
+                let value = activation.apply(sums)
+                if whole { (output + at).storeVector(value, at: 0) } else { (output + at).storePartial(value, lanePixelBlock) }
+            }
+            start += lanePixelBlock
+        }
+    }
+}
+
+/// The register block of `convolveChannelLanes`: 16 channels × 6 pixels summed over the reduction,
+/// plus the bias, written to `tile` as 16 vectors of one channel's pixels (their last two lanes
+/// meaningless). Out of line, with the reduction a run-time value, so that its loop is the
+/// one LLVM compiles well (above).
+@inline(never)
+func channelLaneSums(_ weights: UnsafePointer<Float>, _ offsets: UnsafeRawPointer, reduction: Int,
+                     _ p0: UnsafePointer<Float>, _ p1: UnsafePointer<Float>, _ p2: UnsafePointer<Float>,
+                     _ p3: UnsafePointer<Float>, _ p4: UnsafePointer<Float>, _ p5: UnsafePointer<Float>,
+                     bias: UnsafePointer<Float>?, into tile: UnsafeMutablePointer<Float>) {
+    var l0 = SIMD8<Float>(), h0 = SIMD8<Float>(), l1 = SIMD8<Float>(), h1 = SIMD8<Float>()
+    var l2 = SIMD8<Float>(), h2 = SIMD8<Float>(), l3 = SIMD8<Float>(), h3 = SIMD8<Float>()
+    var l4 = SIMD8<Float>(), h4 = SIMD8<Float>(), l5 = SIMD8<Float>(), h5 = SIMD8<Float>()
+    var w = weights
+    for term in 0..<reduction {
+        let o = offsets.load(fromByteOffset: term * MemoryLayout<Int>.stride, as: Int.self)
+        let low = w.loadVector(at: 0), high = w.loadVector(at: 8)
+        var x = SIMD8<Float>(repeating: p0[o])
+        l0.accumulate(x, low); h0.accumulate(x, high)
+        x = SIMD8(repeating: p1[o])
+        l1.accumulate(x, low); h1.accumulate(x, high)
+        x = SIMD8(repeating: p2[o])
+        l2.accumulate(x, low); h2.accumulate(x, high)
+        x = SIMD8(repeating: p3[o])
+        l3.accumulate(x, low); h3.accumulate(x, high)
+        x = SIMD8(repeating: p4[o])
+        l4.accumulate(x, low); h4.accumulate(x, high)
+        x = SIMD8(repeating: p5[o])
+        l5.accumulate(x, low); h5.accumulate(x, high)
+        w += laneChannelBlock
+    }
+    let shiftLow = bias.map { $0.loadVector(at: 0) } ?? SIMD8(), shiftHigh = bias.map { $0.loadVector(at: 8) } ?? SIMD8()
+    storeTransposed(l0 + shiftLow, l1 + shiftLow, l2 + shiftLow, l3 + shiftLow, l4 + shiftLow, l5 + shiftLow, into: tile)
+    storeTransposed(h0 + shiftHigh, h1 + shiftHigh, h2 + shiftHigh, h3 + shiftHigh, h4 + shiftHigh, h5 + shiftHigh, into: tile + 64)
+}
+
+/// The columns of the 8×8 matrix whose first six rows are r0 … r5 (the last two are r4 and r5 again),
+/// as eight vectors: the three rounds of in-lane and cross-lane shuffles of the usual AVX transpose.
+@inline(__always)
+func storeTransposed(_ r0: SIMD8<Float>, _ r1: SIMD8<Float>, _ r2: SIMD8<Float>, _ r3: SIMD8<Float>, _ r4: SIMD8<Float>, _ r5: SIMD8<Float>,
+                     into tile: UnsafeMutablePointer<Float>) {
+    @_transparent func unpackLow(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { SIMD8(a[0], b[0], a[1], b[1], a[4], b[4], a[5], b[5]) }
+    @_transparent func unpackHigh(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { SIMD8(a[2], b[2], a[3], b[3], a[6], b[6], a[7], b[7]) }
+    @_transparent func pairsLow(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { SIMD8(a[0], a[1], b[0], b[1], a[4], a[5], b[4], b[5]) }
+    @_transparent func pairsHigh(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { SIMD8(a[2], a[3], b[2], b[3], a[6], a[7], b[6], b[7]) }
+    @_transparent func lowHalves(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { SIMD8(a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3]) }
+    @_transparent func highHalves(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { SIMD8(a[4], a[5], a[6], a[7], b[4], b[5], b[6], b[7]) }
+    let t0 = unpackLow(r0, r1), t1 = unpackHigh(r0, r1), t2 = unpackLow(r2, r3), t3 = unpackHigh(r2, r3)
+    let t4 = unpackLow(r4, r5), t5 = unpackHigh(r4, r5)
+    let u0 = pairsLow(t0, t2), u1 = pairsHigh(t0, t2), u2 = pairsLow(t1, t3), u3 = pairsHigh(t1, t3)
+    let u4 = pairsLow(t4, t4), u5 = pairsHigh(t4, t4), u6 = pairsLow(t5, t5), u7 = pairsHigh(t5, t5)
+    tile.storeVector(lowHalves(u0, u4), at: 0)
+    tile.storeVector(lowHalves(u1, u5), at: 8)
+    tile.storeVector(lowHalves(u2, u6), at: 16)
+    tile.storeVector(lowHalves(u3, u7), at: 24)
+    tile.storeVector(highHalves(u0, u4), at: 32)
+    tile.storeVector(highHalves(u1, u5), at: 40)
+    tile.storeVector(highHalves(u2, u6), at: 48)
+    tile.storeVector(highHalves(u3, u7), at: 56)
+}
