@@ -116,3 +116,16 @@ extension SIMD8 where Scalar == Float {
         return sum
     }
 }
+
+extension SIMD16 where Scalar == Float {
+    /// `self += a · b`, fused where the target has fused multiply-add: `SIMD8.accumulate` for the
+    /// AVX-512 register block.
+    @_transparent
+    package mutating func accumulate(_ a: Self, _ b: Self) {
+        #if arch(wasm32)
+        self += a * b
+        #else
+        addProduct(a, b)
+        #endif
+    }
+}

@@ -173,6 +173,39 @@ import Testing
         #expect(!kernelLines.contains { $0.contains(beyondAVX2) }, "the kernels stay within x86-64-v3")
     }
 
+    /// Whether this processor has AVX-512 (its foundation), from /proc/cpuinfo.
+    static let hostHasAVX512 = ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
+        .split(separator: "\n").contains { $0.hasPrefix("flags") && $0.split(separator: " ").contains("avx512f") }
+
+    @Test func anAVX512BuildMultipliesIn512BitVectorsAndMatchesTheDefaultBuild() async throws {
+        // avx512.yaml has a Winograd and a GEMM layer: both run the GEMM's register block.
+        let spec = "Tests/Fixtures/codegen/avx512.yaml"
+        let standard = try await SharedBuilds.shared.binary(for: spec)
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let wide = directory.appendingPathComponent("avx512")
+        let built = try run(cnncBinary, ["build", spec, "--weights", try #require(standard.weights).path, "--cpu", "x86-64-v4", "-o", wide.path],
+                            environment: ["CNNC_CACHE_DIR": SharedBuilds.cacheDirectory])
+        try #require(built.status == 0, "\(built.stderr)")
+        let disassembly = try run(try Self.objdump(), ["-d", "--no-show-raw-insn", wide.path])
+        try #require(disassembly.status == 0, "\(disassembly.stderr)")
+        let zmmMultiplyAdds = disassembly.stdout.split(separator: "\n").filter { $0.contains("vfmadd") && $0.contains("%zmm") }
+        #expect(zmmMultiplyAdds.count >= 6, "the register block's six rows multiply-add in zmm registers: \(zmmMultiplyAdds.count) found")
+        // Each lane sums in the same order as the AVX2 build's: the outputs are equal, bit for bit.
+        guard Self.hostHasAVX512 else { return }
+        let input = directory.appendingPathComponent("input.npy")
+        try writeRandomInputs(input, shape: [2, 24, 12, 12], seed: 5)
+        var outputs: [NPYArray] = []
+        for (binary, name) in [(standard.binary, "standard.npy"), (wide, "avx512.npy")] {
+            let output = directory.appendingPathComponent(name)
+            let result = try run(binary, ["--input", input.path, "--output", output.path])
+            try #require(result.status == 0, "\(name): \(result.stderr)")
+            outputs.append(try NPY.read(path: output.path))
+        }
+        #expect(outputs[0].shape == [2, 24, 6, 6])
+        #expect(outputs[1] == outputs[0])
+    }
+
     static let qemu: URL? = ["/usr/bin/qemu-x86_64", "/usr/bin/qemu-x86_64-static"].map(URL.init(fileURLWithPath:))
         .first { FileManager.default.isExecutableFile(atPath: $0.path) }
 

@@ -62,7 +62,8 @@ public struct CoreLibraryBuilder {
         } catch {
             throw Failure(message: "\(work): cannot create the build directory: \(error.localizedDescription)")
         }
-        var stamp = [UInt8]("\(core.cpu.compilerName)\n\(core.exportedSymbols)\n\(tools)\n".utf8)
+        let avx512 = Self.hasAVX512(core.cpu, tools: tools, log: work + "/cpu-features")
+        var stamp = [UInt8]("\(core.cpu.compilerName)\(avx512 ? " avx512" : "")\n\(core.exportedSymbols)\n\(tools)\n".utf8)
         for file in package.files where file.path.hasPrefix("Core/") {
             stamp += Array(file.path.utf8) + SHA256.digest(file.bytes)
         }
@@ -92,7 +93,7 @@ public struct CoreLibraryBuilder {
                  "-parse-as-library", "-wmo", "-Ounchecked", "-target-cpu", core.cpu.compilerName,
                  "-package-name", core.swiftModule, "-module-name", core.swiftModule,
                  "-num-threads", String(availableCores()), "-output-file-map", work + "/output-file-map.json",
-                 "-I", core.weightsIncludes, "-c"] + core.swiftSources.map { directory + "/" + $0 },
+                 "-I", core.weightsIncludes] + (avx512 ? ["-D", "CNNC_AVX512"] : []) + ["-c"] + core.swiftSources.map { directory + "/" + $0 },
                 in: directory, what: "compiling the network", cpu: core.cpu)
         try run([tools + "/clang", "-std=c23", "-O2", "-fPIC", "-target", PackageGenerator.hostTriple,
                  "-I", core.weightsIncludes, "-c", core.weightsSource, "-o", weights],
@@ -126,6 +127,20 @@ public struct CoreLibraryBuilder {
             throw Failure(message: error.message)
         }
         return true
+    }
+
+    /// Whether `cpu` has AVX-512 (its foundation, `__AVX512F__` in the toolchain's clang for that
+    /// `-march`): the core is then compiled with `CNNC_AVX512`, and the GEMM's register block (which
+    /// the Winograd kernel uses too) multiplies 512-bit vectors (docs/codegen.md). False off x86-64 and
+    /// for names clang does not know, which the Swift compiler then reports.
+    static func hasAVX512(_ cpu: CPUTarget, tools: String, log: String) -> Bool {
+        #if arch(x86_64)
+        let result = runCollectingOutput([tools + "/clang", "-target", PackageGenerator.hostTriple, "-march=\(cpu.compilerName)",
+                                          "-dM", "-E", "-x", "c", "/dev/null"], in: "/", log: log)
+        return result.status == 0 && result.output.contains("#define __AVX512F__ 1")
+        #else
+        return false
+        #endif
     }
 
     private func run(_ arguments: [String], in directory: String, what: String, cpu: CPUTarget) throws(Failure) {

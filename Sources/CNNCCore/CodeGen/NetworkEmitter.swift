@@ -102,14 +102,23 @@ struct NetworkEmitter {
             }
         }
         printer.print()
-        printer.print("/// `iterations` rounds of twelve independent SIMD8 multiply-adds (192 FLOP each): the peak the")
-        printer.print("/// kernels can reach on this processor with these flags. Returns the sums so none is dropped.")
+        printer.print("/// `iterations` rounds of 192 FLOP of independent multiply-adds: the peak the kernels can reach on")
+        printer.print("/// this processor with these flags. Twelve SIMD8 multiply-adds a round, or with AVX-512 (whose")
+        printer.print("/// multiply-adds the GEMM's register block uses) twelve SIMD16 ones every other round (`iterations` is")
+        printer.print("/// even). Returns the sums so none is dropped.")
         printer.print("@_cdecl(\"\(names.peakProbeFunction)\")")
         printer.block("public func multiplyAddPeakProbe(_ iterations: Int32) -> Float") { p in
-            p.print("let a = SIMD8<Float>(repeating: 0.999_999), b = SIMD8<Float>(repeating: 1e-7)")
-            p.print("var s0 = SIMD8<Float>(repeating: 0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0")
+            p.print("#if CNNC_AVX512")
+            p.print("typealias Vector = SIMD16<Float>")
+            p.print("let rounds = iterations / 2")
+            p.print("#else")
+            p.print("typealias Vector = SIMD8<Float>")
+            p.print("let rounds = iterations")
+            p.print("#endif")
+            p.print("let a = Vector(repeating: 0.999_999), b = Vector(repeating: 1e-7)")
+            p.print("var s0 = Vector(repeating: 0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0")
             p.print("var s6 = s0, s7 = s0, s8 = s0, s9 = s0, s10 = s0, s11 = s0")
-            p.block("for _ in 0..<iterations") { p in
+            p.block("for _ in 0..<rounds") { p in
                 p.print("s0.accumulate(a, b); s1.accumulate(a, b); s2.accumulate(a, b); s3.accumulate(a, b)")
                 p.print("s4.accumulate(a, b); s5.accumulate(a, b); s6.accumulate(a, b); s7.accumulate(a, b)")
                 p.print("s8.accumulate(a, b); s9.accumulate(a, b); s10.accumulate(a, b); s11.accumulate(a, b)")

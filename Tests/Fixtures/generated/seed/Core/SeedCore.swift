@@ -53,14 +53,23 @@ public func runStep(_ index: Int32, _ input: UnsafePointer<Float>, _ output: Uns
     }
 }
 
-/// `iterations` rounds of twelve independent SIMD8 multiply-adds (192 FLOP each): the peak the
-/// kernels can reach on this processor with these flags. Returns the sums so none is dropped.
+/// `iterations` rounds of 192 FLOP of independent multiply-adds: the peak the kernels can reach on
+/// this processor with these flags. Twelve SIMD8 multiply-adds a round, or with AVX-512 (whose
+/// multiply-adds the GEMM's register block uses) twelve SIMD16 ones every other round (`iterations` is
+/// even). Returns the sums so none is dropped.
 @_cdecl("seed_peak_probe")
 public func multiplyAddPeakProbe(_ iterations: Int32) -> Float {
-    let a = SIMD8<Float>(repeating: 0.999_999), b = SIMD8<Float>(repeating: 1e-7)
-    var s0 = SIMD8<Float>(repeating: 0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0
+    #if CNNC_AVX512
+    typealias Vector = SIMD16<Float>
+    let rounds = iterations / 2
+    #else
+    typealias Vector = SIMD8<Float>
+    let rounds = iterations
+    #endif
+    let a = Vector(repeating: 0.999_999), b = Vector(repeating: 1e-7)
+    var s0 = Vector(repeating: 0), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0
     var s6 = s0, s7 = s0, s8 = s0, s9 = s0, s10 = s0, s11 = s0
-    for _ in 0..<iterations {
+    for _ in 0..<rounds {
         s0.accumulate(a, b); s1.accumulate(a, b); s2.accumulate(a, b); s3.accumulate(a, b)
         s4.accumulate(a, b); s5.accumulate(a, b); s6.accumulate(a, b); s7.accumulate(a, b)
         s8.accumulate(a, b); s9.accumulate(a, b); s10.accumulate(a, b); s11.accumulate(a, b)
