@@ -128,7 +128,7 @@ class Prepared:
     max_error: float  # worst |ours − ORT| on the check batch
 
 
-def prepare(model: Model, cnnc: str, scratch: str, python: str) -> Prepared:
+def prepare(model: Model, cnnc: str, scratch: str, python: str, cpu: list[str]) -> Prepared:
     spec = f"models/{model.name}.yaml"
     summary = json.loads(run([cnnc, "summary", spec, "--format", "json"]))
     weights = os.path.join(scratch, f"{model.name}.safetensors")
@@ -137,7 +137,7 @@ def prepare(model: Model, cnnc: str, scratch: str, python: str) -> Prepared:
     weights_args = ["--weights", weights] if safetensors_count(weights) > 0 else []
     binary = os.path.join(scratch, model.name)
     log(f"  cnnc build {spec}")
-    run([cnnc, "build", spec, *weights_args, "-o", binary])
+    run([cnnc, "build", spec, *weights_args, *cpu, "-o", binary])
     onnx_path = os.path.join(scratch, f"{model.name}.onnx")
     run([python, os.path.join(ROOT, "tools/cnnc_onnx.py"), "export", spec, *weights_args, "-o", onnx_path, "--cnnc", cnnc])
 
@@ -423,6 +423,11 @@ def environment(cnnc: str, flags: str, others: tuple[float, float], overheads: d
     cnnc_version = run([cnnc, "--version"]).strip()
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     simd = [f for f in ("avx512f", "avx2", "fma") if f in open("/proc/cpuinfo").read().split()]
+    # "AMD EPYC" alone does not tell Zen 4 (double-pumped 512-bit FMAs) from Zen 5 (full-width ones).
+    family = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("cpu family")), None)
+    model_number = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model\t")), None)
+    if family and model_number:
+        cpu += f" (family {family}, model {model_number})"
     return [
         f"- date: {datetime.datetime.now().astimezone().strftime('%Y-%m-%d %H:%M %Z')}",
         f"- CPU: {cpu}, {os.cpu_count()} logical cores ({affinity} usable by this process), {', '.join(simd) or 'no AVX'}; "
@@ -452,7 +457,8 @@ def profile_lines(profiles: dict) -> list[str]:
         "Each binary's `--profile --json`, run after the rounds above: every step (the layers fused into one",
         "generated function) timed alone, median over the calls; *share* of the sum of the steps' medians;",
         "GFLOP/s = 2 × the step's MACs / its median; *% peak* against the multiply-add peak that the",
-        "binary's probe (twelve independent SIMD8 multiply-adds compiled like the kernels) reached in the",
+        "binary's probe (twelve independent multiply-adds of the kernels' widest vectors — SIMD8, or SIMD16 in an",
+        "AVX-512 build — compiled like the kernels) reached in the",
         "same run, one thread.",
         "",
     ]
@@ -589,6 +595,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, help="rounds per model and thread count (default: 9, imagenet_stem 5)")
     parser.add_argument("--output", default=os.path.join(ROOT, "docs/benchmarks.md"),
                         help="the Markdown report to write (default: docs/benchmarks.md)")
+    parser.add_argument("--cpu", help="build our side with `cnnc build --cpu CPU` (default: cnnc's x86-64-v3); the "
+                        "issue's targets are measured on the default build, so write such a run to another --output")
     parser.add_argument("--raw", help="also write every round's figures to this JSON file")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory")
     args = parser.parse_args()
@@ -603,7 +611,7 @@ def main() -> None:
     scratch = tempfile.mkdtemp(prefix="cnnc-bench-")
     try:
         log("preparing (cnnc build, export, output check)")
-        prepared = [prepare(m, cnnc, scratch, sys.executable) for m in models]
+        prepared = [prepare(m, cnnc, scratch, sys.executable, ["--cpu", args.cpu] if args.cpu else []) for m in models]
         identity_path = os.path.join(scratch, "identity.onnx")
         identity_model(identity_path)
         overheads = call_overheads(identity_path)
