@@ -96,10 +96,28 @@ func channelLaneSums(_ weights: UnsafePointer<Float>, _ offsets: UnsafeRawPointe
                      _ p0: UnsafePointer<Float>, _ p1: UnsafePointer<Float>, _ p2: UnsafePointer<Float>,
                      _ p3: UnsafePointer<Float>, _ p4: UnsafePointer<Float>, _ p5: UnsafePointer<Float>,
                      bias: UnsafePointer<Float>?, into tile: UnsafeMutablePointer<Float>) {
+    var w = weights
+    #if CNNC_AVX512
+    // With AVX-512, a pixel's sixteen channels are one SIMD16 (`RegisterBlockSums.accumulate` says why);
+    // each lane's order is unchanged.
+    var s0 = SIMD16<Float>(), s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0
+    for term in 0..<reduction {
+        let o = offsets.load(fromByteOffset: term * MemoryLayout<Int>.stride, as: Int.self)
+        let channels = UnsafeRawPointer(w).loadUnaligned(as: SIMD16<Float>.self)
+        s0.accumulate(SIMD16(repeating: p0[o]), channels)
+        s1.accumulate(SIMD16(repeating: p1[o]), channels)
+        s2.accumulate(SIMD16(repeating: p2[o]), channels)
+        s3.accumulate(SIMD16(repeating: p3[o]), channels)
+        s4.accumulate(SIMD16(repeating: p4[o]), channels)
+        s5.accumulate(SIMD16(repeating: p5[o]), channels)
+        w += laneChannelBlock
+    }
+    let (l0, l1, l2, l3, l4, l5) = (s0.lowHalf, s1.lowHalf, s2.lowHalf, s3.lowHalf, s4.lowHalf, s5.lowHalf)
+    let (h0, h1, h2, h3, h4, h5) = (s0.highHalf, s1.highHalf, s2.highHalf, s3.highHalf, s4.highHalf, s5.highHalf)
+    #else
     var l0 = SIMD8<Float>(), h0 = SIMD8<Float>(), l1 = SIMD8<Float>(), h1 = SIMD8<Float>()
     var l2 = SIMD8<Float>(), h2 = SIMD8<Float>(), l3 = SIMD8<Float>(), h3 = SIMD8<Float>()
     var l4 = SIMD8<Float>(), h4 = SIMD8<Float>(), l5 = SIMD8<Float>(), h5 = SIMD8<Float>()
-    var w = weights
     for term in 0..<reduction {
         let o = offsets.load(fromByteOffset: term * MemoryLayout<Int>.stride, as: Int.self)
         let low = w.loadVector(at: 0), high = w.loadVector(at: 8)
@@ -117,6 +135,7 @@ func channelLaneSums(_ weights: UnsafePointer<Float>, _ offsets: UnsafeRawPointe
         l5.accumulate(x, low); h5.accumulate(x, high)
         w += laneChannelBlock
     }
+    #endif
     let shiftLow = bias.map { $0.loadVector(at: 0) } ?? SIMD8(), shiftHigh = bias.map { $0.loadVector(at: 8) } ?? SIMD8()
     storeTransposed(l0 + shiftLow, l1 + shiftLow, l2 + shiftLow, l3 + shiftLow, l4 + shiftLow, l5 + shiftLow, into: tile)
     storeTransposed(h0 + shiftHigh, h1 + shiftHigh, h2 + shiftHigh, h3 + shiftHigh, h4 + shiftHigh, h5 + shiftHigh, into: tile + 64)

@@ -178,7 +178,7 @@ import Testing
         .split(separator: "\n").contains { $0.hasPrefix("flags") && $0.split(separator: " ").contains("avx512f") }
 
     @Test func anAVX512BuildMultipliesIn512BitVectorsAndMatchesTheDefaultBuild() async throws {
-        // avx512.yaml has a Winograd and a GEMM layer: both run the GEMM's register block.
+        // avx512.yaml has a Winograd, a GEMM and a channel-lane layer.
         let spec = "Tests/Fixtures/codegen/avx512.yaml"
         let standard = try await SharedBuilds.shared.binary(for: spec)
         let directory = try makeTemporaryDirectory()
@@ -187,10 +187,23 @@ import Testing
         let built = try run(cnncBinary, ["build", spec, "--weights", try #require(standard.weights).path, "--cpu", "x86-64-v4", "-o", wide.path],
                             environment: ["CNNC_CACHE_DIR": SharedBuilds.cacheDirectory])
         try #require(built.status == 0, "\(built.stderr)")
-        let disassembly = try run(try Self.objdump(), ["-d", "--no-show-raw-insn", wide.path])
+        // The network library, whose functions keep their names: the GEMM's and Winograd's `multiplyBlock`
+        // and the channel-lane kernel's `channelLaneSums`, both out of line.
+        let library = try #require(try SharedBuilds.networkLibraries(of: "avx512", cpu: "x86-64-v4").first,
+                                   "no x86-64-v4 build of avx512 in \(SharedBuilds.cacheDirectory)")
+        let disassembly = try run(try Self.objdump(), ["-d", "--no-show-raw-insn", library.path])
         try #require(disassembly.status == 0, "\(disassembly.stderr)")
-        let zmmMultiplyAdds = disassembly.stdout.split(separator: "\n").filter { $0.contains("vfmadd") && $0.contains("%zmm") }
-        #expect(zmmMultiplyAdds.count >= 6, "the register block's six rows multiply-add in zmm registers: \(zmmMultiplyAdds.count) found")
+        var function = Substring(), zmmMultiplyAdds: [String: Int] = ["multiplyBlock": 0, "channelLaneSums": 0]
+        for line in disassembly.stdout.split(separator: "\n") {
+            if line.hasSuffix(">:") {
+                function = line
+            } else if line.contains("vfmadd") && line.contains("%zmm"), let key = zmmMultiplyAdds.keys.first(where: { function.contains($0) }) {
+                zmmMultiplyAdds[key, default: 0] += 1
+            }
+        }
+        // Six rows of a register block, or six pixels of sixteen channels: six zmm multiply-adds at least.
+        #expect(zmmMultiplyAdds["multiplyBlock"]! >= 6, "the GEMM's and Winograd's block: \(zmmMultiplyAdds)")
+        #expect(zmmMultiplyAdds["channelLaneSums"]! >= 6, "the channel-lane kernel: \(zmmMultiplyAdds)")
         // Each lane sums in the same order as the AVX2 build's: the outputs are equal, bit for bit.
         guard Self.hostHasAVX512 else { return }
         let input = directory.appendingPathComponent("input.npy")
@@ -202,7 +215,7 @@ import Testing
             try #require(result.status == 0, "\(name): \(result.stderr)")
             outputs.append(try NPY.read(path: output.path))
         }
-        #expect(outputs[0].shape == [2, 24, 6, 6])
+        #expect(outputs[0].shape == [2, 16, 3, 3])
         #expect(outputs[1] == outputs[0])
     }
 
