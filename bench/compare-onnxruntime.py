@@ -417,15 +417,21 @@ class OtherLoad:
 
 
 def environment(cnnc: str, flags: str, others: tuple[float, float], overheads: dict) -> list[str]:
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
-               platform.processor())
+    with open("/proc/cpuinfo") as f:
+        cpuinfo = f.read()
+
+    def field(name: str):
+        """The first processor's `name` line of /proc/cpuinfo, or None."""
+        return next((value.strip() for key, _, value in (line.partition(":") for line in cpuinfo.splitlines())
+                     if key.strip() == name), None)
+
+    cpu = field("model name") or platform.processor()
     swift = subprocess.run(["swift", "--version"], capture_output=True, text=True).stdout.splitlines()[0]
     cnnc_version = run([cnnc, "--version"]).strip()
     affinity = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    simd = [f for f in ("avx512f", "avx2", "fma") if f in open("/proc/cpuinfo").read().split()]
+    simd = [f for f in ("avx512f", "avx2", "fma") if f in cpuinfo.split()]
     # "AMD EPYC" alone does not tell Zen 4 (double-pumped 512-bit FMAs) from Zen 5 (full-width ones).
-    family = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("cpu family")), None)
-    model_number = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model\t")), None)
+    family, model_number = field("cpu family"), field("model")
     if family and model_number:
         cpu += f" (family {family}, model {model_number})"
     return [

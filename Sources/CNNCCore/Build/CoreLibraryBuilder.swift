@@ -130,9 +130,11 @@ public struct CoreLibraryBuilder {
     }
 
     /// Whether `cpu` has AVX-512 (its foundation, `__AVX512F__` in the toolchain's clang for that
-    /// `-march`): the core is then compiled with `CNNC_AVX512`, and the GEMM's register block (which
-    /// the Winograd kernel uses too) multiplies 512-bit vectors (docs/codegen.md). False off x86-64 and
-    /// for names clang does not know, which the Swift compiler then reports.
+    /// `-march`): the core is then compiled with `CNNC_AVX512`, and the register blocks of the GEMM (which
+    /// Winograd and the transposed convolution use too) and of the channel-lane kernel multiply 512-bit
+    /// vectors (docs/codegen.md). False off x86-64 and for names clang does not know, which the Swift
+    /// compiler then reports. Asked on every build, up to date or not: the answer for `native` is the
+    /// machine's, so it belongs in the stamp (one preprocessor run of an empty file).
     static func hasAVX512(_ cpu: CPUTarget, tools: String, log: String) -> Bool {
         #if arch(x86_64)
         let result = runCollectingOutput([tools + "/clang", "-target", PackageGenerator.hostTriple, "-march=\(cpu.compilerName)",
