@@ -34,6 +34,9 @@ public protocol NetworkDescription: Sendable {
     static var steps: [NetworkStep] { get }
     static var stepFunction: NetworkStepFunction { get }
     static var peakProbe: PeakProbeFunction { get }
+    /// The processor level of the compiled code this process runs: the `--cpu` it was built for, or in a
+    /// default x86-64 build whichever of its two compilations the library chose (x86-64-v4 with AVX-512).
+    static var kernelVariant: String { get }
 }
 
 /// A generated network, in the spirit of Core ML's generated classes: a value to keep and share —
@@ -54,6 +57,8 @@ public struct CompiledNetwork<Description: NetworkDescription>: Sendable {
     public static var inputShape: FeatureShape { Description.inputShape }
     /// One output sample.
     public static var outputShape: FeatureShape { Description.outputShape }
+    /// The processor level of the compiled code running in this process (`NetworkDescription.kernelVariant`).
+    public static var kernelVariant: String { Description.kernelVariant }
     /// Floats in one input sample.
     public static var inputCount: Int { Description.inputShape.count }
     /// Floats in one output sample.

@@ -9,9 +9,9 @@ actor SharedBuilds {
     static let shared = SharedBuilds()
     static let cacheDirectory = repositoryRoot.appendingPathComponent(".build/cnnc-test-cache").path
 
-    /// The network libraries the builds of `command` for `cpu` (by default the default, x86-64-v3) left
+    /// The network libraries the builds of `command` for `cpu` (by default the default: x86-64-v3 with the AVX-512 variant) left
     /// in the cache: `builds/<command>-<hash of the spec's path>-<cpu>/…Kernels.artifactbundle/lib/<hash>/lib…Kernels.a`.
-    static func networkLibraries(of command: String, cpu: String = "x86-64-v3") throws -> [URL] {
+    static func networkLibraries(of command: String, cpu: String = "x86-64-v3-with-avx512") throws -> [URL] {
         let builds = URL(fileURLWithPath: cacheDirectory).appendingPathComponent("builds")
         let layout = try Regex(#"-[0-9a-f]{12}-"# + cpu + #"/[^/]+\.artifactbundle/lib/[^/]+/[^/]+\.a"#)
         return (FileManager.default.enumerator(atPath: builds.path)?.compactMap { $0 as? String } ?? [])

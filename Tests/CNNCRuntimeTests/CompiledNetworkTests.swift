@@ -60,6 +60,7 @@ private enum ToyDescription: NetworkDescription {
     static let steps = [NetworkStep(layers: "sum + index", strategy: "toy", flops: 18), NetworkStep(layers: "rest", strategy: "none", flops: 0)]
     static let stepFunction: NetworkStepFunction = toyStep
     static let peakProbe: PeakProbeFunction = toyProbe
+    static let kernelVariant = "x86-64-v3"
     static let partEntryPoint: NetworkPartEntryPoint = toyPart
     static let splitKernelCount = 1
     static let partScratchBytes = 256

@@ -22,7 +22,7 @@ public struct BuildDriver {
     public static func buildDirectory(specPath: String, command: String, cpu: CPUTarget) -> String {
         let absolute = URL(fileURLWithPath: specPath).standardizedFileURL.path
         let key = String(SHA256.hex(Array(absolute.utf8)).prefix(12))
-        return cacheRoot + "/builds/\(command)-\(key)-\(SwiftNames.commandName(cpu.name))"
+        return cacheRoot + "/builds/\(command)-\(key)-\(SwiftNames.commandName(cpu.cacheName))"
     }
 
     /// The binary links the Swift runtime statically and is stripped: it needs only the C library.

@@ -63,7 +63,7 @@ public struct CoreLibraryBuilder {
             throw Failure(message: "\(work): cannot create the build directory: \(error.localizedDescription)")
         }
         let avx512 = Self.hasAVX512(core.cpu, tools: tools, log: work + "/cpu-features")
-        var stamp = [UInt8]("\(core.cpu.compilerName)\(avx512 ? " avx512" : "")\n\(core.exportedSymbols)\n\(tools)\n".utf8)
+        var stamp = [UInt8]("\(core.cpu.compilerName)\(avx512 ? " avx512" : "")\(core.dispatch == nil ? "" : " with-avx512-variant")\n\(core.exportedSymbols)\n\(tools)\n".utf8)
         for file in package.files where file.path.hasPrefix("Core/") {
             stamp += Array(file.path.utf8) + SHA256.digest(file.bytes)
         }
@@ -75,33 +75,31 @@ public struct CoreLibraryBuilder {
         }
         progress("compiling the network for \(core.cpu) (-Ounchecked)…")
         let weights = work + "/weights.o", combined = work + "/combined.o", linked = work + "/\(core.swiftModule).o"
-        // Whole-module optimisation with LLVM's code generation on every core: one object per source
-        // file, named by an output file map.
-        var objects: [String] = []
-        var outputMap: [(String, JSONValue)] = []
-        for source in core.swiftSources {
-            let object = work + "/swift-" + (source as NSString).lastPathComponent.replacingOccurrences(of: ".swift", with: ".o")
-            objects.append(object)
-            outputMap.append((directory + "/" + source, .object([("object", .string(object))])))
-        }
-        do {
-            try PackageWriter.writeFile(Array(JSONValue.object(outputMap).rendered().utf8), to: work + "/output-file-map.json")
-        } catch {
-            throw Failure(message: error.message)
-        }
-        try run([tools + "/swiftc", "-target", PackageGenerator.hostTriple,
-                 "-parse-as-library", "-wmo", "-Ounchecked", "-target-cpu", core.cpu.compilerName,
-                 "-package-name", core.swiftModule, "-module-name", core.swiftModule,
-                 "-num-threads", String(availableCores()), "-output-file-map", work + "/output-file-map.json",
-                 "-I", core.weightsIncludes] + (avx512 ? ["-D", "CNNC_AVX512"] : []) + ["-c"] + core.swiftSources.map { directory + "/" + $0 },
-                in: directory, what: "compiling the network", cpu: core.cpu)
+        let swiftObjects = try compileSwift(core, in: directory, tools: tools, cpu: core.cpu, avx512: avx512, into: work)
         try run([tools + "/clang", "-std=c23", "-O2", "-fPIC", "-target", PackageGenerator.hostTriple,
                  "-I", core.weightsIncludes, "-c", core.weightsSource, "-o", weights],
                 in: directory, what: "compiling the weights", cpu: core.cpu)
-        for stale in (try? FileManager.default.contentsOfDirectory(atPath: work)) ?? [] where stale.hasPrefix("swift-") && stale.hasSuffix(".o") && !objects.contains(work + "/" + stale) {
-            unlink(work + "/" + stale)
+        var objects = swiftObjects + [weights]
+        if let dispatch = core.dispatch {
+            // Each compilation's symbols made local and its entry points renamed apart before the two meet;
+            // the dispatcher defines the entry points' own names.
+            let variant = CPUTarget.avx512Variant
+            let variantObjects = try compileSwift(core, in: directory, tools: tools, cpu: variant, avx512: true, into: work + "/avx512")
+            var renamed: [String] = []
+            for (cpu, compiled, place) in [(core.cpu, swiftObjects, work), (variant, variantObjects, work + "/avx512")] {
+                let suffix = VariantDispatchEmitter.suffix(cpu)
+                try run([tools + "/ld.lld", "-r"] + compiled + ["-o", place + "/entry-points.o"], in: directory, what: "linking the library", cpu: core.cpu)
+                try run([tools + "/llvm-objcopy"] + core.entryPoints.flatMap { ["--keep-global-symbol=\($0)", "--redefine-sym=\($0)=\($0)\(suffix)"] }
+                        + [place + "/entry-points.o", place + "/renamed.o"],
+                        in: directory, what: "renaming the \(cpu.name) entry points", cpu: core.cpu)
+                renamed.append(place + "/renamed.o")
+            }
+            try run([tools + "/clang", "-std=c23", "-O2", "-fPIC", "-target", PackageGenerator.hostTriple,
+                     "-I", dispatch.includes, "-c", dispatch.source, "-o", work + "/dispatch.o"],
+                    in: directory, what: "compiling the dispatcher", cpu: core.cpu)
+            objects = renamed + [weights, work + "/dispatch.o"]
         }
-        try run([tools + "/ld.lld", "-r"] + objects + [weights, "-o", combined], in: directory, what: "linking the library", cpu: core.cpu)
+        try run([tools + "/ld.lld", "-r"] + objects + ["-o", combined], in: directory, what: "linking the library", cpu: core.cpu)
         try run([tools + "/llvm-objcopy"] + core.exportedSymbols.map { "--keep-global-symbol=\($0)" } + [combined, linked],
                 in: directory, what: "hiding the library's internal symbols", cpu: core.cpu)
         // Archives of earlier sources (their own hash-named folders) go.
@@ -127,6 +125,36 @@ public struct CoreLibraryBuilder {
             throw Failure(message: error.message)
         }
         return true
+    }
+
+    /// Compiles the Swift sources for `cpu` into `place` (whole-module, with LLVM's code generation on
+    /// every core: one object per source file, named by an output file map), removing objects of sources
+    /// that are gone. Returns the objects.
+    private func compileSwift(_ core: GeneratedPackage.CoreLibrary, in directory: String, tools: String, cpu: CPUTarget, avx512: Bool,
+                              into place: String) throws(Failure) -> [String] {
+        var objects: [String] = []
+        var outputMap: [(String, JSONValue)] = []
+        for source in core.swiftSources {
+            let object = place + "/swift-" + (source as NSString).lastPathComponent.replacingOccurrences(of: ".swift", with: ".o")
+            objects.append(object)
+            outputMap.append((directory + "/" + source, .object([("object", .string(object))])))
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: place, withIntermediateDirectories: true)
+            try PackageWriter.writeFile(Array(JSONValue.object(outputMap).rendered().utf8), to: place + "/output-file-map.json")
+        } catch {
+            throw Failure(message: "\(place): cannot write the build's files: \(error.localizedDescription)")
+        }
+        try run([tools + "/swiftc", "-target", PackageGenerator.hostTriple,
+                 "-parse-as-library", "-wmo", "-Ounchecked", "-target-cpu", cpu.compilerName,
+                 "-package-name", core.swiftModule, "-module-name", core.swiftModule,
+                 "-num-threads", String(availableCores()), "-output-file-map", place + "/output-file-map.json",
+                 "-I", core.weightsIncludes] + (avx512 ? ["-D", "CNNC_AVX512"] : []) + ["-c"] + core.swiftSources.map { directory + "/" + $0 },
+                in: directory, what: "compiling the network", cpu: cpu)
+        for stale in (try? FileManager.default.contentsOfDirectory(atPath: place)) ?? [] where stale.hasPrefix("swift-") && stale.hasSuffix(".o") && !objects.contains(place + "/" + stale) {
+            unlink(place + "/" + stale)
+        }
+        return objects
     }
 
     /// Whether `cpu` has AVX-512 (its foundation, `__AVX512F__` in the toolchain's clang for that

@@ -11,6 +11,7 @@ struct LibraryEmitter {
     let header: String
     /// The hash of what the network's static library is compiled from (`PackageGenerator`).
     let coreFingerprint: String
+    let cpu: CPUTarget
 
     private var endsInSoftmax: Bool {
         if case .activation(.softmax) = network.layers[network.outputLayer].operation { return true }
@@ -60,6 +61,9 @@ struct LibraryEmitter {
             p.print("public static let partScratchBytes = Int(\(names.cMacro("PART_SCRATCH_BYTES")))")
             p.print("public static let stepFunction: NetworkStepFunction = \(names.stepFunction)")
             p.print("public static let peakProbe: PeakProbeFunction = \(names.peakProbeFunction)")
+            p.print(cpu.withAVX512Variant
+                ? "public static var kernelVariant: String { String(cString: \(names.kernelVariantFunction)()) }"
+                : "public static let kernelVariant = \(quoted(cpu.name))")
             p.print("public static let steps: [NetworkStep] = [")
             p.withIndentation { p in
                 for step in plan.steps {

@@ -428,6 +428,8 @@ struct GeneratedNames {
     /// `lenet5_predict_part`: one thread's part of a call on several threads (host library only).
     var partEntryPoint: String { cFunction("predict_part") }
     var peakProbeFunction: String { cFunction("peak_probe") }
+    /// `lenet5_kernel_variant`: which compilation runs, in a build with the AVX-512 variant.
+    var kernelVariantFunction: String { cFunction("kernel_variant") }
     /// `LENET5_ARENA_BYTES`.
     func cMacro(_ name: String) -> String { cPrefix.uppercased() + "_" + name }
 }

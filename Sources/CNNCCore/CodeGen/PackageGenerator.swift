@@ -6,8 +6,21 @@ public struct CPUTarget: Hashable, Sendable, CustomStringConvertible {
     public var name: String
     /// What `swiftc -target-cpu` takes for it.
     public var compilerName: String
+    /// Whether the library also holds the network compiled for x86-64-v4 with `CNNC_AVX512`, which it
+    /// runs instead on processors (and systems) with AVX-512, chosen once per process: the default, so one
+    /// binary runs on any AVX2 machine and multiplies 512-bit vectors where it can (docs/codegen.md).
+    public var withAVX512Variant = false
 
-    public var description: String { name == compilerName ? name : "\(name) (\(compilerName))" }
+    /// The variant's processor: x86-64-v4 in LLVM's CPU names.
+    public static let avx512Variant = CPUTarget("x86-64-v4")
+
+    public var description: String {
+        (name == compilerName ? name : "\(name) (\(compilerName))")
+            + (withAVX512Variant ? ", and \(Self.avx512Variant) where the processor has AVX-512" : "")
+    }
+
+    /// The name of its build folders: the variant's builds apart from its base's.
+    public var cacheName: String { withAVX512Variant ? name + "-with-avx512" : name }
 
     /// x86-64's microarchitecture levels in LLVM's CPU names (swiftc does not take the level names);
     /// any other name is passed on to swiftc, which lists the valid ones if it is not.
@@ -21,10 +34,13 @@ public struct CPUTarget: Hashable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// AVX2 and FMA on x86-64 (every x86-64 CPU since 2013–2015); the architecture baseline elsewhere.
+    /// AVX2 and FMA on x86-64 (every x86-64 CPU since 2013–2015), with the AVX-512 variant; the
+    /// architecture baseline elsewhere.
     public static var standard: CPUTarget {
         #if arch(x86_64)
-        CPUTarget("x86-64-v3")
+        var target = CPUTarget("x86-64-v3")
+        target.withAVX512Variant = true
+        return target
         #else
         CPUTarget("generic")
         #endif
@@ -86,9 +102,15 @@ public struct GeneratedPackage: Sendable {
         public var weightsSource: String
         public var weightsIncludes: String
         public var library: String
-        /// The one global symbol the library keeps.
-        public var exportedSymbols: [String]
+        /// The Swift sources' C entry points.
+        public var entryPoints: [String]
+        /// With the AVX-512 variant (`CPUTarget.withAVX512Variant`): the C file that picks a compilation
+        /// at run time (`VariantDispatchEmitter`), its include directory, and its one function of its own.
+        public var dispatch: (source: String, includes: String, variantFunction: String)?
         public var cpu: CPUTarget
+
+        /// The global symbols the library keeps.
+        public var exportedSymbols: [String] { entryPoints + (dispatch.map { [$0.variantFunction] } ?? []) }
     }
 }
 
@@ -140,15 +162,18 @@ public enum PackageGenerator {
         // archive's folder and is a constant of the Swift API (`LibraryEmitter`): SwiftPM copies a binary
         // target's archive to a fixed path and relinks only when an object or the link command changes,
         // so without a changed Swift object an app, or the inferencer, would keep the old network.
-        var coreBytes = Array("\(options.cpu.compilerName)\n".utf8)
+        let bundle = "\(names.kernelsModule).artifactbundle"
+        if options.cpu.withAVX512Variant {
+            add("Core/Dispatch.c", VariantDispatchEmitter(names: names, base: options.cpu, header: header).emit())
+        }
+        var coreBytes = Array("\(options.cpu.compilerName)\(options.cpu.withAVX512Variant ? " avx512-variant" : "")\n".utf8)
         for file in files where file.0.hasPrefix("Core/") { coreBytes += Array(file.0.utf8) + SHA256.digest(file.1) }
         let coreHash = String(SHA256.hex(coreBytes).prefix(16))
-        let bundle = "\(names.kernelsModule).artifactbundle"
         let libraryPath = "lib/\(coreHash)/lib\(names.kernelsModule).a"
         add("\(bundle)/info.json", artifactInfo(names, libraryPath: libraryPath))
         add("\(bundle)/include/\(names.kernelsModule).h", kernelsHeader(network, names, plan: plan, cpu: options.cpu))
         add("\(bundle)/include/module.modulemap", "module \(names.kernelsModule) {\n    header \"\(names.kernelsModule).h\"\n    export *\n}\n")
-        let library = LibraryEmitter(network: network, plan: plan, names: names, header: header, coreFingerprint: coreHash).emit()
+        let library = LibraryEmitter(network: network, plan: plan, names: names, header: header, coreFingerprint: coreHash, cpu: options.cpu).emit()
         add("Sources/\(names.module)/\(names.module).swift", library)
         let runtimeAPI = ["CompiledNetwork.swift", "NetworkPrediction.swift"].compactMap { name in
             EmbeddedSources.files.first { $0.module == "CNNCRuntime" && $0.name == name }?.text
@@ -162,7 +187,8 @@ public enum PackageGenerator {
         let core = GeneratedPackage.CoreLibrary(
             swiftModule: names.coreSwiftModule, swiftSources: swiftSources, weightsSource: "Core/Weights/weights.c",
             weightsIncludes: "Core/Weights/include", library: "\(bundle)/\(libraryPath)",
-            exportedSymbols: [names.entryPoint, names.partEntryPoint, names.stepFunction, names.peakProbeFunction], cpu: options.cpu)
+            entryPoints: [names.entryPoint, names.partEntryPoint, names.stepFunction, names.peakProbeFunction],
+            dispatch: options.cpu.withAVX512Variant ? ("Core/Dispatch.c", "\(bundle)/include", names.kernelVariantFunction) : nil, cpu: options.cpu)
         return GeneratedPackage(files: files, command: names.command, module: names.module, core: core)
     }
 
@@ -227,6 +253,13 @@ public enum PackageGenerator {
 
     private static func kernelsHeader(_ network: CheckedNetwork, _ names: GeneratedNames, plan: ExecutionPlan, cpu: CPUTarget) -> String {
         let guardName = names.cMacro("KERNELS_H")
+        let variantDeclaration = !cpu.withAVX512Variant ? "" : """
+
+            /// Which of the library's two compilations of the network runs in this process, chosen on the first call
+            /// of any function here: "\(CPUTarget.avx512Variant.name)" where the processor has AVX-512, else "\(cpu.name)"
+            /// (also when the environment has CNNC_KERNELS=\(cpu.name)).
+            const char *\(names.kernelVariantFunction)(void);
+            """
         let preparedNote = plan.preparedCount == 0 ? ""
             : "\n/// The first call of any function below also computes the Winograd layers' transformed weights from the"
             + "\n/// embedded filters into \((plan.preparedCount * 4).grouped) bytes of static memory: once per process, thread-safely."
@@ -263,7 +296,7 @@ public enum PackageGenerator {
             void \(names.stepFunction)(int index, const float *input, float *output, void *arena, void *part_scratch, int part,
                                      int parts, void (*barrier)(void *context), void *context);
             /// `iterations` rounds of 192 FLOP of independent multiply-adds compiled like the kernels: the peak.
-            float \(names.peakProbeFunction)(int iterations);
+            float \(names.peakProbeFunction)(int iterations);\(variantDeclaration)
 
             #endif
 
@@ -333,7 +366,9 @@ public enum PackageGenerator {
         }
         provenance += [
             ("cnnc", CNNCVersion.string),
-            ("network compiled for", "\(hostTriple), -target-cpu \(options.cpu.compilerName)\(options.cpu.name == options.cpu.compilerName ? "" : " (\(options.cpu.name))"), -Ounchecked"),
+            ("network compiled for", "\(hostTriple), -target-cpu \(options.cpu.compilerName)\(options.cpu.name == options.cpu.compilerName ? "" : " (\(options.cpu.name))")"
+                + (options.cpu.withAVX512Variant ? " and \(CPUTarget.avx512Variant.compilerName) (\(CPUTarget.avx512Variant.name), run where the processor has AVX-512)" : "")
+                + ", -Ounchecked"),
             ("summation order", plan.reordersSums
                 ? "reordered by Winograd convolutions (agrees with 'cnnc run' within 1e-4 relative + 1e-5)"
                 : "the interpreter's (agrees with 'cnnc run' within 1e-5 relative + 1e-6)"),
@@ -374,6 +409,7 @@ public enum PackageGenerator {
             p.print("provenance: [")
             p.withIndentation { p in
                 for (key, value) in provenance { p.print("(key: \(quoted(key)), value: \(quoted(value))),") }
+                if options.cpu.withAVX512Variant { p.print("(key: \"compiled code running\", value: \(names.module).kernelVariant),") }
             }
             p.print("],")
             p.print("makePredictor: { threads in NetworkPredictor(threads: threads) },")

@@ -84,7 +84,7 @@ import Testing
 @Suite struct PackageWriterTests {
     func package(_ files: [(String, String)]) -> GeneratedPackage {
         let core = GeneratedPackage.CoreLibrary(swiftModule: "TinyCore", swiftSources: [], weightsSource: "", weightsIncludes: "",
-                                                library: "", exportedSymbols: [], cpu: .standard)
+                                                library: "", entryPoints: [], dispatch: nil, cpu: .standard)
         return GeneratedPackage(files: [(GeneratedPackage.markerFile, [UInt8]("cnnc\n".utf8))] + files.map { ($0.0, [UInt8]($0.1.utf8)) },
                                 command: "tiny", module: "Tiny", core: core)
     }

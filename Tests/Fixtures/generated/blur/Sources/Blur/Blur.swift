@@ -20,7 +20,7 @@ public enum BlurDescription: NetworkDescription {
     public static let name = "Blur"
     /// A hash of the compiled network (its kernels, steps, weights and CPU): it changes whenever they do,
     /// which makes SwiftPM relink whatever uses this library.
-    public static let compiledNetworkHash = "844325b64eea9abb"
+    public static let compiledNetworkHash = "c82e165c627258f1"
     public static let inputShape = FeatureShape(channels: 1, height: 256, width: 256)
     public static let outputShape = FeatureShape(channels: 1, height: 256, width: 256)
     public static let labels: [String]? = nil
@@ -33,6 +33,7 @@ public enum BlurDescription: NetworkDescription {
     public static let partScratchBytes = Int(BLUR_PART_SCRATCH_BYTES)
     public static let stepFunction: NetworkStepFunction = blur_run_step
     public static let peakProbe: PeakProbeFunction = blur_peak_probe
+    public static var kernelVariant: String { String(cString: blur_kernel_variant()) }
     public static let steps: [NetworkStep] = [
         NetworkStep(layers: "mean3x3", strategy: "pad + depthwise 3×3", flops: 1179648),
     ]

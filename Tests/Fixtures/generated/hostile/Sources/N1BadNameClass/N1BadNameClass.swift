@@ -20,7 +20,7 @@ public enum N1BadNameClassDescription: NetworkDescription {
     public static let name = "N1BadNameClass"
     /// A hash of the compiled network (its kernels, steps, weights and CPU): it changes whenever they do,
     /// which makes SwiftPM relink whatever uses this library.
-    public static let compiledNetworkHash = "b945bb1b7bfd0dbf"
+    public static let compiledNetworkHash = "ed661a41ec439191"
     public static let inputShape = FeatureShape(channels: 2, height: 9, width: 9)
     public static let outputShape = FeatureShape(channels: 3, height: 1, width: 1)
     public static let labels: [String]? = "\"a\"\nb\\c\n*/ d".split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -33,6 +33,7 @@ public enum N1BadNameClassDescription: NetworkDescription {
     public static let partScratchBytes = Int(N1_BAD_NAME_CLASS_PART_SCRATCH_BYTES)
     public static let stepFunction: NetworkStepFunction = n1_bad_name_class_run_step
     public static let peakProbe: PeakProbeFunction = n1_bad_name_class_peak_probe
+    public static var kernelVariant: String { String(cString: n1_bad_name_class_kernel_variant()) }
     public static let steps: [NetworkStep] = [
         NetworkStep(layers: "class + self", strategy: "pad + row-spanning direct conv 3×3", flops: 11664),
         NetworkStep(layers: "conv-1 + relu2", strategy: "pad + row-spanning direct conv 3×3", flops: 23328),

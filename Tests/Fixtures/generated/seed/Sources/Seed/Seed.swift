@@ -20,7 +20,7 @@ public enum SeedDescription: NetworkDescription {
     public static let name = "Seed"
     /// A hash of the compiled network (its kernels, steps, weights and CPU): it changes whenever they do,
     /// which makes SwiftPM relink whatever uses this library.
-    public static let compiledNetworkHash = "2d5abbd37583ed89"
+    public static let compiledNetworkHash = "e2ab2c02bcbc7274"
     public static let inputShape = FeatureShape(channels: 1, height: 28, width: 28)
     public static let outputShape = FeatureShape(channels: 10, height: 1, width: 1)
     public static let labels: [String]? = "zero\none\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine".split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -33,6 +33,7 @@ public enum SeedDescription: NetworkDescription {
     public static let partScratchBytes = Int(SEED_PART_SCRATCH_BYTES)
     public static let stepFunction: NetworkStepFunction = seed_run_step
     public static let peakProbe: PeakProbeFunction = seed_peak_probe
+    public static var kernelVariant: String { String(cString: seed_kernel_variant()) }
     public static let steps: [NetworkStep] = [
         NetworkStep(layers: "conv1 + relu1", strategy: "pad + direct conv 3×3", flops: 42336),
         NetworkStep(layers: "maxpool1", strategy: "max pool", flops: 0),
