@@ -9,7 +9,7 @@ struct GenerationArguments: ParsableArguments {
     @Option(help: "A safetensors weights file; wins over the spec's 'weights:'.")
     var weights: String?
 
-    @Option(help: ArgumentHelp("The processor the network is compiled for: x86-64, x86-64-v2, x86-64-v3 (AVX2 and FMA, the default on x86-64), x86-64-v4, native (this machine), or an LLVM CPU name such as znver4.", valueName: "cpu"))
+    @Option(help: ArgumentHelp("The processor the network is compiled for: x86-64, x86-64-v2, x86-64-v3 (AVX2 and FMA), x86-64-v4, native (this machine), or an LLVM CPU name such as znver4. The default on x86-64 runs on x86-64-v3 and carries a second copy of the network for x86-64-v4, chosen at run time where the processor has AVX-512.", valueName: "cpu"))
     var cpu: String?
 
     @Flag(help: "The same as --cpu x86-64 (any x86-64 processor; the baseline elsewhere).")
@@ -115,7 +115,7 @@ struct Build: ParsableCommand, ReportsDiagnostics {
             the network for --cpu, runs 'swift build -c release --static-swift-stdlib', and copies the \
             stripped executable to the output path atomically. The binary needs only the C library: copy \
             it to any Linux machine whose processor has the --cpu instructions (by default x86-64-v3: \
-            AVX2 and FMA).
+            AVX2 and FMA; a second copy of the network, for x86-64-v4, runs where the processor has AVX-512).
 
             --target wasm32 compiles the same network in Embedded Swift into a WebAssembly module that \
             imports nothing and allocates nothing, and writes it with an ES module (load, predict, top) and \
