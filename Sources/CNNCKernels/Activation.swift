@@ -5,6 +5,11 @@ package protocol ActivationKernel {
     /// Eight lanes at once, with the definitions of docs/spec.md; the transcendental ones use
     /// `VectorMath`'s approximations, a few float32 ulps from the C library's.
     func apply(_ x: SIMD8<Float>) -> SIMD8<Float>
+    #if CNNC_AVX512
+    /// Sixteen lanes at once for the AVX-512 kernels, lane by lane the same function as `apply`
+    /// (WideDirectConvolution.swift).
+    func applyWide(_ x: SIMD16<Float>) -> SIMD16<Float>
+    #endif
 }
 
 extension ActivationKernel {

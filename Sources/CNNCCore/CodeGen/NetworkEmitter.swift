@@ -238,8 +238,14 @@ struct NetworkEmitter {
         case .pad(let source, let target, let channels, let height, let width, let margins, let mode, let columnPhases):
             return "\(module)\(columnPhases == 2 ? "padPlanesByColumnPhase" : "padPlanes")(\(operand(source)), into: \(operand(target)), channels: \(channels), height: \(height), width: \(width), margins: \(literal(margins)), mode: \(literal(mode))\(share))"
         case .convolveDirect(let source, let target, let added, let weights, let bias, let geometry, let activation):
-            return "\(module)convolveDirect(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
-                + "               geometry: \(literal(geometry)),\n               activation: \(literal(activation))\(share))"
+            func direct(_ kernel: String) -> String {
+                let indent = String(repeating: " ", count: kernel.count + 1)
+                return "\(module)\(kernel)(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
+                    + "\(indent)geometry: \(literal(geometry)),\n\(indent)activation: \(literal(activation))\(share))"
+            }
+            // An AVX-512 compilation takes sixteen pixels per vector where it can (`directTakesWideVectors`).
+            guard directTakesWideVectors(geometry) else { return direct("convolveDirect") }
+            return "#if CNNC_AVX512\n\(direct("convolveDirectWide"))\n#else\n\(direct("convolveDirect"))\n#endif"
         case .convolveDirectSpanningRows(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch):
             return "\(module)convolveDirectSpanningRows(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
                 + "                           geometry: \(literal(geometry)),\n                           activation: \(literal(activation)), scratch: \(kernelScratch(scratch))\(share))"

@@ -1,0 +1,223 @@
+// MARK: The direct kernel in 512-bit vectors (AVX-512 builds)
+
+/// Whether an AVX-512 build (`CNNC_AVX512`) computes this direct convolution sixteen pixels per
+/// vector, with `convolveDirectWide`: where a tap's pixels are consecutive floats and every row holds
+/// a whole vector. The generated step calls it under `#if CNNC_AVX512` in place of `convolveDirect`,
+/// so that the step holds one kernel call, which the SIL inliner takes as it takes `convolveDirect`
+/// (a choice inside the kernel left the wide kernel a call: "What Swift inlines", docs/codegen.md).
+package func directTakesWideVectors(_ g: ConvolutionGeometry) -> Bool {
+    g.readsConsecutiveColumns && g.outWidth >= 16
+}
+
+#if CNNC_AVX512
+/// `convolveDirect` with vectors of sixteen pixels (one zmm register each), several per channel block:
+/// four for blocks of four channels, three for six, two for eight — 16 to 18 accumulators of the 32
+/// registers, each weight broadcast serving 32 to 64 outputs. The vectors are consecutive ones of the
+/// plane's vectors numbered row by row, each loading its taps from its own place; a row's last vector
+/// overlaps the one before it, and the plane's last unit overlaps the unit before it (the lanes they
+/// share get the same values again).
+///
+/// Same packed weights (the channel block does not depend on the vector width, so both compilations
+/// of a default build share them) and the same order of sums, lane by lane, as the eight-lane kernel:
+/// the outputs are equal bit for bit.
+@inline(__always)
+package func convolveDirectWide(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                residual: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry,
+                                activation: some ActivationKernel, share: WorkShare = .whole) {
+    let perGroupIn = g.inChannelsPerGroup
+    let perGroupOut = g.outChannelsPerGroup
+    let block = directChannelBlock(g)
+    let blocks = roundUp(perGroupOut, to: block) / block
+    let outPlane = g.outPlane
+    let perRow = (g.outWidth + 15) / 16
+    let vectors = perRow * g.outHeight
+    let span = min(block == 4 ? 4 : block == 6 ? 3 : 2, vectors)
+    let spans = (vectors + span - 1) / span
+    // One unit of work is `span` vectors of one channel block; parts take consecutive units.
+    for unit in share.range(g.groups * blocks * spans) {
+        let index = unit % spans
+        let blockIndex = unit / spans % blocks
+        let group = unit / (spans * blocks)
+        let groupInput = input + group * perGroupIn * g.inPlane
+        let weights = packedWeights + (group * blocks + blockIndex) * g.reduction * block
+        let firstChannel = group * perGroupOut + blockIndex * block
+        let channels = min(block, perGroupOut - blockIndex * block)
+        let first = min(index * span, vectors - span)
+        let places = WideVectorPlaces(first: first, perRow: perRow, span: span, geometry: g)
+        var sums = WideChannelBlockSums()
+        var tap = weights
+        let origin0 = groupInput + places.inputOffset(0), origin1 = groupInput + places.inputOffset(1)
+        let origin2 = groupInput + places.inputOffset(2), origin3 = groupInput + places.inputOffset(3)
+        for groupChannel in 0..<perGroupIn {
+            for ky in 0..<g.kernelHeight {
+                let rowOffset = groupChannel * g.inPlane + ky * g.dilationHeight * g.inWidth
+                for kx in 0..<g.kernelWidth {
+                    let offset = rowOffset + g.storedColumn(outputColumn: 0, tapColumn: kx * g.dilationWidth)
+                    let p0 = (origin0 + offset).loadWideVector()
+                    let p1 = span > 1 ? (origin1 + offset).loadWideVector() : SIMD16<Float>()
+                    let p2 = span > 2 ? (origin2 + offset).loadWideVector() : SIMD16<Float>()
+                    let p3 = span > 3 ? (origin3 + offset).loadWideVector() : SIMD16<Float>()
+                    sums.add(tap, p0, p1, p2, p3, block: block, vectors: span)
+                    tap += block
+                }
+            }
+        }
+        // Straight-line stores, each a call of the small `storeDirectWide`: the SIL inliner takes a
+        // callee of at most 64 blocks into any caller, and a function storing a whole channel (or a
+        // closure) is more, and stayed a call ("What Swift inlines", docs/codegen.md).
+        let at0 = places.outputOffset(0), at1 = places.outputOffset(1), at2 = places.outputOffset(2), at3 = places.outputOffset(3)
+        do {
+            let plane = firstChannel * outPlane, shift = bias?[firstChannel] ?? 0
+            storeDirectWide(output, at: plane + at0, sums.a0, shift: shift, residual: residual, activation: activation)
+            if span > 1 { storeDirectWide(output, at: plane + at1, sums.b0, shift: shift, residual: residual, activation: activation) }
+            if span > 2 { storeDirectWide(output, at: plane + at2, sums.c0, shift: shift, residual: residual, activation: activation) }
+            if span > 3 { storeDirectWide(output, at: plane + at3, sums.d0, shift: shift, residual: residual, activation: activation) }
+        }
+        if channels > 1 {
+            let plane = (firstChannel + 1) * outPlane, shift = bias?[firstChannel + 1] ?? 0
+            storeDirectWide(output, at: plane + at0, sums.a1, shift: shift, residual: residual, activation: activation)
+            if span > 1 { storeDirectWide(output, at: plane + at1, sums.b1, shift: shift, residual: residual, activation: activation) }
+            if span > 2 { storeDirectWide(output, at: plane + at2, sums.c1, shift: shift, residual: residual, activation: activation) }
+            if span > 3 { storeDirectWide(output, at: plane + at3, sums.d1, shift: shift, residual: residual, activation: activation) }
+        }
+        if channels > 2 {
+            let plane = (firstChannel + 2) * outPlane, shift = bias?[firstChannel + 2] ?? 0
+            storeDirectWide(output, at: plane + at0, sums.a2, shift: shift, residual: residual, activation: activation)
+            if span > 1 { storeDirectWide(output, at: plane + at1, sums.b2, shift: shift, residual: residual, activation: activation) }
+            if span > 2 { storeDirectWide(output, at: plane + at2, sums.c2, shift: shift, residual: residual, activation: activation) }
+            if span > 3 { storeDirectWide(output, at: plane + at3, sums.d2, shift: shift, residual: residual, activation: activation) }
+        }
+        if channels > 3 {
+            let plane = (firstChannel + 3) * outPlane, shift = bias?[firstChannel + 3] ?? 0
+            storeDirectWide(output, at: plane + at0, sums.a3, shift: shift, residual: residual, activation: activation)
+            if span > 1 { storeDirectWide(output, at: plane + at1, sums.b3, shift: shift, residual: residual, activation: activation) }
+            if span > 2 { storeDirectWide(output, at: plane + at2, sums.c3, shift: shift, residual: residual, activation: activation) }
+            if span > 3 { storeDirectWide(output, at: plane + at3, sums.d3, shift: shift, residual: residual, activation: activation) }
+        }
+        if channels > 4 {
+            let plane = (firstChannel + 4) * outPlane, shift = bias?[firstChannel + 4] ?? 0
+            storeDirectWide(output, at: plane + at0, sums.a4, shift: shift, residual: residual, activation: activation)
+            if span > 1 { storeDirectWide(output, at: plane + at1, sums.b4, shift: shift, residual: residual, activation: activation) }
+            if span > 2 { storeDirectWide(output, at: plane + at2, sums.c4, shift: shift, residual: residual, activation: activation) }
+        }
+        if channels > 5 {
+            let plane = (firstChannel + 5) * outPlane, shift = bias?[firstChannel + 5] ?? 0
+            storeDirectWide(output, at: plane + at0, sums.a5, shift: shift, residual: residual, activation: activation)
+            if span > 1 { storeDirectWide(output, at: plane + at1, sums.b5, shift: shift, residual: residual, activation: activation) }
+            if span > 2 { storeDirectWide(output, at: plane + at2, sums.c5, shift: shift, residual: residual, activation: activation) }
+        }
+        if channels > 6 {
+            let plane = (firstChannel + 6) * outPlane, shift = bias?[firstChannel + 6] ?? 0
+            storeDirectWide(output, at: plane + at0, sums.a6, shift: shift, residual: residual, activation: activation)
+            if span > 1 { storeDirectWide(output, at: plane + at1, sums.b6, shift: shift, residual: residual, activation: activation) }
+        }
+        if channels > 7 {
+            let plane = (firstChannel + 7) * outPlane, shift = bias?[firstChannel + 7] ?? 0
+            storeDirectWide(output, at: plane + at0, sums.a7, shift: shift, residual: residual, activation: activation)
+            if span > 1 { storeDirectWide(output, at: plane + at1, sums.b7, shift: shift, residual: residual, activation: activation) }
+        }
+    }
+}
+
+/// Where the vectors of one unit of `convolveDirectWide` lie: vector `v` is the plane's vector
+/// `first + v`, numbered row by row, the last of a row moved left to end at the row's end.
+struct WideVectorPlaces {
+    var first: Int, perRow: Int, span: Int
+    var geometry: ConvolutionGeometry
+
+    @inline(__always) func row(_ v: Int) -> Int { (first + min(v, span - 1)) / perRow }
+    @inline(__always) func column(_ v: Int) -> Int { min((first + min(v, span - 1)) % perRow * 16, geometry.outWidth - 16) }
+    /// The offset of the vector's window (its first tap) in its group's input.
+    @inline(__always) func inputOffset(_ v: Int) -> Int {
+        row(v) * geometry.strideHeight * geometry.inWidth + geometry.storedColumn(outputColumn: column(v), tapColumn: 0)
+    }
+    @inline(__always) func outputOffset(_ v: Int) -> Int { row(v) * geometry.outWidth + column(v) }
+}
+
+/// The sums of one channel block of `convolveDirectWide`: for each channel, as many vectors of sixteen
+/// pixels as the block leaves registers for (`a` the first vector of channels 0–7, `b` the second of
+/// 0–7, `c` the third of 0–5, `d` the fourth of 0–3). Transparent, so that after inlining the sums are
+/// registers and the unused ones vanish.
+struct WideChannelBlockSums {
+    var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
+    var a4 = SIMD16<Float>(), a5 = SIMD16<Float>(), a6 = SIMD16<Float>(), a7 = SIMD16<Float>()
+    var b0 = SIMD16<Float>(), b1 = SIMD16<Float>(), b2 = SIMD16<Float>(), b3 = SIMD16<Float>()
+    var b4 = SIMD16<Float>(), b5 = SIMD16<Float>(), b6 = SIMD16<Float>(), b7 = SIMD16<Float>()
+    var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>(), c3 = SIMD16<Float>()
+    var c4 = SIMD16<Float>(), c5 = SIMD16<Float>()
+    var d0 = SIMD16<Float>(), d1 = SIMD16<Float>(), d2 = SIMD16<Float>(), d3 = SIMD16<Float>()
+
+    /// Adds one tap: `weights[c]` times each of the first `vectors` pixel vectors, for the block's channels.
+    @_transparent
+    mutating func add(_ weights: UnsafePointer<Float>, _ p0: SIMD16<Float>, _ p1: SIMD16<Float>, _ p2: SIMD16<Float>,
+                      _ p3: SIMD16<Float>, block: Int, vectors: Int) {
+        let w0 = SIMD16<Float>(repeating: weights[0]), w1 = SIMD16<Float>(repeating: weights[1])
+        let w2 = SIMD16<Float>(repeating: weights[2]), w3 = SIMD16<Float>(repeating: weights[3])
+        a0.accumulate(w0, p0); a1.accumulate(w1, p0); a2.accumulate(w2, p0); a3.accumulate(w3, p0)
+        if vectors > 1 { b0.accumulate(w0, p1); b1.accumulate(w1, p1); b2.accumulate(w2, p1); b3.accumulate(w3, p1) }
+        if vectors > 2 { c0.accumulate(w0, p2); c1.accumulate(w1, p2); c2.accumulate(w2, p2); c3.accumulate(w3, p2) }
+        if vectors > 3 { d0.accumulate(w0, p3); d1.accumulate(w1, p3); d2.accumulate(w2, p3); d3.accumulate(w3, p3) }
+        if block >= 6 {
+            let w4 = SIMD16<Float>(repeating: weights[4]), w5 = SIMD16<Float>(repeating: weights[5])
+            a4.accumulate(w4, p0); a5.accumulate(w5, p0)
+            if vectors > 1 { b4.accumulate(w4, p1); b5.accumulate(w5, p1) }
+            if vectors > 2 { c4.accumulate(w4, p2); c5.accumulate(w5, p2) }
+        }
+        if block == 8 {
+            let w6 = SIMD16<Float>(repeating: weights[6]), w7 = SIMD16<Float>(repeating: weights[7])
+            a6.accumulate(w6, p0); a7.accumulate(w7, p0)
+            if vectors > 1 { b6.accumulate(w6, p1); b7.accumulate(w7, p1) }
+        }
+    }
+}
+
+/// `storeDirect` for sixteen lanes at `output + offset`: the bias, the residual (at the same offset),
+/// then the activation, as the eight-lane store adds them.
+@inline(__always)
+func storeDirectWide(_ output: UnsafeMutablePointer<Float>, at offset: Int, _ sum: SIMD16<Float>, shift: Float,
+                     residual: UnsafePointer<Float>?, activation: some ActivationKernel) {
+    var value = sum + SIMD16(repeating: shift)
+    if let residual { value += (residual + offset).loadWideVector() }
+    UnsafeMutableRawPointer(output + offset).storeBytes(of: activation.applyWide(value), as: SIMD16<Float>.self)
+}
+
+// The piecewise-linear activations in sixteen lanes. Applied to two halves of eight, their
+// results took the sums with them: LLVM's SLP vectorizer then split every multiply-add of the
+// kernel into two of eight lanes (imagenet_stem's and resnet_cifar's direct steps at 0.2–0.4× the speed).
+extension ActivationKernel {
+    /// By halves, for the transcendental activations.
+    @inline(__always)
+    package func applyWide(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        let halves = unsafeBitCast(x, to: (SIMD8<Float>, SIMD8<Float>).self)
+        return unsafeBitCast((apply(halves.0), apply(halves.1)), to: SIMD16<Float>.self)
+    }
+}
+
+extension Activations.Identity {
+    @inline(__always) package func applyWide(_ x: SIMD16<Float>) -> SIMD16<Float> { x }
+}
+
+extension Activations.ReLU {
+    @inline(__always) package func applyWide(_ x: SIMD16<Float>) -> SIMD16<Float> { x.replacing(with: 0, where: x .< 0) }
+}
+
+extension Activations.ReLU6 {
+    /// As `clamp`: each comparison on the value it selects from.
+    @inline(__always) package func applyWide(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        let low = SIMD16<Float>(repeating: 0), high = SIMD16<Float>(repeating: 6)
+        let raised = x.replacing(with: low, where: x .< low)
+        return raised.replacing(with: high, where: high .< raised)
+    }
+}
+
+extension Activations.LeakyReLU {
+    @inline(__always) package func applyWide(_ x: SIMD16<Float>) -> SIMD16<Float> { x.replacing(with: x * alpha, where: x .< 0) }
+}
+
+extension UnsafePointer where Pointee == Float {
+    @inline(__always)
+    func loadWideVector() -> SIMD16<Float> {
+        UnsafeRawPointer(self).loadUnaligned(as: SIMD16<Float>.self)
+    }
+}
+#endif
