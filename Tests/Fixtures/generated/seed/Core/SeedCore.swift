@@ -100,9 +100,15 @@ private enum Steps {
             SeedCore.padPlanes(input, into: arena + 2352, channels: 1, height: 28, width: 28, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
         }
         if part.isLead {
+            #if CNNC_AVX512
+            SeedCore.convolveDirectWide(arena + 2352, packedWeights: weights + Offsets.conv1Weight, bias: weights + Offsets.conv1Bias, output: arena,
+                               geometry: ConvolutionGeometry(inChannels: 1, outChannels: 3, groups: 1, inHeight: 30, inWidth: 30, outHeight: 28, outWidth: 28, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                               activation: Activations.ReLU())
+            #else
             SeedCore.convolveDirect(arena + 2352, packedWeights: weights + Offsets.conv1Weight, bias: weights + Offsets.conv1Bias, output: arena,
                            geometry: ConvolutionGeometry(inChannels: 1, outChannels: 3, groups: 1, inHeight: 30, inWidth: 30, outHeight: 28, outWidth: 28, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
                            activation: Activations.ReLU())
+            #endif
         }
     }
 
