@@ -93,6 +93,15 @@ package enum ActivationFunction: Hashable, Sendable {
     case gelu
     case silu
 
+    /// Whether AVX-512 compilations compute it sixteen lanes at once (`applyWide`): the piecewise-
+    /// linear ones and those built on `exponential`; tanh and GELU go by halves of eight.
+    package var hasSixteenLaneForm: Bool {
+        switch self {
+        case .identity, .relu, .relu6, .leakyReLU, .elu, .sigmoid, .silu: true
+        case .tanh, .gelu: false
+        }
+    }
+
     #if !hasFeature(Embedded)
     /// The kernel type's value, for code that picks the activation at run time (tests); Embedded
     /// Swift has no existentials.

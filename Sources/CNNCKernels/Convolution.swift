@@ -98,22 +98,37 @@ package func packForDirect(_ weights: [Float], geometry g: ConvolutionGeometry) 
     packInBlocks(weights, rows: g.outChannelsPerGroup, groups: g.groups, reduction: g.reduction, block: directChannelBlock(g))
 }
 
+/// `packForDirect` on the first call of a network (prepared weights), from `[out, in/groups, kh, kw]`
+/// weights, into `directPackedCount(g)` floats: for AVX-512 compilations that run a layer with
+/// `convolveDirectWide` where the other compilation runs Winograd on the same filters.
+package func packForDirect(_ weights: UnsafePointer<Float>, into packed: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry) {
+    packInBlocks(weights, into: packed, rows: g.outChannelsPerGroup, groups: g.groups, reduction: g.reduction, block: directChannelBlock(g))
+}
+
 /// `[group][row block][k][block]` from `[group · rows][k]`, zero-padded rows.
 func packInBlocks(_ weights: [Float], rows: Int, groups: Int, reduction: Int, block: Int) -> [Float] {
     let blocks = roundUp(rows, to: block) / block
     var packed = [Float](repeating: 0, count: groups * blocks * block * reduction)
+    weights.withUnsafeBufferPointer { weights in
+        packed.withUnsafeMutableBufferPointer { packed in
+            packInBlocks(weights.baseAddress!, into: packed.baseAddress!, rows: rows, groups: groups, reduction: reduction, block: block)
+        }
+    }
+    return packed
+}
+
+func packInBlocks(_ weights: UnsafePointer<Float>, into packed: UnsafeMutablePointer<Float>, rows: Int, groups: Int, reduction: Int, block: Int) {
+    let blocks = roundUp(rows, to: block) / block
     for group in 0..<groups {
         for blockIndex in 0..<blocks {
             for k in 0..<reduction {
                 for lane in 0..<block {
                     let row = blockIndex * block + lane
-                    guard row < rows else { continue }
-                    packed[((group * blocks + blockIndex) * reduction + k) * block + lane] = weights[(group * rows + row) * reduction + k]
+                    packed[((group * blocks + blockIndex) * reduction + k) * block + lane] = row < rows ? weights[(group * rows + row) * reduction + k] : 0
                 }
             }
         }
     }
-    return packed
 }
 
 /// A convolution computed directly, without gathering columns: one, two or three vectors of eight

@@ -128,4 +128,39 @@ extension SIMD16 where Scalar == Float {
         addProduct(a, b)
         #endif
     }
+
+    /// `self + a · b`, fused as `accumulate` is.
+    @_transparent
+    package func accumulating(_ a: Self, _ b: Self) -> Self {
+        var sum = self
+        sum.accumulate(a, b)
+        return sum
+    }
 }
+
+#if CNNC_AVX512
+/// `exponential` on sixteen floats, operation for operation, so each lane gets the same value: for
+/// the activations of the AVX-512 direct kernel (`applyWide`), where two halves of eight made LLVM
+/// split the kernel's multiply-adds in two (WideDirectConvolution.swift).
+@_transparent
+package func exponential(_ x: SIMD16<Float>) -> SIMD16<Float> {
+    let low = SIMD16<Float>(repeating: -87.33654), high = SIMD16<Float>(repeating: 88.37626)
+    let raised = x.replacing(with: low, where: x .< low)
+    let clamped = raised.replacing(with: high, where: high .< raised)
+    let magic = SIMD16<Float>(repeating: 12_582_912)
+    let shifted = clamped * 1.44269504088896341 + magic
+    let n = shifted - magic
+    var r = clamped - n * 0.693359375
+    r = r - n * -2.12194440e-4
+    let r2 = r * r
+    var p = SIMD16<Float>(repeating: 1.9875691500e-4)
+    p = SIMD16(repeating: 1.3981999507e-3).accumulating(p, r)
+    p = SIMD16(repeating: 8.3334519073e-3).accumulating(p, r)
+    p = SIMD16(repeating: 4.1665795894e-2).accumulating(p, r)
+    p = SIMD16(repeating: 1.6666665459e-1).accumulating(p, r)
+    p = SIMD16(repeating: 5.0000001201e-1).accumulating(p, r)
+    let er = r.accumulating(p, r2) + 1
+    let exponentBits = (unsafeBitCast(shifted, to: SIMD16<UInt32>.self) &- 0x4B40_0000 &+ 127) &<< 23
+    return er * unsafeBitCast(exponentBits, to: SIMD16<Float>.self)
+}
+#endif

@@ -1,12 +1,26 @@
 // MARK: The direct kernel in 512-bit vectors (AVX-512 builds)
 
 /// Whether an AVX-512 build (`CNNC_AVX512`) computes this direct convolution sixteen pixels per
-/// vector, with `convolveDirectWide`: where a tap's pixels are consecutive floats and every row holds
-/// a whole vector. The generated step calls it under `#if CNNC_AVX512` in place of `convolveDirect`,
-/// so that the step holds one kernel call, which the SIL inliner takes as it takes `convolveDirect`
-/// (a choice inside the kernel left the wide kernel a call: "What Swift inlines", docs/codegen.md).
-package func directTakesWideVectors(_ g: ConvolutionGeometry) -> Bool {
-    g.readsConsecutiveColumns && g.outWidth >= 16
+/// vector, with `convolveDirectWide`: where a tap's pixels are consecutive floats, every row holds
+/// a whole vector, and the epilogue's activation has a sixteen-lane form (`applyWide`; by halves,
+/// SiLU made mobile_block's dilated layer 2.4× slower than the eight-lane kernel). The generated
+/// step calls it under `#if CNNC_AVX512` in place of `convolveDirect`, so that the step holds one
+/// kernel call, which the SIL inliner takes as it takes `convolveDirect` (a choice inside the kernel
+/// left the wide kernel a call: "What Swift inlines", docs/codegen.md).
+package func directTakesWideVectors(_ g: ConvolutionGeometry, _ activation: ActivationFunction) -> Bool {
+    g.readsConsecutiveColumns && g.outWidth >= 16 && activation.hasSixteenLaneForm
+}
+
+/// Where an AVX-512 build computes a convolution that would be Winograd's (`convolveWinograd`) with
+/// `convolveDirectWide` instead: at most 32 output channels or 288 terms. Measured with `--profile`
+/// (Zen 5, 2026-12-04), the wide direct kernel ran those layers at 90–98 % of the zmm peak and took
+/// 0.4–0.91× Winograd's time: cifar_vgg's conv2 and conv3, resnet_cifar's 32-channel layers,
+/// unet_small's 32- and 16-channel ones, mobile_block's dilated one with SiLU (0.62×). Layers of 64
+/// channels by 64 took 1.02–1.03× (cifar_vgg's conv4, unet_small's bottleneck.conv2), and Winograd
+/// runs imagenet_stem's at 99–105 % of the peak. The eight-lane compilation keeps Winograd, whose
+/// time the eight-lane direct kernel takes 1.15–1.5×.
+package func wideDirectReplacesWinograd(_ g: ConvolutionGeometry, _ activation: ActivationFunction) -> Bool {
+    directTakesWideVectors(g, activation) && g.groups == 1 && (g.outChannels <= 32 || g.reduction <= 288)
 }
 
 #if CNNC_AVX512
@@ -181,11 +195,11 @@ func storeDirectWide(_ output: UnsafeMutablePointer<Float>, at offset: Int, _ su
     UnsafeMutableRawPointer(output + offset).storeBytes(of: activation.applyWide(value), as: SIMD16<Float>.self)
 }
 
-// The piecewise-linear activations in sixteen lanes. Applied to two halves of eight, their
+// The activations in sixteen lanes. Applied to two halves of eight, their
 // results took the sums with them: LLVM's SLP vectorizer then split every multiply-add of the
 // kernel into two of eight lanes (imagenet_stem's and resnet_cifar's direct steps at 0.2–0.4× the speed).
 extension ActivationKernel {
-    /// By halves, for the transcendental activations.
+    /// By halves, for tanh and GELU, which keep the eight-lane kernel (`directTakesWideVectors`).
     @inline(__always)
     package func applyWide(_ x: SIMD16<Float>) -> SIMD16<Float> {
         let halves = unsafeBitCast(x, to: (SIMD8<Float>, SIMD8<Float>).self)
@@ -212,6 +226,21 @@ extension Activations.ReLU6 {
 
 extension Activations.LeakyReLU {
     @inline(__always) package func applyWide(_ x: SIMD16<Float>) -> SIMD16<Float> { x.replacing(with: x * alpha, where: x .< 0) }
+}
+
+// The activations built on `exponential`, in its sixteen-lane form: the same operations as `apply`.
+extension Activations.ELU {
+    @inline(__always) package func applyWide(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        x.replacing(with: alpha * (exponential(x) - 1), where: x .<= 0)
+    }
+}
+
+extension Activations.Sigmoid {
+    @inline(__always) package func applyWide(_ x: SIMD16<Float>) -> SIMD16<Float> { 1 / (1 + exponential(-x)) }
+}
+
+extension Activations.SiLU {
+    @inline(__always) package func applyWide(_ x: SIMD16<Float>) -> SIMD16<Float> { x / (1 + exponential(-x)) }
 }
 
 extension UnsafePointer where Pointee == Float {

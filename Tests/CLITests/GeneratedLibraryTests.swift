@@ -1,6 +1,7 @@
 import CNNCRuntime
 import Foundation
 import Testing
+import TestTolerance
 
 /// The generated package as a library in someone else's app (docs/codegen.md): two networks in one
 /// app, one by path and one by a git URL with a tag, built in debug and in release sharing one
@@ -195,13 +196,14 @@ import Testing
     static let hostHasAVX512 = ((try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? "")
         .split(separator: "\n").contains { $0.hasPrefix("flags") && $0.split(separator: " ").contains("avx512f") }
 
-    @Test func theDefaultBuildCarriesAnAVX512CompilationThatMatchesItsAVX2One() async throws {
-        // avx512.yaml has a direct (rows of sixteen), a Winograd, a GEMM and a channel-lane layer.
+    @Test func theDefaultBuildCarriesAnAVX512CompilationThatAgreesWithItsAVX2One() async throws {
+        // avx512.yaml has a direct layer (rows of sixteen), one that is Winograd's without AVX-512,
+        // a GEMM and a channel-lane layer.
         let spec = "Tests/Fixtures/codegen/avx512.yaml"
         let built = try await SharedBuilds.shared.binary(for: spec)
         // The network library, whose functions keep their names, once per compilation: the GEMM's and
         // Winograd's `multiplyBlock` and the channel-lane kernel's `channelLaneSums`, both out of line,
-        // and the step of the layer named `direct`, which holds its direct kernel inlined.
+        // and the steps of the layers named `direct` and `widened`, which hold their direct kernels inlined.
         let library = try #require(try SharedBuilds.networkLibraries(of: "avx512").first,
                                    "no default build of avx512 in \(SharedBuilds.cacheDirectory)")
         let disassembly = try run(try Self.objdump(), ["-d", "--no-show-raw-insn", library.path])
@@ -210,8 +212,8 @@ import Testing
         var copies: [(name: String, zmm: Int, ymm: Int)] = []
         for line in disassembly.stdout.split(separator: "\n") {
             if line.hasSuffix(">:") {
-                let directStep = line.contains("Steps") && line.contains("LLO6directyy")
-                copies.append((directStep ? "direct step" : ["multiplyBlock", "channelLaneSums"].first { line.contains($0) } ?? "", 0, 0))
+                let step = ["direct", "widened"].first { line.contains("Steps") && line.contains("LLO\($0.count)\($0)yy") }
+                copies.append((step.map { "\($0) step" } ?? ["multiplyBlock", "channelLaneSums"].first { line.contains($0) } ?? "", 0, 0))
             } else if line.contains("vfmadd"), !copies.isEmpty, !copies[copies.count - 1].name.isEmpty {
                 if line.contains("%zmm") { copies[copies.count - 1].zmm += 1 }
                 if line.contains("%ymm") { copies[copies.count - 1].ymm += 1 }
@@ -227,8 +229,14 @@ import Testing
         }
         // The direct kernel's wide copy multiplies no 256-bit vector: each of its rows of sixteen is one zmm.
         #expect(copies.filter { $0.name == "direct step" && $0.zmm > 0 }.allSatisfy { $0.ymm == 0 }, "\(copies.filter { $0.name == "direct step" })")
+        // Where the x86-64-v3 copy runs Winograd (whose products are `multiplyBlock`'s), the x86-64-v4
+        // one runs the wide direct kernel in its step.
+        let widened = copies.filter { $0.name == "widened step" }
+        #expect(widened.count == 2 && widened.contains { $0.zmm >= 6 && $0.ymm == 0 }, "\(widened)")
         // The library picks the wide compilation exactly where the processor has AVX-512 (the qemu test
-        // below sees the other side); each lane sums in the same order in both: equal outputs, bit for bit.
+        // below sees the other side). Both agree with the interpreter: the x86-64-v4 copy sums in its
+        // order (every wide kernel keeps each lane's order), the x86-64-v3 one runs `widened` as
+        // Winograd, so within the reordered tolerance.
         let info = try run(built.binary, ["--info"])
         #expect(info.stdout.contains("compiled code running: \(Self.hostHasAVX512 ? "x86-64-v4" : "x86-64-v3")\n"), "\(info.stdout)")
         let directory = try makeTemporaryDirectory()
@@ -244,8 +252,18 @@ import Testing
         }
         let forced = try run(built.binary, ["--info"], environment: ["CNNC_KERNELS": "x86-64-v3"])
         #expect(forced.stdout.contains("compiled code running: x86-64-v3\n"), "\(forced.stdout)")
-        #expect(outputs[0].shape == [2, 16, 4, 4])
-        #expect(outputs[1] == outputs[0])
+        let expected = directory.appendingPathComponent("expected.npy")
+        let interpreted = try cnnc("run", spec, "--weights", try #require(built.weights).path, "--input", input.path, "--output", expected.path)
+        try #require(interpreted.status == 0, "\(interpreted.stderr)")
+        let reference = try NPY.read(path: expected.path)
+        #expect(reference.shape == [2, 16, 4, 4])  // 16×16 halved twice
+        for (output, name, tolerance) in [(outputs[0], Self.hostHasAVX512 ? "x86-64-v4" : "x86-64-v3", Self.hostHasAVX512 ? Tolerance.sameOrder : .reordered),
+                                          (outputs[1], "x86-64-v3", .reordered)] {
+            #expect(output.shape == reference.shape)
+            expectClose(output.values, reference.values, "the \(name) copy against the interpreter", tolerance: tolerance)
+        }
+        // Without AVX-512 both runs take the x86-64-v3 copy.
+        #expect((outputs[1] != outputs[0]) == Self.hostHasAVX512, "the two runs took \(Self.hostHasAVX512 ? "the same kernels" : "different copies")")
     }
 
     static let qemu: URL? = ["/usr/bin/qemu-x86_64", "/usr/bin/qemu-x86_64-static"].map(URL.init(fileURLWithPath:))

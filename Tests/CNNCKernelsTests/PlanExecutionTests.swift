@@ -23,8 +23,10 @@ struct PlanExecutor {
                 for slice in plan.slices {
                     guard case .prepared(let source, let transform) = slice.contents else { continue }
                     switch transform {
-                    case .winogradFilters(let geometry):
+                    case .winogradFilters(let geometry, _):
                         transformWinogradFilters(blob.baseAddress! + source.offset, into: prepared.baseAddress! + slice.offset, geometry: geometry)
+                    case .directPacking(let geometry):
+                        packForDirect(blob.baseAddress! + source.offset, into: prepared.baseAddress! + slice.offset, geometry: geometry)
                     }
                 }
             }
@@ -82,10 +84,23 @@ struct PlanExecutor {
                         case .convolveGEMM(let from, let to, let residual, let w, let bias, let geometry, let activation, let scratch):
                             convolveGEMM(source(from), packedWeights: slice(w)!, bias: slice(bias), residual: residual.map(source), output: pointer(to),
                                          geometry: geometry, activation: activation.kernel, scratch: pointer(scratch), share: share)
-                        case .convolveWinograd(let from, let to, let residual, let w, let bias, let geometry, let activation, let scratch):
-                            convolveWinograd(source(from), packedWeights: slice(w)!, bias: slice(bias), residual: residual.map(source),
-                                             output: pointer(to), geometry: geometry, activation: activation.kernel, scratch: pointer(scratch),
-                                             share: share)
+                        case .convolveWinograd(let from, let to, let residual, let w, let bias, let geometry, let activation, let scratch, let wide):
+                            // What the compilation this test was built as runs (AVX-512: `wideDirectReplacesWinograd`).
+                            #if CNNC_AVX512
+                            let runsWideDirect = wide != nil
+                            #else
+                            let runsWideDirect = false
+                            #endif
+                            if runsWideDirect, let wide {
+                                #if CNNC_AVX512
+                                convolveDirectWide(source(from), packedWeights: slice(wide)!, bias: slice(bias), residual: residual.map(source),
+                                                   output: pointer(to), geometry: geometry, activation: activation.kernel, share: share)
+                                #endif
+                            } else {
+                                convolveWinograd(source(from), packedWeights: slice(w)!, bias: slice(bias), residual: residual.map(source),
+                                                 output: pointer(to), geometry: geometry, activation: activation.kernel, scratch: pointer(scratch),
+                                                 share: share)
+                            }
                         case .convolveChannelLanes(let from, let to, let residual, let w, let bias, let geometry, let activation, let scratch):
                             convolveChannelLanes(source(from), packedWeights: slice(w)!, bias: slice(bias), residual: residual.map(source),
                                                  output: pointer(to), geometry: geometry, activation: activation.kernel, scratch: pointer(scratch),

@@ -78,8 +78,12 @@ struct ExecutionPlan {
         }
 
         enum Transform {
-            /// `transformWinogradFilters`.
-            case winogradFilters(ConvolutionGeometry)
+            /// `transformWinogradFilters`; where `wideDirectInstead`, only in compilations without
+            /// AVX-512, whose kernel it is (`ExecutionPlan.Kernel.convolveWinograd`).
+            case winogradFilters(ConvolutionGeometry, wideDirectInstead: Bool)
+            /// `packForDirect`, only in AVX-512 compilations: the weights of `convolveDirectWide`
+            /// where the others run Winograd.
+            case directPacking(ConvolutionGeometry)
         }
 
         var isPrepared: Bool {
@@ -109,8 +113,10 @@ struct ExecutionPlan {
                                geometry: ConvolutionGeometry, activation: ActivationFunction, padding: PlanePadding?)
         case convolveGEMM(source: Operand, target: Operand, residual: Operand?, weights: WeightSlice, bias: WeightSlice?,
                           geometry: ConvolutionGeometry, activation: ActivationFunction, scratch: Operand)
+        /// With `wideDirect`, AVX-512 compilations run `convolveDirectWide` on those prepared weights
+        /// instead (`wideDirectReplacesWinograd`).
         case convolveWinograd(source: Operand, target: Operand, residual: Operand?, weights: WeightSlice, bias: WeightSlice?,
-                              geometry: ConvolutionGeometry, activation: ActivationFunction, scratch: Operand)
+                              geometry: ConvolutionGeometry, activation: ActivationFunction, scratch: Operand, wideDirect: WeightSlice?)
         case convolveChannelLanes(source: Operand, target: Operand, residual: Operand?, weights: WeightSlice, bias: WeightSlice?,
                                   geometry: ConvolutionGeometry, activation: ActivationFunction, scratch: Operand)
         case convolveTransposed(source: Operand, target: Operand, weights: WeightSlice, bias: WeightSlice?,
@@ -170,7 +176,7 @@ struct ExecutionPlan {
                 if case .convolveDepthwise(_, _, _, _, _, let geometry, _, .some) = kernel { own = geometry.inPlane }
                 if case .convolveDirectSpanningRows(_, _, _, _, _, let geometry, _, _) = kernel { own = spanningRowsScratchCount(geometry) }
                 if case .convolveGEMM(_, _, _, _, _, let geometry, _, _) = kernel { own = gemmScratchCount(geometry) }
-                if case .convolveWinograd(_, _, _, _, _, let geometry, _, _) = kernel { own = winogradScratchCount(geometry) }
+                if case .convolveWinograd(_, _, _, _, _, let geometry, _, _, _) = kernel { own = winogradScratchCount(geometry) }
                 if case .convolveChannelLanes(_, _, _, _, _, let geometry, _, _) = kernel { own = channelLanesScratchCount(geometry) }
                 floats = max(floats, copy + own)
             }
@@ -260,7 +266,8 @@ extension ExecutionPlan.Kernel {
         case .convolveDepthwise(_, _, _, _, _, let geometry, _, let padding):
             return (padding == nil ? "" : "plane-padded ") + "depthwise \(window(geometry))"
         case .convolveGEMM(_, _, _, _, _, let geometry, _, _): return "im2col+GEMM \(window(geometry))"
-        case .convolveWinograd(_, _, _, _, _, let geometry, _, _): return "Winograd F(2,3) \(window(geometry))"
+        case .convolveWinograd(_, _, _, _, _, let geometry, _, _, let wideDirect):
+            return "Winograd F(2,3) \(window(geometry))" + (wideDirect == nil ? "" : " (AVX-512: direct)")
         case .convolveChannelLanes(_, _, _, _, _, let geometry, _, _): return "channel-lane direct conv \(window(geometry))"
         case .convolveTransposed(_, _, _, _, let geometry, _): return transposedByPhases(geometry) ? "transposed conv by phases" : "transposed conv"
         case .maxPool: return "max pool"
@@ -294,7 +301,7 @@ extension ExecutionPlan.Kernel {
         switch self {
         case .convolveDirect(let source, _, _, _, _, _, _), .convolveDirectSpanningRows(let source, _, _, _, _, _, _, _),
              .convolveDepthwise(let source, _, _, _, _, _, _, _), .convolveGEMM(let source, _, _, _, _, _, _, _),
-             .convolveWinograd(let source, _, _, _, _, _, _, _), .convolveChannelLanes(let source, _, _, _, _, _, _, _),
+             .convolveWinograd(let source, _, _, _, _, _, _, _, _), .convolveChannelLanes(let source, _, _, _, _, _, _, _),
              .convolveTransposed(let source, _, _, _, _, _):
             return source
         case .pad, .maxPool, .averagePool, .globalAveragePool, .globalMaxPool, .scaleAndShift, .softmax, .activate, .dense, .add,
@@ -307,7 +314,7 @@ extension ExecutionPlan.Kernel {
     var isGroupedConvolution: Bool {
         switch self {
         case .convolveDirect(_, _, _, _, _, let g, _), .convolveDirectSpanningRows(_, _, _, _, _, let g, _, _),
-             .convolveGEMM(_, _, _, _, _, let g, _, _), .convolveWinograd(_, _, _, _, _, let g, _, _),
+             .convolveGEMM(_, _, _, _, _, let g, _, _), .convolveWinograd(_, _, _, _, _, let g, _, _, _),
              .convolveChannelLanes(_, _, _, _, _, let g, _, _):
             return g.groups > 1
         case .convolveDepthwise, .convolveTransposed, .pad, .maxPool, .averagePool, .globalAveragePool, .globalMaxPool, .scaleAndShift,
@@ -325,7 +332,7 @@ extension ExecutionPlan.Kernel {
         switch self {
         case .convolveDirect(_, _, _, _, _, let g, _), .convolveDirectSpanningRows(_, _, _, _, _, let g, _, _),
              .convolveDepthwise(_, _, _, _, _, let g, _, _), .convolveGEMM(_, _, _, _, _, let g, _, _),
-             .convolveWinograd(_, _, _, _, _, let g, _, _), .convolveChannelLanes(_, _, _, _, _, let g, _, _):
+             .convolveWinograd(_, _, _, _, _, let g, _, _, _), .convolveChannelLanes(_, _, _, _, _, let g, _, _):
             return g.outChannels * g.outPlane * g.reduction >= Self.splitThreshold
         case .convolveTransposed(_, _, _, _, let g, _):
             return transposedByPhases(g) && g.outChannels * g.outHeight * g.outWidth * g.inChannelsPerGroup >= Self.splitThreshold

@@ -244,7 +244,7 @@ struct NetworkEmitter {
                     + "\(indent)geometry: \(literal(geometry)),\n\(indent)activation: \(literal(activation))\(share))"
             }
             // An AVX-512 compilation takes sixteen pixels per vector where it can (`directTakesWideVectors`).
-            guard directTakesWideVectors(geometry) else { return direct("convolveDirect") }
+            guard directTakesWideVectors(geometry, activation) else { return direct("convolveDirect") }
             return "#if CNNC_AVX512\n\(direct("convolveDirectWide"))\n#else\n\(direct("convolveDirect"))\n#endif"
         case .convolveDirectSpanningRows(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch):
             return "\(module)convolveDirectSpanningRows(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
@@ -259,9 +259,14 @@ struct NetworkEmitter {
         case .convolveGEMM(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch):
             return "\(module)convolveGEMM(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
                 + "             geometry: \(literal(geometry)),\n             activation: \(literal(activation)), scratch: \(kernelScratch(scratch))\(share))"
-        case .convolveWinograd(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch):
-            return "\(module)convolveWinograd(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
+        case .convolveWinograd(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch, let wideDirect):
+            let winograd = "\(module)convolveWinograd(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
                 + "                 geometry: \(literal(geometry)),\n                 activation: \(literal(activation)), scratch: \(kernelScratch(scratch))\(share))"
+            // AVX-512 compilations run the wide direct kernel instead (`wideDirectReplacesWinograd`).
+            guard let wideDirect else { return winograd }
+            let direct = "\(module)convolveDirectWide(\(operand(source)), packedWeights: \(weight(wideDirect)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
+                + "                   geometry: \(literal(geometry)),\n                   activation: \(literal(activation))\(share))"
+            return "#if CNNC_AVX512\n\(direct)\n#else\n\(winograd)\n#endif"
         case .convolveChannelLanes(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch):
             return "\(module)convolveChannelLanes(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
                 + "                     geometry: \(literal(geometry)),\n                     activation: \(literal(activation)), scratch: \(kernelScratch(scratch))\(share))"
@@ -361,9 +366,16 @@ struct NetworkEmitter {
             for slice in plan.slices {
                 guard case .prepared(let source, let transform) = slice.contents else { continue }
                 switch transform {
-                case .winogradFilters(let geometry):
+                case .winogradFilters(let geometry, let wideDirectInstead):
+                    if wideDirectInstead { p.print("#if !CNNC_AVX512") }
                     p.print("\(module)transformWinogradFilters(\(weight(source)), into: prepared + Offsets.\(names.offsetConstant[slice.name]!),")
                     p.print("    geometry: \(literal(geometry)))")
+                    if wideDirectInstead { p.print("#endif") }
+                case .directPacking(let geometry):
+                    p.print("#if CNNC_AVX512")
+                    p.print("\(module)packForDirect(\(weight(source)), into: prepared + Offsets.\(names.offsetConstant[slice.name]!),")
+                    p.print("    geometry: \(literal(geometry)))")
+                    p.print("#endif")
                 }
             }
             p.print("return UnsafePointer(prepared)")

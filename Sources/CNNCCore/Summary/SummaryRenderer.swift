@@ -57,6 +57,9 @@ public struct SummaryRenderer: Sendable {
     /// Bytes of static memory generated code fills on its first call: Winograd's transformed
     /// weights (once per process, whatever the batch).
     public let preparedBytes: Int
+    /// Whether some of them are the wide direct kernel's packing, which only AVX-512 compilations
+    /// compute (in place of Winograd's transform, whose room is reserved too).
+    let preparesWideDirectWeights: Bool
 
     public init(network: CheckedNetwork, batch: Int = 1) {
         self.init(network: network, batch: batch, order: .fastest)
@@ -74,6 +77,9 @@ public struct SummaryRenderer: Sendable {
         arenaBytes = plan.arenaCount * 4
         lowerBoundBytes = plan.lowerBoundCount * 4
         preparedBytes = plan.preparedCount * 4
+        preparesWideDirectWeights = plan.slices.contains {
+            if case .prepared(_, .directPacking) = $0.contents { true } else { false }
+        }
     }
 
     /// torchinfo's size block, for `batch` samples: the inputs, the arenas (one per sample in flight),
@@ -213,7 +219,8 @@ public struct SummaryRenderer: Sendable {
             ("Input size", Self.bytesText(inputBytes)),
             ("Forward pass size", Self.bytesText(forwardBytes, "activation arena\(batch > 1 ? " × \(batch)" : "")")),
             ("Params size", Self.bytesText(analysis.weightBytes, "float32")),
-            ("Prepared weights", Self.bytesText(preparedBytes, "Winograd-transformed by the first call")),
+            ("Prepared weights", Self.bytesText(preparedBytes, preparesWideDirectWeights
+                ? "Winograd or AVX-512 packing, by the first call" : "Winograd-transformed by the first call")),
             ("Estimated total size", Self.bytesText(estimatedTotalBytes)),
             ("Activation lower bound", Self.bytesText(lowerBoundBytes, "largest set alive at once")),
             ("Input → output", "\(shapeText(network.input)) → \(shapeText(network.output))"),

@@ -37,8 +37,8 @@ import Testing
             // vectors span rows.
             "conv1 + elu1: pad + row-spanning direct conv 3×3",
             // 32 × 3×3 = 288 terms at stride 1 on 23×19 pixels: Winograd, with the sum and the relu
-            // in its epilogue.
-            "tiled + skip + relu1: pad + Winograd F(2,3) 3×3",
+            // in its epilogue; rows of 19 and at most 288 terms: the wide direct kernel with AVX-512.
+            "tiled + skip + relu1: pad + Winograd F(2,3) 3×3 (AVX-512: direct)",
             // 32 × 3×2 = 192 terms, 8 output channels: GEMM.
             "conv3 + gelu1: pad + im2col+GEMM 3×2 d2×1",
             // Four groups of 2 → 3 channels: three outputs per group, direct.

@@ -51,6 +51,7 @@ extension Convolution: Lowering {
             }
         }
         let weights: ExecutionPlan.WeightSlice
+        var wideDirect: ExecutionPlan.WeightSlice?
         switch strategy {
         case .depthwise:
             weights = builder.slice(name, count: outChannels * geometry.reduction) { parameters($0).weight }
@@ -58,8 +59,13 @@ extension Convolution: Lowering {
             weights = builder.slice(name, count: directPackedCount(geometry)) { packForDirect(parameters($0).weight, geometry: geometry) }
         case .winograd:
             let filters = builder.slice(name, count: outChannels * geometry.reduction) { parameters($0).weight }
+            let wide = wideDirectReplacesWinograd(geometry, group.epilogue)
             weights = builder.preparedSlice("\(name) (Winograd)", count: winogradPackedCount(geometry), from: filters,
-                                            transform: .winogradFilters(geometry))
+                                            transform: .winogradFilters(geometry, wideDirectInstead: wide))
+            if wide {
+                wideDirect = builder.preparedSlice("\(name) (direct, AVX-512)", count: directPackedCount(geometry), from: filters,
+                                                   transform: .directPacking(geometry))
+            }
         case .gemm:
             weights = builder.slice(name, count: gemmPackedCount(geometry)) { packForGEMM(parameters($0).weight, geometry: geometry) }
         case .channelLanes:
@@ -88,7 +94,7 @@ extension Convolution: Lowering {
             let scratch = builder.temporary("Winograd tiles for \(layer.name)", floats: winogradScratchCount(geometry))
             let target = builder.target(for: group)
             builder.emit(.convolveWinograd(source: source, target: target, residual: residual, weights: weights, bias: bias,
-                                           geometry: geometry, activation: group.epilogue, scratch: scratch))
+                                           geometry: geometry, activation: group.epilogue, scratch: scratch, wideDirect: wideDirect))
         case .gemm:
             let scratch = builder.temporary("columns for \(layer.name)", floats: gemmScratchCount(geometry))
             let target = builder.target(for: group)
