@@ -7,9 +7,9 @@ package let laneChannelBlock = 16
 package let lanePixelBlock = 6
 
 /// Floats of scratch `convolveChannelLanes` needs: the offset of every term (one `Int` each) and the
-/// register block, transposed.
+/// register block, transposed (two blocks of channels in AVX-512 compilations).
 package func channelLanesScratchCount(_ g: ConvolutionGeometry) -> Int {
-    2 * g.reduction + 2 * 64
+    2 * g.reduction + 4 * 64
 }
 
 /// Floats of the weights packed by `packForChannelLanes`.
@@ -21,6 +21,13 @@ package func channelLanesPackedCount(_ g: ConvolutionGeometry) -> Int {
 /// weights for a block are two consecutive vectors.
 package func packForChannelLanes(_ weights: [Float], geometry g: ConvolutionGeometry) -> [Float] {
     packInBlocks(weights, rows: g.outChannels, groups: 1, reduction: g.reduction, block: laneChannelBlock)
+}
+
+/// `packForChannelLanes` on the first call of a network (prepared weights), into
+/// `channelLanesPackedCount(g)` floats: for AVX-512 compilations that run a layer with
+/// `convolveChannelLanes` where the other compilation runs Winograd on the same filters.
+package func packForChannelLanes(_ weights: UnsafePointer<Float>, into packed: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry) {
+    packInBlocks(weights, into: packed, rows: g.outChannels, groups: 1, reduction: g.reduction, block: laneChannelBlock)
 }
 
 /// A convolution of one group whose output channels are a multiple of 16, computed directly with the
@@ -64,16 +71,36 @@ package func convolveChannelLanes(_ input: UnsafePointer<Float>, packedWeights: 
     }
     // Blocks of channels outermost: a block's weights (16 × the reduction) stay in the L2 cache for
     // every pixel of the plane, where the whole layer's (imagenet_stem's conv9: 4.7 MB) would not.
-    for channelBlock in share.range(g.outChannels / laneChannelBlock) {
+    let blocks = share.range(g.outChannels / laneChannelBlock)
+    var channelBlock = blocks.lowerBound
+    while channelBlock < blocks.upperBound {
+        // AVX-512 compilations take two blocks at once where the part has them (`channelLanePairSums`).
+        #if CNNC_AVX512
+        let paired = channelBlock + 1 < blocks.upperBound
+        #else
+        let paired = false
+        #endif
         let firstChannel = channelBlock * laneChannelBlock
         var start = 0
         while start < pixels {
             let first = min(start, pixels - lanePixelBlock)
+            #if CNNC_AVX512
+            if paired {
+                channelLanePairSums(packedWeights + firstChannel * reduction, UnsafeRawPointer(offsets), reduction: reduction,
+                                    window(first), window(first + 1), window(first + 2), window(first + 3), window(first + 4), window(first + 5),
+                                    bias: bias.map { $0 + firstChannel }, into: tile)
+            } else {
+                channelLaneSums(packedWeights + firstChannel * reduction, UnsafeRawPointer(offsets), reduction: reduction,
+                                window(first), window(first + 1), window(first + 2), window(first + 3), window(first + 4), window(first + 5),
+                                bias: bias.map { $0 + firstChannel }, into: tile)
+            }
+            #else
             channelLaneSums(packedWeights + firstChannel * reduction, UnsafeRawPointer(offsets), reduction: reduction,
                             window(first), window(first + 1), window(first + 2), window(first + 3), window(first + 4), window(first + 5),
                             bias: bias.map { $0 + firstChannel }, into: tile)
+            #endif
             let whole = first + 8 <= pixels
-            for lane in 0..<laneChannelBlock {
+            for lane in 0..<(paired ? 2 * laneChannelBlock : laneChannelBlock) {
                 let at = (firstChannel + lane) * pixels + first
                 var sums = tile.loadVector(at: lane * 8)
                 if let residual {
@@ -84,6 +111,7 @@ package func convolveChannelLanes(_ input: UnsafePointer<Float>, packedWeights: 
             }
             start += lanePixelBlock
         }
+        channelBlock += paired ? 2 : 1
     }
 }
 
@@ -140,6 +168,53 @@ func channelLaneSums(_ weights: UnsafePointer<Float>, _ offsets: UnsafeRawPointe
     storeTransposed(l0 + shiftLow, l1 + shiftLow, l2 + shiftLow, l3 + shiftLow, l4 + shiftLow, l5 + shiftLow, into: tile)
     storeTransposed(h0 + shiftHigh, h1 + shiftHigh, h2 + shiftHigh, h3 + shiftHigh, h4 + shiftHigh, h5 + shiftHigh, into: tile + 64)
 }
+
+#if CNNC_AVX512
+/// `channelLaneSums` for two consecutive blocks of 16 channels (32 channels × 6 pixels): twelve zmm
+/// sums, two weight loads and six broadcasts per term. Sixteen channels alone keep six sums, fewer
+/// than two multiply-add pipes of latency 4 keep busy, and a broadcast per multiply-add. Each lane
+/// sums its terms in the same order as there: the same outputs. `tile` takes the first block's 16
+/// vectors, then the second's.
+@inline(never)
+func channelLanePairSums(_ weights: UnsafePointer<Float>, _ offsets: UnsafeRawPointer, reduction: Int,
+                         _ p0: UnsafePointer<Float>, _ p1: UnsafePointer<Float>, _ p2: UnsafePointer<Float>,
+                         _ p3: UnsafePointer<Float>, _ p4: UnsafePointer<Float>, _ p5: UnsafePointer<Float>,
+                         bias: UnsafePointer<Float>?, into tile: UnsafeMutablePointer<Float>) {
+    // The second block's packed weights follow the first's whole `[k][16]` panel.
+    var w = weights
+    let second = laneChannelBlock * reduction
+    var a0 = SIMD16<Float>(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0
+    var b0 = SIMD16<Float>(), b1 = b0, b2 = b0, b3 = b0, b4 = b0, b5 = b0
+    for term in 0..<reduction {
+        let o = offsets.load(fromByteOffset: term * MemoryLayout<Int>.stride, as: Int.self)
+        let first = UnsafeRawPointer(w).loadUnaligned(as: SIMD16<Float>.self)
+        let next = UnsafeRawPointer(w + second).loadUnaligned(as: SIMD16<Float>.self)
+        var x = SIMD16<Float>(repeating: p0[o])
+        a0.accumulate(x, first); b0.accumulate(x, next)
+        x = SIMD16(repeating: p1[o])
+        a1.accumulate(x, first); b1.accumulate(x, next)
+        x = SIMD16(repeating: p2[o])
+        a2.accumulate(x, first); b2.accumulate(x, next)
+        x = SIMD16(repeating: p3[o])
+        a3.accumulate(x, first); b3.accumulate(x, next)
+        x = SIMD16(repeating: p4[o])
+        a4.accumulate(x, first); b4.accumulate(x, next)
+        x = SIMD16(repeating: p5[o])
+        a5.accumulate(x, first); b5.accumulate(x, next)
+        w += laneChannelBlock
+    }
+    @inline(__always)
+    func store(_ s0: SIMD16<Float>, _ s1: SIMD16<Float>, _ s2: SIMD16<Float>, _ s3: SIMD16<Float>, _ s4: SIMD16<Float>, _ s5: SIMD16<Float>,
+               block: Int) {
+        let shift = bias.map { UnsafeRawPointer($0 + block * laneChannelBlock).loadUnaligned(as: SIMD16<Float>.self) } ?? SIMD16()
+        let (t0, t1, t2, t3, t4, t5) = (s0 + shift, s1 + shift, s2 + shift, s3 + shift, s4 + shift, s5 + shift)
+        storeTransposed(t0.lowHalf, t1.lowHalf, t2.lowHalf, t3.lowHalf, t4.lowHalf, t5.lowHalf, into: tile + block * 128)
+        storeTransposed(t0.highHalf, t1.highHalf, t2.highHalf, t3.highHalf, t4.highHalf, t5.highHalf, into: tile + block * 128 + 64)
+    }
+    store(a0, a1, a2, a3, a4, a5, block: 0)
+    store(b0, b1, b2, b3, b4, b5, block: 1)
+}
+#endif
 
 /// The columns of the 8×8 matrix whose first six rows are r0 … r5 (the last two are r4 and r5 again),
 /// as eight vectors: the three rounds of in-lane and cross-lane shuffles of the usual AVX transpose.

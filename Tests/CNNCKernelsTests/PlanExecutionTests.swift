@@ -27,6 +27,8 @@ struct PlanExecutor {
                         transformWinogradFilters(blob.baseAddress! + source.offset, into: prepared.baseAddress! + slice.offset, geometry: geometry)
                     case .directPacking(let geometry):
                         packForDirect(blob.baseAddress! + source.offset, into: prepared.baseAddress! + slice.offset, geometry: geometry)
+                    case .channelLanePacking(let geometry):
+                        packForChannelLanes(blob.baseAddress! + source.offset, into: prepared.baseAddress! + slice.offset, geometry: geometry)
                     }
                 }
             }
@@ -84,19 +86,24 @@ struct PlanExecutor {
                         case .convolveGEMM(let from, let to, let residual, let w, let bias, let geometry, let activation, let scratch):
                             convolveGEMM(source(from), packedWeights: slice(w)!, bias: slice(bias), residual: residual.map(source), output: pointer(to),
                                          geometry: geometry, activation: activation.kernel, scratch: pointer(scratch), share: share)
-                        case .convolveWinograd(let from, let to, let residual, let w, let bias, let geometry, let activation, let scratch, let wide):
-                            // What the compilation this test was built as runs (AVX-512: `wideDirectReplacesWinograd`).
+                        case .convolveWinograd(let from, let to, let residual, let w, let bias, let geometry, let activation, let scratch, let avx512):
+                            // What the compilation this test was built as runs (`ExecutionPlan.AVX512Kernel`).
                             #if CNNC_AVX512
-                            let runsWideDirect = wide != nil
+                            let instead = avx512
                             #else
-                            let runsWideDirect = false
+                            let instead: ExecutionPlan.AVX512Kernel? = nil
                             #endif
-                            if runsWideDirect, let wide {
+                            switch instead {
+                            case .wideDirect(let packed):
                                 #if CNNC_AVX512
-                                convolveDirectWide(source(from), packedWeights: slice(wide)!, bias: slice(bias), residual: residual.map(source),
+                                convolveDirectWide(source(from), packedWeights: slice(packed)!, bias: slice(bias), residual: residual.map(source),
                                                    output: pointer(to), geometry: geometry, activation: activation.kernel, share: share)
                                 #endif
-                            } else {
+                            case .channelLanes(let packed):
+                                convolveChannelLanes(source(from), packedWeights: slice(packed)!, bias: slice(bias), residual: residual.map(source),
+                                                     output: pointer(to), geometry: geometry, activation: activation.kernel, scratch: pointer(scratch),
+                                                     share: share)
+                            case nil:
                                 convolveWinograd(source(from), packedWeights: slice(w)!, bias: slice(bias), residual: residual.map(source),
                                                  output: pointer(to), geometry: geometry, activation: activation.kernel, scratch: pointer(scratch),
                                                  share: share)

@@ -78,12 +78,15 @@ struct ExecutionPlan {
         }
 
         enum Transform {
-            /// `transformWinogradFilters`; where `wideDirectInstead`, only in compilations without
+            /// `transformWinogradFilters`; where `replacedWithAVX512`, only in compilations without
             /// AVX-512, whose kernel it is (`ExecutionPlan.Kernel.convolveWinograd`).
-            case winogradFilters(ConvolutionGeometry, wideDirectInstead: Bool)
+            case winogradFilters(ConvolutionGeometry, replacedWithAVX512: Bool)
             /// `packForDirect`, only in AVX-512 compilations: the weights of `convolveDirectWide`
             /// where the others run Winograd.
             case directPacking(ConvolutionGeometry)
+            /// `packForChannelLanes`, only in AVX-512 compilations: the weights of
+            /// `convolveChannelLanes` where the others run Winograd.
+            case channelLanePacking(ConvolutionGeometry)
         }
 
         var isPrepared: Bool {
@@ -92,6 +95,13 @@ struct ExecutionPlan {
             case .prepared: true
             }
         }
+    }
+
+    /// The kernel an AVX-512 compilation runs where the others run Winograd, with its weights (prepared
+    /// from the same filters): `wideDirectReplacesWinograd`, `channelLanesReplaceWinograd`.
+    enum AVX512Kernel {
+        case wideDirect(WeightSlice)
+        case channelLanes(WeightSlice)
     }
 
     /// A depthwise convolution's padding, done one plane at a time into `scratch` (`PlanePadding`).
@@ -113,10 +123,9 @@ struct ExecutionPlan {
                                geometry: ConvolutionGeometry, activation: ActivationFunction, padding: PlanePadding?)
         case convolveGEMM(source: Operand, target: Operand, residual: Operand?, weights: WeightSlice, bias: WeightSlice?,
                           geometry: ConvolutionGeometry, activation: ActivationFunction, scratch: Operand)
-        /// With `wideDirect`, AVX-512 compilations run `convolveDirectWide` on those prepared weights
-        /// instead (`wideDirectReplacesWinograd`).
+        /// With `avx512`, AVX-512 compilations run another kernel instead, on weights of its own.
         case convolveWinograd(source: Operand, target: Operand, residual: Operand?, weights: WeightSlice, bias: WeightSlice?,
-                              geometry: ConvolutionGeometry, activation: ActivationFunction, scratch: Operand, wideDirect: WeightSlice?)
+                              geometry: ConvolutionGeometry, activation: ActivationFunction, scratch: Operand, avx512: AVX512Kernel?)
         case convolveChannelLanes(source: Operand, target: Operand, residual: Operand?, weights: WeightSlice, bias: WeightSlice?,
                                   geometry: ConvolutionGeometry, activation: ActivationFunction, scratch: Operand)
         case convolveTransposed(source: Operand, target: Operand, weights: WeightSlice, bias: WeightSlice?,
@@ -176,7 +185,7 @@ struct ExecutionPlan {
                 if case .convolveDepthwise(_, _, _, _, _, let geometry, _, .some) = kernel { own = geometry.inPlane }
                 if case .convolveDirectSpanningRows(_, _, _, _, _, let geometry, _, _) = kernel { own = spanningRowsScratchCount(geometry) }
                 if case .convolveGEMM(_, _, _, _, _, let geometry, _, _) = kernel { own = gemmScratchCount(geometry) }
-                if case .convolveWinograd(_, _, _, _, _, let geometry, _, _, _) = kernel { own = winogradScratchCount(geometry) }
+                if case .convolveWinograd(_, _, _, _, _, let geometry, _, _, let avx512) = kernel { own = winogradScratchCount(geometry, avx512) }
                 if case .convolveChannelLanes(_, _, _, _, _, let geometry, _, _) = kernel { own = channelLanesScratchCount(geometry) }
                 floats = max(floats, copy + own)
             }
@@ -266,8 +275,13 @@ extension ExecutionPlan.Kernel {
         case .convolveDepthwise(_, _, _, _, _, let geometry, _, let padding):
             return (padding == nil ? "" : "plane-padded ") + "depthwise \(window(geometry))"
         case .convolveGEMM(_, _, _, _, _, let geometry, _, _): return "im2col+GEMM \(window(geometry))"
-        case .convolveWinograd(_, _, _, _, _, let geometry, _, _, let wideDirect):
-            return "Winograd F(2,3) \(window(geometry))" + (wideDirect == nil ? "" : " (AVX-512: direct)")
+        case .convolveWinograd(_, _, _, _, _, let geometry, _, _, let avx512):
+            let instead = switch avx512 {
+            case nil: ""
+            case .wideDirect: " (AVX-512: direct)"
+            case .channelLanes: " (AVX-512: channel lanes)"
+            }
+            return "Winograd F(2,3) \(window(geometry))" + instead
         case .convolveChannelLanes(_, _, _, _, _, let geometry, _, _): return "channel-lane direct conv \(window(geometry))"
         case .convolveTransposed(_, _, _, _, let geometry, _): return transposedByPhases(geometry) ? "transposed conv by phases" : "transposed conv"
         case .maxPool: return "max pool"
@@ -350,5 +364,14 @@ extension ExecutionPlan.Kernel {
         case .scaleAndShift, .softmax, .activate, .add, .multiply, .multiplyChannels, .copy:
             return false
         }
+    }
+}
+
+/// Floats of scratch a Winograd step needs: Winograd's, or the channel-lane kernel's where an AVX-512
+/// compilation runs that instead (the two compilations share one plan).
+func winogradScratchCount(_ g: ConvolutionGeometry, _ avx512: ExecutionPlan.AVX512Kernel?) -> Int {
+    switch avx512 {
+    case .channelLanes: max(winogradScratchCount(g), channelLanesScratchCount(g))
+    case .wideDirect, nil: winogradScratchCount(g)
     }
 }

@@ -259,14 +259,22 @@ struct NetworkEmitter {
         case .convolveGEMM(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch):
             return "\(module)convolveGEMM(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
                 + "             geometry: \(literal(geometry)),\n             activation: \(literal(activation)), scratch: \(kernelScratch(scratch))\(share))"
-        case .convolveWinograd(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch, let wideDirect):
+        case .convolveWinograd(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch, let avx512):
             let winograd = "\(module)convolveWinograd(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
                 + "                 geometry: \(literal(geometry)),\n                 activation: \(literal(activation)), scratch: \(kernelScratch(scratch))\(share))"
-            // AVX-512 compilations run the wide direct kernel instead (`wideDirectReplacesWinograd`).
-            guard let wideDirect else { return winograd }
-            let direct = "\(module)convolveDirectWide(\(operand(source)), packedWeights: \(weight(wideDirect)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
-                + "                   geometry: \(literal(geometry)),\n                   activation: \(literal(activation))\(share))"
-            return "#if CNNC_AVX512\n\(direct)\n#else\n\(winograd)\n#endif"
+            // AVX-512 compilations run another kernel instead (`ExecutionPlan.AVX512Kernel`).
+            let instead: String
+            switch avx512 {
+            case nil:
+                return winograd
+            case .wideDirect(let packed):
+                instead = "\(module)convolveDirectWide(\(operand(source)), packedWeights: \(weight(packed)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
+                    + "                   geometry: \(literal(geometry)),\n                   activation: \(literal(activation))\(share))"
+            case .channelLanes(let packed):
+                instead = "\(module)convolveChannelLanes(\(operand(source)), packedWeights: \(weight(packed)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
+                    + "                     geometry: \(literal(geometry)),\n                     activation: \(literal(activation)), scratch: \(kernelScratch(scratch))\(share))"
+            }
+            return "#if CNNC_AVX512\n\(instead)\n#else\n\(winograd)\n#endif"
         case .convolveChannelLanes(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch):
             return "\(module)convolveChannelLanes(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
                 + "                     geometry: \(literal(geometry)),\n                     activation: \(literal(activation)), scratch: \(kernelScratch(scratch))\(share))"
@@ -366,14 +374,15 @@ struct NetworkEmitter {
             for slice in plan.slices {
                 guard case .prepared(let source, let transform) = slice.contents else { continue }
                 switch transform {
-                case .winogradFilters(let geometry, let wideDirectInstead):
-                    if wideDirectInstead { p.print("#if !CNNC_AVX512") }
+                case .winogradFilters(let geometry, let replacedWithAVX512):
+                    if replacedWithAVX512 { p.print("#if !CNNC_AVX512") }
                     p.print("\(module)transformWinogradFilters(\(weight(source)), into: prepared + Offsets.\(names.offsetConstant[slice.name]!),")
                     p.print("    geometry: \(literal(geometry)))")
-                    if wideDirectInstead { p.print("#endif") }
-                case .directPacking(let geometry):
+                    if replacedWithAVX512 { p.print("#endif") }
+                case .directPacking(let geometry), .channelLanePacking(let geometry):
+                    let packing = if case .directPacking = transform { "packForDirect" } else { "packForChannelLanes" }
                     p.print("#if CNNC_AVX512")
-                    p.print("\(module)packForDirect(\(weight(source)), into: prepared + Offsets.\(names.offsetConstant[slice.name]!),")
+                    p.print("\(module)\(packing)(\(weight(source)), into: prepared + Offsets.\(names.offsetConstant[slice.name]!),")
                     p.print("    geometry: \(literal(geometry)))")
                     p.print("#endif")
                 }

@@ -57,7 +57,7 @@ public struct SummaryRenderer: Sendable {
     /// Bytes of static memory generated code fills on its first call: Winograd's transformed
     /// weights (once per process, whatever the batch).
     public let preparedBytes: Int
-    /// Whether some of them are the wide direct kernel's packing, which only AVX-512 compilations
+    /// Whether some of them are another kernel's packing, which only AVX-512 compilations
     /// compute (in place of Winograd's transform, whose room is reserved too).
     let preparesWideDirectWeights: Bool
 
@@ -78,7 +78,10 @@ public struct SummaryRenderer: Sendable {
         lowerBoundBytes = plan.lowerBoundCount * 4
         preparedBytes = plan.preparedCount * 4
         preparesWideDirectWeights = plan.slices.contains {
-            if case .prepared(_, .directPacking) = $0.contents { true } else { false }
+            switch $0.contents {
+            case .prepared(_, .directPacking), .prepared(_, .channelLanePacking): true
+            case .prepared(_, .winogradFilters), .embedded: false
+            }
         }
     }
 

@@ -36,11 +36,11 @@ import Testing
     /// from the same filters.
     @Test func winogradWeightsArePreparedFromTheEmbeddedFilters() throws {
         let (_, plan) = try plan(input: "{channels: 32, height: 16, width: 16}", "conv: {channels: 20, kernel: 3, padding: 1}")
-        guard case .convolveWinograd(_, _, _, let weights, let bias, let geometry, _, _, let wideDirect)? = plan.steps.last?.kernels.last else {
+        guard case .convolveWinograd(_, _, _, let weights, let bias, let geometry, _, _, let avx512)? = plan.steps.last?.kernels.last else {
             Issue.record("not Winograd: \(plan.steps.map { $0.kernels.map(\.strategy) })")
             return
         }
-        guard case .prepared(let filters, .winogradFilters(let transformed, wideDirectInstead: true)) = weights.contents else {
+        guard case .prepared(let filters, .winogradFilters(let transformed, replacedWithAVX512: true)) = weights.contents else {
             Issue.record("the Winograd weights are embedded, or not replaced with AVX-512: \(weights.contents)")
             return
         }
@@ -48,8 +48,8 @@ import Testing
         #expect(!filters.isPrepared && filters.count == 20 * 32 * 9)
         #expect(weights.count == 16 * 24 * 32 && weights.offset == 0)
         // Blocks of four channels (`directChannelBlock`): 20 channels, 288 terms each.
-        guard let wideDirect, case .prepared(let source, .directPacking(let packed)) = wideDirect.contents else {
-            Issue.record("no prepared weights for the wide direct kernel: \(String(describing: wideDirect))")
+        guard case .wideDirect(let wideDirect)? = avx512, case .prepared(let source, .directPacking(let packed)) = wideDirect.contents else {
+            Issue.record("no prepared weights for the wide direct kernel: \(String(describing: avx512))")
             return
         }
         #expect(packed == geometry && source.offset == filters.offset && source.count == filters.count)
@@ -62,11 +62,28 @@ import Testing
     @Test func wideLayersKeepWinogradWithAVX512() throws {
         let (_, plan) = try plan(input: "{channels: 64, height: 16, width: 16}", "conv: {channels: 64, kernel: 3, padding: 1}")
         guard case .convolveWinograd(_, _, _, let weights, _, _, _, _, nil)? = plan.steps.last?.kernels.last,
-              case .prepared(_, .winogradFilters(_, wideDirectInstead: false)) = weights.contents else {
+              case .prepared(_, .winogradFilters(_, replacedWithAVX512: false)) = weights.contents else {
             Issue.record("not Winograd alone: \(plan.steps.map { $0.kernels.map(\.strategy) })")
             return
         }
         #expect(plan.preparedCount == weights.count)
+    }
+
+    /// 256 channels of 2,304 terms on 14×14 (imagenet_stem's conv8): channel lanes with AVX-512, on
+    /// weights prepared from the same filters, and room for the larger of the two kernels' scratch.
+    @Test func deepLayersOnSmallPlanesTakeChannelLanesWithAVX512() throws {
+        let (_, plan) = try plan(input: "{channels: 256, height: 14, width: 14}", "conv: {channels: 256, kernel: 3, padding: 1}")
+        guard case .convolveWinograd(_, _, _, let weights, _, let geometry, _, let scratch, .channelLanes(let lanes)?)? = plan.steps.last?.kernels.last,
+              case .prepared(let filters, .winogradFilters(_, replacedWithAVX512: true)) = weights.contents,
+              case .prepared(let source, .channelLanePacking(let packed)) = lanes.contents else {
+            Issue.record("not Winograd with channel lanes: \(plan.steps.map { $0.kernels.map(\.strategy) })")
+            return
+        }
+        #expect(packed == geometry && source.offset == filters.offset && lanes.count == 256 * 2304)
+        #expect(plan.preparedCount == lanes.offset + lanes.count && lanes.offset >= weights.count)
+        #expect(plan.steps.last?.kernels.last?.strategy == "Winograd F(2,3) 3×3 (AVX-512: channel lanes)")
+        guard case .buffer(let index) = scratch.base else { Issue.record("scratch \(scratch)"); return }
+        #expect(plan.buffers[index].floats == max(winogradScratchCount(geometry), channelLanesScratchCount(geometry)))
     }
 
     @Test func aResidualAddRunsInTheEpilogueOfItsConvolution() throws {

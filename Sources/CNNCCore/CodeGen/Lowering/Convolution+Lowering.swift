@@ -51,7 +51,7 @@ extension Convolution: Lowering {
             }
         }
         let weights: ExecutionPlan.WeightSlice
-        var wideDirect: ExecutionPlan.WeightSlice?
+        var avx512: ExecutionPlan.AVX512Kernel?
         switch strategy {
         case .depthwise:
             weights = builder.slice(name, count: outChannels * geometry.reduction) { parameters($0).weight }
@@ -59,12 +59,15 @@ extension Convolution: Lowering {
             weights = builder.slice(name, count: directPackedCount(geometry)) { packForDirect(parameters($0).weight, geometry: geometry) }
         case .winograd:
             let filters = builder.slice(name, count: outChannels * geometry.reduction) { parameters($0).weight }
-            let wide = wideDirectReplacesWinograd(geometry, group.epilogue)
+            let wide = wideDirectReplacesWinograd(geometry, group.epilogue), lanes = !wide && Self.channelLanesReplaceWinograd(geometry)
             weights = builder.preparedSlice("\(name) (Winograd)", count: winogradPackedCount(geometry), from: filters,
-                                            transform: .winogradFilters(geometry, wideDirectInstead: wide))
+                                            transform: .winogradFilters(geometry, replacedWithAVX512: wide || lanes))
             if wide {
-                wideDirect = builder.preparedSlice("\(name) (direct, AVX-512)", count: directPackedCount(geometry), from: filters,
-                                                   transform: .directPacking(geometry))
+                avx512 = .wideDirect(builder.preparedSlice("\(name) (direct, AVX-512)", count: directPackedCount(geometry), from: filters,
+                                                           transform: .directPacking(geometry)))
+            } else if lanes {
+                avx512 = .channelLanes(builder.preparedSlice("\(name) (channel lanes, AVX-512)", count: channelLanesPackedCount(geometry),
+                                                             from: filters, transform: .channelLanePacking(geometry)))
             }
         case .gemm:
             weights = builder.slice(name, count: gemmPackedCount(geometry)) { packForGEMM(parameters($0).weight, geometry: geometry) }
@@ -91,10 +94,10 @@ extension Convolution: Lowering {
             builder.emit(.convolveDirectSpanningRows(source: source, target: target, residual: residual, weights: weights, bias: bias,
                                                      geometry: geometry, activation: group.epilogue, scratch: scratch))
         case .winograd:
-            let scratch = builder.temporary("Winograd tiles for \(layer.name)", floats: winogradScratchCount(geometry))
+            let scratch = builder.temporary("Winograd tiles for \(layer.name)", floats: winogradScratchCount(geometry, avx512))
             let target = builder.target(for: group)
             builder.emit(.convolveWinograd(source: source, target: target, residual: residual, weights: weights, bias: bias,
-                                           geometry: geometry, activation: group.epilogue, scratch: scratch, wideDirect: wideDirect))
+                                           geometry: geometry, activation: group.epilogue, scratch: scratch, avx512: avx512))
         case .gemm:
             let scratch = builder.temporary("columns for \(layer.name)", floats: gemmScratchCount(geometry))
             let target = builder.target(for: group)
@@ -135,6 +138,17 @@ extension Convolution: Lowering {
     static func prefersChannelLanes(_ g: ConvolutionGeometry) -> Bool {
         g.groups == 1 && g.strideHeight == 2 && g.strideWidth == 2 && g.outChannels % laneChannelBlock == 0
             && g.reduction >= 256 && g.outPlane >= lanePixelBlock
+    }
+
+    /// Where an AVX-512 compilation computes a layer Winograd would take with output channels in the
+    /// lanes (`convolveChannelLanes`, two blocks of sixteen at once there): one group, rows too short
+    /// for the wide direct kernel, output channels a multiple of 16, at least 2,304 terms. Measured
+    /// with `--profile` (Zen 5, 2026-12-04, two rounds), imagenet_stem's conv8 (256 channels, 14×14)
+    /// took 0.88× Winograd's time and conv10 (512, 7×7) 0.73×; Winograd's transforms cost most on
+    /// such small planes of many channels. The eight-lane compilation keeps Winograd: channel lanes
+    /// took 1.2–1.3× its time there.
+    static func channelLanesReplaceWinograd(_ g: ConvolutionGeometry) -> Bool {
+        g.groups == 1 && g.outWidth < 16 && g.outChannels % laneChannelBlock == 0 && g.reduction >= 2304 && g.outPlane >= lanePixelBlock
     }
 
     /// Direct convolution wins when each output sums few terms or few channels share each gathered
