@@ -84,21 +84,17 @@ package func convolveChannelLanes(_ input: UnsafePointer<Float>, packedWeights: 
         var start = 0
         while start < pixels {
             let first = min(start, pixels - lanePixelBlock)
-            #if CNNC_AVX512
             if paired {
+                #if CNNC_AVX512
                 channelLanePairSums(packedWeights + firstChannel * reduction, UnsafeRawPointer(offsets), reduction: reduction,
                                     window(first), window(first + 1), window(first + 2), window(first + 3), window(first + 4), window(first + 5),
                                     bias: bias.map { $0 + firstChannel }, into: tile)
+                #endif
             } else {
                 channelLaneSums(packedWeights + firstChannel * reduction, UnsafeRawPointer(offsets), reduction: reduction,
                                 window(first), window(first + 1), window(first + 2), window(first + 3), window(first + 4), window(first + 5),
                                 bias: bias.map { $0 + firstChannel }, into: tile)
             }
-            #else
-            channelLaneSums(packedWeights + firstChannel * reduction, UnsafeRawPointer(offsets), reduction: reduction,
-                            window(first), window(first + 1), window(first + 2), window(first + 3), window(first + 4), window(first + 5),
-                            bias: bias.map { $0 + firstChannel }, into: tile)
-            #endif
             let whole = first + 8 <= pixels
             for lane in 0..<(paired ? 2 * laneChannelBlock : laneChannelBlock) {
                 let at = (firstChannel + lane) * pixels + first

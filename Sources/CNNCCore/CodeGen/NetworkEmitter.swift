@@ -234,18 +234,22 @@ struct NetworkEmitter {
             guard split else { return self.operand(scratch) }
             return copiedPerPart.map { "part.scratch(arena: \(self.operand(scratch)), past: \($0))" } ?? "part.scratch(arena: \(self.operand(scratch)))"
         }
+        // `convolveDirect` or `convolveDirectWide`, the latter also where it replaces Winograd.
+        func direct(_ name: String, _ source: ExecutionPlan.Operand, _ target: ExecutionPlan.Operand, _ added: ExecutionPlan.Operand?,
+                    _ weights: ExecutionPlan.WeightSlice, _ bias: ExecutionPlan.WeightSlice?, _ geometry: ConvolutionGeometry,
+                    _ activation: ActivationFunction) -> String {
+            let indent = String(repeating: " ", count: name.count + 1)
+            return "\(module)\(name)(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
+                + "\(indent)geometry: \(literal(geometry)),\n\(indent)activation: \(literal(activation))\(share))"
+        }
         switch kernel {
         case .pad(let source, let target, let channels, let height, let width, let margins, let mode, let columnPhases):
             return "\(module)\(columnPhases == 2 ? "padPlanesByColumnPhase" : "padPlanes")(\(operand(source)), into: \(operand(target)), channels: \(channels), height: \(height), width: \(width), margins: \(literal(margins)), mode: \(literal(mode))\(share))"
         case .convolveDirect(let source, let target, let added, let weights, let bias, let geometry, let activation):
-            func direct(_ kernel: String) -> String {
-                let indent = String(repeating: " ", count: kernel.count + 1)
-                return "\(module)\(kernel)(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
-                    + "\(indent)geometry: \(literal(geometry)),\n\(indent)activation: \(literal(activation))\(share))"
-            }
+            let narrow = direct("convolveDirect", source, target, added, weights, bias, geometry, activation)
             // An AVX-512 compilation takes sixteen pixels per vector where it can (`directTakesWideVectors`).
-            guard directTakesWideVectors(geometry, activation) else { return direct("convolveDirect") }
-            return "#if CNNC_AVX512\n\(direct("convolveDirectWide"))\n#else\n\(direct("convolveDirect"))\n#endif"
+            guard directTakesWideVectors(geometry, activation) else { return narrow }
+            return "#if CNNC_AVX512\n\(direct("convolveDirectWide", source, target, added, weights, bias, geometry, activation))\n#else\n\(narrow)\n#endif"
         case .convolveDirectSpanningRows(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch):
             return "\(module)convolveDirectSpanningRows(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
                 + "                           geometry: \(literal(geometry)),\n                           activation: \(literal(activation)), scratch: \(kernelScratch(scratch))\(share))"
@@ -268,11 +272,11 @@ struct NetworkEmitter {
             case nil:
                 return winograd
             case .wideDirect(let packed):
-                instead = "\(module)convolveDirectWide(\(operand(source)), packedWeights: \(weight(packed)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
-                    + "                   geometry: \(literal(geometry)),\n                   activation: \(literal(activation))\(share))"
+                instead = direct("convolveDirectWide", source, target, added, packed, bias, geometry, activation)
             case .channelLanes(let packed):
-                instead = "\(module)convolveChannelLanes(\(operand(source)), packedWeights: \(weight(packed)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
-                    + "                     geometry: \(literal(geometry)),\n                     activation: \(literal(activation)), scratch: \(kernelScratch(scratch))\(share))"
+                instead = call(.convolveChannelLanes(source: source, target: target, residual: added, weights: packed, bias: bias,
+                                                     geometry: geometry, activation: activation, scratch: scratch),
+                               split: split, copiedPerPart: copiedPerPart)
             }
             return "#if CNNC_AVX512\n\(instead)\n#else\n\(winograd)\n#endif"
         case .convolveChannelLanes(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch):
