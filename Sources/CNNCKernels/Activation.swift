@@ -94,11 +94,11 @@ package enum ActivationFunction: Hashable, Sendable {
     case silu
 
     /// Whether AVX-512 compilations compute it sixteen lanes at once (`applyWide`): the piecewise-
-    /// linear ones and those built on `exponential`; tanh and GELU go by halves of eight.
+    /// linear ones, those built on `exponential`, and tanh; GELU goes by halves of eight.
     package var hasSixteenLaneForm: Bool {
         switch self {
-        case .identity, .relu, .relu6, .leakyReLU, .elu, .sigmoid, .silu: true
-        case .tanh, .gelu: false
+        case .identity, .relu, .relu6, .leakyReLU, .elu, .sigmoid, .silu, .tanh: true
+        case .gelu: false
         }
     }
 

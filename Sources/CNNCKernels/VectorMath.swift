@@ -139,6 +139,29 @@ extension SIMD16 where Scalar == Float {
 }
 
 #if CNNC_AVX512
+/// `hyperbolicTangent` on sixteen floats, operation for operation (x86-64 only, so no WebAssembly
+/// constant): for the AVX-512 direct kernel's tanh epilogue (`applyWide`).
+@_transparent
+package func hyperbolicTangent(_ x: SIMD16<Float>) -> SIMD16<Float> {
+    let saturation = SIMD16<Float>(repeating: 7.99881172180175781)
+    let raised = x.replacing(with: -saturation, where: x .< -saturation)
+    let clamped = raised.replacing(with: saturation, where: saturation .< raised)
+    let x2 = clamped * clamped
+    var p = SIMD16<Float>(repeating: -2.76076847742355e-16)
+    p = SIMD16(repeating: 2.00018790482477e-13).accumulating(p, x2)
+    p = SIMD16(repeating: -8.60467152213735e-11).accumulating(p, x2)
+    p = SIMD16(repeating: 5.12229709037114e-08).accumulating(p, x2)
+    p = SIMD16(repeating: 1.48572235717979e-05).accumulating(p, x2)
+    p = SIMD16(repeating: 6.37261928875436e-04).accumulating(p, x2)
+    p = SIMD16(repeating: 4.89352455891786e-03).accumulating(p, x2)
+    p = p * clamped
+    var q = SIMD16<Float>(repeating: 1.19825839466702e-06)
+    q = SIMD16(repeating: 1.18534705686654e-04).accumulating(q, x2)
+    q = SIMD16(repeating: 2.26843463243900e-03).accumulating(q, x2)
+    q = SIMD16(repeating: 4.89352518554385e-03).accumulating(q, x2)
+    return (p / q).replacing(with: x, where: x2 .< 1.6e-7)
+}
+
 /// `exponential` on sixteen floats, operation for operation, so each lane gets the same value: for
 /// the activations of the AVX-512 direct kernel (`applyWide`), where two halves of eight made LLVM
 /// split the kernel's multiply-adds in two (WideDirectConvolution.swift).

@@ -11,6 +11,14 @@ package func directTakesWideVectors(_ g: ConvolutionGeometry, _ activation: Acti
     g.readsConsecutiveColumns && g.outWidth >= 16 && activation.hasSixteenLaneForm
 }
 
+/// Where an AVX-512 build computes a convolution that the other compilation runs with
+/// `convolveDirectSpanningRows` with `convolveDirectWide` instead, from the same packed weights: where
+/// rows fill its vectors (`directTakesWideVectors`). lenet5's c1 (rows of 28, 5×5) took 0.63× the
+/// row-spanning kernel's time (`--profile`, 3 rounds, 2026-12-04); its c3 (rows of 10) keeps it.
+package func spanningRowsGiveWayToWideVectors(_ g: ConvolutionGeometry, _ activation: ActivationFunction) -> Bool {
+    directTakesWideVectors(g, activation)
+}
+
 /// Where an AVX-512 build computes a convolution that would be Winograd's (`convolveWinograd`) with
 /// `convolveDirectWide` instead: at most 32 output channels or 288 terms. Measured with `--profile`
 /// (Zen 5, 2026-12-04), the wide direct kernel ran those layers at 90–98 % of the zmm peak and took
@@ -199,7 +207,7 @@ func storeDirectWide(_ output: UnsafeMutablePointer<Float>, at offset: Int, _ su
 // results took the sums with them: LLVM's SLP vectorizer then split every multiply-add of the
 // kernel into two of eight lanes (imagenet_stem's and resnet_cifar's direct steps at 0.2–0.4× the speed).
 extension ActivationKernel {
-    /// By halves, for tanh and GELU, which keep the eight-lane kernel (`directTakesWideVectors`).
+    /// By halves, for GELU, which keeps the eight-lane kernel (`directTakesWideVectors`).
     @inline(__always)
     package func applyWide(_ x: SIMD16<Float>) -> SIMD16<Float> {
         let halves = unsafeBitCast(x, to: (SIMD8<Float>, SIMD8<Float>).self)
@@ -241,6 +249,10 @@ extension Activations.Sigmoid {
 
 extension Activations.SiLU {
     @inline(__always) package func applyWide(_ x: SIMD16<Float>) -> SIMD16<Float> { x / (1 + exponential(-x)) }
+}
+
+extension Activations.Tanh {
+    @inline(__always) package func applyWide(_ x: SIMD16<Float>) -> SIMD16<Float> { hyperbolicTangent(x) }
 }
 
 extension UnsafePointer where Pointee == Float {

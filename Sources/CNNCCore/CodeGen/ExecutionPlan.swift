@@ -271,7 +271,8 @@ extension ExecutionPlan.Kernel {
         switch self {
         case .pad: return "pad"
         case .convolveDirect(_, _, _, _, _, let geometry, _): return "direct conv \(window(geometry))"
-        case .convolveDirectSpanningRows(_, _, _, _, _, let geometry, _, _): return "row-spanning direct conv \(window(geometry))"
+        case .convolveDirectSpanningRows(_, _, _, _, _, let geometry, let activation, _):
+            return "row-spanning direct conv \(window(geometry))" + (spanningRowsGiveWayToWideVectors(geometry, activation) ? " (AVX-512: direct)" : "")
         case .convolveDepthwise(_, _, _, _, _, let geometry, _, let padding):
             return (padding == nil ? "" : "plane-padded ") + "depthwise \(window(geometry))"
         case .convolveGEMM(_, _, _, _, _, let geometry, _, _): return "im2col+GEMM \(window(geometry))"

@@ -24,7 +24,7 @@ import Testing
     /// The choice rule (docs/codegen.md): depthwise when every group has one input and one output
     /// channel; direct when each output sums at most 32 terms or a group has fewer than four output
     /// channels (but not 1×1 stride-1 layers of more than 32 output channels on at least 16 pixels),
-    /// and, up to 150 terms, at stride 1 unless 1×1, at stride 2 for at most 32 output channels per
+    /// and, up to 150 terms, at stride 1 unless 1×1, at stride 2 for at most 64 output channels per
     /// group, or when the output has fewer than 16 pixels (with vectors that span rows at stride 1 on
     /// rows of 8 to 15 for up to six channels, or where rows would leave an eighth of the lanes idle
     /// and `kh` × output channels is at least 16); Winograd for the other 3×3 stride-1 ungrouped
@@ -34,8 +34,8 @@ import Testing
     @Test func theCoverageSpecsLayersGetTheirStrategies() throws {
         #expect(try strategies("Tests/Fixtures/codegen/coverage.yaml") == [
             // 3 channels × 3×3 = 27 terms: direct; rows of 19 would fill 19 of 24 lanes, so its
-            // vectors span rows.
-            "conv1 + elu1: pad + row-spanning direct conv 3×3",
+            // vectors span rows, except with AVX-512, whose sixteen-pixel rows they fill.
+            "conv1 + elu1: pad + row-spanning direct conv 3×3 (AVX-512: direct)",
             // 32 × 3×3 = 288 terms at stride 1 on 23×19 pixels: Winograd, with the sum and the relu
             // in its epilogue; rows of 19 and at most 288 terms: the wide direct kernel with AVX-512.
             "tiled + skip + relu1: pad + Winograd F(2,3) 3×3 (AVX-512: direct)",
@@ -129,6 +129,21 @@ import Testing
         #expect(plan.buffers.contains { $0.purpose == "shifted rows for conv1" && $0.floats == 6 * 5 * 14 * 10 }, "\(plan.buffers.map(\.purpose))")
         // A 1×1 layer reads its input as it is: no copy (a buffer needs at least one float).
         #expect(plan.buffers.contains { $0.purpose == "shifted rows for conv4" && $0.floats == 1 }, "\(plan.buffers.map(\.purpose))")
+    }
+
+    /// The AVX-512 compilation runs a row-spanning layer with the wide direct kernel, from the same
+    /// packed weights, where its rows fill sixteen lanes and its activation has a sixteen-lane form
+    /// (tanh has); a stride-2 layer of up to 64 output channels and 150 terms is direct.
+    @Test func lenetAndTheImagenetStemTakeTheDirectKernels() throws {
+        let lenet = try strategies("models/lenet5.yaml")
+        // Rows of 28 fill sixteen lanes; rows of 10 do not.
+        #expect(lenet.prefix(3) == ["c1 + tanh1: row-spanning direct conv 5×5 (AVX-512: direct)", "s2: average pool",
+                                     "c3 + tanh2: row-spanning direct conv 5×5"])
+        // GELU goes by halves of eight: the row-spanning kernel stays.
+        let gelu = network(input: "{channels: 1, height: 32, width: 32}", "conv: {channels: 6, kernel: 5, activation: gelu}")
+        #expect(ExecutionPlan(network: try #require(gelu.network)).steps[0].kernels.map(\.strategy) == ["row-spanning direct conv 5×5"])
+        // 3 × 7×7 = 147 terms, 64 output channels at stride 2.
+        #expect(try strategies("models/imagenet_stem.yaml").first == "stem + relu1: pad + direct conv 7×7 s2")
     }
 
     /// A strided depthwise convolution pads each plane as it goes; at stride 1 a padded copy comes first.

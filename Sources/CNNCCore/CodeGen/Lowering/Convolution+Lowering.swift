@@ -156,17 +156,17 @@ extension Convolution: Lowering {
     /// input as it is (mobilenetv2_block's expansions of 16 and 24 channels 0.85–0.87× the time, its
     /// head 0.89×; mobile_block's 16 → 32 pointwise layer measured the same either way); and, up to 150 terms, where GEMM would gather columns at stride 1 (lenet5's c3 0.65×,
     /// resnet_cifar's 16-channel 3×3 layers 0.78–0.87× the GEMM's time; a 1×1 convolution's GEMM reads
-    /// its input as it is, 1.4×), at stride 2 for at most 32 output channels per group (mobile_block's
-    /// grouped layer 0.86×, resnet_cifar's layer2.0.conv1 0.9×, since the direct kernel reads stride-2
-    /// pixels as the even half of sixteen; imagenet_stem's 64-channel 7×7 stem 1.3×, where every
-    /// gathered column serves eleven panels), or where the output has fewer pixels than a GEMM
+    /// its input as it is, 1.4×), at stride 2 for at most 64 output channels per group (mobile_block's
+    /// grouped layer 0.86×, resnet_cifar's layer2.0.conv1 0.9×; imagenet_stem's 64-channel 7×7 stem,
+    /// reading the copy split by column phase, 0.63–0.65× in the AVX-512 compilation and 0.89–0.90×
+    /// in the x86-64-v3 one, 6 ABBA rounds, 2026-12-04), or where the output has fewer pixels than a GEMM
     /// register block's sixteen columns (squeeze-and-excitation's 1×1 maps, 0.55×). Measured
     /// interleaved; docs/codegen.md.
     static func prefersDirect(_ g: ConvolutionGeometry) -> Bool {
         if g.isPointwise && g.groups == 1 && g.outChannels > 32 && g.outPlane >= gemmColumnBlock { return false }
         if g.reduction <= 32 || g.outChannelsPerGroup < 4 { return true }
         guard g.reduction <= 150 else { return false }
-        let stridedFewChannels = g.strideWidth == 2 && g.outChannelsPerGroup <= 32
+        let stridedFewChannels = g.strideWidth == 2 && g.outChannelsPerGroup <= 64
         return ((g.strideWidth == 1 || stridedFewChannels) && !g.isPointwise) || g.outPlane < gemmColumnBlock
     }
 
