@@ -324,23 +324,7 @@ package func convolveDirectSpanningRows(_ input: UnsafePointer<Float>, packedWei
     let blocks = roundUp(perGroupOut, to: block) / block
     let pixels = g.outPlane
     let shiftedPlane = g.inHeight * g.outWidth
-    let shifted = readsInputAsShifted(g) ? input : UnsafePointer(scratch)
-    for channel in 0..<g.inChannels where !readsInputAsShifted(g) {
-        for kx in 0..<g.kernelWidth {
-            let copy = scratch + (channel * g.kernelWidth + kx) * shiftedPlane
-            let source = input + channel * g.inPlane + kx * g.dilationWidth
-            for row in 0..<g.inHeight {
-                let from = source + row * g.inWidth, to = copy + row * g.outWidth
-                // The row's last vector overlaps the one before it.
-                var x = 0
-                while x < g.outWidth {
-                    let start = min(x, g.outWidth - 8)
-                    to.storeVector(from.loadVector(at: start), at: start)
-                    x = start + 8
-                }
-            }
-        }
-    }
+    let shifted = shiftRows(input, geometry: g, into: scratch)
     // Up to six channels leave registers for a second vector, four for a third: twelve independent sums.
     let span = block <= 6 && pixels >= 16 ? (block == 4 && pixels >= 24 && g.reduction >= 16 ? 3 : 2) : 1
     let step = 8 * span
@@ -379,6 +363,32 @@ package func convolveDirectSpanningRows(_ input: UnsafePointer<Float>, packedWei
         }
         sums.forEach(channels, store)
     }
+}
+
+/// The input as the row-spanning kernels read it: copied into `scratch` once per kernel column `kx`,
+/// each row cut to the output's width and starting at column `kx` (`convolveDirectSpanningRows`), or
+/// the input itself where it has that layout already.
+@inline(__always)
+func shiftRows(_ input: UnsafePointer<Float>, geometry g: ConvolutionGeometry, into scratch: UnsafeMutablePointer<Float>) -> UnsafePointer<Float> {
+    if readsInputAsShifted(g) { return input }
+    let shiftedPlane = g.inHeight * g.outWidth
+    for channel in 0..<g.inChannels {
+        for kx in 0..<g.kernelWidth {
+            let copy = scratch + (channel * g.kernelWidth + kx) * shiftedPlane
+            let source = input + channel * g.inPlane + kx * g.dilationWidth
+            for row in 0..<g.inHeight {
+                let from = source + row * g.inWidth, to = copy + row * g.outWidth
+                // The row's last vector overlaps the one before it.
+                var x = 0
+                while x < g.outWidth {
+                    let start = min(x, g.outWidth - 8)
+                    to.storeVector(from.loadVector(at: start), at: start)
+                    x = start + 8
+                }
+            }
+        }
+    }
+    return UnsafePointer(scratch)
 }
 
 /// How a depthwise convolution pads its input: one plane at a time into `scratch`, which the kernel

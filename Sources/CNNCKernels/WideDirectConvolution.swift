@@ -19,6 +19,13 @@ package func spanningRowsGiveWayToWideVectors(_ g: ConvolutionGeometry, _ activa
     directTakesWideVectors(g, activation)
 }
 
+/// Where an AVX-512 build computes the row-spanning convolution in vectors of sixteen with
+/// `convolveDirectSpanningRowsWide`: where the rows are too short for `convolveDirectWide` and the
+/// plane holds a whole vector, and the activation has a sixteen-lane form.
+package func spanningRowsTakeWideVectors(_ g: ConvolutionGeometry, _ activation: ActivationFunction) -> Bool {
+    !spanningRowsGiveWayToWideVectors(g, activation) && g.outPlane >= 16 && activation.hasSixteenLaneForm
+}
+
 /// Where an AVX-512 build computes a convolution that would be Winograd's (`convolveWinograd`) with
 /// `convolveDirectWide` instead: at most 32 output channels or 288 terms. Measured with `--profile`
 /// (Zen 5, 2026-12-04), the wide direct kernel ran those layers at 90–98 % of the zmm peak and took
@@ -141,6 +148,58 @@ package func convolveDirectWide(_ input: UnsafePointer<Float>, packedWeights: Un
     }
 }
 
+/// `convolveDirectSpanningRows` with vectors of sixteen pixels: the output plane as one long row,
+/// `span` consecutive vectors of one channel block at a time (four for blocks of four channels, three
+/// for six, two for eight, as `convolveDirectWide` takes them), read from the same shifted copy of
+/// the input. The plane's last vector overlaps the one before it, and the last unit the unit before
+/// it. Same packed weights and the same order of sums as the eight-lane kernel: equal outputs.
+@inline(__always)
+package func convolveDirectSpanningRowsWide(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                            residual: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>,
+                                            geometry g: ConvolutionGeometry, activation: some ActivationKernel,
+                                            scratch: UnsafeMutablePointer<Float>, share: WorkShare = .whole) {
+    let perGroupIn = g.inChannelsPerGroup
+    let perGroupOut = g.outChannelsPerGroup
+    let block = directChannelBlock(g)
+    let blocks = roundUp(perGroupOut, to: block) / block
+    let pixels = g.outPlane
+    let shiftedPlane = g.inHeight * g.outWidth
+    let shifted = shiftRows(input, geometry: g, into: scratch)
+    let vectors = (pixels + 15) / 16
+    let span = min(block == 4 ? 4 : block == 6 ? 3 : 2, vectors)
+    let spans = (vectors + span - 1) / span
+    for unit in share.range(g.groups * blocks * spans) {
+        let index = unit % spans
+        let blockIndex = unit / spans % blocks
+        let group = unit / (spans * blocks)
+        let weights = packedWeights + (group * blocks + blockIndex) * g.reduction * block
+        let firstChannel = group * perGroupOut + blockIndex * block
+        let channels = min(block, perGroupOut - blockIndex * block)
+        let first = min(index * span, vectors - span)
+        // Vector v's first pixel; the plane's last vector ends at its last pixel.
+        @inline(__always) func pixel(_ v: Int) -> Int { min(16 * (first + min(v, span - 1)), pixels - 16) }
+        let at = (pixel(0), pixel(1), pixel(2), pixel(3))
+        let origin = shifted + group * perGroupIn * g.kernelWidth * shiftedPlane
+        var sums = WideChannelBlockSums()
+        var tap = weights
+        for groupChannel in 0..<perGroupIn {
+            for ky in 0..<g.kernelHeight {
+                for kx in 0..<g.kernelWidth {
+                    let source = origin + (groupChannel * g.kernelWidth + kx) * shiftedPlane + ky * g.dilationHeight * g.outWidth
+                    let p0 = (source + at.0).loadWideVector()
+                    let p1 = span > 1 ? (source + at.1).loadWideVector() : SIMD16<Float>()
+                    let p2 = span > 2 ? (source + at.2).loadWideVector() : SIMD16<Float>()
+                    let p3 = span > 3 ? (source + at.3).loadWideVector() : SIMD16<Float>()
+                    sums.add(tap, p0, p1, p2, p3, block: block, vectors: span)
+                    tap += block
+                }
+            }
+        }
+        sums.store(into: output, firstChannel: firstChannel, channels: channels, plane: pixels, at: at, vectors: span, bias: bias,
+                   residual: residual, activation: activation)
+    }
+}
+
 /// Where the vectors of one unit of `convolveDirectWide` lie: vector `v` is the plane's vector
 /// `first + v`, numbered row by row, the last of a row moved left to end at the row's end.
 struct WideVectorPlaces {
@@ -190,6 +249,31 @@ struct WideChannelBlockSums {
             a6.accumulate(w6, p0); a7.accumulate(w7, p0)
             if vectors > 1 { b6.accumulate(w6, p1); b7.accumulate(w7, p1) }
         }
+    }
+}
+
+extension WideChannelBlockSums {
+    /// Stores the first `vectors` sums of the block's first `channels` channels at offsets `at` of
+    /// their planes (channel `firstChannel + c`'s at `(firstChannel + c) · plane`), through
+    /// `storeDirectWide`. Transparent, so that it is inlined however large it is.
+    @_transparent
+    func store(into output: UnsafeMutablePointer<Float>, firstChannel: Int, channels: Int, plane: Int, at: (Int, Int, Int, Int), vectors: Int,
+               bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?, activation: some ActivationKernel) {
+        @_transparent func channel(_ c: Int, _ s0: SIMD16<Float>, _ s1: SIMD16<Float>, _ s2: SIMD16<Float>, _ s3: SIMD16<Float>, most: Int) {
+            let base = (firstChannel + c) * plane, shift = bias?[firstChannel + c] ?? 0
+            storeDirectWide(output, at: base + at.0, s0, shift: shift, residual: residual, activation: activation)
+            if vectors > 1 && most > 1 { storeDirectWide(output, at: base + at.1, s1, shift: shift, residual: residual, activation: activation) }
+            if vectors > 2 && most > 2 { storeDirectWide(output, at: base + at.2, s2, shift: shift, residual: residual, activation: activation) }
+            if vectors > 3 && most > 3 { storeDirectWide(output, at: base + at.3, s3, shift: shift, residual: residual, activation: activation) }
+        }
+        channel(0, a0, b0, c0, d0, most: 4)
+        if channels > 1 { channel(1, a1, b1, c1, d1, most: 4) }
+        if channels > 2 { channel(2, a2, b2, c2, d2, most: 4) }
+        if channels > 3 { channel(3, a3, b3, c3, d3, most: 4) }
+        if channels > 4 { channel(4, a4, b4, c4, SIMD16(), most: 3) }
+        if channels > 5 { channel(5, a5, b5, c5, SIMD16(), most: 3) }
+        if channels > 6 { channel(6, a6, b6, SIMD16(), SIMD16(), most: 2) }
+        if channels > 7 { channel(7, a7, b7, SIMD16(), SIMD16(), most: 2) }
     }
 }
 

@@ -269,6 +269,38 @@ import TestTolerance
         #expect((outputs[1] != outputs[0]) == Self.hostHasAVX512, "the two runs took \(Self.hostHasAVX512 ? "the same kernels" : "different copies")")
     }
 
+    @Test func lenetsRowSpanningLayersMultiplySixteenLanesInTheAVX512Copy() async throws {
+        // c1 (rows of 28, tanh) runs the wide direct kernel and c3 (rows of 10) the wide row-spanning
+        // one in the x86-64-v4 copy; the x86-64-v3 copy keeps the eight-lane row-spanning kernel for
+        // both. Both copies agree with the interpreter in `GeneratedInferencerTests`.
+        _ = try await SharedBuilds.shared.binary(for: "models/lenet5.yaml")
+        let libraries = try SharedBuilds.networkLibraries(of: "lenet5")
+        let library = try #require(libraries.max { modificationDate($0) < modificationDate($1) },
+                                   "no default build of lenet5 in \(SharedBuilds.cacheDirectory)")
+        let disassembly = try run(try Self.objdump(), ["-d", "--no-show-raw-insn", library.path])
+        try #require(disassembly.status == 0, "\(disassembly.stderr)")
+        var copies: [(name: String, zmm: Int, ymm: Int)] = []
+        for line in disassembly.stdout.split(separator: "\n") {
+            if line.hasSuffix(">:") {
+                copies.append((["c1", "c3"].first { line.contains("Steps") && line.contains("LLO2\($0)yy") } ?? "", 0, 0))
+            } else if line.contains("vfmadd"), !copies.isEmpty, !copies[copies.count - 1].name.isEmpty {
+                if line.contains("%zmm") { copies[copies.count - 1].zmm += 1 }
+                if line.contains("%ymm") { copies[copies.count - 1].ymm += 1 }
+            }
+        }
+        for name in ["c1", "c3"] {
+            let found = copies.filter { $0.name == name }
+            // Blocks of four channels (c1's six channels in a block of six): four sums a vector at least.
+            #expect(found.count == 2, "\(name): \(found)")
+            #expect(found.contains { $0.zmm >= 4 && $0.ymm == 0 }, "\(name): no copy multiplies only 512-bit vectors: \(found)")
+            #expect(found.contains { $0.zmm == 0 && $0.ymm >= 4 }, "\(name): no copy multiplies only 256-bit vectors: \(found)")
+        }
+    }
+
+    func modificationDate(_ url: URL) -> Date {
+        ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date) ?? .distantPast
+    }
+
     static let qemu: URL? = ["/usr/bin/qemu-x86_64", "/usr/bin/qemu-x86_64-static"].map(URL.init(fileURLWithPath:))
         .first { FileManager.default.isExecutableFile(atPath: $0.path) }
 

@@ -255,8 +255,13 @@ struct NetworkEmitter {
                 + "                           geometry: \(literal(geometry)),\n                           activation: \(literal(activation)), scratch: \(kernelScratch(scratch))\(share))"
             // The same packed weights serve the wide direct kernel, which an AVX-512 compilation takes
             // where rows fill its vectors (`spanningRowsGiveWayToWideVectors`).
-            guard spanningRowsGiveWayToWideVectors(geometry, activation) else { return spanning }
-            return "#if CNNC_AVX512\n\(direct("convolveDirectWide", source, target, added, weights, bias, geometry, activation))\n#else\n\(spanning)\n#endif"
+            if spanningRowsGiveWayToWideVectors(geometry, activation) {
+                return "#if CNNC_AVX512\n\(direct("convolveDirectWide", source, target, added, weights, bias, geometry, activation))\n#else\n\(spanning)\n#endif"
+            }
+            guard spanningRowsTakeWideVectors(geometry, activation) else { return spanning }
+            let wide = "\(module)convolveDirectSpanningRowsWide(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
+                + "                               geometry: \(literal(geometry)),\n                               activation: \(literal(activation)), scratch: \(kernelScratch(scratch))\(share))"
+            return "#if CNNC_AVX512\n\(wide)\n#else\n\(spanning)\n#endif"
         case .convolveDepthwise(let source, let target, let added, let weights, let bias, let geometry, let activation, let padding):
             let padded = padding.map { padding in
                 let scratch = kernelScratch(padding.scratch)

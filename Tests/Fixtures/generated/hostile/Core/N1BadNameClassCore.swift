@@ -136,9 +136,15 @@ private enum Steps {
             N1BadNameClassCore.padPlanes(input, into: arena + 608, channels: 2, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
         }
         if part.isLead {
+            #if CNNC_AVX512
+            N1BadNameClassCore.convolveDirectSpanningRowsWide(arena + 608, packedWeights: weights + Offsets.classWeight, bias: weights + Offsets.classBias, output: arena + 1696,
+                                           geometry: ConvolutionGeometry(inChannels: 2, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                                           activation: Activations.ReLU(), scratch: arena)
+            #else
             N1BadNameClassCore.convolveDirectSpanningRows(arena + 608, packedWeights: weights + Offsets.classWeight, bias: weights + Offsets.classBias, output: arena + 1696,
                                        geometry: ConvolutionGeometry(inChannels: 2, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
                                        activation: Activations.ReLU(), scratch: arena)
+            #endif
         }
     }
 
@@ -149,9 +155,15 @@ private enum Steps {
             N1BadNameClassCore.padPlanes(arena + 1696, into: arena + 1200, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
         }
         if part.isLead {
+            #if CNNC_AVX512
+            N1BadNameClassCore.convolveDirectSpanningRowsWide(arena + 1200, packedWeights: weights + Offsets.conv1Weight, bias: weights + Offsets.conv1Bias, output: arena + 2032,
+                                           geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                                           activation: Activations.ReLU(), scratch: arena)
+            #else
             N1BadNameClassCore.convolveDirectSpanningRows(arena + 1200, packedWeights: weights + Offsets.conv1Weight, bias: weights + Offsets.conv1Bias, output: arena + 2032,
                                        geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
                                        activation: Activations.ReLU(), scratch: arena)
+            #endif
         }
     }
 
@@ -162,9 +174,15 @@ private enum Steps {
             N1BadNameClassCore.padPlanes(arena + 2032, into: arena, channels: 4, height: 9, width: 9, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .reflect)
         }
         if part.isLead {
+            #if CNNC_AVX512
+            N1BadNameClassCore.convolveDirectSpanningRowsWide(arena, packedWeights: weights + Offsets.conv1Weight2, bias: weights + Offsets.conv1Bias2, output: arena + 2416,
+                                           geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 11, outWidth: 11, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                                           activation: Activations.Identity(), scratch: arena + 496)
+            #else
             N1BadNameClassCore.convolveDirectSpanningRows(arena, packedWeights: weights + Offsets.conv1Weight2, bias: weights + Offsets.conv1Bias2, output: arena + 2416,
                                        geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 11, outWidth: 11, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
                                        activation: Activations.Identity(), scratch: arena + 496)
+            #endif
         }
     }
 
@@ -175,9 +193,15 @@ private enum Steps {
             N1BadNameClassCore.padPlanes(arena + 2416, into: arena + 1728, channels: 4, height: 11, width: 11, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .replicate)
         }
         if part.isLead {
+            #if CNNC_AVX512
+            N1BadNameClassCore.convolveDirectSpanningRowsWide(arena + 1728, packedWeights: weights + Offsets.padPlanesWeight, bias: weights + Offsets.padPlanesBias, output: arena + 2912,
+                                           geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 13, inWidth: 13, outHeight: 11, outWidth: 11, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                                           activation: Activations.Identity(), scratch: arena)
+            #else
             N1BadNameClassCore.convolveDirectSpanningRows(arena + 1728, packedWeights: weights + Offsets.padPlanesWeight, bias: weights + Offsets.padPlanesBias, output: arena + 2912,
                                        geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 13, inWidth: 13, outHeight: 11, outWidth: 11, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
                                        activation: Activations.Identity(), scratch: arena)
+            #endif
         }
     }
 
@@ -185,9 +209,15 @@ private enum Steps {
     @inline(never)
     static func letX1(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart) {
         if part.isLead {
+            #if CNNC_AVX512
+            N1BadNameClassCore.convolveDirectSpanningRowsWide(arena + 2912, packedWeights: weights + Offsets.letX1Weight, bias: weights + Offsets.letX1Bias, output: arena,
+                                           geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 11, outWidth: 11, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                                           activation: Activations.Identity(), scratch: arena + 496)
+            #else
             N1BadNameClassCore.convolveDirectSpanningRows(arena + 2912, packedWeights: weights + Offsets.letX1Weight, bias: weights + Offsets.letX1Bias, output: arena,
                                        geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 11, outWidth: 11, kernelHeight: 1, kernelWidth: 1, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
                                        activation: Activations.Identity(), scratch: arena + 496)
+            #endif
         }
     }
 

@@ -127,9 +127,15 @@ private enum Steps {
             SeedCore.padPlanes(arena + 2784, into: arena + 2016, channels: 3, height: 14, width: 14, margins: Margins(top: 1, bottom: 1, left: 1, right: 1), mode: .constant(0.0))
         }
         if part.isLead {
+            #if CNNC_AVX512
+            SeedCore.convolveDirectSpanningRowsWide(arena + 2016, packedWeights: weights + Offsets.conv2Weight, bias: weights + Offsets.conv2Bias, output: arena + 3376,
+                                           geometry: ConvolutionGeometry(inChannels: 3, outChannels: 3, groups: 1, inHeight: 16, inWidth: 16, outHeight: 14, outWidth: 14, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                                           activation: Activations.ReLU(), scratch: arena)
+            #else
             SeedCore.convolveDirectSpanningRows(arena + 2016, packedWeights: weights + Offsets.conv2Weight, bias: weights + Offsets.conv2Bias, output: arena + 3376,
                                        geometry: ConvolutionGeometry(inChannels: 3, outChannels: 3, groups: 1, inHeight: 16, inWidth: 16, outHeight: 14, outWidth: 14, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
                                        activation: Activations.ReLU(), scratch: arena)
+            #endif
         }
     }
 
