@@ -213,10 +213,27 @@ func channelLanePairSums(_ weights: UnsafePointer<Float>, _ offsets: UnsafeRawPo
 #endif
 
 /// The columns of the 8×8 matrix whose first six rows are r0 … r5 (the last two are r4 and r5 again),
-/// as eight vectors: the three rounds of in-lane and cross-lane shuffles of the usual AVX transpose.
+/// stored as eight vectors.
 @inline(__always)
 func storeTransposed(_ r0: SIMD8<Float>, _ r1: SIMD8<Float>, _ r2: SIMD8<Float>, _ r3: SIMD8<Float>, _ r4: SIMD8<Float>, _ r5: SIMD8<Float>,
                      into tile: UnsafeMutablePointer<Float>) {
+    let columns = transposed(r0, r1, r2, r3, r4, r5, r4, r5)
+    tile.storeVector(columns.0, at: 0)
+    tile.storeVector(columns.1, at: 8)
+    tile.storeVector(columns.2, at: 16)
+    tile.storeVector(columns.3, at: 24)
+    tile.storeVector(columns.4, at: 32)
+    tile.storeVector(columns.5, at: 40)
+    tile.storeVector(columns.6, at: 48)
+    tile.storeVector(columns.7, at: 56)
+}
+
+/// The columns of the 8×8 matrix whose rows are r0 … r7: the three rounds of in-lane and cross-lane
+/// shuffles of the usual AVX transpose.
+@_transparent
+func transposed(_ r0: SIMD8<Float>, _ r1: SIMD8<Float>, _ r2: SIMD8<Float>, _ r3: SIMD8<Float>,
+                _ r4: SIMD8<Float>, _ r5: SIMD8<Float>, _ r6: SIMD8<Float>, _ r7: SIMD8<Float>)
+    -> (SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>, SIMD8<Float>) {
     @_transparent func unpackLow(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { SIMD8(a[0], b[0], a[1], b[1], a[4], b[4], a[5], b[5]) }
     @_transparent func unpackHigh(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { SIMD8(a[2], b[2], a[3], b[3], a[6], b[6], a[7], b[7]) }
     @_transparent func pairsLow(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { SIMD8(a[0], a[1], b[0], b[1], a[4], a[5], b[4], b[5]) }
@@ -224,15 +241,9 @@ func storeTransposed(_ r0: SIMD8<Float>, _ r1: SIMD8<Float>, _ r2: SIMD8<Float>,
     @_transparent func lowHalves(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { SIMD8(a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3]) }
     @_transparent func highHalves(_ a: SIMD8<Float>, _ b: SIMD8<Float>) -> SIMD8<Float> { SIMD8(a[4], a[5], a[6], a[7], b[4], b[5], b[6], b[7]) }
     let t0 = unpackLow(r0, r1), t1 = unpackHigh(r0, r1), t2 = unpackLow(r2, r3), t3 = unpackHigh(r2, r3)
-    let t4 = unpackLow(r4, r5), t5 = unpackHigh(r4, r5)
+    let t4 = unpackLow(r4, r5), t5 = unpackHigh(r4, r5), t6 = unpackLow(r6, r7), t7 = unpackHigh(r6, r7)
     let u0 = pairsLow(t0, t2), u1 = pairsHigh(t0, t2), u2 = pairsLow(t1, t3), u3 = pairsHigh(t1, t3)
-    let u4 = pairsLow(t4, t4), u5 = pairsHigh(t4, t4), u6 = pairsLow(t5, t5), u7 = pairsHigh(t5, t5)
-    tile.storeVector(lowHalves(u0, u4), at: 0)
-    tile.storeVector(lowHalves(u1, u5), at: 8)
-    tile.storeVector(lowHalves(u2, u6), at: 16)
-    tile.storeVector(lowHalves(u3, u7), at: 24)
-    tile.storeVector(highHalves(u0, u4), at: 32)
-    tile.storeVector(highHalves(u1, u5), at: 40)
-    tile.storeVector(highHalves(u2, u6), at: 48)
-    tile.storeVector(highHalves(u3, u7), at: 56)
+    let u4 = pairsLow(t4, t6), u5 = pairsHigh(t4, t6), u6 = pairsLow(t5, t7), u7 = pairsHigh(t5, t7)
+    return (lowHalves(u0, u4), lowHalves(u1, u5), lowHalves(u2, u6), lowHalves(u3, u7),
+            highHalves(u0, u4), highHalves(u1, u5), highHalves(u2, u6), highHalves(u3, u7))
 }

@@ -136,9 +136,27 @@ package func globalAveragePool(_ input: UnsafePointer<Float>, output: UnsafeMuta
     while first + 8 <= range.upperBound {
         let p = input + first * plane
         var sums = SIMD8<Float>()
-        for index in 0..<plane {
+        var index = 0
+        // Eight floats of each of the eight channels at a time, transposed so that each vector holds
+        // one index of every channel: the sums keep each channel's order, index by index. Gathering a
+        // vector one float per channel took most of the time (mobilenetv2_block's squeeze 13 µs).
+        while index + 8 <= plane {
+            @inline(__always) func row(_ channel: Int) -> SIMD8<Float> { (p + channel * plane).loadVector(at: index) }
+            let columns = transposed(row(0), row(1), row(2), row(3), row(4), row(5), row(6), row(7))
+            sums += columns.0
+            sums += columns.1
+            sums += columns.2
+            sums += columns.3
+            sums += columns.4
+            sums += columns.5
+            sums += columns.6
+            sums += columns.7
+            index += 8
+        }
+        while index < plane {
             sums += SIMD8(p[index], p[plane + index], p[2 * plane + index], p[3 * plane + index],
                           p[4 * plane + index], p[5 * plane + index], p[6 * plane + index], p[7 * plane + index])
+            index += 1
         }
         (output + first).storeVector(sums / SIMD8(repeating: Float(plane)), at: 0)
         first += 8

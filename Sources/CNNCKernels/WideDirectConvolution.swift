@@ -91,60 +91,12 @@ package func convolveDirectWide(_ input: UnsafePointer<Float>, packedWeights: Un
                 }
             }
         }
-        // Straight-line stores, each a call of the small `storeDirectWide`: the SIL inliner takes a
-        // callee of at most 64 blocks into any caller, and a function storing a whole channel (or a
-        // closure) is more, and stayed a call ("What Swift inlines", docs/codegen.md).
-        let at0 = places.outputOffset(0), at1 = places.outputOffset(1), at2 = places.outputOffset(2), at3 = places.outputOffset(3)
-        do {
-            let plane = firstChannel * outPlane, shift = bias?[firstChannel] ?? 0
-            storeDirectWide(output, at: plane + at0, sums.a0, shift: shift, residual: residual, activation: activation)
-            if span > 1 { storeDirectWide(output, at: plane + at1, sums.b0, shift: shift, residual: residual, activation: activation) }
-            if span > 2 { storeDirectWide(output, at: plane + at2, sums.c0, shift: shift, residual: residual, activation: activation) }
-            if span > 3 { storeDirectWide(output, at: plane + at3, sums.d0, shift: shift, residual: residual, activation: activation) }
-        }
-        if channels > 1 {
-            let plane = (firstChannel + 1) * outPlane, shift = bias?[firstChannel + 1] ?? 0
-            storeDirectWide(output, at: plane + at0, sums.a1, shift: shift, residual: residual, activation: activation)
-            if span > 1 { storeDirectWide(output, at: plane + at1, sums.b1, shift: shift, residual: residual, activation: activation) }
-            if span > 2 { storeDirectWide(output, at: plane + at2, sums.c1, shift: shift, residual: residual, activation: activation) }
-            if span > 3 { storeDirectWide(output, at: plane + at3, sums.d1, shift: shift, residual: residual, activation: activation) }
-        }
-        if channels > 2 {
-            let plane = (firstChannel + 2) * outPlane, shift = bias?[firstChannel + 2] ?? 0
-            storeDirectWide(output, at: plane + at0, sums.a2, shift: shift, residual: residual, activation: activation)
-            if span > 1 { storeDirectWide(output, at: plane + at1, sums.b2, shift: shift, residual: residual, activation: activation) }
-            if span > 2 { storeDirectWide(output, at: plane + at2, sums.c2, shift: shift, residual: residual, activation: activation) }
-            if span > 3 { storeDirectWide(output, at: plane + at3, sums.d2, shift: shift, residual: residual, activation: activation) }
-        }
-        if channels > 3 {
-            let plane = (firstChannel + 3) * outPlane, shift = bias?[firstChannel + 3] ?? 0
-            storeDirectWide(output, at: plane + at0, sums.a3, shift: shift, residual: residual, activation: activation)
-            if span > 1 { storeDirectWide(output, at: plane + at1, sums.b3, shift: shift, residual: residual, activation: activation) }
-            if span > 2 { storeDirectWide(output, at: plane + at2, sums.c3, shift: shift, residual: residual, activation: activation) }
-            if span > 3 { storeDirectWide(output, at: plane + at3, sums.d3, shift: shift, residual: residual, activation: activation) }
-        }
-        if channels > 4 {
-            let plane = (firstChannel + 4) * outPlane, shift = bias?[firstChannel + 4] ?? 0
-            storeDirectWide(output, at: plane + at0, sums.a4, shift: shift, residual: residual, activation: activation)
-            if span > 1 { storeDirectWide(output, at: plane + at1, sums.b4, shift: shift, residual: residual, activation: activation) }
-            if span > 2 { storeDirectWide(output, at: plane + at2, sums.c4, shift: shift, residual: residual, activation: activation) }
-        }
-        if channels > 5 {
-            let plane = (firstChannel + 5) * outPlane, shift = bias?[firstChannel + 5] ?? 0
-            storeDirectWide(output, at: plane + at0, sums.a5, shift: shift, residual: residual, activation: activation)
-            if span > 1 { storeDirectWide(output, at: plane + at1, sums.b5, shift: shift, residual: residual, activation: activation) }
-            if span > 2 { storeDirectWide(output, at: plane + at2, sums.c5, shift: shift, residual: residual, activation: activation) }
-        }
-        if channels > 6 {
-            let plane = (firstChannel + 6) * outPlane, shift = bias?[firstChannel + 6] ?? 0
-            storeDirectWide(output, at: plane + at0, sums.a6, shift: shift, residual: residual, activation: activation)
-            if span > 1 { storeDirectWide(output, at: plane + at1, sums.b6, shift: shift, residual: residual, activation: activation) }
-        }
-        if channels > 7 {
-            let plane = (firstChannel + 7) * outPlane, shift = bias?[firstChannel + 7] ?? 0
-            storeDirectWide(output, at: plane + at0, sums.a7, shift: shift, residual: residual, activation: activation)
-            if span > 1 { storeDirectWide(output, at: plane + at1, sums.b7, shift: shift, residual: residual, activation: activation) }
-        }
+        // Straight-line stores through a transparent helper: the SIL inliner takes a callee of at most 64
+        // blocks into any caller, and a function storing a whole channel (or a closure) is more, and
+        // stayed a call ("What Swift inlines", docs/codegen.md).
+        let at = (places.outputOffset(0), places.outputOffset(1), places.outputOffset(2), places.outputOffset(3))
+        sums.store(into: output, firstChannel: firstChannel, channels: channels, plane: outPlane, at: at, vectors: span, bias: bias,
+                   residual: residual, activation: activation)
     }
 }
 
