@@ -204,21 +204,8 @@ import TestTolerance
         // The network library, whose functions keep their names, once per compilation: the GEMM's and
         // Winograd's `multiplyBlock` and the channel-lane kernel's `channelLaneSums`, both out of line,
         // and the steps of the layers named `direct` and `widened`, which hold their direct kernels inlined.
-        let library = try #require(try SharedBuilds.networkLibraries(of: "avx512").first,
-                                   "no default build of avx512 in \(SharedBuilds.cacheDirectory)")
-        let disassembly = try run(try Self.objdump(), ["-d", "--no-show-raw-insn", library.path])
-        try #require(disassembly.status == 0, "\(disassembly.stderr)")
-        // Per copy of each function: its multiply-adds on zmm and on ymm registers.
-        var copies: [(name: String, zmm: Int, ymm: Int)] = []
-        for line in disassembly.stdout.split(separator: "\n") {
-            if line.hasSuffix(">:") {
-                let step = ["direct", "widened"].first { line.contains("Steps") && line.contains("LLO\($0.count)\($0)yy") }
-                copies.append((step.map { "\($0) step" } ?? ["multiplyBlock", "channelLaneSums", "channelLanePairSums"].first { line.contains($0) } ?? "", 0, 0))
-            } else if line.contains("vfmadd"), !copies.isEmpty, !copies[copies.count - 1].name.isEmpty {
-                if line.contains("%zmm") { copies[copies.count - 1].zmm += 1 }
-                if line.contains("%ymm") { copies[copies.count - 1].ymm += 1 }
-            }
-        }
+        let copies = try Self.multiplyAdds(in: "avx512", steps: ["direct", "widened"],
+                                           functions: ["multiplyBlock", "channelLaneSums", "channelLanePairSums"])
         // Two blocks of channels at once, an AVX-512 compilation's alone: twelve zmm multiply-adds a term.
         let pairs = copies.filter { $0.name == "channelLanePairSums" }
         #expect(pairs.count == 1 && pairs[0].zmm >= 12 && pairs[0].ymm == 0, "\(pairs)")
@@ -274,21 +261,8 @@ import TestTolerance
         // one in the x86-64-v4 copy; the x86-64-v3 copy keeps the eight-lane row-spanning kernel for
         // both. Both copies agree with the interpreter in `GeneratedInferencerTests`.
         _ = try await SharedBuilds.shared.binary(for: "models/lenet5.yaml")
-        let libraries = try SharedBuilds.networkLibraries(of: "lenet5")
-        let library = try #require(libraries.max { modificationDate($0) < modificationDate($1) },
-                                   "no default build of lenet5 in \(SharedBuilds.cacheDirectory)")
-        let disassembly = try run(try Self.objdump(), ["-d", "--no-show-raw-insn", library.path])
-        try #require(disassembly.status == 0, "\(disassembly.stderr)")
-        var copies: [(name: String, zmm: Int, ymm: Int)] = []
-        for line in disassembly.stdout.split(separator: "\n") {
-            if line.hasSuffix(">:") {
-                copies.append((["c1", "c3"].first { line.contains("Steps") && line.contains("LLO2\($0)yy") } ?? "", 0, 0))
-            } else if line.contains("vfmadd"), !copies.isEmpty, !copies[copies.count - 1].name.isEmpty {
-                if line.contains("%zmm") { copies[copies.count - 1].zmm += 1 }
-                if line.contains("%ymm") { copies[copies.count - 1].ymm += 1 }
-            }
-        }
-        for name in ["c1", "c3"] {
+        let copies = try Self.multiplyAdds(in: "lenet5", steps: ["c1", "c3"], functions: [])
+        for name in ["c1 step", "c3 step"] {
             let found = copies.filter { $0.name == name }
             // Blocks of four channels (c1's six channels in a block of six): four sums a vector at least.
             #expect(found.count == 2, "\(name): \(found)")
@@ -297,8 +271,28 @@ import TestTolerance
         }
     }
 
-    func modificationDate(_ url: URL) -> Date {
-        ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date) ?? .distantPast
+    /// The multiply-adds on zmm and on ymm registers of each copy of the named functions in the newest
+    /// default build of `command`'s network library, whose functions keep their names: the steps of
+    /// the layers named in `steps` (named "NAME step") and the out-of-line kernels named in `functions`.
+    static func multiplyAdds(in command: String, steps: [String], functions: [String]) throws -> [(name: String, zmm: Int, ymm: Int)] {
+        func modified(_ url: URL) -> Date {
+            ((try? FileManager.default.attributesOfItem(atPath: url.path))?[.modificationDate] as? Date) ?? .distantPast
+        }
+        let library = try #require(try SharedBuilds.networkLibraries(of: command).max { modified($0) < modified($1) },
+                                   "no default build of \(command) in \(SharedBuilds.cacheDirectory)")
+        let disassembly = try run(try objdump(), ["-d", "--no-show-raw-insn", library.path])
+        try #require(disassembly.status == 0, "\(disassembly.stderr)")
+        var copies: [(name: String, zmm: Int, ymm: Int)] = []
+        for line in disassembly.stdout.split(separator: "\n") {
+            if line.hasSuffix(">:") {
+                let step = steps.first { line.contains("Steps") && line.contains("LLO\($0.count)\($0)yy") }
+                copies.append((step.map { "\($0) step" } ?? functions.first { line.contains($0) } ?? "", 0, 0))
+            } else if line.contains("vfmadd"), !copies.isEmpty, !copies[copies.count - 1].name.isEmpty {
+                if line.contains("%zmm") { copies[copies.count - 1].zmm += 1 }
+                if line.contains("%ymm") { copies[copies.count - 1].ymm += 1 }
+            }
+        }
+        return copies
     }
 
     static let qemu: URL? = ["/usr/bin/qemu-x86_64", "/usr/bin/qemu-x86_64-static"].map(URL.init(fileURLWithPath:))
