@@ -251,17 +251,20 @@ struct NetworkEmitter {
             guard directTakesWideVectors(geometry, activation) else { return narrow }
             return "#if CNNC_AVX512\n\(direct("convolveDirectWide", source, target, added, weights, bias, geometry, activation))\n#else\n\(narrow)\n#endif"
         case .convolveDirectSpanningRows(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch):
-            let spanning = "\(module)convolveDirectSpanningRows(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
-                + "                           geometry: \(literal(geometry)),\n                           activation: \(literal(activation)), scratch: \(kernelScratch(scratch))\(share))"
+            // `convolveDirectSpanningRows` or its sixteen-lane form, which take the shifted rows' scratch.
+            func spanning(_ name: String) -> String {
+                let indent = String(repeating: " ", count: name.count + 1)
+                return "\(module)\(name)(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
+                    + "\(indent)geometry: \(literal(geometry)),\n\(indent)activation: \(literal(activation)), scratch: \(kernelScratch(scratch))\(share))"
+            }
+            let narrow = spanning("convolveDirectSpanningRows")
             // The same packed weights serve the wide direct kernel, which an AVX-512 compilation takes
             // where rows fill its vectors (`spanningRowsGiveWayToWideVectors`).
             if spanningRowsGiveWayToWideVectors(geometry, activation) {
-                return "#if CNNC_AVX512\n\(direct("convolveDirectWide", source, target, added, weights, bias, geometry, activation))\n#else\n\(spanning)\n#endif"
+                return "#if CNNC_AVX512\n\(direct("convolveDirectWide", source, target, added, weights, bias, geometry, activation))\n#else\n\(narrow)\n#endif"
             }
-            guard spanningRowsTakeWideVectors(geometry, activation) else { return spanning }
-            let wide = "\(module)convolveDirectSpanningRowsWide(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
-                + "                               geometry: \(literal(geometry)),\n                               activation: \(literal(activation)), scratch: \(kernelScratch(scratch))\(share))"
-            return "#if CNNC_AVX512\n\(wide)\n#else\n\(spanning)\n#endif"
+            guard spanningRowsTakeWideVectors(geometry, activation) else { return narrow }
+            return "#if CNNC_AVX512\n\(spanning("convolveDirectSpanningRowsWide"))\n#else\n\(narrow)\n#endif"
         case .convolveDepthwise(let source, let target, let added, let weights, let bias, let geometry, let activation, let padding):
             let padded = padding.map { padding in
                 let scratch = kernelScratch(padding.scratch)

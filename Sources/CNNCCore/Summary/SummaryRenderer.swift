@@ -59,7 +59,7 @@ public struct SummaryRenderer: Sendable {
     public let preparedBytes: Int
     /// Whether some of them are another kernel's packing, which only AVX-512 compilations
     /// compute (in place of Winograd's transform, whose room is reserved too).
-    let preparesWideDirectWeights: Bool
+    let preparesAVX512Packing: Bool
 
     public init(network: CheckedNetwork, batch: Int = 1) {
         self.init(network: network, batch: batch, order: .fastest)
@@ -77,7 +77,7 @@ public struct SummaryRenderer: Sendable {
         arenaBytes = plan.arenaCount * 4
         lowerBoundBytes = plan.lowerBoundCount * 4
         preparedBytes = plan.preparedCount * 4
-        preparesWideDirectWeights = plan.slices.contains {
+        preparesAVX512Packing = plan.slices.contains {
             switch $0.contents {
             case .prepared(_, .directPacking), .prepared(_, .channelLanePacking): true
             case .prepared(_, .winogradFilters), .embedded: false
@@ -222,7 +222,7 @@ public struct SummaryRenderer: Sendable {
             ("Input size", Self.bytesText(inputBytes)),
             ("Forward pass size", Self.bytesText(forwardBytes, "activation arena\(batch > 1 ? " × \(batch)" : "")")),
             ("Params size", Self.bytesText(analysis.weightBytes, "float32")),
-            ("Prepared weights", Self.bytesText(preparedBytes, preparesWideDirectWeights
+            ("Prepared weights", Self.bytesText(preparedBytes, preparesAVX512Packing
                 ? "Winograd or AVX-512 packing, by the first call" : "Winograd-transformed by the first call")),
             ("Estimated total size", Self.bytesText(estimatedTotalBytes)),
             ("Activation lower bound", Self.bytesText(lowerBoundBytes, "largest set alive at once")),
