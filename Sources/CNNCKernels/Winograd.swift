@@ -85,7 +85,14 @@ package func winogradTileBlock(_ g: ConvolutionGeometry) -> Int {
 /// Floats of scratch `convolveWinograd` needs: the transformed inputs of one block of tiles and their
 /// 16 products with every output channel's transformed weights.
 package func winogradScratchCount(_ g: ConvolutionGeometry) -> Int {
-    16 * (g.inChannels + roundUp(g.outChannels, to: gemmRowBlock)) * winogradTileBlock(g)
+    16 * g.inChannels * winogradTransformedStride(g) + 16 * roundUp(g.outChannels, to: gemmRowBlock) * winogradTileBlock(g)
+}
+
+/// Floats from one channel's row of a transformed input matrix to the next: a block of tiles and
+/// room for the whole vector `winogradInputTransformByRows` stores at the block's last tile.
+@inline(__always)
+func winogradTransformedStride(_ g: ConvolutionGeometry) -> Int {
+    winogradTileBlock(g) + 16
 }
 
 /// Floats of the transformed weights (`transformWinogradFilters`).
@@ -134,29 +141,70 @@ package func convolveWinograd(_ input: UnsafePointer<Float>, packedWeights: Unsa
     let tileCount = winogradTileCount(g)
     let block = winogradTileBlock(g)
     let panels = roundUp(g.outChannels, to: gemmRowBlock) / gemmRowBlock
-    let transformed = scratch
-    let products = scratch + 16 * g.inChannels * block
+    let transformed = scratch, transformedStride = winogradTransformedStride(g)
+    let products = scratch + 16 * g.inChannels * transformedStride
     // Parts split the tiles in whole register blocks where there are at least two per part; otherwise
     // the panels of output channels, each part transforming every tile into its own scratch. Every
     // output is computed the same way by whichever part has it.
     let splitsTiles = roundUp(tileCount, to: gemmColumnBlock) / gemmColumnBlock >= 2 * share.parts
     let tileRange = splitsTiles ? share.range(tileCount, granule: gemmColumnBlock) : 0..<tileCount
     let panelRange = splitsTiles ? 0..<panels : share.range(panels)
+    #if CNNC_AVX512
+    let takesTileRows = winogradTakesTileRows(g)
+    #else
+    let takesTileRows = false
+    #endif
     var first = tileRange.lowerBound
     while first < tileRange.upperBound {
         let count = min(block, tileRange.upperBound - first)
         let columns = roundUp(count, to: gemmColumnBlock)
-        winogradInputTransform(input, into: transformed, stride: block, geometry: g, first: first, count: count, columns: columns)
+        if takesTileRows {
+            #if CNNC_AVX512
+            winogradInputTransformByRows(input, into: transformed, stride: transformedStride, geometry: g, first: first, count: count,
+                                         columns: columns)
+            #endif
+        } else {
+            winogradInputTransform(input, into: transformed, stride: transformedStride, geometry: g, first: first, count: count,
+                                   columns: columns)
+        }
         // Each V_ξ stays in L1 while every panel multiplies it (0.83–0.96× the time of a panel at a time).
         for xi in 0..<16 {
+            let source = transformed + xi * g.inChannels * transformedStride
+            func weights(_ panel: Int) -> UnsafePointer<Float> { packedWeights + (xi * panels + panel) * g.inChannels * gemmRowBlock }
+            func target(_ panel: Int, _ column: Int) -> UnsafeMutablePointer<Float> {
+                products + (xi * panels + panel) * gemmRowBlock * block + column
+            }
+            var done = 0
+            #if CNNC_AVX512
+            // Twelve 512-bit sums per register block (`WinogradWideSums`): 32 tiles of one panel, then
+            // 16 tiles of two panels for a block's last 16 columns.
+            done = columns / (2 * gemmColumnBlock) * (2 * gemmColumnBlock)
             for panel in panelRange {
-                let weights = packedWeights + (xi * panels + panel) * g.inChannels * gemmRowBlock
-                var column = 0
-                while column < columns {
-                    multiplyBlock(weights, transformed + xi * g.inChannels * block + column, stride: block, reduction: g.inChannels,
-                                  output: products + (xi * panels + panel) * gemmRowBlock * block + column, residual: nil, outputStride: block,
-                                  rows: gemmRowBlock, columns: gemmColumnBlock, bias: nil, activation: Activations.Identity())
-                    column += gemmColumnBlock
+                for column in Swift.stride(from: 0, to: done, by: 2 * gemmColumnBlock) {
+                    var sums = WinogradWideSums()
+                    sums.accumulateTilePair(weights(panel), source + column, stride: transformedStride, reduction: g.inChannels)
+                    sums.storeTilePair(target(panel, column), stride: block)
+                }
+            }
+            if done < columns {
+                var panel = panelRange.lowerBound
+                while panel + 2 <= panelRange.upperBound {
+                    var sums = WinogradWideSums()
+                    sums.accumulatePanelPair(weights(panel), weights(panel + 1), source + done, stride: transformedStride, reduction: g.inChannels)
+                    sums.storePanelPair(target(panel, done), stride: block)
+                    panel += 2
+                }
+                if panel < panelRange.upperBound {
+                    multiplyBlock(weights(panel), source + done, stride: transformedStride, reduction: g.inChannels, output: target(panel, done), residual: nil,
+                                  outputStride: block, rows: gemmRowBlock, columns: gemmColumnBlock, bias: nil, activation: Activations.Identity())
+                }
+                done = columns
+            }
+            #endif
+            for panel in panelRange {
+                for column in Swift.stride(from: done, to: columns, by: gemmColumnBlock) {
+                    multiplyBlock(weights(panel), source + column, stride: transformedStride, reduction: g.inChannels, output: target(panel, column), residual: nil,
+                                  outputStride: block, rows: gemmRowBlock, columns: gemmColumnBlock, bias: nil, activation: Activations.Identity())
                 }
             }
         }
@@ -166,6 +214,188 @@ package func convolveWinograd(_ input: UnsafePointer<Float>, packedWeights: Unsa
         first += count
     }
 }
+
+#if CNNC_AVX512
+/// The register block of an AVX-512 compilation's Winograd products: twelve 512-bit sums, either 6
+/// output channels (a panel) × 32 tiles or 12 channels (two panels) × 16 tiles. `multiplyBlock`'s
+/// six sums are too few to hide the multiply-add's latency on cores with two full-width units (Zen 5:
+/// imagenet_stem's 64-channel layers took 0.8× the time). Each sum runs over the input channels in
+/// ascending order, as `multiplyBlock`'s, so the products are the same bit for bit.
+struct WinogradWideSums {
+    var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
+    var s4 = SIMD16<Float>(), s5 = SIMD16<Float>(), s6 = SIMD16<Float>(), s7 = SIMD16<Float>()
+    var s8 = SIMD16<Float>(), s9 = SIMD16<Float>(), s10 = SIMD16<Float>(), s11 = SIMD16<Float>()
+
+    /// Panel `weights` × tiles `columns ..< columns + 32`: row r's tiles in `s(2r)` and `s(2r + 1)`.
+    @_transparent
+    mutating func accumulateTilePair(_ weights: UnsafePointer<Float>, _ columns: UnsafePointer<Float>, stride: Int, reduction: Int) {
+        var a = weights, b = UnsafeRawPointer(columns)
+        for _ in 0..<reduction {
+            let left = b.loadUnaligned(as: SIMD16<Float>.self), right = b.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+            var w = SIMD16<Float>(repeating: a[0])
+            s0.accumulate(w, left); s1.accumulate(w, right)
+            w = SIMD16(repeating: a[1])
+            s2.accumulate(w, left); s3.accumulate(w, right)
+            w = SIMD16(repeating: a[2])
+            s4.accumulate(w, left); s5.accumulate(w, right)
+            w = SIMD16(repeating: a[3])
+            s6.accumulate(w, left); s7.accumulate(w, right)
+            w = SIMD16(repeating: a[4])
+            s8.accumulate(w, left); s9.accumulate(w, right)
+            w = SIMD16(repeating: a[5])
+            s10.accumulate(w, left); s11.accumulate(w, right)
+            a += gemmRowBlock
+            b += stride * MemoryLayout<Float>.stride
+        }
+    }
+
+    /// Panels `first` and `second` × tiles `columns ..< columns + 16`: row r's tiles in `s(r)`.
+    @_transparent
+    mutating func accumulatePanelPair(_ first: UnsafePointer<Float>, _ second: UnsafePointer<Float>, _ columns: UnsafePointer<Float>,
+                                      stride: Int, reduction: Int) {
+        var a = first, c = second, b = UnsafeRawPointer(columns)
+        for _ in 0..<reduction {
+            let tiles = b.loadUnaligned(as: SIMD16<Float>.self)
+            s0.accumulate(SIMD16(repeating: a[0]), tiles)
+            s1.accumulate(SIMD16(repeating: a[1]), tiles)
+            s2.accumulate(SIMD16(repeating: a[2]), tiles)
+            s3.accumulate(SIMD16(repeating: a[3]), tiles)
+            s4.accumulate(SIMD16(repeating: a[4]), tiles)
+            s5.accumulate(SIMD16(repeating: a[5]), tiles)
+            s6.accumulate(SIMD16(repeating: c[0]), tiles)
+            s7.accumulate(SIMD16(repeating: c[1]), tiles)
+            s8.accumulate(SIMD16(repeating: c[2]), tiles)
+            s9.accumulate(SIMD16(repeating: c[3]), tiles)
+            s10.accumulate(SIMD16(repeating: c[4]), tiles)
+            s11.accumulate(SIMD16(repeating: c[5]), tiles)
+            a += gemmRowBlock
+            c += gemmRowBlock
+            b += stride * MemoryLayout<Float>.stride
+        }
+    }
+
+    /// Row r of `accumulateTilePair`'s sums at `output + r · stride`.
+    @_transparent
+    func storeTilePair(_ output: UnsafeMutablePointer<Float>, stride: Int) {
+        put(s0, output, 0); put(s1, output, 16)
+        put(s2, output, stride); put(s3, output, stride + 16)
+        put(s4, output, 2 * stride); put(s5, output, 2 * stride + 16)
+        put(s6, output, 3 * stride); put(s7, output, 3 * stride + 16)
+        put(s8, output, 4 * stride); put(s9, output, 4 * stride + 16)
+        put(s10, output, 5 * stride); put(s11, output, 5 * stride + 16)
+    }
+
+    /// Row r of `accumulatePanelPair`'s sums at `output + r · stride`.
+    @_transparent
+    func storePanelPair(_ output: UnsafeMutablePointer<Float>, stride: Int) {
+        put(s0, output, 0); put(s1, output, stride); put(s2, output, 2 * stride); put(s3, output, 3 * stride)
+        put(s4, output, 4 * stride); put(s5, output, 5 * stride); put(s6, output, 6 * stride); put(s7, output, 7 * stride)
+        put(s8, output, 8 * stride); put(s9, output, 9 * stride); put(s10, output, 10 * stride); put(s11, output, 11 * stride)
+    }
+
+    @_transparent
+    func put(_ sums: SIMD16<Float>, _ output: UnsafeMutablePointer<Float>, _ offset: Int) {
+        UnsafeMutableRawPointer(output + offset).storeBytes(of: sums, as: SIMD16<Float>.self)
+    }
+}
+#endif
+
+#if CNNC_AVX512
+/// The even and the odd columns of the 32 floats at `p`, by halves: `SIMD32.evenHalf` stayed a call
+/// (the layer took 1.8× the time), and taking the elements one by one, LLVM merged the loads at `p`
+/// and `p + 2` into gathers (1.4×).
+@_transparent
+func evenAndOddColumns(_ p: UnsafeRawPointer) -> (SIMD16<Float>, SIMD16<Float>) {
+    let a = p.loadUnaligned(as: SIMD16<Float>.self), b = p.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+    return (SIMD16(lowHalf: a.evenHalf, highHalf: b.evenHalf), SIMD16(lowHalf: a.oddHalf, highHalf: b.oddHalf))
+}
+
+/// Whether an AVX-512 compilation transforms the inputs tile row by tile row
+/// (`winogradInputTransformByRows`): undilated layers whose rows hold at least 12 tiles, three
+/// quarters of a vector. Measured with `--profile` (Zen 5, 2026-12-04, three rounds): imagenet_stem's
+/// 56×56 layers (rows of 28 tiles) took 0.85–0.92× the time of eight tiles per vector, its 28×28 one
+/// (14) 0.93×; cifar_vgg's 16×16 conv4 (8) 1.12× and resnet_cifar's 8×8 layers (4) 1.3×, where
+/// most of each vector is wasted. The x86-64-v3 compilation keeps eight tiles per vector: in
+/// vectors of eight, tile rows took 1.03–1.07× its time on imagenet_stem.
+@inline(__always)
+func winogradTakesTileRows(_ g: ConvolutionGeometry) -> Bool {
+    g.dilationHeight == 1 && g.dilationWidth == 1 && winogradTiles(g).columns.count >= 12
+}
+
+/// `winogradInputTransform` of an undilated layer, sixteen tiles of one tile row per vector: each
+/// row of their patches is two unaligned loads of the input row split into even and odd columns
+/// (`d(r, 0)`, `d(r, 1)` from the load at the tiles' first column, `d(r, 2)`, `d(r, 3)` from the one
+/// two columns on), with no gathering at the ends of rows. The sums are `winogradInputTransform`'s,
+/// operation for operation: the same results.
+///
+/// Every store is a whole vector, so the transformed rows have room past the block
+/// (`winogradTransformedStride`): the tiles stored past the end of a tile row are overwritten by
+/// the next row's, and the columns from `count` to `columns` are zeroed at the end.
+@inline(__always)
+func winogradInputTransformByRows(_ input: UnsafePointer<Float>, into transformed: UnsafeMutablePointer<Float>, stride: Int,
+                                  geometry g: ConvolutionGeometry, first: Int, count: Int, columns: Int) {
+    let lanes = 16
+    let perRow = winogradTiles(g).columns.count
+    let matrixStride = g.inChannels * stride
+    let inputEnd = g.inChannels * g.inPlane
+    // The last rows of the last plane, copied with zeros past the input so that the loads stay inside it.
+    let bufferWidth = 2 * lanes + 4
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * bufferWidth) { buffer in
+        let copy = buffer.baseAddress!
+        for channel in 0..<g.inChannels {
+            let plane = channel * g.inPlane
+            var tile = first
+            while tile < first + count {
+                let (row, column) = tile.quotientAndRemainder(dividingBy: perRow)
+                let tiles = min(lanes, perRow - column, first + count - tile)
+                let start = plane + 2 * row * g.inWidth + 2 * column
+                var source = input + start, rowStride = g.inWidth
+                if start + 3 * g.inWidth + 2 * lanes + 2 > inputEnd {
+                    for r in 0..<4 {
+                        for c in 0..<bufferWidth {
+                            let at = start + r * g.inWidth + c
+                            copy[r * bufferWidth + c] = at < inputEnd ? input[at] : 0
+                        }
+                    }
+                    source = UnsafePointer(copy)
+                    rowStride = bufferWidth
+                }
+                @inline(__always) func patchRow(_ r: Int) -> (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>) {
+                    let near = evenAndOddColumns(UnsafeRawPointer(source + r * rowStride))
+                    let far = evenAndOddColumns(UnsafeRawPointer(source + r * rowStride + 2))
+                    return (near.0, near.1, far.0, far.1)
+                }
+                let (d0, d1, d2, d3) = (patchRow(0), patchRow(1), patchRow(2), patchRow(3))
+                // Bᵀ d (rows) …
+                let e0 = (d0.0 - d2.0, d0.1 - d2.1, d0.2 - d2.2, d0.3 - d2.3)
+                let e1 = (d1.0 + d2.0, d1.1 + d2.1, d1.2 + d2.2, d1.3 + d2.3)
+                let e2 = (d2.0 - d1.0, d2.1 - d1.1, d2.2 - d1.2, d2.3 - d1.3)
+                let e3 = (d1.0 - d3.0, d1.1 - d3.1, d1.2 - d3.2, d1.3 - d3.3)
+                // … then (Bᵀ d) B (columns), stored as V_ξ with ξ = 4·row + column.
+                @inline(__always) func store(_ r: Int, _ e: (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>)) {
+                    let base = UnsafeMutableRawPointer(transformed + (4 * r * g.inChannels + channel) * stride + tile - first)
+                    let step = matrixStride * MemoryLayout<Float>.stride
+                    base.storeBytes(of: e.0 - e.2, as: SIMD16<Float>.self)
+                    base.storeBytes(of: e.1 + e.2, toByteOffset: step, as: SIMD16<Float>.self)
+                    base.storeBytes(of: e.2 - e.1, toByteOffset: 2 * step, as: SIMD16<Float>.self)
+                    base.storeBytes(of: e.1 - e.3, toByteOffset: 3 * step, as: SIMD16<Float>.self)
+                }
+                store(0, e0)
+                store(1, e1)
+                store(2, e2)
+                store(3, e3)
+                tile += tiles
+            }
+        }
+    }
+    if count < columns {
+        for row in 0..<16 * g.inChannels {
+            (transformed + row * stride + count).update(repeating: 0, count: columns - count)
+        }
+    }
+}
+
+#endif
 
 /// Where eight consecutive tiles lie, worked out once for every channel: side by side in one
 /// phase of one tile row (`x` and `y` their first tile's corner), anywhere wholly inside the plane

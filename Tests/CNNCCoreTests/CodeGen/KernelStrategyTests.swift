@@ -33,13 +33,15 @@ import Testing
     /// terms; im2col+GEMM otherwise.
     @Test func theCoverageSpecsLayersGetTheirStrategies() throws {
         #expect(try strategies("Tests/Fixtures/codegen/coverage.yaml") == [
-            // 3 channels × 3×3 = 27 terms: direct; rows of 19 would fill 19 of 24 lanes, so its
+            // 3 channels × 3×3 = 27 terms: direct; rows of 25 would fill 25 of 32 lanes, so its
             // vectors span rows, except with AVX-512, whose sixteen-pixel rows they fill.
             "conv1 + elu1: pad + row-spanning direct conv 3×3 (AVX-512: direct)",
-            // 32 × 3×3 = 288 terms at stride 1 on 23×19 pixels: Winograd, with the sum and the relu
-            // in its epilogue; rows of 19 and at most 288 terms: the wide direct kernel with AVX-512.
-            "tiled + skip + relu1: pad + Winograd F(2,3) 3×3 (AVX-512: direct)",
-            // 32 × 3×2 = 192 terms, 8 output channels: GEMM.
+            // 40 × 3×3 = 360 terms at stride 1 on 23×25 pixels: Winograd, with the sum and the relu
+            // in its epilogue, also with AVX-512 (more than 32 channels and 288 terms), whose copy
+            // transforms its odd-sided rows of 13 tiles sixteen tiles at a time and multiplies its
+            // blocks of 48 tiles with both of `WinogradWideSums`' register blocks.
+            "tiled + skip + relu1: pad + Winograd F(2,3) 3×3",
+            // 40 × 3×2 = 240 terms, 8 output channels: GEMM.
             "conv3 + gelu1: pad + im2col+GEMM 3×2 d2×1",
             // Four groups of 2 → 3 channels: three outputs per group, direct.
             "conv4 + batchnorm1 + sigmoid1: pad + direct conv 3×3 s2",
