@@ -81,14 +81,24 @@ package func convolveChannelLanes(_ input: UnsafePointer<Float>, packedWeights: 
         let paired = false
         #endif
         let firstChannel = channelBlock * laneChannelBlock
+        // Paired blocks take seven pixels at once where blocks of six would leave more than a twentieth
+        // of the lanes unused and seven fewer (`channelLanePairSumsOfSeven`).
+        let sixesUnused = roundUp(pixels, to: lanePixelBlock) - pixels
+        let pixelBlock = paired && sixesUnused * 20 > pixels && roundUp(pixels, to: 7) - pixels < sixesUnused ? 7 : lanePixelBlock
         var start = 0
         while start < pixels {
-            let first = min(start, pixels - lanePixelBlock)
+            let first = min(start, pixels - pixelBlock)
             if paired {
                 #if CNNC_AVX512
-                channelLanePairSums(packedWeights + firstChannel * reduction, UnsafeRawPointer(offsets), reduction: reduction,
-                                    window(first), window(first + 1), window(first + 2), window(first + 3), window(first + 4), window(first + 5),
-                                    bias: bias.map { $0 + firstChannel }, into: tile)
+                if pixelBlock == 7 {
+                    channelLanePairSumsOfSeven(packedWeights + firstChannel * reduction, UnsafeRawPointer(offsets), reduction: reduction,
+                                               window(first), window(first + 1), window(first + 2), window(first + 3), window(first + 4),
+                                               window(first + 5), window(first + 6), bias: bias.map { $0 + firstChannel }, into: tile)
+                } else {
+                    channelLanePairSums(packedWeights + firstChannel * reduction, UnsafeRawPointer(offsets), reduction: reduction,
+                                        window(first), window(first + 1), window(first + 2), window(first + 3), window(first + 4),
+                                        window(first + 5), bias: bias.map { $0 + firstChannel }, into: tile)
+                }
                 #endif
             } else {
                 channelLaneSums(packedWeights + firstChannel * reduction, UnsafeRawPointer(offsets), reduction: reduction,
@@ -100,12 +110,12 @@ package func convolveChannelLanes(_ input: UnsafePointer<Float>, packedWeights: 
                 let at = (firstChannel + lane) * pixels + first
                 var sums = tile.loadVector(at: lane * 8)
                 if let residual {
-                    sums += whole ? (residual + at).loadVector(at: 0) : (residual + at).loadPartial(lanePixelBlock)
+                    sums += whole ? (residual + at).loadVector(at: 0) : (residual + at).loadPartial(pixelBlock)
                 }
                 let value = activation.apply(sums)
-                if whole { (output + at).storeVector(value, at: 0) } else { (output + at).storePartial(value, lanePixelBlock) }
+                if whole { (output + at).storeVector(value, at: 0) } else { (output + at).storePartial(value, pixelBlock) }
             }
-            start += lanePixelBlock
+            start += pixelBlock
         }
         channelBlock += paired ? 2 : 1
     }
@@ -176,11 +186,31 @@ func channelLanePairSums(_ weights: UnsafePointer<Float>, _ offsets: UnsafeRawPo
                          _ p0: UnsafePointer<Float>, _ p1: UnsafePointer<Float>, _ p2: UnsafePointer<Float>,
                          _ p3: UnsafePointer<Float>, _ p4: UnsafePointer<Float>, _ p5: UnsafePointer<Float>,
                          bias: UnsafePointer<Float>?, into tile: UnsafeMutablePointer<Float>) {
+    channelLanePairBlock(weights, offsets, reduction: reduction, p0, p1, p2, p3, p4, p5, p5, seven: false, bias: bias, into: tile)
+}
+
+/// `channelLanePairSums` of seven pixels: fourteen sums, for planes that blocks of six fit badly.
+/// imagenet_stem's 7×7 conv9 and conv10 (49 pixels, 54 lanes in blocks of six) took 0.89× and 0.91×
+/// the time (four interleaved rounds of `--profile`, Zen 5, 2026-12-04); its 14×14 and 28×28 layers,
+/// which waste 1 % of the lanes in blocks of six, took 0.99–1.04×, so they keep six.
+@inline(never)
+func channelLanePairSumsOfSeven(_ weights: UnsafePointer<Float>, _ offsets: UnsafeRawPointer, reduction: Int,
+                                _ p0: UnsafePointer<Float>, _ p1: UnsafePointer<Float>, _ p2: UnsafePointer<Float>,
+                                _ p3: UnsafePointer<Float>, _ p4: UnsafePointer<Float>, _ p5: UnsafePointer<Float>,
+                                _ p6: UnsafePointer<Float>, bias: UnsafePointer<Float>?, into tile: UnsafeMutablePointer<Float>) {
+    channelLanePairBlock(weights, offsets, reduction: reduction, p0, p1, p2, p3, p4, p5, p6, seven: true, bias: bias, into: tile)
+}
+
+@inline(__always)
+func channelLanePairBlock(_ weights: UnsafePointer<Float>, _ offsets: UnsafeRawPointer, reduction: Int,
+                          _ p0: UnsafePointer<Float>, _ p1: UnsafePointer<Float>, _ p2: UnsafePointer<Float>,
+                          _ p3: UnsafePointer<Float>, _ p4: UnsafePointer<Float>, _ p5: UnsafePointer<Float>,
+                          _ p6: UnsafePointer<Float>, seven: Bool, bias: UnsafePointer<Float>?, into tile: UnsafeMutablePointer<Float>) {
     // The second block's packed weights follow the first's whole `[k][16]` panel.
     var w = weights
     let second = laneChannelBlock * reduction
-    var a0 = SIMD16<Float>(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0
-    var b0 = SIMD16<Float>(), b1 = b0, b2 = b0, b3 = b0, b4 = b0, b5 = b0
+    var a0 = SIMD16<Float>(), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0
+    var b0 = SIMD16<Float>(), b1 = b0, b2 = b0, b3 = b0, b4 = b0, b5 = b0, b6 = b0
     for term in 0..<reduction {
         let o = offsets.load(fromByteOffset: term * MemoryLayout<Int>.stride, as: Int.self)
         let first = UnsafeRawPointer(w).loadUnaligned(as: SIMD16<Float>.self)
@@ -197,18 +227,25 @@ func channelLanePairSums(_ weights: UnsafePointer<Float>, _ offsets: UnsafeRawPo
         a4.accumulate(x, first); b4.accumulate(x, next)
         x = SIMD16(repeating: p5[o])
         a5.accumulate(x, first); b5.accumulate(x, next)
+        if seven {
+            x = SIMD16(repeating: p6[o])
+            a6.accumulate(x, first); b6.accumulate(x, next)
+        }
         w += laneChannelBlock
     }
     @inline(__always)
     func store(_ s0: SIMD16<Float>, _ s1: SIMD16<Float>, _ s2: SIMD16<Float>, _ s3: SIMD16<Float>, _ s4: SIMD16<Float>, _ s5: SIMD16<Float>,
-               block: Int) {
+               _ s6: SIMD16<Float>, block: Int) {
         let shift = bias.map { UnsafeRawPointer($0 + block * laneChannelBlock).loadUnaligned(as: SIMD16<Float>.self) } ?? SIMD16()
         let (t0, t1, t2, t3, t4, t5) = (s0 + shift, s1 + shift, s2 + shift, s3 + shift, s4 + shift, s5 + shift)
-        storeTransposed(t0.lowHalf, t1.lowHalf, t2.lowHalf, t3.lowHalf, t4.lowHalf, t5.lowHalf, into: tile + block * 128)
-        storeTransposed(t0.highHalf, t1.highHalf, t2.highHalf, t3.highHalf, t4.highHalf, t5.highHalf, into: tile + block * 128 + 64)
+        // Rows 6 and 7 of the transpose: the seventh pixel and a copy, or copies of the fifth and sixth.
+        let (u6, u7) = seven ? (s6 + shift, s6 + shift) : (t4, t5)
+        storeTransposed(t0.lowHalf, t1.lowHalf, t2.lowHalf, t3.lowHalf, t4.lowHalf, t5.lowHalf, u6.lowHalf, u7.lowHalf, into: tile + block * 128)
+        storeTransposed(t0.highHalf, t1.highHalf, t2.highHalf, t3.highHalf, t4.highHalf, t5.highHalf, u6.highHalf, u7.highHalf,
+                        into: tile + block * 128 + 64)
     }
-    store(a0, a1, a2, a3, a4, a5, block: 0)
-    store(b0, b1, b2, b3, b4, b5, block: 1)
+    store(a0, a1, a2, a3, a4, a5, a6, block: 0)
+    store(b0, b1, b2, b3, b4, b5, b6, block: 1)
 }
 #endif
 
@@ -217,7 +254,14 @@ func channelLanePairSums(_ weights: UnsafePointer<Float>, _ offsets: UnsafeRawPo
 @inline(__always)
 func storeTransposed(_ r0: SIMD8<Float>, _ r1: SIMD8<Float>, _ r2: SIMD8<Float>, _ r3: SIMD8<Float>, _ r4: SIMD8<Float>, _ r5: SIMD8<Float>,
                      into tile: UnsafeMutablePointer<Float>) {
-    let columns = transposed(r0, r1, r2, r3, r4, r5, r4, r5)
+    storeTransposed(r0, r1, r2, r3, r4, r5, r4, r5, into: tile)
+}
+
+/// The columns of the 8×8 matrix whose rows are r0 … r7, stored as eight vectors.
+@inline(__always)
+func storeTransposed(_ r0: SIMD8<Float>, _ r1: SIMD8<Float>, _ r2: SIMD8<Float>, _ r3: SIMD8<Float>, _ r4: SIMD8<Float>, _ r5: SIMD8<Float>,
+                     _ r6: SIMD8<Float>, _ r7: SIMD8<Float>, into tile: UnsafeMutablePointer<Float>) {
+    let columns = transposed(r0, r1, r2, r3, r4, r5, r6, r7)
     tile.storeVector(columns.0, at: 0)
     tile.storeVector(columns.1, at: 8)
     tile.storeVector(columns.2, at: 16)
