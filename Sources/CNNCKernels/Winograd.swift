@@ -312,14 +312,16 @@ func evenAndOddColumns(_ p: UnsafeRawPointer) -> (SIMD16<Float>, SIMD16<Float>) 
 
 /// Whether an AVX-512 compilation transforms the inputs tile row by tile row
 /// (`winogradInputTransformByRows`): undilated layers whose rows hold at least 12 tiles, three
-/// quarters of a vector. Measured with `--profile` (Zen 5, 2026-12-04, three rounds): imagenet_stem's
-/// 56×56 layers (rows of 28 tiles) took 0.85–0.92× the time of eight tiles per vector, its 28×28 one
-/// (14) 0.93×; cifar_vgg's 16×16 conv4 (8) 1.12× and resnet_cifar's 8×8 layers (4) 1.3×, where
-/// most of each vector is wasted. The x86-64-v3 compilation keeps eight tiles per vector: in
-/// vectors of eight, tile rows took 1.03–1.07× its time on imagenet_stem.
+/// quarters of a vector, or exactly 8 or 4, two or four rows to a vector. Measured with `--profile`
+/// (Zen 5, 2026-12-04, three rounds) against eight tiles per vector: imagenet_stem's 56×56 layers
+/// (rows of 28 tiles) 0.85–0.92×, its 28×28 one (14) 0.93×; cifar_vgg's 16×16 conv4 (8) 0.83×, its
+/// 8×8 conv5 and conv6 (4) 0.85×, resnet_cifar's 8×8 layers 0.78×. With one tile row per vector,
+/// rows of 8 took 1.12× and rows of 4 1.3×. Not the x86-64-v3 compilation's: in vectors of eight,
+/// tile rows took 1.03–1.07× its time on imagenet_stem.
 @inline(__always)
 func winogradTakesTileRows(_ g: ConvolutionGeometry) -> Bool {
-    g.dilationHeight == 1 && g.dilationWidth == 1 && winogradTiles(g).columns.count >= 12
+    let perRow = winogradTiles(g).columns.count
+    return g.dilationHeight == 1 && g.dilationWidth == 1 && (perRow >= 12 || perRow == 8 || perRow == 4)
 }
 
 /// `winogradInputTransform` of an undilated layer, sixteen tiles of one tile row per vector: each
@@ -336,23 +338,28 @@ func winogradInputTransformByRows(_ input: UnsafePointer<Float>, into transforme
                                   geometry g: ConvolutionGeometry, first: Int, count: Int, columns: Int) {
     let lanes = 16
     let perRow = winogradTiles(g).columns.count
+    // Rows of 8 or 4 tiles: each vector holds 2 or 4 whole tile rows (`winogradTakesTileRows`), whose
+    // blocks and shares, multiples of 16 tiles, begin at the start of a row.
+    let rowsPerVector = perRow >= 12 ? 1 : lanes / perRow
     let matrixStride = g.inChannels * stride
     let inputEnd = g.inChannels * g.inPlane
+    // Floats each patch row reads from its first column, and input rows from the first tile row's first.
+    let reach = 2 * (lanes / rowsPerVector) + 2, inputRows = 2 * rowsPerVector + 2
     // The last rows of the last plane, copied with zeros past the input so that the loads stay inside it.
     let bufferWidth = 2 * lanes + 4
-    withUnsafeTemporaryAllocation(of: Float.self, capacity: 4 * bufferWidth) { buffer in
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: 10 * bufferWidth) { buffer in
         let copy = buffer.baseAddress!
         for channel in 0..<g.inChannels {
             let plane = channel * g.inPlane
             var tile = first
             while tile < first + count {
                 let (row, column) = tile.quotientAndRemainder(dividingBy: perRow)
-                let tiles = min(lanes, perRow - column, first + count - tile)
+                let tiles = min(rowsPerVector == 1 ? perRow - column : lanes, lanes, first + count - tile)
                 let start = plane + 2 * row * g.inWidth + 2 * column
                 var source = input + start, rowStride = g.inWidth
-                if start + 3 * g.inWidth + 2 * lanes + 2 > inputEnd {
-                    for r in 0..<4 {
-                        for c in 0..<bufferWidth {
+                if start + (inputRows - 1) * g.inWidth + reach > inputEnd {
+                    for r in 0..<inputRows {
+                        for c in 0..<reach {
                             let at = start + r * g.inWidth + c
                             copy[r * bufferWidth + c] = at < inputEnd ? input[at] : 0
                         }
@@ -360,9 +367,25 @@ func winogradInputTransformByRows(_ input: UnsafePointer<Float>, into transforme
                     source = UnsafePointer(copy)
                     rowStride = bufferWidth
                 }
+                /// The even and odd columns of every tile row's patch row `r` from `offset` on.
+                @inline(__always) func columns(_ r: Int, _ offset: Int) -> (SIMD16<Float>, SIMD16<Float>) {
+                    let p = UnsafeRawPointer(source + r * rowStride + offset), tileRow = 2 * rowStride * MemoryLayout<Float>.stride
+                    switch rowsPerVector {
+                    case 1:
+                        return evenAndOddColumns(p)
+                    case 2:
+                        let a = p.loadUnaligned(as: SIMD16<Float>.self), b = p.loadUnaligned(fromByteOffset: tileRow, as: SIMD16<Float>.self)
+                        return (SIMD16(lowHalf: a.evenHalf, highHalf: b.evenHalf), SIMD16(lowHalf: a.oddHalf, highHalf: b.oddHalf))
+                    default:
+                        let a = p.loadUnaligned(as: SIMD8<Float>.self), b = p.loadUnaligned(fromByteOffset: tileRow, as: SIMD8<Float>.self)
+                        let c = p.loadUnaligned(fromByteOffset: 2 * tileRow, as: SIMD8<Float>.self)
+                        let d = p.loadUnaligned(fromByteOffset: 3 * tileRow, as: SIMD8<Float>.self)
+                        return (SIMD16(lowHalf: SIMD8(lowHalf: a.evenHalf, highHalf: b.evenHalf), highHalf: SIMD8(lowHalf: c.evenHalf, highHalf: d.evenHalf)),
+                                SIMD16(lowHalf: SIMD8(lowHalf: a.oddHalf, highHalf: b.oddHalf), highHalf: SIMD8(lowHalf: c.oddHalf, highHalf: d.oddHalf)))
+                    }
+                }
                 @inline(__always) func patchRow(_ r: Int) -> (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>) {
-                    let near = evenAndOddColumns(UnsafeRawPointer(source + r * rowStride))
-                    let far = evenAndOddColumns(UnsafeRawPointer(source + r * rowStride + 2))
+                    let near = columns(r, 0), far = columns(r, 2)
                     return (near.0, near.1, far.0, far.1)
                 }
                 let (d0, d1, d2, d3) = (patchRow(0), patchRow(1), patchRow(2), patchRow(3))

@@ -259,6 +259,31 @@ import TestTolerance
         #expect((outputs[1] != outputs[0]) == Self.hostHasAVX512, "the two runs took \(Self.hostHasAVX512 ? "the same kernels" : "different copies")")
     }
 
+    @Test func winogradsTileRowTransformsGiveTheOtherCopysOutputs() async throws {
+        // 15×15 and 7×7 outputs: rows of 8 and of 4 tiles, two and four of them per vector of the
+        // AVX-512 copy's input transform, whose products and sums are the x86-64-v3 copy's.
+        let spec = "Tests/Fixtures/codegen/winograd-rows.yaml"
+        let built = try await SharedBuilds.shared.binary(for: spec)
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = directory.appendingPathComponent("input.npy")
+        try writeRandomInputs(input, shape: [2, 40, 15, 15], seed: 11)
+        var outputs: [NPYArray] = []
+        for (environment, name) in [([String: String](), "chosen.npy"), (["CNNC_KERNELS": "x86-64-v3"], "avx2.npy")] {
+            let output = directory.appendingPathComponent(name)
+            let result = try run(built.binary, ["--input", input.path, "--output", output.path], environment: environment)
+            try #require(result.status == 0, "\(name): \(result.stderr)")
+            outputs.append(try NPY.read(path: output.path))
+        }
+        #expect(outputs[0] == outputs[1], "the two compilations disagree")
+        let expected = directory.appendingPathComponent("expected.npy")
+        let interpreted = try cnnc("run", spec, "--weights", try #require(built.weights).path, "--input", input.path, "--output", expected.path)
+        try #require(interpreted.status == 0, "\(interpreted.stderr)")
+        let reference = try NPY.read(path: expected.path)
+        #expect(reference.shape == [2, 40, 7, 7] && outputs[0].shape == reference.shape)
+        expectClose(outputs[0].values, reference.values, "winograd-rows against the interpreter", tolerance: .reordered)
+    }
+
     @Test func lenetsRowSpanningLayersMultiplySixteenLanesInTheAVX512Copy() async throws {
         // c1 (rows of 28, tanh) runs the wide direct kernel and c3 (rows of 10) the wide row-spanning
         // one in the x86-64-v4 copy; the x86-64-v3 copy keeps the eight-lane row-spanning kernel for
