@@ -26,18 +26,6 @@ package func spanningRowsTakeWideVectors(_ g: ConvolutionGeometry, _ activation:
     !spanningRowsGiveWayToWideVectors(g, activation) && g.outPlane >= 16 && activation.hasSixteenLaneForm
 }
 
-/// Where an AVX-512 build computes a convolution that would be Winograd's (`convolveWinograd`) with
-/// `convolveDirectWide` instead: at most 32 output channels or 288 terms. Measured with `--profile`
-/// (Zen 5, 2026-12-04), the wide direct kernel ran those layers at 90–98 % of the zmm peak and took
-/// 0.4–0.91× Winograd's time: cifar_vgg's conv2 and conv3, resnet_cifar's 32-channel layers,
-/// unet_small's 32- and 16-channel ones, mobile_block's dilated one with SiLU (0.62×). Layers of 64
-/// channels by 64 took 1.02–1.03× (cifar_vgg's conv4, unet_small's bottleneck.conv2), and Winograd
-/// runs imagenet_stem's at 99–105 % of the peak. The eight-lane compilation keeps Winograd, whose
-/// time the eight-lane direct kernel takes 1.15–1.5×.
-package func wideDirectReplacesWinograd(_ g: ConvolutionGeometry, _ activation: ActivationFunction) -> Bool {
-    directTakesWideVectors(g, activation) && g.groups == 1 && (g.outChannels <= 32 || g.reduction <= 288)
-}
-
 #if CNNC_AVX512
 /// `convolveDirect` with vectors of sixteen pixels (one zmm register each), several per channel block:
 /// four for blocks of four channels, three for six, two for eight — 16 to 18 accumulators of the 32

@@ -250,9 +250,9 @@ import TestTolerance
             #expect(main.contains("reordered by Winograd") == reorders, "\(flags)")
             #expect(main.contains("(key: \"summation order\", value: \"the interpreter's") == !reorders, "\(flags)")
             #expect(main.contains(reorders ? "Forward pass size:      721,408 bytes" : "Forward pass size:      539,136 bytes"), "\(flags)")
-            #expect(main.contains("Prepared weights:       2,211,840 bytes") == reorders, "\(flags)")
+            #expect(main.contains("Prepared weights:       2,101,248 bytes") == reorders, "\(flags)")
             let weightsSource = try String(contentsOf: package.appendingPathComponent("Core/Weights/weights.c"), encoding: .utf8)
-            #expect(weightsSource.contains("static float prepared[552960];") == reorders, "\(flags)")
+            #expect(weightsSource.contains("static float prepared[525312];") == reorders, "\(flags)")
         }
     }
 

@@ -197,14 +197,13 @@ import TestTolerance
         .split(separator: "\n").contains { $0.hasPrefix("flags") && $0.split(separator: " ").contains("avx512f") }
 
     @Test func theDefaultBuildCarriesAnAVX512CompilationThatAgreesWithItsAVX2One() async throws {
-        // avx512.yaml has a direct layer (rows of sixteen), one that is Winograd's without AVX-512,
-        // a GEMM and a channel-lane layer.
+        // avx512.yaml has a direct layer (rows of sixteen), a GEMM and a channel-lane layer.
         let spec = "Tests/Fixtures/codegen/avx512.yaml"
         let built = try await SharedBuilds.shared.binary(for: spec)
-        // The network library, whose functions keep their names, once per compilation: the GEMM's and
-        // Winograd's `multiplyBlock` and the channel-lane kernel's `channelLaneSums`, both out of line,
-        // and the steps of the layers named `direct` and `widened`, which hold their direct kernels inlined.
-        let copies = try Self.multiplyAdds(in: "avx512", steps: ["direct", "widened"],
+        // The network library, whose functions keep their names, once per compilation: the GEMM's
+        // `multiplyBlock` and the channel-lane kernel's `channelLaneSums`, both out of line,
+        // and the step of the layer named `direct`, which holds its direct kernel inlined.
+        let copies = try Self.multiplyAdds(in: "avx512", steps: ["direct"],
                                            functions: ["multiplyBlock", "channelLaneSums", "channelLanePairSumsOfSeven", "channelLanePairSums"])
         // Two blocks of channels at once, an AVX-512 compilation's alone: twelve zmm multiply-adds a term
         // for six pixels, fourteen for seven.
@@ -222,20 +221,25 @@ import TestTolerance
         }
         // The direct kernel's wide copy multiplies no 256-bit vector: each of its rows of sixteen is one zmm.
         #expect(copies.filter { $0.name == "direct step" && $0.zmm > 0 }.allSatisfy { $0.ymm == 0 }, "\(copies.filter { $0.name == "direct step" })")
-        // Where the x86-64-v3 copy runs Winograd (whose products are `multiplyBlock`'s), the x86-64-v4
-        // one runs the wide direct kernel in its step.
-        let widened = copies.filter { $0.name == "widened step" }
-        #expect(widened.count == 2 && widened.contains { $0.zmm >= 6 && $0.ymm == 0 }, "\(widened)")
         // The library picks the wide compilation exactly where the processor has AVX-512 (the qemu test
-        // below sees the other side). Both agree with the interpreter: the x86-64-v4 copy sums in its
-        // order (every wide kernel keeps each lane's order), the x86-64-v3 one runs `widened` as
-        // Winograd, so within the reordered tolerance.
+        // below sees the other side); forced, it runs the x86-64-v3 one. Every wide kernel keeps each
+        // lane's order, so both copies give the same outputs, in the interpreter's order.
         let info = try run(built.binary, ["--info"])
         #expect(info.stdout.contains("compiled code running: \(Self.hostHasAVX512 ? "x86-64-v4" : "x86-64-v3")\n"), "\(info.stdout)")
+        let forced = try run(built.binary, ["--info"], environment: ["CNNC_KERNELS": "x86-64-v3"])
+        #expect(forced.stdout.contains("compiled code running: x86-64-v3\n"), "\(forced.stdout)")
+        let (chosen, reference) = try Self.bothCompilationsAgree(built, spec, inputShape: [2, 16, 16, 16])
+        #expect(reference.shape == [2, 48, 4, 4])  // 16×16 halved twice
+        expectClose(chosen.values, reference.values, "avx512 against the interpreter", tolerance: .sameOrder)
+    }
+
+    /// Runs `built` on random inputs of `inputShape` in the compilation this processor picks and in the
+    /// x86-64-v3 one, expects the same outputs, and returns them with the interpreter's.
+    static func bothCompilationsAgree(_ built: SharedBuilds.Built, _ spec: String, inputShape: [Int]) throws -> (NPYArray, NPYArray) {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let input = directory.appendingPathComponent("input.npy")
-        try writeRandomInputs(input, shape: [2, 16, 16, 16], seed: 5)
+        try writeRandomInputs(input, shape: inputShape, seed: 5)
         var outputs: [NPYArray] = []
         for (environment, name) in [([String: String](), "chosen.npy"), (["CNNC_KERNELS": "x86-64-v3"], "avx2.npy")] {
             let output = directory.appendingPathComponent(name)
@@ -243,20 +247,13 @@ import TestTolerance
             try #require(result.status == 0, "\(name): \(result.stderr)")
             outputs.append(try NPY.read(path: output.path))
         }
-        let forced = try run(built.binary, ["--info"], environment: ["CNNC_KERNELS": "x86-64-v3"])
-        #expect(forced.stdout.contains("compiled code running: x86-64-v3\n"), "\(forced.stdout)")
+        #expect(outputs[0] == outputs[1], "\(spec): the two compilations disagree")
         let expected = directory.appendingPathComponent("expected.npy")
         let interpreted = try cnnc("run", spec, "--weights", try #require(built.weights).path, "--input", input.path, "--output", expected.path)
         try #require(interpreted.status == 0, "\(interpreted.stderr)")
         let reference = try NPY.read(path: expected.path)
-        #expect(reference.shape == [2, 48, 4, 4])  // 16×16 halved twice
-        for (output, name, tolerance) in [(outputs[0], Self.hostHasAVX512 ? "x86-64-v4" : "x86-64-v3", Self.hostHasAVX512 ? Tolerance.sameOrder : .reordered),
-                                          (outputs[1], "x86-64-v3", .reordered)] {
-            #expect(output.shape == reference.shape)
-            expectClose(output.values, reference.values, "the \(name) copy against the interpreter", tolerance: tolerance)
-        }
-        // Without AVX-512 both runs take the x86-64-v3 copy.
-        #expect((outputs[1] != outputs[0]) == Self.hostHasAVX512, "the two runs took \(Self.hostHasAVX512 ? "the same kernels" : "different copies")")
+        #expect(outputs[0].shape == reference.shape)
+        return (outputs[0], reference)
     }
 
     @Test func winogradsTileRowTransformsGiveTheOtherCopysOutputs() async throws {
@@ -264,24 +261,9 @@ import TestTolerance
         // AVX-512 copy's input transform, whose products and sums are the x86-64-v3 copy's.
         let spec = "Tests/Fixtures/codegen/winograd-rows.yaml"
         let built = try await SharedBuilds.shared.binary(for: spec)
-        let directory = try makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let input = directory.appendingPathComponent("input.npy")
-        try writeRandomInputs(input, shape: [2, 40, 15, 15], seed: 11)
-        var outputs: [NPYArray] = []
-        for (environment, name) in [([String: String](), "chosen.npy"), (["CNNC_KERNELS": "x86-64-v3"], "avx2.npy")] {
-            let output = directory.appendingPathComponent(name)
-            let result = try run(built.binary, ["--input", input.path, "--output", output.path], environment: environment)
-            try #require(result.status == 0, "\(name): \(result.stderr)")
-            outputs.append(try NPY.read(path: output.path))
-        }
-        #expect(outputs[0] == outputs[1], "the two compilations disagree")
-        let expected = directory.appendingPathComponent("expected.npy")
-        let interpreted = try cnnc("run", spec, "--weights", try #require(built.weights).path, "--input", input.path, "--output", expected.path)
-        try #require(interpreted.status == 0, "\(interpreted.stderr)")
-        let reference = try NPY.read(path: expected.path)
-        #expect(reference.shape == [2, 40, 7, 7] && outputs[0].shape == reference.shape)
-        expectClose(outputs[0].values, reference.values, "winograd-rows against the interpreter", tolerance: .reordered)
+        let (chosen, reference) = try Self.bothCompilationsAgree(built, spec, inputShape: [2, 40, 15, 15])
+        #expect(reference.shape == [2, 40, 7, 7])
+        expectClose(chosen.values, reference.values, "winograd-rows against the interpreter", tolerance: .reordered)
     }
 
     @Test func lenetsRowSpanningLayersMultiplySixteenLanesInTheAVX512Copy() async throws {

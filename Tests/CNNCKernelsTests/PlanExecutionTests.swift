@@ -25,8 +25,6 @@ struct PlanExecutor {
                     switch transform {
                     case .winogradFilters(let geometry, _):
                         transformWinogradFilters(blob.baseAddress! + source.offset, into: prepared.baseAddress! + slice.offset, geometry: geometry)
-                    case .directPacking(let geometry):
-                        packForDirect(blob.baseAddress! + source.offset, into: prepared.baseAddress! + slice.offset, geometry: geometry)
                     case .channelLanePacking(let geometry):
                         packForChannelLanes(blob.baseAddress! + source.offset, into: prepared.baseAddress! + slice.offset, geometry: geometry)
                     }
@@ -94,11 +92,6 @@ struct PlanExecutor {
                             let instead: ExecutionPlan.AVX512Kernel? = nil
                             #endif
                             switch instead {
-                            case .wideDirect(let packed):
-                                #if CNNC_AVX512
-                                convolveDirectWide(source(from), packedWeights: slice(packed)!, bias: slice(bias), residual: residual.map(source),
-                                                   output: pointer(to), geometry: geometry, activation: activation.kernel, share: share)
-                                #endif
                             case .channelLanes(let packed):
                                 convolveChannelLanes(source(from), packedWeights: slice(packed)!, bias: slice(bias), residual: residual.map(source),
                                                      output: pointer(to), geometry: geometry, activation: activation.kernel, scratch: pointer(scratch),

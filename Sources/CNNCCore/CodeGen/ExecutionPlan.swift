@@ -81,9 +81,6 @@ struct ExecutionPlan {
             /// `transformWinogradFilters`; where `replacedWithAVX512`, only in compilations without
             /// AVX-512, whose kernel it is (`ExecutionPlan.Kernel.convolveWinograd`).
             case winogradFilters(ConvolutionGeometry, replacedWithAVX512: Bool)
-            /// `packForDirect`, only in AVX-512 compilations: the weights of `convolveDirectWide`
-            /// where the others run Winograd.
-            case directPacking(ConvolutionGeometry)
             /// `packForChannelLanes`, only in AVX-512 compilations: the weights of
             /// `convolveChannelLanes` where the others run Winograd.
             case channelLanePacking(ConvolutionGeometry)
@@ -98,9 +95,8 @@ struct ExecutionPlan {
     }
 
     /// The kernel an AVX-512 compilation runs where the others run Winograd, with its weights (prepared
-    /// from the same filters): `wideDirectReplacesWinograd`, `channelLanesReplaceWinograd`.
+    /// from the same filters): `channelLanesReplaceWinograd`.
     enum AVX512Kernel {
-        case wideDirect(WeightSlice)
         case channelLanes(WeightSlice)
     }
 
@@ -279,7 +275,6 @@ extension ExecutionPlan.Kernel {
         case .convolveWinograd(_, _, _, _, _, let geometry, _, _, let avx512):
             let instead = switch avx512 {
             case nil: ""
-            case .wideDirect: " (AVX-512: direct)"
             case .channelLanes: " (AVX-512: channel lanes)"
             }
             return "Winograd F(2,3) \(window(geometry))" + instead
@@ -373,6 +368,6 @@ extension ExecutionPlan.Kernel {
 func winogradScratchCount(_ g: ConvolutionGeometry, _ avx512: ExecutionPlan.AVX512Kernel?) -> Int {
     switch avx512 {
     case .channelLanes: max(winogradScratchCount(g), channelLanesScratchCount(g))
-    case .wideDirect, nil: winogradScratchCount(g)
+    case nil: winogradScratchCount(g)
     }
 }

@@ -283,8 +283,6 @@ struct NetworkEmitter {
             switch avx512 {
             case nil:
                 return winograd
-            case .wideDirect(let packed):
-                instead = direct("convolveDirectWide", source, target, added, packed, bias, geometry, activation)
             case .channelLanes(let packed):
                 instead = call(.convolveChannelLanes(source: source, target: target, residual: added, weights: packed, bias: bias,
                                                      geometry: geometry, activation: activation, scratch: scratch),
@@ -395,10 +393,9 @@ struct NetworkEmitter {
                     p.print("\(module)transformWinogradFilters(\(weight(source)), into: prepared + Offsets.\(names.offsetConstant[slice.name]!),")
                     p.print("    geometry: \(literal(geometry)))")
                     if replacedWithAVX512 { p.print("#endif") }
-                case .directPacking(let geometry), .channelLanePacking(let geometry):
-                    let packing = if case .directPacking = transform { "packForDirect" } else { "packForChannelLanes" }
+                case .channelLanePacking(let geometry):
                     p.print("#if CNNC_AVX512")
-                    p.print("\(module)\(packing)(\(weight(source)), into: prepared + Offsets.\(names.offsetConstant[slice.name]!),")
+                    p.print("\(module)packForChannelLanes(\(weight(source)), into: prepared + Offsets.\(names.offsetConstant[slice.name]!),")
                     p.print("    geometry: \(literal(geometry)))")
                     p.print("#endif")
                 }

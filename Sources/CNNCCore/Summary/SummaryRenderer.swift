@@ -79,7 +79,7 @@ public struct SummaryRenderer: Sendable {
         preparedBytes = plan.preparedCount * 4
         preparesAVX512Packing = plan.slices.contains {
             switch $0.contents {
-            case .prepared(_, .directPacking), .prepared(_, .channelLanePacking): true
+            case .prepared(_, .channelLanePacking): true
             case .prepared(_, .winogradFilters), .embedded: false
             }
         }

@@ -31,42 +31,24 @@ import Testing
     }
 
     /// A Winograd layer's blob holds its 3×3 filters, not their 16/9-larger transform: the kernel
-    /// reads the transform from the prepared weights, computed from those filters. Where AVX-512
-    /// compilations run the wide direct kernel instead (20 output channels), its packing is prepared
-    /// from the same filters.
+    /// reads the transform from the prepared weights, computed from those filters. With 20 output
+    /// channels on 16×16, every compilation runs it (the wide direct kernel no longer replaces
+    /// Winograd with AVX-512: docs/codegen.md).
     @Test func winogradWeightsArePreparedFromTheEmbeddedFilters() throws {
         let (_, plan) = try plan(input: "{channels: 32, height: 16, width: 16}", "conv: {channels: 20, kernel: 3, padding: 1}")
-        guard case .convolveWinograd(_, _, _, let weights, let bias, let geometry, _, _, let avx512)? = plan.steps.last?.kernels.last else {
-            Issue.record("not Winograd: \(plan.steps.map { $0.kernels.map(\.strategy) })")
+        guard case .convolveWinograd(_, _, _, let weights, let bias, let geometry, _, _, nil)? = plan.steps.last?.kernels.last else {
+            Issue.record("not Winograd alone: \(plan.steps.map { $0.kernels.map(\.strategy) })")
             return
         }
-        guard case .prepared(let filters, .winogradFilters(let transformed, replacedWithAVX512: true)) = weights.contents else {
-            Issue.record("the Winograd weights are embedded, or not replaced with AVX-512: \(weights.contents)")
+        guard case .prepared(let filters, .winogradFilters(let transformed, replacedWithAVX512: false)) = weights.contents else {
+            Issue.record("the Winograd weights are embedded, or replaced with AVX-512: \(weights.contents)")
             return
         }
         #expect(transformed == geometry)
         #expect(!filters.isPrepared && filters.count == 20 * 32 * 9)
-        #expect(weights.count == 16 * 24 * 32 && weights.offset == 0)
-        // Blocks of four channels (`directChannelBlock`): 20 channels, 288 terms each.
-        guard case .wideDirect(let wideDirect)? = avx512, case .prepared(let source, .directPacking(let packed)) = wideDirect.contents else {
-            Issue.record("no prepared weights for the wide direct kernel: \(String(describing: avx512))")
-            return
-        }
-        #expect(packed == geometry && source.offset == filters.offset && source.count == filters.count)
-        #expect(wideDirect.count == 20 * 288 && wideDirect.offset == 16 * 24 * 32 && plan.preparedCount == 16 * 24 * 32 + 20 * 288)
+        #expect(weights.count == 16 * 24 * 32 && weights.offset == 0 && plan.preparedCount == weights.count)
         // The filters, then the bias at the next 64-byte boundary: nothing else is embedded.
         #expect(plan.blobCount == 5760 + 20 && bias?.offset == 5760)
-    }
-
-    /// 64 channels by 64: Winograd in every compilation (`wideDirectReplacesWinograd`).
-    @Test func wideLayersKeepWinogradWithAVX512() throws {
-        let (_, plan) = try plan(input: "{channels: 64, height: 16, width: 16}", "conv: {channels: 64, kernel: 3, padding: 1}")
-        guard case .convolveWinograd(_, _, _, let weights, _, _, _, _, nil)? = plan.steps.last?.kernels.last,
-              case .prepared(_, .winogradFilters(_, replacedWithAVX512: false)) = weights.contents else {
-            Issue.record("not Winograd alone: \(plan.steps.map { $0.kernels.map(\.strategy) })")
-            return
-        }
-        #expect(plan.preparedCount == weights.count)
     }
 
     /// 256 channels of 2,304 terms on 14×14 (imagenet_stem's conv8): channel lanes with AVX-512, on

@@ -59,13 +59,10 @@ extension Convolution: Lowering {
             weights = builder.slice(name, count: directPackedCount(geometry)) { packForDirect(parameters($0).weight, geometry: geometry) }
         case .winograd:
             let filters = builder.slice(name, count: outChannels * geometry.reduction) { parameters($0).weight }
-            let wide = wideDirectReplacesWinograd(geometry, group.epilogue), lanes = !wide && Self.channelLanesReplaceWinograd(geometry)
+            let lanes = Self.channelLanesReplaceWinograd(geometry)
             weights = builder.preparedSlice("\(name) (Winograd)", count: winogradPackedCount(geometry), from: filters,
-                                            transform: .winogradFilters(geometry, replacedWithAVX512: wide || lanes))
-            if wide {
-                avx512 = .wideDirect(builder.preparedSlice("\(name) (direct, AVX-512)", count: directPackedCount(geometry), from: filters,
-                                                           transform: .directPacking(geometry)))
-            } else if lanes {
+                                            transform: .winogradFilters(geometry, replacedWithAVX512: lanes))
+            if lanes {
                 avx512 = .channelLanes(builder.preparedSlice("\(name) (channel lanes, AVX-512)", count: channelLanesPackedCount(geometry),
                                                              from: filters, transform: .channelLanePacking(geometry)))
             }
