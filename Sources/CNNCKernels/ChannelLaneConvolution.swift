@@ -37,10 +37,10 @@ package func packForChannelLanes(_ weights: UnsafePointer<Float>, into packed: U
 /// Weights come packed by `packForChannelLanes`.
 ///
 /// The sums come out with a pixel's channels in a vector and are transposed so that each channel's six
-/// pixels are stored together, as eight floats where the plane has room: the two extra lanes fall on
-/// the next block's pixels, which it stores later (a part takes whole blocks of channels, the pixels
-/// of each in order); the plane's last pixels are stored six floats at a time. The plane's last block
-/// overlaps the one before it rather than leaving a tail.
+/// (or, in AVX-512 compilations, seven) pixels are stored together, as eight floats where the plane
+/// has room: the extra lanes fall on the next block's pixels, which it stores later (a part takes
+/// whole blocks of channels, the pixels of each in order); the plane's last pixels are stored six or
+/// seven floats at a time. The plane's last block overlaps the one before it rather than leaving a tail.
 ///
 /// Each output adds its terms in the reference order — input channel, kernel row, kernel column —
 /// then the bias, then the residual, then the activation: the same results as `convolveGEMM`.

@@ -98,13 +98,6 @@ package func packForDirect(_ weights: [Float], geometry g: ConvolutionGeometry) 
     packInBlocks(weights, rows: g.outChannelsPerGroup, groups: g.groups, reduction: g.reduction, block: directChannelBlock(g))
 }
 
-/// `packForDirect` on the first call of a network (prepared weights), from `[out, in/groups, kh, kw]`
-/// weights, into `directPackedCount(g)` floats: for AVX-512 compilations that run a layer with
-/// `convolveDirectWide` where the other compilation runs Winograd on the same filters.
-package func packForDirect(_ weights: UnsafePointer<Float>, into packed: UnsafeMutablePointer<Float>, geometry g: ConvolutionGeometry) {
-    packInBlocks(weights, into: packed, rows: g.outChannelsPerGroup, groups: g.groups, reduction: g.reduction, block: directChannelBlock(g))
-}
-
 /// `[group][row block][k][block]` from `[group · rows][k]`, zero-padded rows.
 func packInBlocks(_ weights: [Float], rows: Int, groups: Int, reduction: Int, block: Int) -> [Float] {
     let blocks = roundUp(rows, to: block) / block
