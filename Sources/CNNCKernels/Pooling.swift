@@ -31,23 +31,64 @@ package struct PoolingGeometry: Hashable, Sendable {
     }
 }
 
-/// Max pooling; padding never wins, since only positions inside the input are compared.
+/// What a pooling window computes: the value it starts from, how it takes in one more input, and
+/// the output from the combined value and the window's counts inside the input and inside the input
+/// plus its stated padding. One method per vector width: written generically over `SIMD`, the
+/// operations stayed generic, lane by lane (a max pool took 60× the time).
+protocol PoolingReduction {
+    var start: Float { get }
+    func combine(_ value: Float, _ next: Float) -> Float
+    func combine(_ value: SIMD8<Float>, _ next: SIMD8<Float>) -> SIMD8<Float>
+    func finish(_ value: SIMD8<Float>, inside: Int, padded: Int) -> SIMD8<Float>
+    #if CNNC_AVX512
+    func combine(_ value: SIMD16<Float>, _ next: SIMD16<Float>) -> SIMD16<Float>
+    func finish(_ value: SIMD16<Float>, inside: Int, padded: Int) -> SIMD16<Float>
+    #endif
+}
+
+/// The largest input; padding never wins, since only positions inside the input are compared, and
+/// neither does NaN (`next > value` is false for it).
+struct MaximumReduction: PoolingReduction {
+    var start: Float { -Float.infinity }
+    @_transparent func combine(_ value: Float, _ next: Float) -> Float { max(value, next) }
+    @_transparent func combine(_ value: SIMD8<Float>, _ next: SIMD8<Float>) -> SIMD8<Float> { value.replacing(with: next, where: next .> value) }
+    @_transparent func finish(_ value: SIMD8<Float>, inside: Int, padded: Int) -> SIMD8<Float> { value }
+    #if CNNC_AVX512
+    @_transparent func combine(_ value: SIMD16<Float>, _ next: SIMD16<Float>) -> SIMD16<Float> { value.replacing(with: next, where: next .> value) }
+    @_transparent func finish(_ value: SIMD16<Float>, inside: Int, padded: Int) -> SIMD16<Float> { value }
+    #endif
+}
+
+/// The window's sum, row by row, divided by the positions inside the input — or, with
+/// `countIncludePad`, inside the input plus its stated padding.
+struct AverageReduction: PoolingReduction {
+    var countIncludePad: Bool
+    var start: Float { 0 }
+    @_transparent func combine(_ value: Float, _ next: Float) -> Float { value + next }
+    @_transparent func combine(_ value: SIMD8<Float>, _ next: SIMD8<Float>) -> SIMD8<Float> { value + next }
+    @_transparent func finish(_ value: SIMD8<Float>, inside: Int, padded: Int) -> SIMD8<Float> {
+        value / SIMD8(repeating: Float(countIncludePad ? padded : inside))
+    }
+    #if CNNC_AVX512
+    @_transparent func combine(_ value: SIMD16<Float>, _ next: SIMD16<Float>) -> SIMD16<Float> { value + next }
+    @_transparent func finish(_ value: SIMD16<Float>, inside: Int, padded: Int) -> SIMD16<Float> {
+        value / SIMD16(repeating: Float(countIncludePad ? padded : inside))
+    }
+    #endif
+}
+
+/// Max pooling.
 @inline(__always)
 package func maxPool(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, geometry g: PoolingGeometry,
                     share: WorkShare = .whole) {
-    pool(input, output: output, geometry: g, share: share, start: -Float.infinity,
-         combine: { $0.replacing(with: $1, where: $1 .> $0) },
-         combineScalar: { max($0, $1) },
-         finish: { sum, _, _ in sum })
+    pool(input, output: output, geometry: g, share: share, reduction: MaximumReduction())
 }
 
-/// Average pooling: the window's sum, row by row, divided by the positions inside the input — or, with
-/// `countIncludePad`, inside the input plus its stated padding.
+/// Average pooling.
 @inline(__always)
 package func averagePool(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, geometry g: PoolingGeometry,
                          countIncludePad: Bool, share: WorkShare = .whole) {
-    pool(input, output: output, geometry: g, share: share, start: 0, combine: { $0 + $1 }, combineScalar: { $0 + $1 },
-         finish: { sum, inside, padded in sum / Float(countIncludePad ? padded : inside) })
+    pool(input, output: output, geometry: g, share: share, reduction: AverageReduction(countIncludePad: countIncludePad))
 }
 
 /// The pooling loop: eight outputs at once where their windows lie wholly inside the row and the
@@ -56,14 +97,16 @@ package func averagePool(_ input: UnsafePointer<Float>, output: UnsafeMutablePoi
 /// average pool took 0.27× the time of sixteen loaded per column, a 3×3 max pool 0.35×); a last
 /// column of its own whose sixteen would read past the row reads them from one column earlier and
 /// keeps the odd lanes. A row's last eight outputs overlap the ones before rather than leaving a
-/// scalar tail (recomputed outputs get the same values). `finish` gets the combined value and the window's counts
-/// inside the input and inside the input plus its stated padding. Rows are combined in order, then
-/// columns, as in the reference.
+/// scalar tail (recomputed outputs get the same values). Rows are combined in order, then columns,
+/// as in the reference. An AVX-512 compilation takes sixteen outputs at once the same way where a
+/// row has at least sixteen (`poolSixteen`).
 @inline(__always)
-func pool(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, geometry g: PoolingGeometry, share: WorkShare, start: Float,
-          combine: (SIMD8<Float>, SIMD8<Float>) -> SIMD8<Float>, combineScalar: (Float, Float) -> Float,
-          finish: (SIMD8<Float>, Int, Int) -> SIMD8<Float>) {
+func pool<Reduction: PoolingReduction>(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, geometry g: PoolingGeometry,
+                                       share: WorkShare, reduction: Reduction) {
     let vectorised = (g.strideWidth == 1 || g.strideWidth == 2) && g.outWidth >= 8
+    #if CNNC_AVX512
+    let wide = vectorised && g.outWidth >= 16
+    #endif
     // Output columns whose windows start inside their input row.
     let firstInside = (g.margins.left + g.strideWidth - 1) / g.strideWidth
     for channel in share.range(g.channels) {
@@ -73,6 +116,11 @@ func pool(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, ge
             let rows = g.span(y, stride: g.strideHeight, kernel: g.kernelHeight, before: g.margins.top, after: g.margins.bottom, size: g.inHeight)
             var x = 0
             while x < g.outWidth {
+                #if CNNC_AVX512
+                if wide && poolSixteen(plane, outPlane + y * g.outWidth, geometry: g, rows: rows, x: &x, firstInside: firstInside, reduction: reduction) {
+                    continue
+                }
+                #endif
                 let vectorX = min(x, g.outWidth - 8)
                 let firstColumn = vectorX * g.strideWidth - g.margins.left
                 // The last input column the eight windows read; at stride 2, sixteen floats loaded for
@@ -80,11 +128,11 @@ func pool(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, ge
                 let lastColumn = firstColumn + 7 * g.strideWidth + g.kernelWidth - 1
                 let early = g.strideWidth == 2 && g.kernelWidth % 2 == 1 && lastColumn + 1 >= g.inWidth
                 if vectorised && vectorX >= firstInside && lastColumn < g.inWidth && (!early || firstColumn >= 1) {
-                    var value = SIMD8<Float>(repeating: start)
+                    var value = SIMD8<Float>(repeating: reduction.start)
                     for row in rows.lower..<rows.upper {
                         let source = plane + row * g.inWidth + firstColumn
                         if g.strideWidth == 1 {
-                            for kx in 0..<g.kernelWidth { value = combine(value, source.loadVector(at: kx)) }
+                            for kx in 0..<g.kernelWidth { value = reduction.combine(value, source.loadVector(at: kx)) }
                             continue
                         }
                         // Stride 2: taps kx and kx + 1 are the even and odd lanes of the same sixteen
@@ -94,35 +142,77 @@ func pool(_ input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, ge
                         while kx < g.kernelWidth {
                             if kx + 1 < g.kernelWidth || !early {
                                 let low = source.loadVector(at: kx), high = source.loadVector(at: kx + 8)
-                                value = combine(value, evenLanesInterleaved(low, high))
-                                if kx + 1 < g.kernelWidth { value = combine(value, oddLanesInterleaved(low, high)) }
+                                value = reduction.combine(value, evenLanesInterleaved(low, high))
+                                if kx + 1 < g.kernelWidth { value = reduction.combine(value, oddLanesInterleaved(low, high)) }
                             } else {
                                 // A last tap of its own whose sixteen floats would end past the row.
-                                value = combine(value, oddLanesInterleaved(source.loadVector(at: kx - 1), source.loadVector(at: kx + 7)))
+                                value = reduction.combine(value, oddLanesInterleaved(source.loadVector(at: kx - 1), source.loadVector(at: kx + 7)))
                             }
                             kx += 2
                         }
                     }
                     if g.strideWidth == 2 { value = interleavedLanes(value) }
                     let inside = (rows.upper - rows.lower) * g.kernelWidth
-                    (outPlane + y * g.outWidth + vectorX).storeVector(finish(value, inside, rows.padded * g.kernelWidth), at: 0)
+                    (outPlane + y * g.outWidth + vectorX).storeVector(reduction.finish(value, inside: inside, padded: rows.padded * g.kernelWidth), at: 0)
                     x = vectorX + 8
                 } else {
                     let columns = g.span(x, stride: g.strideWidth, kernel: g.kernelWidth, before: g.margins.left, after: g.margins.right, size: g.inWidth)
-                    var value = start
+                    var value = reduction.start
                     for row in rows.lower..<rows.upper {
                         for column in columns.lower..<columns.upper {
-                            value = combineScalar(value, plane[row * g.inWidth + column])
+                            value = reduction.combine(value, plane[row * g.inWidth + column])
                         }
                     }
                     let inside = (rows.upper - rows.lower) * (columns.upper - columns.lower)
-                    outPlane[y * g.outWidth + x] = finish(SIMD8(repeating: value), inside, rows.padded * columns.padded)[0]
+                    outPlane[y * g.outWidth + x] = reduction.finish(SIMD8(repeating: value), inside: inside, padded: rows.padded * columns.padded)[0]
                     x += 1
                 }
             }
         }
     }
 }
+
+#if CNNC_AVX512
+/// `pool`'s vector step with sixteen outputs, from output column `x` (or as many before it as end the
+/// row): stride 2 splits each 32 loaded floats into even and odd columns (`evenAndOddColumns`).
+/// Returns false, leaving `x`, where the sixteen windows do not lie wholly inside the row.
+@inline(__always)
+func poolSixteen<Reduction: PoolingReduction>(_ plane: UnsafePointer<Float>, _ outRow: UnsafeMutablePointer<Float>, geometry g: PoolingGeometry,
+                                              rows: (lower: Int, upper: Int, padded: Int), x: inout Int, firstInside: Int,
+                                              reduction: Reduction) -> Bool {
+    let vectorX = min(x, g.outWidth - 16)
+    let firstColumn = vectorX * g.strideWidth - g.margins.left
+    let lastColumn = firstColumn + 15 * g.strideWidth + g.kernelWidth - 1
+    let early = g.strideWidth == 2 && g.kernelWidth % 2 == 1 && lastColumn + 1 >= g.inWidth
+    guard vectorX >= firstInside && lastColumn < g.inWidth && (!early || firstColumn >= 1) else { return false }
+    var value = SIMD16<Float>(repeating: reduction.start)
+    for row in rows.lower..<rows.upper {
+        let source = UnsafeRawPointer(plane + row * g.inWidth + firstColumn)
+        if g.strideWidth == 1 {
+            for kx in 0..<g.kernelWidth {
+                value = reduction.combine(value, source.loadUnaligned(fromByteOffset: 4 * kx, as: SIMD16<Float>.self))
+            }
+            continue
+        }
+        var kx = 0
+        while kx < g.kernelWidth {
+            if kx + 1 < g.kernelWidth || !early {
+                let (even, odd) = evenAndOddColumns(source + 4 * kx)
+                value = reduction.combine(value, even)
+                if kx + 1 < g.kernelWidth { value = reduction.combine(value, odd) }
+            } else {
+                value = reduction.combine(value, evenAndOddColumns(source + 4 * (kx - 1)).1)
+            }
+            kx += 2
+        }
+    }
+    let inside = (rows.upper - rows.lower) * g.kernelWidth
+    UnsafeMutableRawPointer(outRow + vectorX).storeBytes(of: reduction.finish(value, inside: inside, padded: rows.padded * g.kernelWidth),
+                                                         as: SIMD16<Float>.self)
+    x = vectorX + 16
+    return true
+}
+#endif
 
 /// C×H×W → C: the mean of each plane, summed in order. Eight channels at a time, one per lane, so
 /// that each keeps its own chain of additions in the interpreter's order while eight run at once

@@ -266,6 +266,16 @@ import TestTolerance
         expectClose(chosen.values, reference.values, "winograd-rows against the interpreter", tolerance: .reordered)
     }
 
+    @Test func poolsOfSixteenOutputsGiveTheOtherCopysOutputs() async throws {
+        // Rows of 21 and 20 outputs: the AVX-512 copy pools sixteen at a time, the x86-64-v3 copy
+        // eight, each window combined in the same order, so the outputs are the same bit for bit.
+        let spec = "Tests/Fixtures/codegen/pools.yaml"
+        let built = try await SharedBuilds.shared.binary(for: spec)
+        let (chosen, reference) = try Self.bothCompilationsAgree(built, spec, inputShape: [2, 4, 36, 42])
+        #expect(reference.shape == [2, 4, 17, 20])
+        expectClose(chosen.values, reference.values, "pools against the interpreter", tolerance: .sameOrder)
+    }
+
     @Test func lenetsRowSpanningLayersMultiplySixteenLanesInTheAVX512Copy() async throws {
         // c1 (rows of 28, tanh) runs the wide direct kernel and c3 (rows of 10) the wide row-spanning
         // one in the x86-64-v4 copy; the x86-64-v3 copy keeps the eight-lane row-spanning kernel for
