@@ -276,6 +276,39 @@ import TestTolerance
         expectClose(chosen.values, reference.values, "pools against the interpreter", tolerance: .sameOrder)
     }
 
+    @Test func theAVX512CopyTakesChannelLanesOnlyWhereMultiplyAddsRunAtFullWidth() async throws {
+        // full-width.yaml's one layer is Winograd's in the x86-64-v3 copy and, where 512-bit
+        // multiply-adds run at half width (CNNC_FULL_WIDTH_512=0, as on Zen 4), in the AVX-512 copy
+        // too, whose Winograd gives the same bits; at full width (1) that copy runs channel lanes,
+        // which keep the interpreter's order.
+        let spec = "Tests/Fixtures/codegen/full-width.yaml"
+        let built = try await SharedBuilds.shared.binary(for: spec)
+        let directory = try makeTemporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let input = directory.appendingPathComponent("input.npy")
+        try writeRandomInputs(input, shape: [2, 256, 7, 7], seed: 9)
+        var outputs: [String: NPYArray] = [:]
+        for (name, environment) in [("half", ["CNNC_FULL_WIDTH_512": "0"]), ("full", ["CNNC_FULL_WIDTH_512": "1"]),
+                                    ("narrow", ["CNNC_KERNELS": "x86-64-v3"])] {
+            let output = directory.appendingPathComponent("\(name).npy")
+            let result = try run(built.binary, ["--input", input.path, "--output", output.path], environment: environment)
+            try #require(result.status == 0, "\(name): \(result.stderr)")
+            outputs[name] = try NPY.read(path: output.path)
+        }
+        let expected = directory.appendingPathComponent("expected.npy")
+        let interpreted = try cnnc("run", spec, "--weights", try #require(built.weights).path, "--input", input.path, "--output", expected.path)
+        try #require(interpreted.status == 0, "\(interpreted.stderr)")
+        let reference = try NPY.read(path: expected.path)
+        let (half, full, narrow) = (try #require(outputs["half"]), try #require(outputs["full"]), try #require(outputs["narrow"]))
+        #expect(reference.shape == [2, 32, 7, 7] && half.shape == reference.shape && full.shape == reference.shape)
+        #expect(half == narrow, "Winograd in the AVX-512 copy and in the x86-64-v3 one disagree")
+        expectClose(half.values, reference.values, "Winograd against the interpreter", tolerance: .reordered)
+        if Self.hostHasAVX512 {
+            #expect(full != half, "CNNC_FULL_WIDTH_512=1 ran Winograd too")
+            expectClose(full.values, reference.values, "channel lanes against the interpreter", tolerance: .sameOrder)
+        }
+    }
+
     @Test func lenetsRowSpanningLayersMultiplySixteenLanesInTheAVX512Copy() async throws {
         // c1 (rows of 28, tanh) runs the wide direct kernel and c3 (rows of 10) the wide row-spanning
         // one in the x86-64-v4 copy; the x86-64-v3 copy keeps the eight-lane row-spanning kernel for

@@ -78,11 +78,12 @@ struct ExecutionPlan {
         }
 
         enum Transform {
-            /// `transformWinogradFilters`; where `replacedWithAVX512`, only in compilations without
-            /// AVX-512, whose kernel it is (`ExecutionPlan.Kernel.convolveWinograd`).
+            /// `transformWinogradFilters`; where `replacedWithAVX512`, not in AVX-512 compilations on
+            /// processors with full-width 512-bit multiply-adds, which run another kernel
+            /// (`ExecutionPlan.AVX512Kernel`).
             case winogradFilters(ConvolutionGeometry, replacedWithAVX512: Bool)
-            /// `packForChannelLanes`, only in AVX-512 compilations: the weights of
-            /// `convolveChannelLanes` where the others run Winograd.
+            /// `packForChannelLanes`, only in AVX-512 compilations on processors with full-width 512-bit
+            /// multiply-adds: the weights of `convolveChannelLanes` where the others run Winograd.
             case channelLanePacking(ConvolutionGeometry)
         }
 
@@ -95,7 +96,10 @@ struct ExecutionPlan {
     }
 
     /// The kernel an AVX-512 compilation runs where the others run Winograd, with its weights (prepared
-    /// from the same filters): `channelLanesReplaceWinograd`.
+    /// from the same filters): `channelLanesReplaceWinograd`. Only where the processor multiplies
+    /// 512-bit vectors at full width, which the generated library asks at run time
+    /// (`GeneratedNames.fullWidthFunction`): on Zen 4, which splits each in two 256-bit halves,
+    /// Winograd stays faster.
     enum AVX512Kernel {
         case channelLanes(WeightSlice)
     }
@@ -160,6 +164,13 @@ struct ExecutionPlan {
     var preparedCount = 0
     /// Floats of the arena the generated network allocates once.
     var arenaCount = 0
+    /// Whether an AVX-512 compilation chooses a kernel by the width of the processor's 512-bit
+    /// multiply-adds (`AVX512Kernel`), so the library carries `GeneratedNames.fullWidthFunction`.
+    var asksForFullWidth: Bool {
+        slices.contains { slice in
+            if case .prepared(_, .channelLanePacking) = slice.contents { true } else { false }
+        }
+    }
     /// The bytes one call's arena takes (at least one cache line, so no allocation is empty).
     var arenaBytes: Int { max(arenaCount * 4, 64) }
     /// The most floats alive at any one step, a lower bound for any arena.
@@ -275,7 +286,7 @@ extension ExecutionPlan.Kernel {
         case .convolveWinograd(_, _, _, _, _, let geometry, _, _, let avx512):
             let instead = switch avx512 {
             case nil: ""
-            case .channelLanes: " (AVX-512: channel lanes)"
+            case .channelLanes: " (full-width AVX-512: channel lanes)"
             }
             return "Winograd F(2,3) \(window(geometry))" + instead
         case .convolveChannelLanes(_, _, _, _, _, let geometry, _, _): return "channel-lane direct conv \(window(geometry))"

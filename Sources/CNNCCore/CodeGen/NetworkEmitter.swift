@@ -278,7 +278,8 @@ struct NetworkEmitter {
         case .convolveWinograd(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch, let avx512):
             let winograd = "\(module)convolveWinograd(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
                 + "                 geometry: \(literal(geometry)),\n                 activation: \(literal(activation)), scratch: \(kernelScratch(scratch))\(share))"
-            // AVX-512 compilations run another kernel instead (`ExecutionPlan.AVX512Kernel`).
+            // AVX-512 compilations run another kernel instead where 512-bit multiply-adds run at full
+            // width (`ExecutionPlan.AVX512Kernel`).
             let instead: String
             switch avx512 {
             case nil:
@@ -288,7 +289,7 @@ struct NetworkEmitter {
                                                      geometry: geometry, activation: activation, scratch: scratch),
                                split: split, copiedPerPart: copiedPerPart)
             }
-            return "#if CNNC_AVX512\n\(instead)\n#else\n\(winograd)\n#endif"
+            return "#if CNNC_AVX512\nif \(names.fullWidthFunction)() != 0 {\n\(instead)\n} else {\n\(winograd)\n}\n#else\n\(winograd)\n#endif"
         case .convolveChannelLanes(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch):
             return "\(module)convolveChannelLanes(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
                 + "                     geometry: \(literal(geometry)),\n                     activation: \(literal(activation)), scratch: \(kernelScratch(scratch))\(share))"
@@ -389,14 +390,27 @@ struct NetworkEmitter {
                 guard case .prepared(let source, let transform) = slice.contents else { continue }
                 switch transform {
                 case .winogradFilters(let geometry, let replacedWithAVX512):
-                    if replacedWithAVX512 { p.print("#if !CNNC_AVX512") }
-                    p.print("\(module)transformWinogradFilters(\(weight(source)), into: prepared + Offsets.\(names.offsetConstant[slice.name]!),")
-                    p.print("    geometry: \(literal(geometry)))")
-                    if replacedWithAVX512 { p.print("#endif") }
+                    let transform = "\(module)transformWinogradFilters(\(weight(source)), into: prepared + Offsets.\(names.offsetConstant[slice.name]!),\n"
+                        + "    geometry: \(literal(geometry)))"
+                    if replacedWithAVX512 {
+                        p.print("#if CNNC_AVX512")
+                        p.print("if \(names.fullWidthFunction)() == 0 {")
+                        p.withIndentation { $0.print(transform) }
+                        p.print("}")
+                        p.print("#else")
+                        p.print(transform)
+                        p.print("#endif")
+                    } else {
+                        p.print(transform)
+                    }
                 case .channelLanePacking(let geometry):
                     p.print("#if CNNC_AVX512")
-                    p.print("\(module)packForChannelLanes(\(weight(source)), into: prepared + Offsets.\(names.offsetConstant[slice.name]!),")
-                    p.print("    geometry: \(literal(geometry)))")
+                    p.print("if \(names.fullWidthFunction)() != 0 {")
+                    p.withIndentation { p in
+                        p.print("\(module)packForChannelLanes(\(weight(source)), into: prepared + Offsets.\(names.offsetConstant[slice.name]!),")
+                        p.print("    geometry: \(literal(geometry)))")
+                    }
+                    p.print("}")
                     p.print("#endif")
                 }
             }
@@ -468,6 +482,9 @@ struct GeneratedNames {
     /// `lenet5_predict_part`: one thread's part of a call on several threads (host library only).
     var partEntryPoint: String { cFunction("predict_part") }
     var peakProbeFunction: String { cFunction("peak_probe") }
+    /// `lenet5_multiplies_512_bits_at_full_width`: whether an AVX-512 compilation runs the kernels
+    /// that only pay where 512-bit multiply-adds run at full width (`ExecutionPlan.AVX512Kernel`).
+    var fullWidthFunction: String { cFunction("multiplies_512_bits_at_full_width") }
     /// `lenet5_kernel_variant`: which compilation runs, in a build with the AVX-512 variant.
     var kernelVariantFunction: String { cFunction("kernel_variant") }
     /// `LENET5_ARENA_BYTES`.

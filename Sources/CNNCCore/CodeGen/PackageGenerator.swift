@@ -154,9 +154,9 @@ public enum PackageGenerator {
             swiftSources.append("Core/Kernels/\(file.name)")
             add(swiftSources.last!, file.text)
         }
-        add("Core/Weights/include/\(names.weightsModule).h", weightsHeader(names, header: header, preparedCount: plan.preparedCount))
+        add("Core/Weights/include/\(names.weightsModule).h", weightsHeader(names, header: header, plan: plan))
         add("Core/Weights/include/module.modulemap", "module \(names.weightsModule) {\n    header \"\(names.weightsModule).h\"\n    export *\n}\n")
-        add("Core/Weights/weights.c", weightsSource(names, header: header, preparedCount: plan.preparedCount))
+        add("Core/Weights/weights.c", weightsSource(names, header: header, plan: plan))
         files.append(("Core/Weights/weights.bin", littleEndianBytes(plan.blob(weights))))
         // The hash of everything compiled into the library (kernels, steps, weights, CPU) names the
         // archive's folder and is a constant of the Swift API (`LibraryEmitter`): SwiftPM copies a binary
@@ -303,7 +303,7 @@ public enum PackageGenerator {
             """
     }
 
-    private static func weightsHeader(_ names: GeneratedNames, header: String, preparedCount: Int) -> String {
+    private static func weightsHeader(_ names: GeneratedNames, header: String, plan: ExecutionPlan) -> String {
         var text = """
             \(header)
             #pragma once
@@ -312,7 +312,7 @@ public enum PackageGenerator {
             const float *\(names.weightsFunction)(void);
 
             """
-        if preparedCount > 0 {
+        if plan.preparedCount > 0 {
             text += """
 
                 /// Static memory (zero-filled) for the weights the network computes on its first call.
@@ -320,10 +320,19 @@ public enum PackageGenerator {
 
                 """
         }
+        if plan.asksForFullWidth {
+            text += """
+
+                /// 1 where the processor multiplies 512-bit vectors at full width, else 0 (AMD's family 25,
+                /// Zen 4, splits each multiply-add in two 256-bit halves). CNNC_FULL_WIDTH_512=0 or 1 overrides it.
+                int \(names.fullWidthFunction)(void);
+
+                """
+        }
         return text
     }
 
-    private static func weightsSource(_ names: GeneratedNames, header: String, preparedCount: Int) -> String {
+    private static func weightsSource(_ names: GeneratedNames, header: String, plan: ExecutionPlan) -> String {
         var text = """
             \(header)
             #include "\(names.weightsModule).h"
@@ -337,13 +346,53 @@ public enum PackageGenerator {
             }
 
             """
-        if preparedCount > 0 {
+        if plan.preparedCount > 0 {
             text += """
 
-                _Alignas(64) static float prepared[\(preparedCount)];
+                _Alignas(64) static float prepared[\(plan.preparedCount)];
 
                 float *\(names.preparedWeightsFunction)(void) {
                     return prepared;
+                }
+
+                """
+        }
+        if plan.asksForFullWidth {
+            // Asked by the AVX-512 compilation's steps and weight preparation; every thread computes
+            // the same answer. The vendor is "AuthenticAMD" in EBX, EDX, ECX of leaf 0.
+            text += """
+
+                #include <stdatomic.h>
+                #include <stdlib.h>
+                #include <string.h>
+                #if defined(__x86_64__)
+                #include <cpuid.h>
+                #endif
+
+                /// 0 until first asked, then 1 (half width) or 2 (full width).
+                static atomic_int full_width;
+
+                int \(names.fullWidthFunction)(void) {
+                    int answer = atomic_load_explicit(&full_width, memory_order_relaxed);
+                    if (answer == 0) {
+                        answer = 2;
+                        const char *forced = getenv("CNNC_FULL_WIDTH_512");
+                        if (forced != NULL && (strcmp(forced, "0") == 0 || strcmp(forced, "1") == 0)) {
+                            answer = forced[0] == '1' ? 2 : 1;
+                        } else {
+                #if defined(__x86_64__)
+                            unsigned a, b, c, d;
+                            if (__get_cpuid(0, &a, &b, &c, &d) && b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163
+                                && __get_cpuid(1, &a, &b, &c, &d)) {
+                                unsigned family = (a >> 8) & 0xF;
+                                if (family == 0xF) family += (a >> 20) & 0xFF;
+                                if (family == 0x19) answer = 1;
+                            }
+                #endif
+                        }
+                        atomic_store_explicit(&full_width, answer, memory_order_relaxed);
+                    }
+                    return answer == 2;
                 }
 
                 """

@@ -49,10 +49,12 @@ import Testing
         #expect(weights.count == 16 * 24 * 32 && weights.offset == 0 && plan.preparedCount == weights.count)
         // The filters, then the bias at the next 64-byte boundary: nothing else is embedded.
         #expect(plan.blobCount == 5760 + 20 && bias?.offset == 5760)
+        #expect(!plan.asksForFullWidth)
     }
 
-    /// 256 channels of 2,304 terms on 14×14 (imagenet_stem's conv8): channel lanes with AVX-512, on
-    /// weights prepared from the same filters, and room for the larger of the two kernels' scratch.
+    /// 256 channels of 2,304 terms on 14×14 (imagenet_stem's conv8): channel lanes with full-width
+    /// AVX-512, on weights prepared from the same filters, and room for the larger of the two kernels'
+    /// scratch; the library asks the processor (`asksForFullWidth`).
     @Test func deepLayersOnSmallPlanesTakeChannelLanesWithAVX512() throws {
         let (_, plan) = try plan(input: "{channels: 256, height: 14, width: 14}", "conv: {channels: 256, kernel: 3, padding: 1}")
         guard case .convolveWinograd(_, _, _, let weights, _, let geometry, _, let scratch, .channelLanes(let lanes)?)? = plan.steps.last?.kernels.last,
@@ -63,7 +65,8 @@ import Testing
         }
         #expect(packed == geometry && source.offset == filters.offset && lanes.count == 256 * 2304)
         #expect(plan.preparedCount == lanes.offset + lanes.count && lanes.offset >= weights.count)
-        #expect(plan.steps.last?.kernels.last?.strategy == "Winograd F(2,3) 3×3 (AVX-512: channel lanes)")
+        #expect(plan.steps.last?.kernels.last?.strategy == "Winograd F(2,3) 3×3 (full-width AVX-512: channel lanes)")
+        #expect(plan.asksForFullWidth)
         guard case .buffer(let index) = scratch.base else { Issue.record("scratch \(scratch)"); return }
         #expect(plan.buffers[index].floats == max(winogradScratchCount(geometry), channelLanesScratchCount(geometry)))
     }
