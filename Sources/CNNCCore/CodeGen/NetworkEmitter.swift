@@ -153,31 +153,66 @@ struct NetworkEmitter {
             // A split kernel waits for the data it reads unless the kernel before it was split too
             // (and so ended with a barrier) or it is the first.
             var previousSplit = true
+            var fullWidthCopies: [(step: ExecutionPlan.Step, name: String, previousSplit: Bool)] = []
+            let parameters = "(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart)"
             for (index, (step, name)) in zip(plan.steps, stepNames).enumerated() {
                 if index > 0 { p.print() }
                 p.print("// \(index + 1). " + describe(step))
+                // A step with a kernel that AVX-512 at full width replaces has a second function for
+                // that, so that each keeps its kernels inlined (both in one, Winograd stayed a call).
+                let hasFullWidthCopy = step.kernels.contains { kernel in
+                    if case .convolveWinograd(_, _, _, _, _, _, _, _, .channelLanes?) = kernel { true } else { false }
+                }
+                if hasFullWidthCopy { fullWidthCopies.append((step, name, previousSplit)) }
                 p.print("@inline(never)")
-                p.block("static func \(name)(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, _ arena: UnsafeMutablePointer<Float>, _ weights: UnsafePointer<Float>, _ prepared: UnsafePointer<Float>, _ part: CallPart)") { p in
-                    let copy = plan.paddedCopyPerPart(step)
-                    for (kernelIndex, kernel) in step.kernels.enumerated() {
-                        if let copy, kernelIndex == copy.index {
-                            // Every part pads into its own copy, once the data it reads is complete.
-                            if !previousSplit { p.print("part.synchronize()") }
-                            p.print(call(kernel, split: false, copiedPerPart: copy.floats))
-                            previousSplit = true
-                            continue
-                        }
-                        if kernel.splitsAcrossThreads {
-                            if !previousSplit { p.print("part.synchronize()") }
-                            p.print(call(kernel, split: true, copiedPerPart: copy.flatMap { kernelIndex == $0.index + 1 ? $0.floats : nil }))
-                            p.print("part.synchronize()")
-                        } else {
-                            p.block("if part.isLead") { p in p.print(call(kernel, split: false)) }
-                        }
-                        previousSplit = kernel.splitsAcrossThreads
+                p.block("static func \(name)\(parameters)") { p in
+                    if hasFullWidthCopy {
+                        p.print("#if CNNC_AVX512")
+                        p.print("if \(names.fullWidthFunction)() != 0 { return AtFullWidth.\(name)(input, output, arena, weights, prepared, part) }")
+                        p.print("#endif")
+                    }
+                    emitStepBody(step, &p, previousSplit: &previousSplit, atFullWidth: false)
+                }
+            }
+            // Step names start in lower case, so this enum's name is none of theirs.
+            guard !fullWidthCopies.isEmpty else { return }
+            p.print()
+            p.print("#if CNNC_AVX512")
+            p.print("/// The steps whose kernels differ where 512-bit multiply-adds run at full width.")
+            p.block("enum AtFullWidth") { p in
+                for (index, (step, name, previousSplitBefore)) in fullWidthCopies.enumerated() {
+                    if index > 0 { p.print() }
+                    var previous = previousSplitBefore
+                    p.print("@inline(never)")
+                    p.block("static func \(name)\(parameters)") { p in
+                        emitStepBody(step, &p, previousSplit: &previous, atFullWidth: true)
                     }
                 }
             }
+            p.print("#endif")
+        }
+    }
+
+    /// The kernels of one step, with the barriers between them; `previousSplit` says whether the kernel
+    /// before (maybe the previous step's last) split across threads, and so ended with a barrier.
+    private func emitStepBody(_ step: ExecutionPlan.Step, _ p: inout CodePrinter, previousSplit: inout Bool, atFullWidth: Bool) {
+        let copy = plan.paddedCopyPerPart(step)
+        for (kernelIndex, kernel) in step.kernels.enumerated() {
+            if let copy, kernelIndex == copy.index {
+                // Every part pads into its own copy, once the data it reads is complete.
+                if !previousSplit { p.print("part.synchronize()") }
+                p.print(call(kernel, split: false, copiedPerPart: copy.floats, atFullWidth: atFullWidth))
+                previousSplit = true
+                continue
+            }
+            if kernel.splitsAcrossThreads {
+                if !previousSplit { p.print("part.synchronize()") }
+                p.print(call(kernel, split: true, copiedPerPart: copy.flatMap { kernelIndex == $0.index + 1 ? $0.floats : nil }, atFullWidth: atFullWidth))
+                p.print("part.synchronize()")
+            } else {
+                p.block("if part.isLead") { p in p.print(call(kernel, split: false, atFullWidth: atFullWidth)) }
+            }
+            previousSplit = kernel.splitsAcrossThreads
         }
     }
 
@@ -220,7 +255,7 @@ struct NetworkEmitter {
     /// The kernel's call; a `split` one does this part's share of the work. `copiedPerPart`: the floats
     /// of the padded copy each part makes of its own (`ExecutionPlan.paddedCopyPerPart`), for the
     /// padding kernel that writes it and the convolution that reads it.
-    private func call(_ kernel: ExecutionPlan.Kernel, split: Bool, copiedPerPart: Int? = nil) -> String {
+    private func call(_ kernel: ExecutionPlan.Kernel, split: Bool, copiedPerPart: Int? = nil, atFullWidth: Bool = false) -> String {
         let share = split ? ", share: part.share" : ""
         // The part's own copy of a padded input: the arena's on part 0, its scratch's start elsewhere.
         let copy: ExecutionPlan.Operand?
@@ -278,18 +313,15 @@ struct NetworkEmitter {
         case .convolveWinograd(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch, let avx512):
             let winograd = "\(module)convolveWinograd(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
                 + "                 geometry: \(literal(geometry)),\n                 activation: \(literal(activation)), scratch: \(kernelScratch(scratch))\(share))"
-            // AVX-512 compilations run another kernel instead where 512-bit multiply-adds run at full
-            // width (`ExecutionPlan.AVX512Kernel`).
-            let instead: String
+            // The step's copy for AVX-512 at full width runs another kernel instead (`ExecutionPlan.AVX512Kernel`).
             switch avx512 {
-            case nil:
+            case .channelLanes(let packed) where atFullWidth:
+                return call(.convolveChannelLanes(source: source, target: target, residual: added, weights: packed, bias: bias,
+                                                  geometry: geometry, activation: activation, scratch: scratch),
+                            split: split, copiedPerPart: copiedPerPart)
+            case nil, .channelLanes:
                 return winograd
-            case .channelLanes(let packed):
-                instead = call(.convolveChannelLanes(source: source, target: target, residual: added, weights: packed, bias: bias,
-                                                     geometry: geometry, activation: activation, scratch: scratch),
-                               split: split, copiedPerPart: copiedPerPart)
             }
-            return "#if CNNC_AVX512\nif \(names.fullWidthFunction)() != 0 {\n\(instead)\n} else {\n\(winograd)\n}\n#else\n\(winograd)\n#endif"
         case .convolveChannelLanes(let source, let target, let added, let weights, let bias, let geometry, let activation, let scratch):
             return "\(module)convolveChannelLanes(\(operand(source)), packedWeights: \(weight(weights)), bias: \(bias.map(weight) ?? "nil"), \(residual(added))output: \(operand(target)),\n"
                 + "                     geometry: \(literal(geometry)),\n                     activation: \(literal(activation)), scratch: \(kernelScratch(scratch))\(share))"

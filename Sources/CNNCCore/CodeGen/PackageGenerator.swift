@@ -359,15 +359,15 @@ public enum PackageGenerator {
         }
         if plan.asksForFullWidth {
             // Asked by the AVX-512 compilation's steps and weight preparation; every thread computes
-            // the same answer. The vendor is "AuthenticAMD" in EBX, EDX, ECX of leaf 0.
+            // the same answer. The vendor is "AuthenticAMD" in EBX, EDX, ECX of leaf 0. Other targets
+            // (WebAssembly, which compiles this file freestanding) never ask.
             text += """
 
+                #if defined(__x86_64__)
+                #include <cpuid.h>
                 #include <stdatomic.h>
                 #include <stdlib.h>
                 #include <string.h>
-                #if defined(__x86_64__)
-                #include <cpuid.h>
-                #endif
 
                 /// 0 until first asked, then 1 (half width) or 2 (full width).
                 static atomic_int full_width;
@@ -376,24 +376,25 @@ public enum PackageGenerator {
                     int answer = atomic_load_explicit(&full_width, memory_order_relaxed);
                     if (answer == 0) {
                         answer = 2;
+                        unsigned a, b, c, d;
                         const char *forced = getenv("CNNC_FULL_WIDTH_512");
                         if (forced != NULL && (strcmp(forced, "0") == 0 || strcmp(forced, "1") == 0)) {
                             answer = forced[0] == '1' ? 2 : 1;
-                        } else {
-                #if defined(__x86_64__)
-                            unsigned a, b, c, d;
-                            if (__get_cpuid(0, &a, &b, &c, &d) && b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163
-                                && __get_cpuid(1, &a, &b, &c, &d)) {
-                                unsigned family = (a >> 8) & 0xF;
-                                if (family == 0xF) family += (a >> 20) & 0xFF;
-                                if (family == 0x19) answer = 1;
-                            }
-                #endif
+                        } else if (__get_cpuid(0, &a, &b, &c, &d) && b == 0x68747541 && d == 0x69746e65 && c == 0x444d4163
+                                   && __get_cpuid(1, &a, &b, &c, &d)) {
+                            unsigned family = (a >> 8) & 0xF;
+                            if (family == 0xF) family += (a >> 20) & 0xFF;
+                            if (family == 0x19) answer = 1;
                         }
                         atomic_store_explicit(&full_width, answer, memory_order_relaxed);
                     }
                     return answer == 2;
                 }
+                #else
+                int \(names.fullWidthFunction)(void) {
+                    return 1;
+                }
+                #endif
 
                 """
         }
