@@ -236,24 +236,33 @@ import TestTolerance
     /// Runs `built` on random inputs of `inputShape` in the compilation this processor picks and in the
     /// x86-64-v3 one, expects the same outputs, and returns them with the interpreter's.
     static func bothCompilationsAgree(_ built: SharedBuilds.Built, _ spec: String, inputShape: [Int]) throws -> (NPYArray, NPYArray) {
+        let (outputs, reference) = try runs(of: built, spec, inputShape: inputShape,
+                                            under: [("chosen", [:]), ("avx2", ["CNNC_KERNELS": "x86-64-v3"])])
+        let (chosen, narrow) = (try #require(outputs["chosen"]), try #require(outputs["avx2"]))
+        #expect(chosen == narrow, "\(spec): the two compilations disagree")
+        #expect(chosen.shape == reference.shape)
+        return (chosen, reference)
+    }
+
+    /// Runs `built` on random inputs of `inputShape` once under each named environment, and the
+    /// interpreter on the same inputs: the outputs by name, and the interpreter's.
+    static func runs(of built: SharedBuilds.Built, _ spec: String, inputShape: [Int], under environments: [(name: String, environment: [String: String])])
+        throws -> (outputs: [String: NPYArray], reference: NPYArray) {
         let directory = try makeTemporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let input = directory.appendingPathComponent("input.npy")
         try writeRandomInputs(input, shape: inputShape, seed: 5)
-        var outputs: [NPYArray] = []
-        for (environment, name) in [([String: String](), "chosen.npy"), (["CNNC_KERNELS": "x86-64-v3"], "avx2.npy")] {
-            let output = directory.appendingPathComponent(name)
+        var outputs: [String: NPYArray] = [:]
+        for (name, environment) in environments {
+            let output = directory.appendingPathComponent("\(name).npy")
             let result = try run(built.binary, ["--input", input.path, "--output", output.path], environment: environment)
             try #require(result.status == 0, "\(name): \(result.stderr)")
-            outputs.append(try NPY.read(path: output.path))
+            outputs[name] = try NPY.read(path: output.path)
         }
-        #expect(outputs[0] == outputs[1], "\(spec): the two compilations disagree")
         let expected = directory.appendingPathComponent("expected.npy")
         let interpreted = try cnnc("run", spec, "--weights", try #require(built.weights).path, "--input", input.path, "--output", expected.path)
         try #require(interpreted.status == 0, "\(interpreted.stderr)")
-        let reference = try NPY.read(path: expected.path)
-        #expect(outputs[0].shape == reference.shape)
-        return (outputs[0], reference)
+        return (outputs, try NPY.read(path: expected.path))
     }
 
     @Test func winogradsTileRowTransformsGiveTheOtherCopysOutputs() async throws {
@@ -283,22 +292,9 @@ import TestTolerance
         // which keep the interpreter's order.
         let spec = "Tests/Fixtures/codegen/full-width.yaml"
         let built = try await SharedBuilds.shared.binary(for: spec)
-        let directory = try makeTemporaryDirectory()
-        defer { try? FileManager.default.removeItem(at: directory) }
-        let input = directory.appendingPathComponent("input.npy")
-        try writeRandomInputs(input, shape: [2, 256, 7, 7], seed: 9)
-        var outputs: [String: NPYArray] = [:]
-        for (name, environment) in [("half", ["CNNC_FULL_WIDTH_512": "0"]), ("full", ["CNNC_FULL_WIDTH_512": "1"]),
-                                    ("narrow", ["CNNC_KERNELS": "x86-64-v3"])] {
-            let output = directory.appendingPathComponent("\(name).npy")
-            let result = try run(built.binary, ["--input", input.path, "--output", output.path], environment: environment)
-            try #require(result.status == 0, "\(name): \(result.stderr)")
-            outputs[name] = try NPY.read(path: output.path)
-        }
-        let expected = directory.appendingPathComponent("expected.npy")
-        let interpreted = try cnnc("run", spec, "--weights", try #require(built.weights).path, "--input", input.path, "--output", expected.path)
-        try #require(interpreted.status == 0, "\(interpreted.stderr)")
-        let reference = try NPY.read(path: expected.path)
+        let (outputs, reference) = try Self.runs(of: built, spec, inputShape: [2, 256, 7, 7],
+                                                 under: [("half", ["CNNC_FULL_WIDTH_512": "0"]), ("full", ["CNNC_FULL_WIDTH_512": "1"]),
+                                                         ("narrow", ["CNNC_KERNELS": "x86-64-v3"])])
         let (half, full, narrow) = (try #require(outputs["half"]), try #require(outputs["full"]), try #require(outputs["narrow"]))
         #expect(reference.shape == [2, 32, 7, 7] && half.shape == reference.shape && full.shape == reference.shape)
         #expect(half == narrow, "Winograd in the AVX-512 copy and in the x86-64-v3 one disagree")
