@@ -93,6 +93,10 @@ TARGETS = {
 }
 
 
+# Issue 12's batch target: batch-64 throughput on 2 threads at least this many times that on 1.
+SCALING_TARGET = 1.8
+
+
 def log(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
@@ -450,6 +454,31 @@ def environment(cnnc: str, flags: str, others: tuple[float, float], overheads: d
     ]
 
 
+def scaling_lines(rows: list[Row]) -> list[str]:
+    """Issue 12's batch target: batch-64 throughput on 2 threads at least SCALING_TARGET× that on 1."""
+    by_model = {(row.model, row.threads): row for row in rows}
+    lines = [
+        "",
+        f"Batch-64 throughput on 2 threads against 1 thread (target: at least {SCALING_TARGET}×), the medians",
+        "over rounds of the table above; ORT's own scaling for comparison.",
+        "",
+        "| model | ours 1 thread inf/s | ours 2 threads inf/s | ours 2 / 1 | ORT 2 / 1 | result |",
+        "|---|--:|--:|--:|--:|---|",
+    ]
+    met = 0
+    models = [model for model, threads in by_model if threads == 1 and (model, 2) in by_model]
+    for model in models:
+        one, two = by_model[(model, 1)], by_model[(model, 2)]
+        ours = two.agg("ours", "throughput") / one.agg("ours", "throughput")
+        ort = two.agg("ort", "throughput") / one.agg("ort", "throughput")
+        met += ours >= SCALING_TARGET
+        result = "**met**" if ours >= SCALING_TARGET else "**missed**"
+        lines.append(f"| {model} | {rate(one.agg('ours', 'throughput'))} | {rate(two.agg('ours', 'throughput'))} "
+                     f"| {ours:.2f}× | {ort:.2f}× | {result} |")
+    lines += ["", f"{met} of {len(models)} models met the throughput target."]
+    return lines
+
+
 def profile(prepared: Prepared) -> dict:
     """The binary's own `--profile --json`: each step's median over enough calls for about a second."""
     runs = max(5, min(500, prepared.model.latency_runs // 10))
@@ -536,6 +565,7 @@ def write_report(path: str, models: list[Model], rows: list[Row], env: list[str]
         if row.model in TARGETS:
             target, result = verdict(row.model, row)
             lines.append(f"| {row.model} | {row.threads} | {target} | {result} |")
+    lines += scaling_lines(rows)
     lines += [""] + profile_lines(profiles)
     lines += [
         "## How the numbers were taken",

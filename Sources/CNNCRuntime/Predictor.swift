@@ -15,9 +15,9 @@ extension Predictor {
 public typealias PredictorFactory = @Sendable (_ threads: Int) -> any Predictor
 
 /// Runs batches through predictors, one per thread: the batch is cut into contiguous chunks, chunk k
-/// handled by predictor k. With fewer samples than threads, each sample runs on several
-/// (`threads / count` each). Predictors are made on first need by `makePredictor` and kept for later
-/// batches.
+/// handled by predictor k on part k of a `WorkerPool` (threads started with the first batch and kept
+/// for later ones). With fewer samples than threads, each sample runs on several (`threads / count`
+/// each). Predictors are made on first need by `makePredictor` and kept for later batches.
 ///
 /// One batch at a time: `predict` must not be called concurrently on the same instance.
 public final class BatchPredictor: @unchecked Sendable {
@@ -27,6 +27,8 @@ public final class BatchPredictor: @unchecked Sendable {
     private let makePredictor: PredictorFactory
     private var predictors: [any Predictor] = []
     private var threadsPerSample = 1
+    /// The pool for batches cut into `pool.chunks` chunks; remade when a batch is cut differently.
+    private var pool: (chunks: Int, workers: WorkerPool)?
 
     /// `inputCount`/`outputCount`: floats per sample. `threads`: the most threads a batch uses.
     public init(inputCount: Int, outputCount: Int, threads: Int, makePredictor: @escaping PredictorFactory) {
@@ -45,17 +47,22 @@ public final class BatchPredictor: @unchecked Sendable {
             predictors = []
             threadsPerSample = perSample
         }
-        while predictors.count < chunks { predictors.append(makePredictor(perSample)) }
-        // Each chunk touches only its own predictor and its own slices of the buffers.
+        if chunks > 1 && pool?.chunks != chunks { pool = (chunks, WorkerPool(threads: chunks)) }
+        // Fewer parts than chunks only where the system refused threads.
+        let parts = chunks > 1 ? pool?.workers.parts ?? 1 : 1
+        while predictors.count < parts { predictors.append(makePredictor(perSample)) }
+        // Each part touches only its own predictor and its own slices of the buffers.
         let shared = UncheckedSendable((predictors, input, output))
         let inputCount = self.inputCount, outputCount = self.outputCount
-        parallelChunks(count, threads: chunks) { chunk, range in
+        let runPart: @Sendable (Int) -> Void = { part in
             let (predictors, input, output) = shared.value
-            let predictor = predictors[chunk]
-            for sample in range {
+            let predictor = predictors[part]
+            // part · count cannot overflow for any count a batch can have in memory.
+            for sample in (part * count / parts)..<((part + 1) * count / parts) {
                 predictor.predict(input + sample * inputCount, output + sample * outputCount)
             }
         }
+        if parts > 1, let pool { pool.workers.run(runPart) } else { runPart(0) }
     }
 
     /// `predict` in the shape `RunRequest.perform` takes.

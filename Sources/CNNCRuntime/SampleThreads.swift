@@ -11,41 +11,23 @@ public typealias NetworkPartEntryPoint = @convention(c) (
     (@convention(c) (UnsafeMutableRawPointer?) -> Void)?, UnsafeMutableRawPointer?
 ) -> Void
 
-/// Threads that run one sample together, as oneDNN's and ONNX Runtime's intra-op pools do: the calling
-/// thread runs part 0 and `threads − 1` workers, started once when the pool is made and kept until it
-/// is released, run the others. A call wakes the workers, every part runs the network's
-/// `predict_part`, which meets at a spinning barrier around each kernel that splits, and the call
-/// returns when all parts are done.
+/// Threads that run one sample together: the calling thread runs part 0 and the workers of a
+/// `WorkerPool`, started once when this is made, run the others. Every part runs the network's
+/// `predict_part`, which meets at a spinning barrier around each kernel that splits.
 ///
-/// Workers spin for a short while after a call, so back-to-back calls do not pay for a wake-up,
-/// then sleep on a condition variable. One call at a time: `run` returns false, doing nothing, while
-/// another call holds the pool (the caller then runs the sample alone). `runStep` runs one step of
-/// the network the same way, for a profile on several threads.
+/// One call at a time: `run` returns false, doing nothing, while another call holds the pool (the
+/// caller then runs the sample alone). `runStep` runs one step of the network the same way, for a
+/// profile on several threads.
 public final class SampleThreads: @unchecked Sendable {
     public let threads: Int
     private let part: NetworkPartEntryPoint
     private let stepPart: NetworkStepFunction?
-    private let partScratchBytes: Int
-
+    private let pool: WorkerPool
     private let busy = Atomic<Bool>(false)
-    /// Bumped by each call (and by shutdown); a worker runs its part when it sees a new value.
-    private let generation = Atomic<Int>(0)
-    private let finishedParts = Atomic<Int>(0)
-    private let stopping = Atomic<Bool>(false)
     private let arrivals = Atomic<Int>(0)
     private let barrierRound = Atomic<Int>(0)
-    /// The current call's pointers and its one step (nil: the whole network); written before
-    /// `generation` is bumped, read after it is seen.
-    private var job: (input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>, arena: UnsafeMutableRawPointer, step: Int32?)?
-    private var scratches: [UnsafeMutableRawPointer] = []
-    private var workers: [pthread_t] = []
-    private var sleepLock = pthread_mutex_t()
-    private var wakeUp = pthread_cond_t()
-
-    /// Spins of a worker waiting for the next call before it sleeps: some tens of microseconds.
-    private static let spinsBeforeSleep = 50_000
-    /// Spins at a barrier between yields of the processor, for machines with fewer free cores than threads.
-    private static let spinsBeforeYield = 256
+    /// One scratch for each part but the first.
+    private let scratches: [UnsafeMutableRawPointer]
 
     /// `threads` parts per call (at least 2), each but the first with `partScratchBytes` of its own
     /// scratch; `stepPart` (the network's `run_step`) for `runStep`.
@@ -53,38 +35,24 @@ public final class SampleThreads: @unchecked Sendable {
         self.threads = max(threads, 2)
         self.part = part
         self.stepPart = stepPart
-        self.partScratchBytes = max(partScratchBytes, 64)
-        pthread_mutex_init(&sleepLock, nil)
-        pthread_cond_init(&wakeUp, nil)
-        for _ in 1..<self.threads {
+        pool = WorkerPool(threads: self.threads)
+        let bytes = max(partScratchBytes, 64)
+        scratches = (1..<pool.parts).map { _ in
             var memory: UnsafeMutableRawPointer?
-            guard posix_memalign(&memory, 64, self.partScratchBytes) == 0, let memory else {
-                fatalError("out of memory: \(self.partScratchBytes) bytes of scratch for a worker thread")
+            guard posix_memalign(&memory, 64, bytes) == 0, let memory else {
+                fatalError("out of memory: \(bytes) bytes of scratch for a worker thread")
             }
-            scratches.append(memory)
-        }
-        let pool = Unmanaged.passUnretained(self)
-        for index in 1..<self.threads {
-            // The pool outlives its workers: deinit joins them before anything is freed.
-            if let thread = startThread({ pool.takeUnretainedValue().workerLoop(part: index) }) {
-                workers.append(thread)
-            } else {
-                break
-            }
+            return memory
         }
     }
 
     deinit {
-        stopping.store(true, ordering: .releasing)
-        wakeWorkers()
-        for worker in workers { pthread_join(worker, nil) }
+        // No call is running, so the idle workers touch no scratch.
         for scratch in scratches { free(scratch) }
-        pthread_cond_destroy(&wakeUp)
-        pthread_mutex_destroy(&sleepLock)
     }
 
     /// The parts a call is split into: the threads that could be started.
-    public var parts: Int { workers.count + 1 }
+    public var parts: Int { pool.parts }
 
     /// Runs one sample on every thread of the pool; false if another call holds it (nothing done).
     public func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, arena: UnsafeMutableRawPointer) -> Bool {
@@ -100,53 +68,24 @@ public final class SampleThreads: @unchecked Sendable {
     private func run(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, arena: UnsafeMutableRawPointer, step: Int32?) -> Bool {
         guard busy.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged else { return false }
         defer { busy.store(false, ordering: .releasing) }
-        let parts = self.parts
-        if parts > 1 {
-            job = (input, output, arena, step)
-            finishedParts.store(0, ordering: .relaxed)
-            wakeWorkers()
+        let call = UncheckedSendable((input, output, arena))
+        pool.run { index in
+            let (input, output, arena) = call.value
+            self.runPart(index, input, output, arena, step: step)
         }
-        runPart(0, of: parts, input, output, arena, scratch: nil, step: step)
-        if parts > 1 { Self.spin { finishedParts.load(ordering: .acquiring) < parts - 1 } }
         return true
     }
 
-    private func runPart(_ index: Int, of parts: Int, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
-                         _ arena: UnsafeMutableRawPointer, scratch: UnsafeMutableRawPointer?, step: Int32?) {
+    private func runPart(_ index: Int, _ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>,
+                         _ arena: UnsafeMutableRawPointer, step: Int32?) {
+        let parts = self.parts
         let barrier = parts > 1 ? Self.barrier : nil
         let context = parts > 1 ? Unmanaged.passUnretained(self).toOpaque() : nil
+        let scratch = index == 0 ? nil : scratches[index - 1]
         if let step, let stepPart {
             stepPart(step, input, output, arena, scratch, Int32(index), Int32(parts), barrier, context)
         } else {
             part(input, output, arena, scratch, Int32(index), Int32(parts), barrier, context)
-        }
-    }
-
-    /// Bumps the generation, so spinning workers see it, and wakes the sleeping ones; under the lock,
-    /// so none misses it between checking and going to sleep.
-    private func wakeWorkers() {
-        pthread_mutex_lock(&sleepLock)
-        generation.add(1, ordering: .releasing)
-        pthread_cond_broadcast(&wakeUp)
-        pthread_mutex_unlock(&sleepLock)
-    }
-
-    private func workerLoop(part index: Int) {
-        var seen = 0
-        while true {
-            var spins = 0
-            while generation.load(ordering: .acquiring) == seen {
-                spins += 1
-                if spins < Self.spinsBeforeSleep { continue }
-                pthread_mutex_lock(&sleepLock)
-                while generation.load(ordering: .acquiring) == seen { pthread_cond_wait(&wakeUp, &sleepLock) }
-                pthread_mutex_unlock(&sleepLock)
-            }
-            seen = generation.load(ordering: .acquiring)
-            if stopping.load(ordering: .acquiring) { return }
-            guard let job else { continue }
-            runPart(index, of: parts, job.input, job.output, job.arena, scratch: scratches[index - 1], step: job.step)
-            finishedParts.add(1, ordering: .releasing)
         }
     }
 
@@ -162,16 +101,6 @@ public final class SampleThreads: @unchecked Sendable {
             barrierRound.add(1, ordering: .releasing)
             return
         }
-        Self.spin { barrierRound.load(ordering: .acquiring) == round }
-    }
-
-    /// Spins while `condition` holds, yielding the processor every `spinsBeforeYield` spins.
-    @inline(__always)
-    private static func spin(while condition: () -> Bool) {
-        var spins = 0
-        while condition() {
-            spins += 1
-            if spins % spinsBeforeYield == 0 { sched_yield() }
-        }
+        WorkerPool.spin { barrierRound.load(ordering: .acquiring) == round }
     }
 }

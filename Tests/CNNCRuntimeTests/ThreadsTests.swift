@@ -29,10 +29,14 @@ final class VisitCounts: @unchecked Sendable {
 
     func visit(_ index: Int) {
         counts[index] += 1
+        threadIDs[index] = Self.currentThreadID
+    }
+
+    static var currentThreadID: UInt {
         #if canImport(Darwin)
-        threadIDs[index] = UInt(bitPattern: pthread_self())
+        UInt(bitPattern: pthread_self())
         #else
-        threadIDs[index] = UInt(pthread_self())
+        UInt(pthread_self())
         #endif
     }
 
@@ -41,37 +45,75 @@ final class VisitCounts: @unchecked Sendable {
 }
 
 @Suite struct ThreadsTests {
-    @Test(arguments: [1, 2, 3, 4, 7, 16])
-    func parallelForVisitsEveryIndexExactlyOnce(threads: Int) {
-        for count in [0, 1, 2, 5, 100, 1001] {
-            let visits = VisitCounts(count)
-            parallelFor(count, threads: threads) { visits.visit($0) }
-            #expect(visits.all == [Int](repeating: 1, count: count), "count \(count), threads \(threads)")
-            if count >= threads {
-                #expect(visits.distinctThreads == threads, "count \(count), threads \(threads)")
+    @Test(arguments: [1, 2, 3, 4, 7])
+    func everyPartRunsOncePerCallEachOnItsOwnThread(threads: Int) {
+        let pool = WorkerPool(threads: threads)
+        #expect(pool.parts == threads)
+        for call in 0..<5 {
+            let visits = VisitCounts(pool.parts)
+            pool.run { visits.visit($0) }
+            #expect(visits.all == [Int](repeating: 1, count: threads), "call \(call), threads \(threads)")
+            #expect(visits.distinctThreads == threads, "call \(call), threads \(threads)")
+        }
+    }
+
+    /// The point of the pool: no thread is started per call. The second call comes after the workers
+    /// have gone to sleep, so it also checks that they wake.
+    @Test func theSameThreadsServeEveryCallAndWakeFromSleep() {
+        let pool = WorkerPool(threads: 3)
+        let first = VisitCounts(3), later = VisitCounts(3)
+        pool.run { first.visit($0) }
+        usleep(50_000)
+        pool.run { later.visit($0) }
+        let firstIDs = Array(UnsafeBufferPointer(start: first.threadIDs, count: 3))
+        let laterIDs = Array(UnsafeBufferPointer(start: later.threadIDs, count: 3))
+        #expect(Set(firstIDs).count == 3)
+        #expect(laterIDs == firstIDs)
+    }
+
+    @Test func nonPositiveThreadCountsRunOnTheCallingThread() {
+        for threads in [0, -5] {
+            let pool = WorkerPool(threads: threads)
+            let visits = VisitCounts(1)
+            pool.run { visits.visit($0) }
+            #expect(pool.parts == 1)
+            #expect(visits.all == [1])
+            #expect(visits.threadIDs[0] == VisitCounts.currentThreadID)
+        }
+    }
+
+    @Test func aReleasedPoolStopsItsWorkers() {
+        weak var released: WorkerPool?
+        do {
+            let pool = WorkerPool(threads: 4)
+            released = pool
+            let visits = VisitCounts(4)
+            pool.run { visits.visit($0) }
+            #expect(visits.all == [1, 1, 1, 1])
+        }
+        #expect(released == nil)
+    }
+
+    /// Every part of a sample passes the network's barrier; releasing the threads stops their workers.
+    @Test func sampleThreadsMeetAtTheBarrierAndStopWhenReleased() {
+        weak var released: SampleThreads?
+        do {
+            let threads = SampleThreads(threads: 3, partScratchBytes: 64) { _, output, _, _, part, parts, barrier, context in
+                barrier?(context)
+                // After the barrier every part has arrived; each part marks its own slot.
+                output![Int(part)] = Float(parts)
+                barrier?(context)
             }
+            released = threads
+            var input: Float = 0
+            var outputs = [Float](repeating: 0, count: 3)
+            let arena = UnsafeMutableRawPointer.allocate(byteCount: 64, alignment: 64)
+            defer { arena.deallocate() }
+            let ran = outputs.withUnsafeMutableBufferPointer { threads.run(&input, $0.baseAddress!, arena: arena) }
+            #expect(ran)
+            #expect(outputs == [3, 3, 3])
         }
-    }
-
-    @Test func nonPositiveThreadCountsMeanOne() {
-        let visits = VisitCounts(10)
-        parallelFor(10, threads: 0) { visits.visit($0) }
-        parallelFor(10, threads: -5) { visits.visit($0) }
-        #expect(visits.all == [Int](repeating: 2, count: 10))
-        #expect(visits.distinctThreads == 1)
-    }
-
-    @Test func chunksAreContiguousAndCoverTheRange() {
-        let lock = NSLock()
-        nonisolated(unsafe) var seen: [(chunk: Int, range: Range<Int>)] = []
-        parallelChunks(10, threads: 4) { chunk, range in
-            lock.lock()
-            seen.append((chunk, range))
-            lock.unlock()
-        }
-        let sorted = seen.sorted { $0.chunk < $1.chunk }
-        #expect(sorted.map(\.chunk) == [0, 1, 2, 3])
-        #expect(sorted.map(\.range) == [0..<2, 2..<5, 5..<7, 7..<10])
+        #expect(released == nil)
     }
 
     @Test func availableCoresIsPositive() {
