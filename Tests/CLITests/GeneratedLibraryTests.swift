@@ -303,6 +303,14 @@ import TestTolerance
             #expect(full != half, "CNNC_FULL_WIDTH_512=1 ran Winograd too")
             expectClose(full.values, reference.values, "channel lanes against the interpreter", tolerance: .sameOrder)
         }
+        // `--profile` names the kernel that ran.
+        for (environment, strategy) in [(["CNNC_FULL_WIDTH_512": "0"], "pad + Winograd F(2,3) 3×3"),
+                                        (["CNNC_KERNELS": "x86-64-v3"], "pad + Winograd F(2,3) 3×3")]
+            + (Self.hostHasAVX512 ? [(["CNNC_FULL_WIDTH_512": "1"], "pad + channel-lane direct conv 3×3")] : []) {
+            let profiled = try run(built.binary, ["--profile", "-n", "1", "--json"], environment: environment)
+            try #require(profiled.status == 0, "\(environment): \(profiled.stderr)")
+            #expect(profiled.stdout.contains("\"strategy\": \"\(strategy)\""), "\(environment): \(profiled.stdout)")
+        }
     }
 
     @Test func lenetsRowSpanningLayersMultiplySixteenLanesInTheAVX512Copy() async throws {

@@ -266,29 +266,62 @@ extension Activation {
     }
 }
 
-extension ExecutionPlan.Kernel {
-    /// How the kernel computes, for the inferencer's `--profile`: `direct conv 3×3 s2`, `im2col+GEMM 3×3 d2`, `pad`.
-    var strategy: String {
-        func window(_ g: ConvolutionGeometry) -> String {
-            "\(g.kernelHeight)×\(g.kernelWidth)" + (g.strideHeight == 1 && g.strideWidth == 1 ? ""
-                    : g.strideHeight == g.strideWidth ? " s\(g.strideHeight)" : " s\(g.strideHeight)×\(g.strideWidth)")
-                + (g.dilationHeight == 1 && g.dilationWidth == 1 ? ""
-                    : g.dilationHeight == g.dilationWidth ? " d\(g.dilationHeight)" : " d\(g.dilationHeight)×\(g.dilationWidth)")
+/// The compilations of a network that can run different kernels for one layer: the one for the
+/// target's processor, the AVX-512 one (`CNNC_AVX512`), and the AVX-512 one on a processor whose
+/// 512-bit multiply-adds run at full width (`ExecutionPlan.AVX512Kernel`).
+enum KernelCompilation: CaseIterable {
+    case baseline, avx512, avx512AtFullWidth
+}
+
+extension ExecutionPlan.Step {
+    /// What `--profile` prints for the step in one compilation: its kernels' strategies, each once
+    /// where consecutive ones repeat (`pad + Winograd F(2,3) 3×3`).
+    func strategy(in compilation: KernelCompilation) -> String {
+        var strategies: [String] = []
+        for kernel in kernels where strategies.last != kernel.strategy(in: compilation) {
+            strategies.append(kernel.strategy(in: compilation))
         }
+        return strategies.joined(separator: " + ")
+    }
+}
+
+extension ExecutionPlan.Kernel {
+    /// How the kernel computes in every compilation, for plans and tests: the baseline's strategy,
+    /// and the AVX-512 compilation's in parentheses where it differs
+    /// (`row-spanning direct conv 5×5 (AVX-512: direct conv 5×5)`).
+    var strategy: String {
+        let baseline = strategy(in: .baseline), avx512 = strategy(in: .avx512), atFullWidth = strategy(in: .avx512AtFullWidth)
+        if atFullWidth != avx512 { return "\(baseline) (full-width AVX-512: \(atFullWidth))" }
+        if avx512 != baseline { return "\(baseline) (AVX-512: \(avx512))" }
+        return baseline
+    }
+
+    private static func window(_ g: ConvolutionGeometry) -> String {
+        "\(g.kernelHeight)×\(g.kernelWidth)" + (g.strideHeight == 1 && g.strideWidth == 1 ? ""
+                : g.strideHeight == g.strideWidth ? " s\(g.strideHeight)" : " s\(g.strideHeight)×\(g.strideWidth)")
+            + (g.dilationHeight == 1 && g.dilationWidth == 1 ? ""
+                : g.dilationHeight == g.dilationWidth ? " d\(g.dilationHeight)" : " d\(g.dilationHeight)×\(g.dilationWidth)")
+    }
+
+    /// How the kernel computes in one compilation, for the inferencer's `--profile`: `direct conv 3×3 s2`,
+    /// `im2col+GEMM 3×3 d2`, `pad`.
+    func strategy(in compilation: KernelCompilation) -> String {
+        let window = Self.window
         switch self {
         case .pad: return "pad"
         case .convolveDirect(_, _, _, _, _, let geometry, _): return "direct conv \(window(geometry))"
         case .convolveDirectSpanningRows(_, _, _, _, _, let geometry, let activation, _):
-            return "row-spanning direct conv \(window(geometry))" + (spanningRowsGiveWayToWideVectors(geometry, activation) ? " (AVX-512: direct)" : "")
+            let wide = compilation != .baseline && spanningRowsGiveWayToWideVectors(geometry, activation)
+            return (wide ? "" : "row-spanning ") + "direct conv \(window(geometry))"
         case .convolveDepthwise(_, _, _, _, _, let geometry, _, let padding):
             return (padding == nil ? "" : "plane-padded ") + "depthwise \(window(geometry))"
         case .convolveGEMM(_, _, _, _, _, let geometry, _, _): return "im2col+GEMM \(window(geometry))"
         case .convolveWinograd(_, _, _, _, _, let geometry, _, _, let avx512):
-            let instead = switch avx512 {
-            case nil: ""
-            case .channelLanes: " (full-width AVX-512: channel lanes)"
+            let winograd = "Winograd F(2,3) \(window(geometry))"
+            switch avx512 {
+            case nil: return winograd
+            case .channelLanes?: return compilation == .avx512AtFullWidth ? "channel-lane direct conv \(window(geometry))" : winograd
             }
-            return "Winograd F(2,3) \(window(geometry))" + instead
         case .convolveChannelLanes(_, _, _, _, _, let geometry, _, _): return "channel-lane direct conv \(window(geometry))"
         case .convolveTransposed(_, _, _, _, let geometry, _): return transposedByPhases(geometry) ? "transposed conv by phases" : "transposed conv"
         case .maxPool: return "max pool"

@@ -64,14 +64,13 @@ struct LibraryEmitter {
             p.print(cpu.withAVX512Variant
                 ? "public static var kernelVariant: String { String(cString: \(names.kernelVariantFunction)()) }"
                 : "public static let kernelVariant = \(quoted(cpu.name))")
+            p.print("/// The steps in order; each one's strategy from the compiled code that runs.")
             p.print("public static let steps: [NetworkStep] = [")
             p.withIndentation { p in
-                for step in plan.steps {
+                for (index, step) in plan.steps.enumerated() {
                     let layers = step.layers.isEmpty ? "input" : step.layers.map { network.layers[$0].name }.joined(separator: " + ")
-                    var strategies: [String] = []
-                    for kernel in step.kernels where strategies.last != kernel.strategy { strategies.append(kernel.strategy) }
                     let flops = 2 * step.layers.reduce(0) { $0 + analysis.layers[$1].macs }
-                    p.print("NetworkStep(layers: \(quoted(layers)), strategy: \(quoted(strategies.joined(separator: " + "))), flops: \(flops)),")
+                    p.print("NetworkStep(layers: \(quoted(layers)), strategy: String(cString: \(names.stepStrategyFunction)(\(index))), flops: \(flops)),")
                 }
             }
             p.print("]")

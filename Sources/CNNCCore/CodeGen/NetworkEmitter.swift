@@ -102,6 +102,35 @@ struct NetworkEmitter {
             }
         }
         printer.print()
+        printer.print("/// How step `index` computes in this compilation, as `--profile` prints it (empty for no such")
+        printer.print("/// step): a layer can run another kernel in the AVX-512 compilation, and there on the processor's")
+        printer.print("/// multiply-add width, so the label is chosen where the kernels are.")
+        printer.print("@_cdecl(\"\(names.stepStrategyFunction)\")")
+        printer.block("public func stepStrategy(_ index: Int32) -> UnsafePointer<CChar>") { p in
+            p.print("let strategy: StaticString")
+            p.block("switch index") { p in
+                for (index, step) in plan.steps.enumerated() {
+                    let baseline = step.strategy(in: .baseline), avx512 = step.strategy(in: .avx512)
+                    let atFullWidth = step.strategy(in: .avx512AtFullWidth)
+                    guard avx512 != baseline || atFullWidth != avx512 else {
+                        p.print("case \(index): strategy = \(quoted(baseline))")
+                        continue
+                    }
+                    p.print("case \(index):")
+                    p.withIndentation { p in
+                        p.print("#if CNNC_AVX512")
+                        p.print(atFullWidth == avx512 ? "strategy = \(quoted(avx512))"
+                            : "strategy = \(names.fullWidthFunction)() != 0 ? \(quoted(atFullWidth)) : \(quoted(avx512))")
+                        p.print("#else")
+                        p.print("strategy = \(quoted(baseline))")
+                        p.print("#endif")
+                    }
+                }
+                p.print("default: strategy = \"\"")
+            }
+            p.print("return UnsafeRawPointer(strategy.utf8Start).assumingMemoryBound(to: CChar.self)")
+        }
+        printer.print()
         printer.print("/// `iterations` rounds of 192 FLOP of independent multiply-adds: the peak the kernels can reach on")
         printer.print("/// this processor with these flags. Twelve SIMD8 multiply-adds a round, or with AVX-512 (whose")
         printer.print("/// multiply-adds the GEMM's register block uses) twelve SIMD16 ones every other round (`iterations` is")
@@ -519,6 +548,8 @@ struct GeneratedNames {
     var fullWidthFunction: String { cFunction("multiplies_512_bits_at_full_width") }
     /// `lenet5_kernel_variant`: which compilation runs, in a build with the AVX-512 variant.
     var kernelVariantFunction: String { cFunction("kernel_variant") }
+    /// `lenet5_step_strategy`: how each step computes in the compilation that runs, for `--profile`.
+    var stepStrategyFunction: String { cFunction("step_strategy") }
     /// `LENET5_ARENA_BYTES`.
     func cMacro(_ name: String) -> String { cPrefix.uppercased() + "_" + name }
 }

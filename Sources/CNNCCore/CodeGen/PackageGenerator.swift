@@ -187,7 +187,7 @@ public enum PackageGenerator {
         let core = GeneratedPackage.CoreLibrary(
             swiftModule: names.coreSwiftModule, swiftSources: swiftSources, weightsSource: "Core/Weights/weights.c",
             weightsIncludes: "Core/Weights/include", library: "\(bundle)/\(libraryPath)",
-            entryPoints: [names.entryPoint, names.partEntryPoint, names.stepFunction, names.peakProbeFunction],
+            entryPoints: [names.entryPoint, names.partEntryPoint, names.stepFunction, names.peakProbeFunction, names.stepStrategyFunction],
             dispatch: options.cpu.withAVX512Variant ? ("Core/Dispatch.c", "\(bundle)/include", names.kernelVariantFunction) : nil, cpu: options.cpu)
         return GeneratedPackage(files: files, command: names.command, module: names.module, core: core)
     }
@@ -296,7 +296,9 @@ public enum PackageGenerator {
             void \(names.stepFunction)(int index, const float *input, float *output, void *arena, void *part_scratch, int part,
                                      int parts, void (*barrier)(void *context), void *context);
             /// `iterations` rounds of 192 FLOP of independent multiply-adds compiled like the kernels: the peak.
-            float \(names.peakProbeFunction)(int iterations);\(variantDeclaration)
+            float \(names.peakProbeFunction)(int iterations);
+            /// How step `index` computes in the compiled code that runs in this process (empty for no such step).
+            const char *\(names.stepStrategyFunction)(int index);\(variantDeclaration)
 
             #endif
 

@@ -27,6 +27,7 @@ struct VariantDispatchEmitter {
              "int index, const float *input, float *output, void *arena, void *part_scratch, int part, int parts, void (*barrier)(void *context), void *context",
              "index, input, output, arena, part_scratch, part, parts, barrier, context"),
             ("float", names.peakProbeFunction, "int iterations", "iterations"),
+            ("const char *", names.stepStrategyFunction, "int index", "index"),
         ]
         var text = """
             \(header)
@@ -39,9 +40,11 @@ struct VariantDispatchEmitter {
 
 
             """
+        /// `float name` but `const char *name`.
+        func declarator(_ result: String, _ name: String) -> String { result + (result.hasSuffix("*") ? "" : " ") + name }
         for entry in entryPoints {
-            text += "\(entry.result) \(entry.name)\(narrow)(\(entry.parameters));\n"
-            text += "\(entry.result) \(entry.name)\(wide)(\(entry.parameters));\n"
+            text += "\(declarator(entry.result, entry.name + narrow))(\(entry.parameters));\n"
+            text += "\(declarator(entry.result, entry.name + wide))(\(entry.parameters));\n"
         }
         text += """
 
@@ -80,7 +83,7 @@ struct VariantDispatchEmitter {
             let call = entry.result == "void" ? "" : "return "
             text += """
 
-                \(entry.result) \(entry.name)(\(entry.parameters)) {
+                \(declarator(entry.result, entry.name))(\(entry.parameters)) {
                     if (wide()) { \(call)\(entry.name)\(wide)(\(entry.arguments)); } else { \(call)\(entry.name)\(narrow)(\(entry.arguments)); }
                 }
 

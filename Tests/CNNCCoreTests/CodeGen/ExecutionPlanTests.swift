@@ -65,7 +65,10 @@ import Testing
         }
         #expect(packed == geometry && source.offset == filters.offset && lanes.count == 256 * 2304)
         #expect(plan.preparedCount == lanes.offset + lanes.count && lanes.offset >= weights.count)
-        #expect(plan.steps.last?.kernels.last?.strategy == "Winograd F(2,3) 3×3 (full-width AVX-512: channel lanes)")
+        #expect(plan.steps.last?.kernels.last?.strategy == "Winograd F(2,3) 3×3 (full-width AVX-512: channel-lane direct conv 3×3)")
+        // What `--profile` prints in each compilation (the generated `step_strategy`).
+        #expect(KernelCompilation.allCases.map { plan.steps.last?.strategy(in: $0) }
+                == ["pad + Winograd F(2,3) 3×3", "pad + Winograd F(2,3) 3×3", "pad + channel-lane direct conv 3×3"])
         #expect(plan.asksForFullWidth)
         guard case .buffer(let index) = scratch.base else { Issue.record("scratch \(scratch)"); return }
         #expect(plan.buffers[index].floats == max(winogradScratchCount(geometry), channelLanesScratchCount(geometry)))

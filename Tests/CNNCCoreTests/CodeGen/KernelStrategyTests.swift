@@ -35,7 +35,7 @@ import Testing
         #expect(try strategies("Tests/Fixtures/codegen/coverage.yaml") == [
             // 3 channels × 3×3 = 27 terms: direct; rows of 25 would fill 25 of 32 lanes, so its
             // vectors span rows, except with AVX-512, whose sixteen-pixel rows they fill.
-            "conv1 + elu1: pad + row-spanning direct conv 3×3 (AVX-512: direct)",
+            "conv1 + elu1: pad + row-spanning direct conv 3×3 (AVX-512: direct conv 3×3)",
             // 40 × 3×3 = 360 terms at stride 1 on 23×25 pixels: Winograd, with the sum and the relu
             // in its epilogue, also with AVX-512 (more than 32 channels and 288 terms), whose copy
             // transforms its odd-sided rows of 13 tiles sixteen tiles at a time and multiplies its
@@ -140,7 +140,7 @@ import Testing
         let lenet = try strategies("models/lenet5.yaml")
         // Rows of 28 fill sixteen lanes; rows of 10 do not, and span rows in vectors of sixteen there
         // (the kernel's own choice under `#if CNNC_AVX512`; `GeneratedLibraryTests` counts its zmm).
-        #expect(lenet.prefix(3) == ["c1 + tanh1: row-spanning direct conv 5×5 (AVX-512: direct)", "s2: average pool",
+        #expect(lenet.prefix(3) == ["c1 + tanh1: row-spanning direct conv 5×5 (AVX-512: direct conv 5×5)", "s2: average pool",
                                      "c3 + tanh2: row-spanning direct conv 5×5"])
         // GELU goes by halves of eight: the row-spanning kernel stays.
         let gelu = network(input: "{channels: 1, height: 32, width: 32}", "conv: {channels: 6, kernel: 5, activation: gelu}")

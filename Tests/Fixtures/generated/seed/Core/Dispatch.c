@@ -14,6 +14,8 @@ void seed_run_step_x86_64_v3(int index, const float *input, float *output, void 
 void seed_run_step_x86_64_v4(int index, const float *input, float *output, void *arena, void *part_scratch, int part, int parts, void (*barrier)(void *context), void *context);
 float seed_peak_probe_x86_64_v3(int iterations);
 float seed_peak_probe_x86_64_v4(int iterations);
+const char *seed_step_strategy_x86_64_v3(int index);
+const char *seed_step_strategy_x86_64_v4(int index);
 
 /// Every instruction set x86-64-v4 adds to x86-64-v3 that the compiled network may use, and the
 /// operating system's saving of the opmask and 512-bit registers (XCR0 bits 1, 2 and 5–7).
@@ -59,4 +61,8 @@ void seed_run_step(int index, const float *input, float *output, void *arena, vo
 
 float seed_peak_probe(int iterations) {
     if (wide()) { return seed_peak_probe_x86_64_v4(iterations); } else { return seed_peak_probe_x86_64_v3(iterations); }
+}
+
+const char *seed_step_strategy(int index) {
+    if (wide()) { return seed_step_strategy_x86_64_v4(index); } else { return seed_step_strategy_x86_64_v3(index); }
 }

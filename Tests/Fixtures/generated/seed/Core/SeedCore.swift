@@ -53,6 +53,24 @@ public func runStep(_ index: Int32, _ input: UnsafePointer<Float>, _ output: Uns
     }
 }
 
+/// How step `index` computes in this compilation, as `--profile` prints it (empty for no such
+/// step): a layer can run another kernel in the AVX-512 compilation, and there on the processor's
+/// multiply-add width, so the label is chosen where the kernels are.
+@_cdecl("seed_step_strategy")
+public func stepStrategy(_ index: Int32) -> UnsafePointer<CChar> {
+    let strategy: StaticString
+    switch index {
+        case 0: strategy = "pad + direct conv 3×3"
+        case 1: strategy = "max pool"
+        case 2: strategy = "pad + row-spanning direct conv 3×3"
+        case 3: strategy = "max pool"
+        case 4: strategy = "dense"
+        case 5: strategy = "softmax"
+        default: strategy = ""
+    }
+    return UnsafeRawPointer(strategy.utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
 /// `iterations` rounds of 192 FLOP of independent multiply-adds: the peak the kernels can reach on
 /// this processor with these flags. Twelve SIMD8 multiply-adds a round, or with AVX-512 (whose
 /// multiply-adds the GEMM's register block uses) twelve SIMD16 ones every other round (`iterations` is

@@ -31,6 +31,8 @@ void blur_run_step(int index, const float *input, float *output, void *arena, vo
                          int parts, void (*barrier)(void *context), void *context);
 /// `iterations` rounds of 192 FLOP of independent multiply-adds compiled like the kernels: the peak.
 float blur_peak_probe(int iterations);
+/// How step `index` computes in the compiled code that runs in this process (empty for no such step).
+const char *blur_step_strategy(int index);
 /// Which of the library's two compilations of the network runs in this process, chosen on the first call
 /// of any function here: "x86-64-v4" where the processor has AVX-512, else "x86-64-v3"
 /// (also when the environment has CNNC_KERNELS=x86-64-v3).

@@ -20,7 +20,7 @@ public enum BlurDescription: NetworkDescription {
     public static let name = "Blur"
     /// A hash of the compiled network (its kernels, steps, weights and CPU): it changes whenever they do,
     /// which makes SwiftPM relink whatever uses this library.
-    public static let compiledNetworkHash = "02e2b7451e4a6dc5"
+    public static let compiledNetworkHash = "4fc5d19b952db1b4"
     public static let inputShape = FeatureShape(channels: 1, height: 256, width: 256)
     public static let outputShape = FeatureShape(channels: 1, height: 256, width: 256)
     public static let labels: [String]? = nil
@@ -34,7 +34,8 @@ public enum BlurDescription: NetworkDescription {
     public static let stepFunction: NetworkStepFunction = blur_run_step
     public static let peakProbe: PeakProbeFunction = blur_peak_probe
     public static var kernelVariant: String { String(cString: blur_kernel_variant()) }
+    /// The steps in order; each one's strategy from the compiled code that runs.
     public static let steps: [NetworkStep] = [
-        NetworkStep(layers: "mean3x3", strategy: "pad + depthwise 3×3", flops: 1179648),
+        NetworkStep(layers: "mean3x3", strategy: String(cString: blur_step_strategy(0)), flops: 1179648),
     ]
 }

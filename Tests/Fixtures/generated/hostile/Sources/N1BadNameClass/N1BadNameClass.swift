@@ -20,7 +20,7 @@ public enum N1BadNameClassDescription: NetworkDescription {
     public static let name = "N1BadNameClass"
     /// A hash of the compiled network (its kernels, steps, weights and CPU): it changes whenever they do,
     /// which makes SwiftPM relink whatever uses this library.
-    public static let compiledNetworkHash = "1ff94bdf053e8372"
+    public static let compiledNetworkHash = "3b60ee146cab050f"
     public static let inputShape = FeatureShape(channels: 2, height: 9, width: 9)
     public static let outputShape = FeatureShape(channels: 3, height: 1, width: 1)
     public static let labels: [String]? = "\"a\"\nb\\c\n*/ d".split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -34,20 +34,21 @@ public enum N1BadNameClassDescription: NetworkDescription {
     public static let stepFunction: NetworkStepFunction = n1_bad_name_class_run_step
     public static let peakProbe: PeakProbeFunction = n1_bad_name_class_peak_probe
     public static var kernelVariant: String { String(cString: n1_bad_name_class_kernel_variant()) }
+    /// The steps in order; each one's strategy from the compiled code that runs.
     public static let steps: [NetworkStep] = [
-        NetworkStep(layers: "class + self", strategy: "pad + row-spanning direct conv 3×3", flops: 11664),
-        NetworkStep(layers: "conv-1 + relu2", strategy: "pad + row-spanning direct conv 3×3", flops: 23328),
-        NetworkStep(layers: "conv 1", strategy: "pad + row-spanning direct conv 1×1", flops: 3872),
-        NetworkStep(layers: "padPlanes", strategy: "pad + row-spanning direct conv 3×3", flops: 34848),
-        NetworkStep(layers: "*/ let x = 1 /* + \"quoted\" \\ back\\slash", strategy: "row-spanning direct conv 1×1", flops: 3872),
-        NetworkStep(layers: "3rd", strategy: "max pool", flops: 0),
-        NetworkStep(layers: "maxPool", strategy: "max pool", flops: 0),
-        NetworkStep(layers: "output + arena + relu3", strategy: "direct conv 1×1", flops: 800),
-        NetworkStep(layers: "weights", strategy: "global average", flops: 0),
-        NetworkStep(layers: "Steps", strategy: "channel gate", flops: 0),
-        NetworkStep(layers: "activate", strategy: "activation", flops: 0),
-        NetworkStep(layers: "dense", strategy: "dense", flops: 1000),
-        NetworkStep(layers: "Type", strategy: "dense", flops: 30),
-        NetworkStep(layers: "Offsets", strategy: "softmax", flops: 0),
+        NetworkStep(layers: "class + self", strategy: String(cString: n1_bad_name_class_step_strategy(0)), flops: 11664),
+        NetworkStep(layers: "conv-1 + relu2", strategy: String(cString: n1_bad_name_class_step_strategy(1)), flops: 23328),
+        NetworkStep(layers: "conv 1", strategy: String(cString: n1_bad_name_class_step_strategy(2)), flops: 3872),
+        NetworkStep(layers: "padPlanes", strategy: String(cString: n1_bad_name_class_step_strategy(3)), flops: 34848),
+        NetworkStep(layers: "*/ let x = 1 /* + \"quoted\" \\ back\\slash", strategy: String(cString: n1_bad_name_class_step_strategy(4)), flops: 3872),
+        NetworkStep(layers: "3rd", strategy: String(cString: n1_bad_name_class_step_strategy(5)), flops: 0),
+        NetworkStep(layers: "maxPool", strategy: String(cString: n1_bad_name_class_step_strategy(6)), flops: 0),
+        NetworkStep(layers: "output + arena + relu3", strategy: String(cString: n1_bad_name_class_step_strategy(7)), flops: 800),
+        NetworkStep(layers: "weights", strategy: String(cString: n1_bad_name_class_step_strategy(8)), flops: 0),
+        NetworkStep(layers: "Steps", strategy: String(cString: n1_bad_name_class_step_strategy(9)), flops: 0),
+        NetworkStep(layers: "activate", strategy: String(cString: n1_bad_name_class_step_strategy(10)), flops: 0),
+        NetworkStep(layers: "dense", strategy: String(cString: n1_bad_name_class_step_strategy(11)), flops: 1000),
+        NetworkStep(layers: "Type", strategy: String(cString: n1_bad_name_class_step_strategy(12)), flops: 30),
+        NetworkStep(layers: "Offsets", strategy: String(cString: n1_bad_name_class_step_strategy(13)), flops: 0),
     ]
 }

@@ -20,7 +20,7 @@ public enum SeedDescription: NetworkDescription {
     public static let name = "Seed"
     /// A hash of the compiled network (its kernels, steps, weights and CPU): it changes whenever they do,
     /// which makes SwiftPM relink whatever uses this library.
-    public static let compiledNetworkHash = "3b0f0505ac67a3f2"
+    public static let compiledNetworkHash = "6cc7f5288a142df9"
     public static let inputShape = FeatureShape(channels: 1, height: 28, width: 28)
     public static let outputShape = FeatureShape(channels: 10, height: 1, width: 1)
     public static let labels: [String]? = "zero\none\ntwo\nthree\nfour\nfive\nsix\nseven\neight\nnine".split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -34,12 +34,13 @@ public enum SeedDescription: NetworkDescription {
     public static let stepFunction: NetworkStepFunction = seed_run_step
     public static let peakProbe: PeakProbeFunction = seed_peak_probe
     public static var kernelVariant: String { String(cString: seed_kernel_variant()) }
+    /// The steps in order; each one's strategy from the compiled code that runs.
     public static let steps: [NetworkStep] = [
-        NetworkStep(layers: "conv1 + relu1", strategy: "pad + direct conv 3×3", flops: 42336),
-        NetworkStep(layers: "maxpool1", strategy: "max pool", flops: 0),
-        NetworkStep(layers: "conv2 + relu2", strategy: "pad + row-spanning direct conv 3×3", flops: 31752),
-        NetworkStep(layers: "maxpool2", strategy: "max pool", flops: 0),
-        NetworkStep(layers: "dense1", strategy: "dense", flops: 2940),
-        NetworkStep(layers: "softmax1", strategy: "softmax", flops: 0),
+        NetworkStep(layers: "conv1 + relu1", strategy: String(cString: seed_step_strategy(0)), flops: 42336),
+        NetworkStep(layers: "maxpool1", strategy: String(cString: seed_step_strategy(1)), flops: 0),
+        NetworkStep(layers: "conv2 + relu2", strategy: String(cString: seed_step_strategy(2)), flops: 31752),
+        NetworkStep(layers: "maxpool2", strategy: String(cString: seed_step_strategy(3)), flops: 0),
+        NetworkStep(layers: "dense1", strategy: String(cString: seed_step_strategy(4)), flops: 2940),
+        NetworkStep(layers: "softmax1", strategy: String(cString: seed_step_strategy(5)), flops: 0),
     ]
 }
