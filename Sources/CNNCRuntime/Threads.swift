@@ -36,8 +36,8 @@ func affinityCount(procStatus: String) -> Int? {
 /// Threads started once and kept until the pool is released, which run each call's parts together,
 /// as oneDNN's and ONNX Runtime's pools do: `run(body)` calls `body(part)` for every part, part 0 on
 /// the calling thread and the others on the workers, and returns when all are done. Starting threads
-/// per call cost more than a whole batch of a small network (seed's batch of 64 on two threads took
-/// 1.04× its one-thread time).
+/// per call cost more than two threads gain on a small network's batch (seed's batch of 64 on two
+/// threads took 1.04–1.11× its one-thread time).
 ///
 /// Workers spin for a short while after a call, so back-to-back calls do not pay for a wake-up,
 /// then sleep on a condition variable. One call at a time: the owner must not call `run` from two
