@@ -233,20 +233,21 @@ extension HardeningTests {
     }
 }
 
-/// Live processes (zombies left out) whose command line mentions `text`.
-func liveProcesses(mentioning text: String) -> [String] {
+/// Live processes (zombies left out) whose command line mentions `text` (and `also`).
+func liveProcesses(mentioning text: String, and also: String = "") -> [String] {
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
     return entries.filter { $0.allSatisfy(\.isNumber) }.compactMap { pid in
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
               let state = stat.split(separator: ")").last?.split(separator: " ").first, state != "Z",
               let command = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return nil }
         let line = String(decoding: command.map { $0 == 0 ? 32 : $0 }, as: UTF8.self)
-        return line.contains(text) ? "\(pid): \(line.prefix(120))" : nil
+        return line.contains(text) && line.contains(also) ? "\(pid): \(line.prefix(120))" : nil
     }
 }
 
 extension HardeningTests {
-    /// SIGTERM to `cnnc build` left `swift build` and its compilers running.
+    /// SIGTERM to `cnnc build` left `swift build` and its compilers running; now it stops every compiler
+    /// running at the time, the network's two compilations included.
     /// Synchronous on purpose: polling with Task.sleep let the other tests' blocking waits starve this
     /// one on the two-thread pool until the build had finished.
     @Test func aTerminatedBuildLeavesNothingRunning() throws {
@@ -278,6 +279,12 @@ extension HardeningTests {
         try #require(compiling() && process.isRunning,
                      "cnnc build did not reach the compiler: \(String(decoding: FileManager.default.contents(atPath: errors.path) ?? Data(), as: UTF8.self))")
         usleep(300_000)
+        #if arch(x86_64)
+        // The default build compiles the network twice (x86-64-v3, and x86-64-v4 for AVX-512), side by side.
+        for cpu in ["haswell", "skylake-avx512"] {
+            #expect(!liveProcesses(mentioning: cache, and: "-target-cpu \(cpu)").isEmpty, "no compiler for \(cpu) running")
+        }
+        #endif
         kill(process.processIdentifier, SIGTERM)
         process.waitUntilExit()
         #expect(process.terminationReason == .uncaughtSignal && process.terminationStatus == SIGTERM, "\(process.terminationReason == .exit ? "exited" : "signal") \(process.terminationStatus) after \(waited) polls")
