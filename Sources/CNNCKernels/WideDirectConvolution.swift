@@ -26,6 +26,38 @@ package func spanningRowsTakeWideVectors(_ g: ConvolutionGeometry, _ activation:
     !spanningRowsGiveWayToWideVectors(g, activation) && g.outPlane >= 16 && activation.hasSixteenLaneForm
 }
 
+/// Vectors of sixteen pixels the wide kernels compute for `vectors` vectors of output, `span` at a
+/// time: a last span that would run past the end overlaps the one before it instead.
+@inline(__always)
+func wideSpanWork(vectors: Int, span: Int) -> Int {
+    (vectors + span - 1) / span * span
+}
+
+/// Where an AVX-512 build computes a row-spanning convolution two channels at a time over up to seven
+/// vectors (`convolveDirectSpanningRowsInPairs`, 14 accumulators), which the other compilation runs
+/// with `convolveDirectSpanningRows`: where that leaves at least a tenth fewer multiply-adds (and
+/// activations) to lanes that repeat others than the wide kernel it would otherwise take, whose
+/// channel blocks keep two to four vectors, row by row (`convolveDirectWide`) or across rows
+/// (`convolveDirectSpanningRowsWide`). lenet5's c3 (16 channels in blocks of four, 100 pixels in seven
+/// vectors, which spans of four compute as eight) took 0.88× the time of the latter, and its c1 (6
+/// channels, rows of 28 in two vectors each, 57 vectors for 49 of output) 0.92× the former's
+/// (`--profile`, three interleaved rounds, Zen 4, 2026-12-05). Not for an odd number of channels,
+/// where a pair computes one: seed's conv2 (3 channels, 13 vectors, 27 terms) took 1.03×.
+package func spanningRowsTakePairs(_ g: ConvolutionGeometry, _ activation: ActivationFunction) -> Bool {
+    guard g.outPlane >= 16 && activation.hasSixteenLaneForm && g.outChannelsPerGroup % 2 == 0 else { return false }
+    let block = directChannelBlock(g)
+    let blockSpan = block == 4 ? 4 : block == 6 ? 3 : 2
+    let vectors = (g.outPlane + 15) / 16
+    let otherwise = directTakesWideVectors(g, activation)
+        ? wideSpanWork(vectors: (g.outWidth + 15) / 16 * g.outHeight, span: blockSpan)
+        : wideSpanWork(vectors: vectors, span: min(blockSpan, vectors))
+    return 10 * wideSpanWork(vectors: vectors, span: min(pairSpan, vectors)) <= 9 * otherwise
+}
+
+/// The most vectors `convolveDirectSpanningRowsInPairs` computes at once: 14 sums, 2 broadcast
+/// weights and 7 loaded vectors in the 32 registers.
+let pairSpan = 7
+
 #if CNNC_AVX512
 /// `convolveDirect` with vectors of sixteen pixels (one zmm register each), several per channel block:
 /// four for blocks of four channels, three for six, two for eight — 16 to 18 accumulators of the 32
@@ -137,6 +169,98 @@ package func convolveDirectSpanningRowsWide(_ input: UnsafePointer<Float>, packe
         }
         sums.store(into: output, firstChannel: firstChannel, channels: channels, plane: pixels, at: at, vectors: span, bias: bias,
                    residual: residual, activation: activation)
+    }
+}
+
+/// `convolveDirectSpanningRowsWide` two channels at a time over up to seven consecutive vectors, where
+/// `spanningRowsTakePairs`: from the same shifted copy of the input and the same packed weights (a pair
+/// reads its two floats of each tap's block), with the same order of sums, lane by lane: equal outputs.
+@inline(__always)
+package func convolveDirectSpanningRowsInPairs(_ input: UnsafePointer<Float>, packedWeights: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                               residual: UnsafePointer<Float>? = nil, output: UnsafeMutablePointer<Float>,
+                                               geometry g: ConvolutionGeometry, activation: some ActivationKernel,
+                                               scratch: UnsafeMutablePointer<Float>, share: WorkShare = .whole) {
+    let shifted = shiftRows(input, geometry: g, into: scratch)
+    let perGroupIn = g.inChannelsPerGroup
+    let perGroupOut = g.outChannelsPerGroup
+    let block = directChannelBlock(g)
+    let blocks = roundUp(perGroupOut, to: block) / block
+    let pairs = block / 2
+    let pixels = g.outPlane
+    let shiftedPlane = g.inHeight * g.outWidth
+    let vectors = (pixels + 15) / 16
+    let span = min(pairSpan, vectors)
+    let spans = (vectors + span - 1) / span
+    for unit in share.range(g.groups * blocks * pairs * spans) {
+        let index = unit % spans
+        let pair = unit / spans % pairs
+        let blockIndex = unit / (spans * pairs) % blocks
+        let group = unit / (spans * pairs * blocks)
+        let firstChannel = blockIndex * block + 2 * pair
+        guard firstChannel < perGroupOut else { continue }
+        let channels = min(2, perGroupOut - firstChannel)
+        let first = min(index * span, vectors - span)
+        @inline(__always) func pixel(_ v: Int) -> Int { min(16 * (first + min(v, span - 1)), pixels - 16) }
+        let at = (pixel(0), pixel(1), pixel(2), pixel(3), pixel(4), pixel(5), pixel(6))
+        let origin = shifted + group * perGroupIn * g.kernelWidth * shiftedPlane
+        var sums = WidePairSums()
+        var tap = packedWeights + (group * blocks + blockIndex) * g.reduction * block + 2 * pair
+        for groupChannel in 0..<perGroupIn {
+            for ky in 0..<g.kernelHeight {
+                for kx in 0..<g.kernelWidth {
+                    let source = origin + (groupChannel * g.kernelWidth + kx) * shiftedPlane + ky * g.dilationHeight * g.outWidth
+                    sums.add(tap, source, at: at, vectors: span)
+                    tap += block
+                }
+            }
+        }
+        sums.store(into: output, firstChannel: group * perGroupOut + firstChannel, channels: channels, plane: pixels, at: at,
+                   vectors: span, bias: bias, residual: residual, activation: activation)
+    }
+}
+
+/// The sums of `convolveDirectSpanningRowsInPairs`: two channels (`a`, `b`) × up to seven vectors of sixteen pixels.
+/// Transparent, so that after inlining the sums are registers and the unused ones vanish.
+struct WidePairSums {
+    var a0 = SIMD16<Float>(), a1 = SIMD16<Float>(), a2 = SIMD16<Float>(), a3 = SIMD16<Float>()
+    var a4 = SIMD16<Float>(), a5 = SIMD16<Float>(), a6 = SIMD16<Float>()
+    var b0 = SIMD16<Float>(), b1 = SIMD16<Float>(), b2 = SIMD16<Float>(), b3 = SIMD16<Float>()
+    var b4 = SIMD16<Float>(), b5 = SIMD16<Float>(), b6 = SIMD16<Float>()
+
+    /// Adds one tap: `weights[0]` and `weights[1]` times the first `vectors` vectors at `source + at.v`.
+    @_transparent
+    mutating func add(_ weights: UnsafePointer<Float>, _ source: UnsafePointer<Float>, at: (Int, Int, Int, Int, Int, Int, Int),
+                      vectors: Int) {
+        let w0 = SIMD16<Float>(repeating: weights[0]), w1 = SIMD16<Float>(repeating: weights[1])
+        var p = (source + at.0).loadWideVector()
+        a0.accumulate(w0, p); b0.accumulate(w1, p)
+        if vectors > 1 { p = (source + at.1).loadWideVector(); a1.accumulate(w0, p); b1.accumulate(w1, p) }
+        if vectors > 2 { p = (source + at.2).loadWideVector(); a2.accumulate(w0, p); b2.accumulate(w1, p) }
+        if vectors > 3 { p = (source + at.3).loadWideVector(); a3.accumulate(w0, p); b3.accumulate(w1, p) }
+        if vectors > 4 { p = (source + at.4).loadWideVector(); a4.accumulate(w0, p); b4.accumulate(w1, p) }
+        if vectors > 5 { p = (source + at.5).loadWideVector(); a5.accumulate(w0, p); b5.accumulate(w1, p) }
+        if vectors > 6 { p = (source + at.6).loadWideVector(); a6.accumulate(w0, p); b6.accumulate(w1, p) }
+    }
+
+    /// Stores the first `vectors` sums of the first `channels` (one or two) channels at offsets `at` of
+    /// their planes, through `storeDirectWide`.
+    @_transparent
+    func store(into output: UnsafeMutablePointer<Float>, firstChannel: Int, channels: Int, plane: Int,
+               at: (Int, Int, Int, Int, Int, Int, Int), vectors: Int, bias: UnsafePointer<Float>?, residual: UnsafePointer<Float>?,
+               activation: some ActivationKernel) {
+        @_transparent func channel(_ c: Int, _ s0: SIMD16<Float>, _ s1: SIMD16<Float>, _ s2: SIMD16<Float>, _ s3: SIMD16<Float>,
+                                   _ s4: SIMD16<Float>, _ s5: SIMD16<Float>, _ s6: SIMD16<Float>) {
+            let base = (firstChannel + c) * plane, shift = bias?[firstChannel + c] ?? 0
+            storeDirectWide(output, at: base + at.0, s0, shift: shift, residual: residual, activation: activation)
+            if vectors > 1 { storeDirectWide(output, at: base + at.1, s1, shift: shift, residual: residual, activation: activation) }
+            if vectors > 2 { storeDirectWide(output, at: base + at.2, s2, shift: shift, residual: residual, activation: activation) }
+            if vectors > 3 { storeDirectWide(output, at: base + at.3, s3, shift: shift, residual: residual, activation: activation) }
+            if vectors > 4 { storeDirectWide(output, at: base + at.4, s4, shift: shift, residual: residual, activation: activation) }
+            if vectors > 5 { storeDirectWide(output, at: base + at.5, s5, shift: shift, residual: residual, activation: activation) }
+            if vectors > 6 { storeDirectWide(output, at: base + at.6, s6, shift: shift, residual: residual, activation: activation) }
+        }
+        channel(0, a0, a1, a2, a3, a4, a5, a6)
+        if channels > 1 { channel(1, b0, b1, b2, b3, b4, b5, b6) }
     }
 }
 

@@ -311,7 +311,8 @@ extension ExecutionPlan.Kernel {
         case .pad: return "pad"
         case .convolveDirect(_, _, _, _, _, let geometry, _): return "direct conv \(window(geometry))"
         case .convolveDirectSpanningRows(_, _, _, _, _, let geometry, let activation, _):
-            let wide = compilation != .baseline && spanningRowsGiveWayToWideVectors(geometry, activation)
+            let wide = compilation != .baseline && !spanningRowsTakePairs(geometry, activation)
+                && spanningRowsGiveWayToWideVectors(geometry, activation)
             return (wide ? "" : "row-spanning ") + "direct conv \(window(geometry))"
         case .convolveDepthwise(_, _, _, _, _, let geometry, _, let padding):
             return (padding == nil ? "" : "plane-padded ") + "depthwise \(window(geometry))"

@@ -322,8 +322,12 @@ struct NetworkEmitter {
                     + "\(indent)geometry: \(literal(geometry)),\n\(indent)activation: \(literal(activation)), scratch: \(kernelScratch(scratch))\(share))"
             }
             let narrow = spanning("convolveDirectSpanningRows")
-            // The same packed weights serve the wide direct kernel, which an AVX-512 compilation takes
-            // where rows fill its vectors (`spanningRowsGiveWayToWideVectors`).
+            // The same packed weights serve the AVX-512 compilation's kernels: two channels over seven
+            // vectors where that wastes fewest lanes (`spanningRowsTakePairs`), else the wide direct
+            // kernel where rows fill its vectors (`spanningRowsGiveWayToWideVectors`).
+            if spanningRowsTakePairs(geometry, activation) {
+                return "#if CNNC_AVX512\n\(spanning("convolveDirectSpanningRowsInPairs"))\n#else\n\(narrow)\n#endif"
+            }
             if spanningRowsGiveWayToWideVectors(geometry, activation) {
                 return "#if CNNC_AVX512\n\(direct("convolveDirectWide", source, target, added, weights, bias, geometry, activation))\n#else\n\(narrow)\n#endif"
             }

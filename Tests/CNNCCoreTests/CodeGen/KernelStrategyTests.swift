@@ -1,4 +1,5 @@
 @testable import CNNCCore
+import CNNCKernels
 import Foundation
 import Testing
 
@@ -34,8 +35,10 @@ import Testing
     @Test func theCoverageSpecsLayersGetTheirStrategies() throws {
         #expect(try strategies("Tests/Fixtures/codegen/coverage.yaml") == [
             // 3 channels × 3×3 = 27 terms: direct; rows of 25 would fill 25 of 32 lanes, so its
-            // vectors span rows, except with AVX-512, whose sixteen-pixel rows they fill.
-            "conv1 + elu1: pad + row-spanning direct conv 3×3 (AVX-512: direct conv 3×3)",
+            // vectors span rows, with AVX-512 too, two channels over seven vectors of sixteen at a time:
+            // 42 vectors for the plane's 36, where rows of two vectors in spans of four would take 48
+            // (0.88× the time in `--profile`).
+            "conv1 + elu1: pad + row-spanning direct conv 3×3",
             // 40 × 3×3 = 360 terms at stride 1 on 23×25 pixels: Winograd, with the sum and the relu
             // in its epilogue, also with AVX-512 (more than 32 channels and 288 terms), whose copy
             // transforms its odd-sided rows of 13 tiles sixteen tiles at a time and multiplies its
@@ -135,13 +138,29 @@ import Testing
 
     /// The AVX-512 compilation runs a row-spanning layer with the wide direct kernel, from the same
     /// packed weights, where its rows fill sixteen lanes and its activation has a sixteen-lane form
-    /// (tanh has); a stride-2 layer of up to 64 output channels and 150 terms is direct.
+    /// (tanh has), unless two channels over seven vectors spanning rows repeat a tenth fewer lanes;
+    /// a stride-2 layer of up to 64 output channels and 150 terms is direct.
     @Test func lenetAndTheImagenetStemTakeTheDirectKernels() throws {
         let lenet = try strategies("models/lenet5.yaml")
-        // Rows of 28 fill sixteen lanes; rows of 10 do not, and span rows in vectors of sixteen there
-        // (the kernel's own choice under `#if CNNC_AVX512`; `GeneratedLibraryTests` counts its zmm).
-        #expect(lenet.prefix(3) == ["c1 + tanh1: row-spanning direct conv 5×5 (AVX-512: direct conv 5×5)", "s2: average pool",
+        // c1's rows of 28 would fill sixteen lanes, but as two vectors each: 57 vectors in spans of
+        // three for 49 vectors of output, which pairs of channels compute exactly. c3's rows of 10 span
+        // rows in vectors of sixteen there, seven of them, which spans of four would compute as eight.
+        // (`GeneratedLibraryTests` counts their zmm multiply-adds.)
+        #expect(lenet.prefix(3) == ["c1 + tanh1: row-spanning direct conv 5×5", "s2: average pool",
                                      "c3 + tanh2: row-spanning direct conv 5×5"])
+        func geometry(channels: Int, outChannels: Int, side: Int, kernel: Int) -> ConvolutionGeometry {
+            ConvolutionGeometry(inChannels: channels, outChannels: outChannels, groups: 1, inHeight: side, inWidth: side,
+                                outHeight: side - kernel + 1, outWidth: side - kernel + 1, kernelHeight: kernel, kernelWidth: kernel,
+                                strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1)
+        }
+        let c1 = geometry(channels: 1, outChannels: 6, side: 32, kernel: 5), c3 = geometry(channels: 6, outChannels: 16, side: 14, kernel: 5)
+        #expect(spanningRowsTakePairs(c1, .tanh) && spanningRowsTakePairs(c3, .tanh))
+        #expect(spanningRowsGiveWayToWideVectors(c1, .tanh) && spanningRowsTakeWideVectors(c3, .tanh))
+        // Not with GELU, which has no sixteen-lane form; not for seed's conv2 (three channels, so one
+        // pair computes one); not where spans of four fill the plane (eight channels of 8×8: four vectors).
+        #expect(!spanningRowsTakePairs(c3, .gelu))
+        #expect(!spanningRowsTakePairs(geometry(channels: 3, outChannels: 3, side: 16, kernel: 3), .relu))
+        #expect(!spanningRowsTakePairs(geometry(channels: 8, outChannels: 8, side: 10, kernel: 3), .relu))
         // GELU goes by halves of eight: the row-spanning kernel stays.
         let gelu = network(input: "{channels: 1, height: 32, width: 32}", "conv: {channels: 6, kernel: 5, activation: gelu}")
         #expect(ExecutionPlan(network: try #require(gelu.network)).steps[0].kernels.map(\.strategy) == ["row-spanning direct conv 5×5"])

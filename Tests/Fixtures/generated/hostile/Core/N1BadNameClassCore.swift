@@ -163,9 +163,9 @@ private enum Steps {
         }
         if part.isLead {
             #if CNNC_AVX512
-            N1BadNameClassCore.convolveDirectSpanningRowsWide(arena + 608, packedWeights: weights + Offsets.classWeight, bias: weights + Offsets.classBias, output: arena + 1696,
-                                           geometry: ConvolutionGeometry(inChannels: 2, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
-                                           activation: Activations.ReLU(), scratch: arena)
+            N1BadNameClassCore.convolveDirectSpanningRowsInPairs(arena + 608, packedWeights: weights + Offsets.classWeight, bias: weights + Offsets.classBias, output: arena + 1696,
+                                              geometry: ConvolutionGeometry(inChannels: 2, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                                              activation: Activations.ReLU(), scratch: arena)
             #else
             N1BadNameClassCore.convolveDirectSpanningRows(arena + 608, packedWeights: weights + Offsets.classWeight, bias: weights + Offsets.classBias, output: arena + 1696,
                                        geometry: ConvolutionGeometry(inChannels: 2, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
@@ -182,9 +182,9 @@ private enum Steps {
         }
         if part.isLead {
             #if CNNC_AVX512
-            N1BadNameClassCore.convolveDirectSpanningRowsWide(arena + 1200, packedWeights: weights + Offsets.conv1Weight, bias: weights + Offsets.conv1Bias, output: arena + 2032,
-                                           geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
-                                           activation: Activations.ReLU(), scratch: arena)
+            N1BadNameClassCore.convolveDirectSpanningRowsInPairs(arena + 1200, packedWeights: weights + Offsets.conv1Weight, bias: weights + Offsets.conv1Bias, output: arena + 2032,
+                                              geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),
+                                              activation: Activations.ReLU(), scratch: arena)
             #else
             N1BadNameClassCore.convolveDirectSpanningRows(arena + 1200, packedWeights: weights + Offsets.conv1Weight, bias: weights + Offsets.conv1Bias, output: arena + 2032,
                                        geometry: ConvolutionGeometry(inChannels: 4, outChannels: 4, groups: 1, inHeight: 11, inWidth: 11, outHeight: 9, outWidth: 9, kernelHeight: 3, kernelWidth: 3, strideHeight: 1, strideWidth: 1, dilationHeight: 1, dilationWidth: 1),

@@ -20,7 +20,7 @@ public enum BlurDescription: NetworkDescription {
     public static let name = "Blur"
     /// A hash of the compiled network (its kernels, steps, weights and CPU): it changes whenever they do,
     /// which makes SwiftPM relink whatever uses this library.
-    public static let compiledNetworkHash = "4fc5d19b952db1b4"
+    public static let compiledNetworkHash = "9a6a6174bd430cc4"
     public static let inputShape = FeatureShape(channels: 1, height: 256, width: 256)
     public static let outputShape = FeatureShape(channels: 1, height: 256, width: 256)
     public static let labels: [String]? = nil
